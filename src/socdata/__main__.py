@@ -1,0 +1,7 @@
+"""``python -m socdata`` runs the command line."""
+
+import sys
+
+from socdata.cli import main
+
+sys.exit(main())

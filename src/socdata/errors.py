@@ -1,0 +1,71 @@
+"""Exception and warning classes used across socdata.
+
+Every user-facing error names what went wrong, where (file, row, column, value when it is
+safe to show), which rule was applied, and what to try instead.  Errors never carry person
+rows; identifier and date-of-birth values are masked unless a caller opts in.
+"""
+
+from __future__ import annotations
+
+
+class SocdataError(Exception):
+    """Base class for every error raised deliberately by socdata."""
+
+
+class ExtractReadError(SocdataError):
+    """The file cannot be read as a table at all (missing, empty, not a table, no such sheet).
+
+    ``socdata validate`` maps this to exit code 2.
+    """
+
+
+class ExtractValidationError(SocdataError):
+    """Strict validation found rows that break the schema.
+
+    Parameters
+    ----------
+    message
+        Readable summary grouped by rule, capped in length.
+    result
+        The :class:`socdata.validate.ValidationResult` holding valid and rejected rows.
+    """
+
+    def __init__(self, message: str, result: object | None = None) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+class SchemaError(SocdataError):
+    """A schema file under ``data/schemas`` is malformed or disagrees with its pandera model."""
+
+
+class EstimationError(SocdataError):
+    """An estimator cannot run on the data it was given (say why and what to relax)."""
+
+
+class MatchingError(EstimationError):
+    """Matching cannot proceed, e.g. the comparator pool is too small for the ratio/caliper."""
+
+
+class DisclosureError(SocdataError):
+    """An output would break disclosure control and the caller asked for it to be enforced."""
+
+
+class SocdataWarning(UserWarning):
+    """Base class for socdata warnings (excluded rows, rules outside the service's range...)."""
+
+
+class ExcludedRowsWarning(SocdataWarning):
+    """Rows were excluded from an analysis; the message gives the count and the reason."""
+
+
+class DataQualityWarning(SocdataWarning):
+    """A value is allowed but unusual (e.g. age at referral outside the service's 11-18)."""
+
+
+class SmallClusterWarning(SocdataWarning):
+    """Cluster-robust inference with too few clusters for the usual formula to be trusted."""
+
+
+class SocdataDeprecationWarning(DeprecationWarning):
+    """A public interface will change; the message says what to use instead."""

@@ -1,0 +1,197 @@
+"""Provenance: input fingerprints, parameters, and a flow log of rows in and out.
+
+Every result and every output written by ``socdata reproduce`` carries a
+:class:`Provenance`: the package version, the function that produced it, a hash of each
+input file or frame, every parameter, and a CONSORT-style flow log in which each step says
+how many rows (or people) went in, how many came out, and why the others were excluded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+def package_version() -> str:
+    """Installed version of socdata (``"unknown"`` when not installed)."""
+    try:
+        from importlib.metadata import version
+
+        return version("socdata")
+    except Exception:  # pragma: no cover - running from a source tree without install
+        return "unknown"
+
+
+def hash_file(path: str | Path, algorithm: str = "sha256") -> str:
+    """Hex digest of a file's bytes, read in chunks."""
+    h = hashlib.new(algorithm)
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return f"{algorithm}:{h.hexdigest()}"
+
+
+def hash_frame(frame: pd.DataFrame, algorithm: str = "sha256") -> str:
+    """Order-sensitive fingerprint of a frame's values, index and column names."""
+    h = hashlib.new(algorithm)
+    h.update("|".join(map(str, frame.columns)).encode())
+    h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return f"{algorithm}:{h.hexdigest()}"
+
+
+@dataclasses.dataclass(frozen=True)
+class FlowStep:
+    """One step of a flow log: rows (or people) in, rows out, and the excluded by reason."""
+
+    step: str
+    n_in: int
+    n_out: int
+    unit: str = "rows"
+    excluded: tuple[tuple[str, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        n_excl = sum(n for _, n in self.excluded)
+        if self.n_in - self.n_out != n_excl:
+            raise ValueError(
+                f"flow step {self.step!r}: {self.n_in} in - {self.n_out} out = "
+                f"{self.n_in - self.n_out}, but exclusions add up to {n_excl}; "
+                "every exclusion must be counted with its reason"
+            )
+
+
+@dataclasses.dataclass(frozen=True)
+class FlowLog:
+    """An ordered, immutable list of :class:`FlowStep`."""
+
+    steps: tuple[FlowStep, ...] = ()
+
+    def add(
+        self,
+        step: str,
+        n_in: int,
+        n_out: int,
+        excluded: Mapping[str, int] | None = None,
+        unit: str = "rows",
+    ) -> FlowLog:
+        """Return a new log with one more step."""
+        excl = tuple((str(k), int(v)) for k, v in (excluded or {}).items() if v)
+        return FlowLog((*self.steps, FlowStep(step, int(n_in), int(n_out), unit, excl)))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per step and exclusion reason."""
+        rows: list[dict[str, Any]] = []
+        for s in self.steps:
+            rows.append(
+                {"step": s.step, "unit": s.unit, "n_in": s.n_in, "n_out": s.n_out,
+                 "excluded_reason": "", "n_excluded": s.n_in - s.n_out}
+            )
+            for reason, n in s.excluded:
+                rows.append(
+                    {"step": s.step, "unit": s.unit, "n_in": pd.NA, "n_out": pd.NA,
+                     "excluded_reason": reason, "n_excluded": n}
+                )
+        return pd.DataFrame(
+            rows, columns=["step", "unit", "n_in", "n_out", "excluded_reason", "n_excluded"]
+        )
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+
+@dataclasses.dataclass(frozen=True)
+class Provenance:
+    """Where a result came from.
+
+    Attributes
+    ----------
+    function
+        Dotted name of the public function that produced the result.
+    parameters
+        Every parameter, as passed (after defaults were filled in).
+    inputs
+        Fingerprints of the inputs, e.g. ``{"data": "sha256:..."}``.
+    n_in, n_out
+        Rows in and rows used.
+    flow
+        Flow log of exclusions.
+    notes
+        Method notes printed in ``summary()`` (e.g. the variance estimator in words).
+    version
+        socdata version.
+    created
+        UTC timestamp (ISO 8601).
+    """
+
+    function: str
+    parameters: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    inputs: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    n_in: int | None = None
+    n_out: int | None = None
+    flow: FlowLog = dataclasses.field(default_factory=FlowLog)
+    notes: tuple[str, ...] = ()
+    version: str = dataclasses.field(default_factory=package_version)
+    created: str = dataclasses.field(
+        default_factory=lambda: _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    )
+
+    @classmethod
+    def build(
+        cls,
+        function: str,
+        *,
+        parameters: Mapping[str, Any] | None = None,
+        frames: Mapping[str, pd.DataFrame] | None = None,
+        files: Mapping[str, str | Path] | None = None,
+        n_in: int | None = None,
+        n_out: int | None = None,
+        flow: FlowLog | None = None,
+        notes: Iterable[str] = (),
+    ) -> Provenance:
+        """Convenience constructor that fingerprints frames and files."""
+        inputs: dict[str, str] = {}
+        for name, frame in (frames or {}).items():
+            inputs[name] = hash_frame(frame)
+        for name, path in (files or {}).items():
+            inputs[name] = hash_file(path)
+        return cls(
+            function=function,
+            parameters=dict(parameters or {}),
+            inputs=inputs,
+            n_in=n_in,
+            n_out=n_out,
+            flow=flow or FlowLog(),
+            notes=tuple(notes),
+        )
+
+    def with_notes(self, *notes: str) -> Provenance:
+        """Return a copy with more method notes."""
+        return dataclasses.replace(self, notes=self.notes + tuple(notes))
+
+    def describe(self) -> str:
+        """Multi-line text for ``summary()``."""
+        lines = [f"Produced by {self.function} (socdata {self.version}, {self.created})"]
+        if self.parameters:
+            params = ", ".join(f"{k}={v!r}" for k, v in self.parameters.items())
+            lines.append(f"Parameters: {params}")
+        if self.n_in is not None:
+            lines.append(f"Rows in: {self.n_in}; rows used: {self.n_out}")
+        for s in self.flow.steps:
+            excl = "; ".join(f"{r}: {n}" for r, n in s.excluded)
+            lines.append(
+                f"  {s.step}: {s.n_in} -> {s.n_out} {s.unit}" + (f" (excluded {excl})" if excl else "")
+            )
+        lines.extend(f"Note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly dict."""
+        d = dataclasses.asdict(self)
+        d["parameters"] = {k: repr(v) if not isinstance(v, (int, float, str, bool, type(None))) else v
+                           for k, v in self.parameters.items()}
+        return d
