@@ -1,0 +1,84 @@
+"""Is a data folder the bundled synthetic extracts?  (Decides the disclosure default.)
+
+The bundled synthetic extracts carry ``manifest.json`` (written by
+``socdata.datasets.write_bundled``)::
+
+    {"synthetic": true, "files": {"service.csv": "sha256:...", ...}}
+
+A folder is *bundled synthetic* iff that manifest says ``"synthetic": true`` and every
+input file in the folder is listed with a matching hash.  Anything else (a file edited by
+hand, an extra file, no manifest) is treated as real data: disclosure control on by
+default, swimmer plots off unless asked for.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from socdata.provenance import hash_file
+
+__all__ = ["INPUT_SUFFIXES", "DataKind", "data_kind", "input_files", "is_bundled_synthetic"]
+
+#: File suffixes read as extracts.
+INPUT_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".xls", ".parquet", ".tsv", ".txt")
+
+
+def input_files(data_dir: str | Path) -> list[Path]:
+    """Extract files in ``data_dir`` (not recursive, sorted, manifest excluded)."""
+    d = Path(data_dir)
+    if not d.is_dir():
+        return []
+    return sorted(
+        p
+        for p in d.iterdir()
+        if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES and not p.name.startswith(".")
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class DataKind:
+    """Whether a folder holds the bundled synthetic extracts, and why (not)."""
+
+    synthetic: bool
+    reason: str
+
+    @property
+    def label(self) -> str:
+        """``"synthetic"`` or ``"real"``."""
+        return "synthetic" if self.synthetic else "real"
+
+
+def data_kind(data_dir: str | Path | None) -> DataKind:
+    """Classify ``data_dir`` (``None`` means the bundled ``socdata.paths.synthetic_dir()``)."""
+    if data_dir is None:
+        from socdata.paths import synthetic_dir
+
+        data_dir = synthetic_dir()
+    d = Path(data_dir)
+    manifest = d / "manifest.json"
+    if not manifest.is_file():
+        return DataKind(False, f"no manifest.json in {d}: treated as real data")
+    try:
+        meta = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return DataKind(False, f"{manifest} is not readable JSON ({exc}): treated as real data")
+    if not isinstance(meta, dict) or meta.get("synthetic") is not True:
+        return DataKind(False, f"{manifest} does not say synthetic: true")
+    listed = meta.get("files") or {}
+    files = input_files(d)
+    if not files:
+        return DataKind(False, f"no extract files in {d}")
+    for p in files:
+        want = listed.get(p.name)
+        if want is None:
+            return DataKind(False, f"{p.name} is not listed in {manifest.name}: treated as real")
+        if hash_file(p) != want:
+            return DataKind(False, f"{p.name} differs from the bundled synthetic file (hash)")
+    return DataKind(True, f"every file matches the synthetic manifest of {d}")
+
+
+def is_bundled_synthetic(data_dir: str | Path | None) -> bool:
+    """Shorthand for ``data_kind(data_dir).synthetic``."""
+    return data_kind(data_dir).synthetic

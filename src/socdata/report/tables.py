@@ -1,0 +1,229 @@
+"""Writing tidy tables and other frames, with disclosure control applied on the way out.
+
+Every notebook writes its tables with :func:`write_table` (tidy, one cell per row) or, for
+outputs that are not cross-tabulations, :func:`write_frame`.  Both resolve the disclosure
+rule set (:func:`resolve_disclosure`), apply it, and record it in the file.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from socdata.errors import DisclosureError
+from socdata.report.disclosure import (
+    DEFAULT_RULE_SET,
+    IDENTIFIER_COLUMNS,
+    DisclosureOffWarning,
+    RuleSet,
+    apply_to_frame,
+    apply_to_table,
+    get_rule_set,
+)
+from socdata.report.figures import _check_name
+
+__all__ = [
+    "DATA_KIND_ENV",
+    "DISCLOSURE_ENV",
+    "TABLE_COLUMNS",
+    "resolve_disclosure",
+    "write_frame",
+    "write_table",
+]
+
+#: Environment variable set by ``socdata reproduce``: the rule set notebooks must apply.
+DISCLOSURE_ENV = "SOCDATA_DISCLOSURE"
+#: Environment variable set by ``socdata reproduce``: ``synthetic`` or ``real``.
+DATA_KIND_ENV = "SOCDATA_DATA_KIND"
+
+#: Columns every tidy table starts with.
+TABLE_COLUMNS: tuple[str, ...] = ("table_id", "row_label", "column_label", "measure", "value")
+_OPTIONAL_COLUMNS: tuple[str, ...] = ("numerator", "denominator", "conf_low", "conf_high")
+
+_UNSET = object()
+
+
+def resolve_disclosure(disclosure: str | RuleSet = "auto", *, data_dir=_UNSET) -> RuleSet:
+    """Turn ``"auto"`` (or a name) into the :class:`~socdata.report.disclosure.RuleSet` to apply.
+
+    ``"auto"`` resolves, in order, to
+
+    1. the rule set named by the environment variable ``SOCDATA_DISCLOSURE`` (set by
+       ``socdata reproduce`` for the notebooks it runs);
+    2. when ``data_dir`` is given (``None`` meaning the bundled synthetic extracts):
+       ``none`` if the folder holds the unmodified bundled synthetic extracts
+       (:func:`socdata.report.synthetic.data_kind`), the default rule set otherwise;
+    3. otherwise the default rule set ``soceis-default-v1`` (safe by default).
+
+    Notebooks call ``disclosure = resolve_disclosure(disclosure, data_dir=data_dir)`` once,
+    after their parameters cell, and pass the result to :func:`write_table`.
+
+    Raises
+    ------
+    DisclosureError
+        When the name is not a known rule set.
+    """
+    if isinstance(disclosure, RuleSet):
+        return disclosure
+    name = "auto" if disclosure is None else str(disclosure).strip()
+    if name != "auto":
+        return get_rule_set(name)
+    env = os.environ.get(DISCLOSURE_ENV, "").strip()
+    if env and env != "auto":
+        return get_rule_set(env)
+    if data_dir is not _UNSET:
+        from socdata.report.synthetic import data_kind
+
+        return get_rule_set("none") if data_kind(data_dir).synthetic else DEFAULT_RULE_SET
+    return DEFAULT_RULE_SET
+
+
+def _warn_if_off_on_real(rules: RuleSet, what: str) -> None:
+    if not rules.enabled and os.environ.get(DATA_KIND_ENV, "") == "real":
+        warnings.warn(
+            f"DISCLOSURE CONTROL IS OFF for {what}, written from data that are not the bundled "
+            "synthetic extracts: the file may identify people. Do not share it outside the "
+            "secure environment.",
+            DisclosureOffWarning,
+            stacklevel=3,
+        )
+
+
+def _check_no_identifiers(frame: pd.DataFrame, what: str) -> None:
+    ident = sorted(IDENTIFIER_COLUMNS & {str(c) for c in frame.columns})
+    if ident:
+        raise DisclosureError(
+            f"{what} has identifier column(s) {ident}: reports publish aggregates, never person "
+            "rows; aggregate first, or drop those columns"
+        )
+
+
+def write_table(
+    table: pd.DataFrame,
+    out_dir: str | Path,
+    *,
+    table_id: str | None = None,
+    disclosure: str | RuleSet = "auto",
+) -> Path:
+    """Apply disclosure control to a tidy table and write ``out_dir/tables/<table_id>.csv``.
+
+    Parameters
+    ----------
+    table
+        Tidy table: ``table_id`` (optional when ``table_id`` is passed), ``row_label``,
+        ``column_label``, ``measure`` (``n``, ``pct``, ``mean``, ``min``, ``max``, ...),
+        ``value``, and optionally ``numerator``, ``denominator`` (the base of a percentage,
+        mean, min or max: give it, or the cell is suppressed on real data), ``conf_low``,
+        ``conf_high`` and any other columns.  ``Total``/``Overall`` rows and columns are
+        margins.  Not modified.
+    out_dir
+        Output folder of the run (``tables/`` is created inside it).
+    table_id
+        File name and ``table_id`` value, e.g. ``"table4_case_status"``.  Defaults to the
+        table's single ``table_id`` value.
+    disclosure
+        Rule set name, a :class:`~socdata.report.disclosure.RuleSet`, ``"none"``, or
+        ``"auto"`` (see :func:`resolve_disclosure`).
+
+    Returns
+    -------
+    pathlib.Path
+        The CSV written: ``table_id, row_label, column_label, measure, value``, the optional
+        columns present, other columns, then ``disclosure`` (rule set) and
+        ``disclosure_status`` (per cell).
+
+    Raises
+    ------
+    DisclosureError
+        Missing columns, conflicting or absent table id, repeated cells, identifier columns.
+    """
+    if not isinstance(table, pd.DataFrame):
+        raise DisclosureError(f"write_table expects a pandas DataFrame, got {type(table).__name__}")
+    frame = table.copy()
+    if table_id is None:
+        ids = frame["table_id"].dropna().astype(str).unique() if "table_id" in frame else []
+        if len(ids) != 1:
+            raise DisclosureError(
+                "write_table needs one table id: pass table_id=... or give the table a "
+                f"table_id column with a single value (found {list(ids)[:5]})"
+            )
+        table_id = ids[0]
+    table_id = _check_name(table_id, "table_id")
+    if "table_id" in frame:
+        other = set(frame["table_id"].dropna().astype(str)) - {table_id}
+        if other:
+            raise DisclosureError(
+                f"table_id={table_id!r} but the table's table_id column holds {sorted(other)}; "
+                "write one table per file"
+            )
+    frame["table_id"] = table_id
+    missing = [c for c in TABLE_COLUMNS if c not in frame.columns]
+    if missing:
+        raise DisclosureError(
+            f"table {table_id!r} lacks column(s) {missing}; tidy tables have "
+            f"{', '.join(TABLE_COLUMNS)} (columns found: {list(frame.columns)[:20]})"
+        )
+    _check_no_identifiers(frame, f"table {table_id!r}")
+    rules = resolve_disclosure(disclosure)
+    _warn_if_off_on_real(rules, f"table {table_id!r}")
+    out = apply_to_table(frame, rules)
+    first = [*TABLE_COLUMNS, *(c for c in _OPTIONAL_COLUMNS if c in out)]
+    tail = ["disclosure", "disclosure_status"]
+    rest = [c for c in out.columns if c not in first and c not in tail]
+    out = out[first + rest + tail]
+    folder = Path(out_dir) / "tables"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{table_id}.csv"
+    out.to_csv(path, index=False, float_format="%.12g")
+    return path
+
+
+def write_frame(
+    frame: pd.DataFrame,
+    out_dir: str | Path,
+    *,
+    name: str,
+    count_columns: Iterable[str] = (),
+    disclosure: str | RuleSet = "auto",
+) -> Path:
+    """Write a non-tidy frame to ``out_dir/tables/<name>.csv`` with disclosure control.
+
+    For outputs that are not cross-tabulations, e.g. ``police_statements.csv`` (``statement,
+    printed, regenerated, status``) or a table of model estimates.  Counts in
+    ``count_columns`` are suppressed (1 to threshold-1) and rounded cell by cell; there is
+    no secondary suppression, so cross-tabulations belong in :func:`write_table`.
+
+    Parameters
+    ----------
+    frame
+        Aggregate frame (never person rows: identifier columns are refused). Not modified.
+    out_dir
+        Output folder of the run.
+    name
+        File name without extension.
+    count_columns
+        Columns that hold counts of people.
+    disclosure
+        As for :func:`write_table`.
+
+    Returns
+    -------
+    pathlib.Path
+        The CSV written, with ``disclosure`` and ``disclosure_status`` columns added.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise DisclosureError(f"write_frame expects a pandas DataFrame, got {type(frame).__name__}")
+    name = _check_name(name, "name")
+    _check_no_identifiers(frame, f"frame {name!r}")
+    rules = resolve_disclosure(disclosure)
+    _warn_if_off_on_real(rules, f"frame {name!r}")
+    out = apply_to_frame(frame, rules, count_columns=count_columns)
+    folder = Path(out_dir) / "tables"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.csv"
+    out.to_csv(path, index=False, float_format="%.12g")
+    return path
