@@ -1,0 +1,354 @@
+"""Outcome percentages with confidence intervals (report section 5.1).
+
+Each outcome indicator is ``Yes``, ``No`` or ``Not recorded`` (missing values count as
+``Not recorded``). The numerator is the number of ``Yes``; the denominator rule is
+explicit:
+
+* ``denominator="recorded"``: cases with the outcome recorded (``Yes`` or ``No``);
+* ``denominator="all"``: all cases in the group, an unrecorded outcome counting as not
+  achieved.
+
+Percentages are rounded half-up to whole numbers, as the report prints them
+(62.5% -> 63%, not banker's 62%). A fraction word ("two-thirds") is given only when it is
+exactly true of the numbers: 20/30 is two-thirds, 19/30 is not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from socdata.errors import ExcludedRowsWarning, SocdataError
+from socdata.provenance import FlowLog, Provenance
+from socdata.results import Result, order_tidy
+
+__all__ = [
+    "OUTCOME_LABELS",
+    "OutcomeResult",
+    "exact_interval",
+    "fraction_word",
+    "outcome_percentages",
+    "round_half_up",
+    "wilson_interval",
+]
+
+#: Printed labels of the five section 5.1 outcome indicators.
+OUTCOME_LABELS: dict[str, str] = {
+    "outcome_reduced_offending": "Reduced offending",
+    "outcome_reduced_exploitation": "Reduced exploitation",
+    "outcome_decision_making": "Improved decision-making about risk",
+    "outcome_ete_engagement": "Improved engagement with education, employment or training",
+    "outcome_family_relationships": "Improved relationships with family",
+    "outcome_positive_any": "Achieved positive outcomes",
+}
+
+_VALUES = ("Yes", "No", "Not recorded")
+DENOMINATORS = ("recorded", "all")
+CI_METHODS = ("wilson", "exact")
+
+# Fraction words the report uses, exact values only.
+_WORDS: tuple[tuple[Fraction, str], ...] = (
+    (Fraction(1, 1), "all"),
+    (Fraction(3, 4), "three-quarters"),
+    (Fraction(2, 3), "two-thirds"),
+    (Fraction(3, 5), "three-fifths"),
+    (Fraction(1, 2), "half"),
+    (Fraction(2, 5), "two-fifths"),
+    (Fraction(1, 3), "a third"),
+    (Fraction(1, 4), "a quarter"),
+    (Fraction(1, 5), "a fifth"),
+    (Fraction(4, 5), "four-fifths"),
+    (Fraction(0, 1), "none"),
+)
+
+
+def round_half_up(x: float | None, ndigits: int = 0) -> float | None:
+    """Round half away from zero, as printed reports do (2.5 -> 3, 62.5 -> 63).
+
+    Python's :func:`round` rounds half to even (62.5 -> 62); reports do not. The value is
+    rounded through its shortest decimal representation, so ``round_half_up(0.285, 2)``
+    is 0.29.
+    """
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return None
+    q = Decimal(1).scaleb(-ndigits)
+    return float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP))
+
+
+def fraction_word(numerator: int, denominator: int) -> str | None:
+    """A fraction word that is exactly true of ``numerator / denominator``, else ``None``.
+
+    >>> fraction_word(20, 30)
+    'two-thirds'
+    >>> fraction_word(19, 30) is None
+    True
+    """
+    if denominator <= 0:
+        return None
+    f = Fraction(int(numerator), int(denominator))
+    for value, word in _WORDS:
+        if f == value:
+            return word
+    return None
+
+
+def wilson_interval(k: int | np.ndarray, n: int | np.ndarray, level: float = 0.95):
+    """Wilson score interval for a binomial proportion.
+
+    ``(p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)``; ``(nan, nan)`` when
+    ``n == 0``.
+    """
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    z = stats.norm.ppf(1 - (1 - level) / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = k / n
+        centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+        lo = np.clip(centre - half, 0, 1)
+        hi = np.clip(centre + half, 0, 1)
+    lo = np.where(n > 0, lo, np.nan)
+    hi = np.where(n > 0, hi, np.nan)
+    return lo, hi
+
+
+def exact_interval(k: int | np.ndarray, n: int | np.ndarray, level: float = 0.95):
+    """Clopper-Pearson (exact) interval from beta quantiles; 0 and 1 at the edges."""
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    a = 1 - level
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lo = np.where(k > 0, stats.beta.ppf(a / 2, k, n - k + 1), 0.0)
+        hi = np.where(k < n, stats.beta.ppf(1 - a / 2, k + 1, n - k), 1.0)
+    lo = np.where(n > 0, lo, np.nan)
+    hi = np.where(n > 0, hi, np.nan)
+    return lo, hi
+
+
+@dataclasses.dataclass(frozen=True)
+class OutcomeResult(Result):
+    """Outcome percentages by group.
+
+    Attributes
+    ----------
+    table
+        One row per group x outcome: ``group``, ``outcome`` (column name), ``label``
+        (printed label), ``numerator``, ``denominator``, ``n_cases``, ``n_not_recorded``,
+        ``proportion``, ``pct`` (whole number, half-up), ``conf_low``, ``conf_high``
+        (proportions), ``fraction_word``.
+    denominator
+        ``"recorded"`` or ``"all"``.
+    ci
+        ``"wilson"`` or ``"exact"``.
+    level
+        Confidence level.
+    """
+
+    table: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    denominator: str = "recorded"
+    ci: str = "wilson"
+    level: float = 0.95
+
+    def tidy(self) -> pd.DataFrame:
+        t = self.table
+        out = pd.DataFrame(
+            {
+                "term": t["group"].astype(str) + ": " + t["outcome"],
+                "estimate": t["proportion"],
+                "conf_low": t["conf_low"],
+                "conf_high": t["conf_high"],
+                "ci_type": f"{'Wilson' if self.ci == 'wilson' else 'Clopper-Pearson'} "
+                f"{self.level:.0%}",
+                "n": t["denominator"],
+            }
+        )
+        extra = t.drop(columns=[c for c in t.columns if c in out.columns]).reset_index(drop=True)
+        return order_tidy(pd.concat([out, extra], axis=1))
+
+    def _summary_body(self) -> str:
+        cols = [
+            "group",
+            "label",
+            "numerator",
+            "denominator",
+            "pct",
+            "conf_low",
+            "conf_high",
+            "fraction_word",
+        ]
+        t = self.table[cols].copy()
+        t["conf_low"] = (100 * t["conf_low"]).round(1)
+        t["conf_high"] = (100 * t["conf_high"]).round(1)
+        return (
+            f"Denominator: {'cases with the outcome recorded' if self.denominator == 'recorded' else 'all cases'}; "
+            f"{self.level:.0%} {'Wilson score' if self.ci == 'wilson' else 'Clopper-Pearson exact'} "
+            "intervals (in %).\n" + t.to_string(index=False)
+        )
+
+
+def _check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
+    if value not in allowed:
+        raise SocdataError(
+            f"outcome_percentages: {name}={value!r} is not allowed; use one of {list(allowed)}"
+        )
+
+
+def outcome_percentages(
+    data: pd.DataFrame,
+    *,
+    outcomes: Sequence[str],
+    by: str | Sequence[str] | None = None,
+    denominator: Literal["recorded", "all"] = "recorded",
+    ci: Literal["wilson", "exact"] = "wilson",
+    level: float = 0.95,
+) -> OutcomeResult:
+    """Percentage of cases achieving each outcome, with a confidence interval, by group.
+
+    Parameters
+    ----------
+    data
+        Service extract (or any subset of it, e.g. Cardiff closed cases where the young
+        person engaged). Not modified.
+    outcomes
+        Outcome columns, each ``Yes`` / ``No`` / ``Not recorded`` (missing = not recorded).
+    by
+        Grouping column(s); ``None`` for one group labelled ``"All"``.
+    denominator
+        ``"recorded"``: cases with the outcome recorded; ``"all"``: all cases.
+    ci
+        ``"wilson"`` (score interval, default) or ``"exact"`` (Clopper-Pearson).
+    level
+        Confidence level.
+
+    Returns
+    -------
+    OutcomeResult
+
+    Raises
+    ------
+    SocdataError
+        Unknown option, missing column, a value other than Yes/No/Not recorded.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"outcome_reduced_offending": ["Yes"] * 23 + ["No"] * 7})
+    >>> r = outcome_percentages(df, outcomes=["outcome_reduced_offending"])
+    >>> int(r.table["pct"].iloc[0])
+    77
+    """
+    _check_choice("denominator", denominator, DENOMINATORS)
+    _check_choice("ci", ci, CI_METHODS)
+    if not 0 < level < 1:
+        raise SocdataError(f"outcome_percentages: level must be in (0, 1), got {level!r}")
+    if isinstance(outcomes, str):
+        outcomes = [outcomes]
+    if not outcomes:
+        raise SocdataError("outcome_percentages: give at least one outcome column")
+    by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    missing = [c for c in [*outcomes, *by_cols] if c not in data.columns]
+    if missing:
+        raise SocdataError(
+            f"outcome_percentages: column(s) {missing} not in data; columns "
+            f"present: {list(data.columns)[:25]}"
+        )
+    for col in outcomes:
+        vals = data[col].astype("string")
+        bad = vals.notna() & ~vals.isin(_VALUES)
+        if bad.any():
+            i = bad[bad].index[0]
+            raise SocdataError(
+                f"outcome_percentages: column {col!r} row {i} has value {vals[i]!r}; rule: "
+                f"outcome indicators are one of {list(_VALUES)} ({int(bad.sum())} rows break "
+                "it). Map the supplier's codes with socdata.read_extract first."
+            )
+    n_in = len(data)
+    flow = FlowLog()
+    if by_cols:
+        na_group = data[by_cols].isna().any(axis=1)
+        if na_group.any():
+            warnings.warn(
+                f"outcome_percentages: {int(na_group.sum())} rows have a missing "
+                f"{by_cols} and are excluded",
+                ExcludedRowsWarning,
+                stacklevel=2,
+            )
+        flow = flow.add(
+            "cases -> cases with a group",
+            n_in,
+            int((~na_group).sum()),
+            {f"missing {', '.join(by_cols)}": int(na_group.sum())},
+            unit="cases",
+        )
+        work = data.loc[~na_group]
+        grouped = [
+            (k if len(by_cols) > 1 else (k[0] if isinstance(k, tuple) else k), g)
+            for k, g in work.groupby(by_cols, sort=True)
+        ]
+    else:
+        grouped = [("All", data)]
+    rows = []
+    for key, g in grouped:
+        for col in outcomes:
+            v = g[col].astype("string").fillna("Not recorded")
+            k = int((v == "Yes").sum())
+            rec = int(v.isin(["Yes", "No"]).sum())
+            den = rec if denominator == "recorded" else len(g)
+            rows.append(
+                {
+                    "group": key if not isinstance(key, tuple) else " / ".join(map(str, key)),
+                    "outcome": col,
+                    "label": OUTCOME_LABELS.get(col, col),
+                    "numerator": k,
+                    "denominator": den,
+                    "n_cases": len(g),
+                    "n_not_recorded": len(g) - rec,
+                }
+            )
+    table = pd.DataFrame(rows)
+    k = table["numerator"].to_numpy()
+    n = table["denominator"].to_numpy()
+    lo, hi = (wilson_interval if ci == "wilson" else exact_interval)(k, n, level)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prop = np.where(n > 0, k / np.where(n > 0, n, 1), np.nan)
+    table["proportion"] = prop
+    table["pct"] = pd.array(
+        [None if n_ == 0 else round_half_up(100 * k_ / n_) for k_, n_ in zip(k, n, strict=True)],
+        dtype="Int64",
+    )
+    table["conf_low"] = lo
+    table["conf_high"] = hi
+    table["fraction_word"] = [fraction_word(k_, n_) for k_, n_ in zip(k, n, strict=True)]
+    if denominator == "recorded":
+        n_nr = int(table["n_not_recorded"].sum())
+        notes = [
+            f"Denominator: cases with the outcome recorded; {n_nr} outcome value(s) "
+            "'Not recorded' are outside the denominators (see n_not_recorded)."
+        ]
+    else:
+        notes = ["Denominator: all cases; an unrecorded outcome counts as not achieved."]
+    notes.append("Percentages rounded half-up to whole numbers, as printed in the report.")
+    prov = Provenance.build(
+        "socdata.describe.outcomes.outcome_percentages",
+        parameters={
+            "outcomes": list(outcomes),
+            "by": by,
+            "denominator": denominator,
+            "ci": ci,
+            "level": level,
+        },
+        frames={"data": data},
+        n_in=n_in,
+        n_out=sum(len(g) for _, g in grouped),
+        flow=flow,
+        notes=notes,
+    )
+    return OutcomeResult(provenance=prov, table=table, denominator=denominator, ci=ci, level=level)
