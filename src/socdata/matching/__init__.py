@@ -1,0 +1,36 @@
+"""Matched comparator groups: propensity / Mahalanobis nearest-neighbour matching, risk-set
+matching of engagers to comparators at their referral month, balance tables and weights.
+
+Public functions (imported lazily from their modules):
+
+``match``            one row per unit, MatchIt's defaults (``socdata.matching.nearest``)
+``risk_set_match``   engagers matched at their referral month (``socdata.matching.riskset``)
+``matched_panel``    person-month panel of the matched sample (``socdata.matching.riskset``)
+``MatchResult``      the result class (``socdata.matching.result``)
+
+The love plot is :func:`socdata.plots.love.love_plot`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "match": "nearest",
+    "risk_set_match": "riskset",
+    "matched_panel": "riskset",
+    "MatchResult": "result",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        module = importlib.import_module(f"socdata.matching.{_EXPORTS[name]}")
+        return getattr(module, name)
+    raise AttributeError(f"module 'socdata.matching' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
