@@ -26,23 +26,33 @@ from socdata.report.disclosure import (
 from socdata.report.figures import FIGURE_DPI, save_figure
 from socdata.report.synthetic import DataKind, data_kind, is_bundled_synthetic
 from socdata.report.tables import resolve_disclosure, write_frame, write_table
+from socdata.report.validation import (
+    EXTRACT_KINDS,
+    ValidationSummary,
+    find_extracts,
+    validation_summary,
+)
 
 __all__ = [
     "DEFAULT_RULE_SET",
+    "EXTRACT_KINDS",
     "FIGURE_DPI",
     "RULE_SETS",
     "DataKind",
     "DisclosureOffWarning",
     "RuleSet",
+    "ValidationSummary",
     "apply_to_frame",
     "apply_to_table",
     "data_kind",
+    "find_extracts",
     "get_rule_set",
     "is_bundled_synthetic",
     "recoverable_cells",
     "resolve_disclosure",
     "save_figure",
     "secondary_suppression",
+    "validation_summary",
     "write_frame",
     "write_table",
 ]
