@@ -1,0 +1,164 @@
+"""Exact (weighted) two-way demeaning: projecting out unit and period fixed effects (private).
+
+For a column ``x`` and weights ``w`` (1 when unweighted) the residual of the weighted
+least-squares fit of ``x`` on unit and period indicators is ``x_it - a_i - g_t``.  Three
+exact routes, chosen from the layout of the panel:
+
+* **closed form** (balanced, unweighted): ``x_it - x_i. - x_.t + x_..``; for a panel sorted
+  by unit then period it is a reshape and two means, no index arrays at all;
+* **dense grid** (weighted, or unbalanced with a grid at most a few times the rows): the
+  observations are laid on a (units x periods) grid with weight zero in unobserved cells;
+  the unit effects are concentrated out, leaving the small normal system
+  ``(diag(W_.t) - W' diag(1/W_i.) W) g = b`` of size ``min(units, periods)``, solved
+  directly (pseudo-inverse, so disconnected designs are handled);
+* **rows** (very sparse grids): the same algebra with ``np.bincount`` sums and a sparse
+  ``W' diag(1/W_i.) W``.
+
+Each route is a direct solve, not an iteration, so the result is exact to rounding on
+unbalanced panels too.  The solve is on the smaller dimension; both dimensions above
+:data:`MAX_SMALL_SIDE` levels are refused with a clear error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from socdata.did._panel import Panel
+from socdata.errors import EstimationError
+
+#: Largest number of levels of the smaller fixed effect for the direct solve.
+MAX_SMALL_SIDE = 5000
+
+
+class TwoWayDemeaner:
+    """Project unit and period fixed effects out of columns of a :class:`Panel`.
+
+    Parameters
+    ----------
+    panel
+        The prepared panel (its layout decides the route).
+    weights
+        Optional positive weights per row (e.g. IRLS weights of a Poisson fit).
+    """
+
+    def __init__(self, panel: Panel, weights: np.ndarray | None = None) -> None:
+        self.panel = panel
+        self.weights = weights
+        na, nb = panel.n_units, panel.n_times
+        if min(na, nb) > MAX_SMALL_SIDE:
+            raise EstimationError(
+                f"two-way demeaning: both fixed effects have many levels ({na} units, {nb} "
+                f"periods; the direct solve supports up to {MAX_SMALL_SIDE} levels on the "
+                "smaller side). Aggregate periods (e.g. days to months) first."
+            )
+        if weights is None and panel.balanced():
+            self.route = "closed"
+        elif panel.use_grid():
+            self.route = "grid"
+        else:
+            self.route = "rows"
+        if self.route == "grid":
+            self._setup_grid()
+        elif self.route == "rows":
+            self._setup_rows()
+
+    # ---- grid -----------------------------------------------------------------------------
+    def _to_grid(self, v: np.ndarray) -> np.ndarray:
+        p = self.panel
+        cell = p.cells()
+        if cell is None:
+            g = v.reshape(p.n_units, p.n_times)
+        else:
+            g = np.zeros(p.n_units * p.n_times)
+            g[cell] = v
+            g = g.reshape(p.n_units, p.n_times)
+        return g.T if self._transpose else g
+
+    def _from_grid(self, g: np.ndarray) -> np.ndarray:
+        if self._transpose:
+            g = g.T
+        cell = self.panel.cells()
+        flat = g.reshape(-1)
+        return flat.copy() if cell is None else flat[cell]
+
+    def _setup_grid(self) -> None:
+        p = self.panel
+        self._transpose = p.n_units < p.n_times
+        w = self.weights if self.weights is not None else np.ones(p.n)
+        self._W = self._to_grid(w)
+        wa = self._W.sum(axis=1)
+        wb = self._W.sum(axis=0)
+        self._inv_wa = np.divide(1.0, wa, out=np.zeros_like(wa), where=wa > 0)
+        scaled = self._W * self._inv_wa[:, None]
+        m = np.diag(wb) - self._W.T @ scaled
+        del scaled
+        self._m_pinv = np.linalg.pinv(m, hermitian=True)
+
+    def _demean_grid(self, x: np.ndarray) -> np.ndarray:
+        xg = self._to_grid(x)
+        wx = self._W * xg
+        sa = wx.sum(axis=1)
+        sb = wx.sum(axis=0)
+        del wx
+        b = sb - self._W.T @ (sa * self._inv_wa)
+        g = self._m_pinv @ b
+        a = (sa - self._W @ g) * self._inv_wa
+        r = xg - a[:, None]
+        r -= g[None, :]
+        return self._from_grid(r)
+
+    # ---- rows -----------------------------------------------------------------------------
+    def _setup_rows(self) -> None:
+        p = self.panel
+        a, b = p.units(), p.times()
+        na, nb = p.n_units, p.n_times
+        if na < nb:
+            a, b, na, nb = b, a, nb, na
+        self._a, self._b, self._na, self._nb = a, b, na, nb
+        w = self.weights if self.weights is not None else np.ones(p.n)
+        self._w = w
+        wa = np.bincount(a, weights=w, minlength=na)
+        wb = np.bincount(b, weights=w, minlength=nb)
+        self._inv_wa = np.divide(1.0, wa, out=np.zeros_like(wa), where=wa > 0)
+        wmat = sp.csr_matrix((w, (a, b)), shape=(na, nb))
+        c = (wmat.T @ sp.diags(self._inv_wa) @ wmat).toarray()
+        self._m_pinv = np.linalg.pinv(np.diag(wb) - c, hermitian=True)
+
+    def _demean_rows(self, x: np.ndarray) -> np.ndarray:
+        a, b, na, nb, w = self._a, self._b, self._na, self._nb, self._w
+        wx = w * x
+        sa = np.bincount(a, weights=wx, minlength=na)
+        sb = np.bincount(b, weights=wx, minlength=nb)
+        rhs = sb - np.bincount(b, weights=w * (sa * self._inv_wa)[a], minlength=nb)
+        g = self._m_pinv @ rhs
+        eff_a = (sa - np.bincount(a, weights=w * g[b], minlength=na)) * self._inv_wa
+        return x - eff_a[a] - g[b]
+
+    # ---- closed form ----------------------------------------------------------------------
+    def _demean_closed(self, x: np.ndarray) -> np.ndarray:
+        p = self.panel
+        if p.sorted_balanced:
+            xg = x.reshape(p.n_units, p.n_times)
+            r = xg - xg.mean(axis=1, keepdims=True)
+            r -= xg.mean(axis=0) - xg.mean()
+            return r.reshape(-1)
+        u, t = p.units(), p.times()
+        mu = np.bincount(u, weights=x, minlength=p.n_units) / p.n_times
+        mt = np.bincount(t, weights=x, minlength=p.n_times) / p.n_units
+        return x - mu[u] - (mt - x.mean())[t]
+
+    # ---- public ---------------------------------------------------------------------------
+    def demean(self, x: np.ndarray) -> np.ndarray:
+        """Residual of ``x`` (1-d, or 2-d with one column per variable) after the FE."""
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim == 2:
+            out = np.empty_like(x, order="F")
+            for j in range(x.shape[1]):
+                out[:, j] = self.demean(np.ascontiguousarray(x[:, j]))
+            return out
+        if self.route == "closed":
+            return self._demean_closed(x)
+        if self.route == "grid":
+            return self._demean_grid(x)
+        return self._demean_rows(x)

@@ -1,0 +1,496 @@
+"""Preparing a long panel for the fixed-effects estimators (private).
+
+Turns a user's frame into arrays once: checks columns, counts and drops rows with missing
+values, encodes the unit and time identifiers as integer codes, detects the common layout
+"sorted by unit then time, balanced" (in which case no codes are materialised and every
+group sum is a reshape), and drops observations that carry no information for the fixed
+effects (singletons; for Poisson, units or periods whose outcome is all zero), counting every
+exclusion in a :class:`socdata.provenance.FlowLog`.
+
+Nothing here keeps a reference to the user's frame, and no person identifier leaves this
+module: results only see codes and counts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from socdata.errors import EstimationError, ExcludedRowsWarning
+from socdata.provenance import FlowLog
+
+#: A dense (units x periods) grid is used when it is at most this many times the rows
+#: (plus a constant), otherwise sums go through ``np.bincount`` on codes.
+GRID_SLACK = 2.5
+
+
+def check_columns(data: pd.DataFrame, columns: dict[str, str | None], function: str) -> None:
+    """Raise a clear error when ``data`` is not a frame or lacks a named column."""
+    if not isinstance(data, pd.DataFrame):
+        raise EstimationError(
+            f"{function}: data must be a pandas DataFrame (one row per unit and period), "
+            f"got {type(data).__name__}."
+        )
+    for role, col in columns.items():
+        if col is None:
+            continue
+        if not isinstance(col, str):
+            raise EstimationError(f"{function}: {role}= must be a column name (str), got {col!r}.")
+        if col not in data.columns:
+            cols = ", ".join(map(str, list(data.columns)[:25]))
+            raise EstimationError(
+                f"{function}: {role}={col!r} is not a column of the data. "
+                f"Columns in the data: [{cols}{', ...' if data.shape[1] > 25 else ''}]."
+            )
+
+
+def numeric_column(data: pd.DataFrame, col: str, role: str, function: str) -> np.ndarray:
+    """Column as float64 (NaN for missing); clear error for non-numeric values."""
+    s = data[col]
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.to_numpy(dtype=np.float64, na_value=np.nan)
+    if not pd.api.types.is_numeric_dtype(s.dtype):
+        bad = pd.to_numeric(s, errors="coerce").isna() & s.notna()
+        idx = np.flatnonzero(bad.to_numpy())
+        example = f" e.g. row {data.index[idx[0]]!r} has {s.iloc[idx[0]]!r}" if idx.size else ""
+        raise EstimationError(
+            f"{function}: {role} column {col!r} must be numeric (dtype {s.dtype});{example}. "
+            "Rule: outcomes, treatments and covariates are numbers (0/1 for indicators). "
+            "Recode labels to numbers first."
+        )
+    return s.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _codes_sorted(values: np.ndarray) -> np.ndarray | None:
+    """Codes for a monotone non-decreasing numeric array (None when not monotone)."""
+    if values.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    change = values[1:] != values[:-1]
+    if not np.all(values[1:] >= values[:-1]):
+        return None
+    codes = np.empty(values.size, dtype=np.int64)
+    codes[0] = 0
+    np.cumsum(change, out=codes[1:])
+    return codes
+
+
+def _as_comparable(s: pd.Series) -> np.ndarray | None:
+    """A numeric view of an identifier column for fast paths (None for other dtypes)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return None
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        return s.to_numpy().view(np.int64)
+    if pd.api.types.is_integer_dtype(s.dtype) and not pd.api.types.is_extension_array_dtype(
+        s.dtype
+    ):
+        return s.to_numpy()
+    if pd.api.types.is_float_dtype(s.dtype):
+        return s.to_numpy()
+    return None
+
+
+def _factorize(s: pd.Series, sort: bool) -> tuple[np.ndarray, int, np.ndarray]:
+    codes, levels = pd.factorize(s, sort=sort)
+    return codes.astype(np.int64, copy=False), len(levels), np.asarray(levels)
+
+
+@dataclasses.dataclass
+class Panel:
+    """Arrays of a panel ready for two-way fixed effects (mutable while being prepared).
+
+    Attributes
+    ----------
+    y
+        Outcome, float64, length n.
+    X
+        Regressors, float64 array (n, k), Fortran order.
+    names
+        Regressor names.
+    n_units, n_times
+        Number of unit and period levels used.
+    time_levels
+        Sorted period values (numpy array), position = time code.
+    unit_codes, time_codes
+        Integer codes (length n), or ``None`` for a sorted balanced panel whose row r is
+        unit ``r // n_times`` and period ``r % n_times``.
+    cluster_codes
+        Cluster codes per row (None = clusters are the units), and ``n_clusters``.
+    offset
+        Optional offset (log exposure) for Poisson, length n.
+    flow
+        Flow log so far.
+    """
+
+    y: np.ndarray
+    X: np.ndarray
+    names: tuple[str, ...]
+    n_units: int
+    n_times: int
+    time_levels: np.ndarray
+    unit_codes: np.ndarray | None
+    time_codes: np.ndarray | None
+    cluster_codes: np.ndarray | None
+    n_clusters: int
+    offset: np.ndarray | None
+    flow: FlowLog
+    n_in: int
+    extra: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        """Number of observations used."""
+        return int(self.y.size)
+
+    @property
+    def sorted_balanced(self) -> bool:
+        """Rows are unit-major, period-minor, and every unit has every period."""
+        return self.unit_codes is None
+
+    def units(self) -> np.ndarray:
+        """Unit codes per row (materialised on demand)."""
+        if self.unit_codes is None:
+            return np.repeat(np.arange(self.n_units, dtype=np.int64), self.n_times)
+        return self.unit_codes
+
+    def times(self) -> np.ndarray:
+        """Period codes per row (materialised on demand)."""
+        if self.time_codes is None:
+            return np.tile(np.arange(self.n_times, dtype=np.int64), self.n_units)
+        return self.time_codes
+
+    def balanced(self) -> bool:
+        """Every unit observed in every period (in any row order)."""
+        return self.sorted_balanced or self.n == self.n_units * self.n_times
+
+    def cells(self) -> np.ndarray | None:
+        """Position of each row in the flattened (unit, period) grid (None = identity)."""
+        if self.sorted_balanced:
+            return None
+        return self.unit_codes * self.n_times + self.time_codes
+
+    def use_grid(self) -> bool:
+        """Whether a dense (units x periods) grid is small enough to use."""
+        return self.n_units * self.n_times <= GRID_SLACK * self.n + 1_000_000
+
+    def unit_cluster_nested(self) -> bool:
+        """Whether each unit lies in a single cluster (always true when clusters are units)."""
+        if self.cluster_codes is None:
+            return True
+        u = self.units()
+        first = np.full(self.n_units, -1, dtype=np.int64)
+        first[u[::-1]] = self.cluster_codes[::-1]
+        return bool(np.all(first[u] == self.cluster_codes))
+
+    def time_cluster_nested(self) -> bool:
+        """Whether each period lies in a single cluster."""
+        if self.cluster_codes is None and self.sorted_balanced:
+            return self.n_units == 1
+        t = self.times()
+        c = self.cluster_codes if self.cluster_codes is not None else self.units()
+        first = np.full(self.n_times, -1, dtype=np.int64)
+        first[t[::-1]] = c[::-1]
+        return bool(np.all(first[t] == c))
+
+    def subset(self, keep: np.ndarray) -> None:
+        """Keep the rows flagged in ``keep`` (re-encoding the codes), in place."""
+        u = self.units()[keep]
+        t = self.times()[keep]
+        ukeep = np.bincount(u, minlength=self.n_units) > 0
+        tkeep = np.bincount(t, minlength=self.n_times) > 0
+        umap = np.cumsum(ukeep) - 1
+        tmap = np.cumsum(tkeep) - 1
+        self.unit_codes = umap[u]
+        self.time_codes = tmap[t]
+        self.n_units = int(ukeep.sum())
+        self.n_times = int(tkeep.sum())
+        self.time_levels = self.time_levels[tkeep]
+        self.y = self.y[keep]
+        self.X = np.asfortranarray(self.X[keep])
+        if self.offset is not None:
+            self.offset = self.offset[keep]
+        self.extra = {k: v[keep] for k, v in self.extra.items()}
+        if self.cluster_codes is not None:
+            c = self.cluster_codes[keep]
+            ckeep = np.bincount(c) > 0
+            self.cluster_codes = (np.cumsum(ckeep) - 1)[c]
+            self.n_clusters = int(ckeep.sum())
+        else:
+            self.n_clusters = self.n_units
+
+
+def build_panel(
+    data: pd.DataFrame,
+    *,
+    function: str,
+    outcome: str,
+    unit: str,
+    time: str,
+    regressors: Sequence[str],
+    cluster: str | None = None,
+    offset_column: str | None = None,
+    extra_numeric: Sequence[str] = (),
+    regressor_arrays: dict[str, np.ndarray] | None = None,
+) -> Panel:
+    """Validate and encode a long panel (see module docstring).
+
+    Parameters
+    ----------
+    data
+        One row per unit and period.
+    function
+        Public function name for messages.
+    outcome, unit, time, regressors, cluster
+        Column names.
+    offset_column
+        Column whose log is the offset (exposure); must be positive.
+    extra_numeric
+        Further numeric columns carried along (e.g. the cohort for event studies).
+    regressor_arrays
+        Extra regressors computed by the caller (already aligned with ``data`` rows).
+
+    Returns
+    -------
+    Panel
+        Arrays with missing rows removed and counted in ``flow``.
+    """
+    roles: dict[str, str | None] = {"outcome": outcome, "unit": unit, "time": time}
+    roles.update({f"regressor {i + 1}": r for i, r in enumerate(regressors)})
+    roles["cluster"] = cluster
+    roles["exposure"] = offset_column
+    check_columns(data, roles, function)
+    n_in = len(data)
+    if n_in == 0:
+        raise EstimationError(f"{function}: the data has no rows.")
+    names = tuple(regressors) + tuple((regressor_arrays or {}).keys())
+    if len(set(names)) != len(names):
+        raise EstimationError(f"{function}: regressor names repeat: {names}.")
+    if outcome in names:
+        raise EstimationError(
+            f"{function}: the outcome {outcome!r} is also a regressor; choose different columns."
+        )
+    y = numeric_column(data, outcome, "outcome", function)
+    cols = [numeric_column(data, r, "regressor", function) for r in regressors]
+    cols += [np.asarray(v, dtype=np.float64) for v in (regressor_arrays or {}).values()]
+    off = None
+    if offset_column is not None:
+        off = numeric_column(data, offset_column, "exposure", function)
+    extra = {c: numeric_column(data, c, c, function) for c in extra_numeric}
+
+    # ---- missing values: count by column, drop once --------------------------------------
+    missing: dict[str, int] = {}
+    bad = np.zeros(n_in, dtype=bool)
+
+    def _flag(name: str, m: np.ndarray) -> None:
+        nonlocal bad
+        cnt = int(np.count_nonzero(m & ~bad))
+        if cnt:
+            missing[f"missing or non-finite {name}"] = cnt
+            bad |= m
+
+    _flag(outcome, ~np.isfinite(y))
+    for name, v in zip(names, cols, strict=True):
+        _flag(name, ~np.isfinite(v))
+    _flag(unit, data[unit].isna().to_numpy())
+    _flag(time, data[time].isna().to_numpy())
+    if cluster is not None and cluster != unit:
+        _flag(cluster, data[cluster].isna().to_numpy())
+    if off is not None:
+        _flag(f"{offset_column} (must be > 0)", ~(np.isfinite(off) & (off > 0)))
+    # extra columns may be missing by design (e.g. the cohort of the never treated)
+
+    flow = FlowLog()
+    if bad.any():
+        keep = ~bad
+        flow = flow.add("drop rows with missing values", n_in, int(keep.sum()), missing)
+        warnings.warn(
+            f"{function}: excluded {int(bad.sum())} of {n_in} rows with missing values ("
+            + "; ".join(f"{k}: {v}" for k, v in missing.items())
+            + ").",
+            ExcludedRowsWarning,
+            stacklevel=3,
+        )
+        frame_u = data[unit][keep]
+        frame_t = data[time][keep]
+        frame_c = data[cluster][keep] if cluster is not None else None
+        y = y[keep]
+        cols = [c[keep] for c in cols]
+        off = off[keep] if off is not None else None
+        extra = {k: v[keep] for k, v in extra.items()}
+    else:
+        keep = None
+        frame_u = data[unit]
+        frame_t = data[time]
+        frame_c = data[cluster] if cluster is not None else None
+    n = y.size
+    if n == 0:
+        raise EstimationError(f"{function}: no rows left after dropping missing values.")
+
+    # ---- identifiers ---------------------------------------------------------------------
+    unit_codes: np.ndarray | None
+    time_codes: np.ndarray | None
+    uvals = _as_comparable(frame_u)
+    tvals = _as_comparable(frame_t)
+    ucodes = _codes_sorted(uvals) if uvals is not None else None
+    sorted_balanced = False
+    if ucodes is not None and tvals is not None:
+        n_units = int(ucodes[-1]) + 1
+        if n % n_units == 0:
+            n_times = n // n_units
+            block = tvals[:n_times]
+            # with monotone codes, a block starting and ending on unit i holds only unit i
+            starts_ok = bool(
+                np.array_equal(ucodes[::n_times], np.arange(n_units))
+                and np.array_equal(ucodes[n_times - 1 :: n_times], np.arange(n_units))
+            )
+            if (
+                starts_ok
+                and np.all(block[1:] > block[:-1])
+                and bool((tvals.reshape(n_units, n_times) == block).all())
+            ):
+                sorted_balanced = True
+                time_levels = frame_t.to_numpy()[:n_times]
+    if sorted_balanced:
+        unit_codes = None
+        time_codes = None
+    else:
+        if ucodes is not None:
+            unit_codes, n_units = ucodes, int(ucodes[-1]) + 1
+        else:
+            unit_codes, n_units, _ = _factorize(frame_u, sort=False)
+        time_codes, n_times, time_levels = _factorize(frame_t, sort=True)
+        cell = unit_codes * n_times + time_codes
+        dup = pd.Series(cell).duplicated(keep=False).to_numpy()
+        if dup.any():
+            rows = np.flatnonzero(dup)[:2]
+            idx = (np.flatnonzero(keep)[rows] if keep is not None else rows).tolist()
+            labels = [data.index[i] for i in idx]
+            raise EstimationError(
+                f"{function}: {int(dup.sum())} rows share a ({unit}, {time}) pair with another "
+                f"row, e.g. rows {labels[0]!r} and {labels[1]!r} ({unit} value masked, "
+                f"{time} = {frame_t.iloc[rows[0]]!r}). Rule: a panel has one row per unit and "
+                "period. Aggregate duplicate rows (e.g. sum counts by person and month) first."
+            )
+    if frame_c is None or cluster == unit:
+        cluster_codes, n_clusters = None, n_units
+    else:
+        cluster_codes, n_clusters, _ = _factorize(frame_c, sort=False)
+
+    X = np.empty((n, len(names)), dtype=np.float64, order="F")
+    for j, v in enumerate(cols):
+        X[:, j] = v
+    return Panel(
+        y=y,
+        X=X,
+        names=names,
+        n_units=n_units,
+        n_times=n_times,
+        time_levels=np.asarray(time_levels),
+        unit_codes=unit_codes,
+        time_codes=time_codes,
+        cluster_codes=cluster_codes,
+        n_clusters=n_clusters,
+        offset=None if off is None else np.log(off),
+        flow=flow,
+        n_in=n_in,
+        extra=extra,
+    )
+
+
+def drop_uninformative(panel: Panel, *, function: str, poisson: bool = False) -> Panel:
+    """Drop singleton units/periods and, for Poisson, all-zero units/periods (iteratively).
+
+    A unit (or period) observed once is perfectly fitted by its own fixed effect and carries
+    no information about the slopes (fixest and pyfixest drop them by default); with a
+    Poisson model a unit whose outcome is zero in every period has a fixed effect of minus
+    infinity and likewise carries no information.  Every exclusion is counted.
+    """
+    n0 = panel.n
+    reasons: dict[str, int] = {}
+    if panel.sorted_balanced and not poisson and panel.n_times > 1 and panel.n_units > 1:
+        return panel
+    for _ in range(100):
+        u = panel.units()
+        t = panel.times()
+        drop = np.zeros(panel.n, dtype=bool)
+        cu = np.bincount(u, minlength=panel.n_units)
+        ct = np.bincount(t, minlength=panel.n_times)
+        m = (cu == 1)[u]
+        if m.any():
+            reasons["unit observed in one period only (singleton)"] = reasons.get(
+                "unit observed in one period only (singleton)", 0
+            ) + int(m.sum())
+            drop |= m
+        m = (ct == 1)[t] & ~drop
+        if m.any():
+            reasons["period with one observation only (singleton)"] = reasons.get(
+                "period with one observation only (singleton)", 0
+            ) + int(m.sum())
+            drop |= m
+        if poisson:
+            su = np.bincount(u, weights=panel.y, minlength=panel.n_units)
+            m = (su == 0)[u] & ~drop
+            if m.any():
+                reasons["unit with zero outcome in every period"] = reasons.get(
+                    "unit with zero outcome in every period", 0
+                ) + int(m.sum())
+                drop |= m
+            st = np.bincount(t, weights=panel.y, minlength=panel.n_times)
+            m = (st == 0)[t] & ~drop
+            if m.any():
+                reasons["period with zero outcome for every unit"] = reasons.get(
+                    "period with zero outcome for every unit", 0
+                ) + int(m.sum())
+                drop |= m
+        if not drop.any():
+            break
+        panel.subset(~drop)
+        if panel.n == 0:
+            raise EstimationError(
+                f"{function}: no observations left after dropping units and periods that "
+                "carry no information ("
+                + "; ".join(f"{k}: {v}" for k, v in reasons.items())
+                + "). Check that the outcome varies and units are observed more than once."
+            )
+    if reasons:
+        panel.flow = panel.flow.add(
+            "drop observations without information for the fixed effects",
+            n0,
+            panel.n,
+            reasons,
+        )
+        warnings.warn(
+            f"{function}: excluded {n0 - panel.n} observations that carry no information "
+            "for the fixed effects (" + "; ".join(f"{k}: {v}" for k, v in reasons.items()) + ").",
+            ExcludedRowsWarning,
+            stacklevel=3,
+        )
+    return panel
+
+
+def fingerprint(data: pd.DataFrame, columns: Sequence[str | None]) -> str:
+    """SHA-256 of the names and raw values of the columns an estimator used (fast).
+
+    :func:`socdata.provenance.hash_frame` hashes every value of every column through
+    pandas, which takes seconds on tens of millions of rows; the estimators fingerprint only
+    the columns they read, straight from their buffers (object columns via pandas).
+    """
+    import hashlib
+
+    h = hashlib.sha256()
+    h.update(repr(data.shape).encode())
+    for col in dict.fromkeys(c for c in columns if c is not None):
+        s = data[col]
+        h.update(str(col).encode() + b"\x00" + str(s.dtype).encode())
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            h.update("|".join(map(str, s.cat.categories)).encode())
+            arr = np.ascontiguousarray(s.cat.codes.to_numpy())
+        elif s.dtype.kind in "biufmM" and not pd.api.types.is_extension_array_dtype(s.dtype):
+            arr = np.ascontiguousarray(s.to_numpy())
+        else:
+            arr = pd.util.hash_pandas_object(s, index=False).to_numpy()
+        h.update(memoryview(arr.view(np.uint8)))
+    return f"sha256:{h.hexdigest()}"

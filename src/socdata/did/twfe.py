@@ -1,0 +1,260 @@
+"""Two-way fixed-effects (TWFE) difference-in-differences on a person-month panel.
+
+``y_it = beta * D_it + gamma' Z_it + alpha_i + lambda_t + e_it`` with person effects
+``alpha_i`` and calendar-month effects ``lambda_t``, estimated by least squares after
+projecting the fixed effects out exactly (see :mod:`socdata.did._demean`: closed-form
+two-way demeaning on balanced panels, a direct solve on unbalanced ones).
+
+Inference
+---------
+* Default: CRV1 standard errors clustered by the unit (person), with the small-sample
+  factor ``G/(G-1) * (N-1)/(N-K)`` where ``K`` counts the slopes and the fixed effects not
+  nested in the clusters (person effects are nested in person clusters, so
+  ``K = k + number of months``).  This is pyfixest's default for
+  ``feols("y ~ d | unit + time", vcov={"CRV1": "unit"})`` (and R fixest's).  Student t with
+  ``G - 1`` degrees of freedom.
+* ``cluster=`` another column (e.g. ``"area"``): with fewer than
+  :data:`~socdata.did._inference.FEW_CLUSTERS` (30) clusters the cluster formula is not
+  trusted; p-values and intervals come from a wild cluster restricted bootstrap
+  (:func:`socdata.did.wild_cluster_bootstrap`), a
+  :class:`~socdata.errors.SmallClusterWarning` is raised and ``summary()`` says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import types
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from socdata.did._inference import FEW_CLUSTERS
+from socdata.did._linear import fit_linear
+from socdata.did._panel import Panel, build_panel, drop_uninformative, fingerprint
+from socdata.did._results import BootstrapInference, FixedEffectsResult
+from socdata.did.bootstrap import wcr_inference
+from socdata.errors import EstimationError, SmallClusterWarning
+from socdata.provenance import Provenance
+
+__all__ = ["FixedEffectsResult", "twfe"]
+
+_INFERENCE = ("auto", "analytic", "bootstrap")
+
+
+def check_options(
+    function: str, inference: str, conf_level: float, draws: int | None = None
+) -> None:
+    """Validate shared options with messages generated from the allowed values."""
+    if inference not in _INFERENCE:
+        raise EstimationError(
+            f"{function}: inference must be one of {_INFERENCE}, got {inference!r}."
+        )
+    if not 0 < conf_level < 1:
+        raise EstimationError(f"{function}: conf_level must be in (0, 1), got {conf_level!r}.")
+    if draws is not None and draws < 99:
+        raise EstimationError(f"{function}: bootstrap_draws must be at least 99, got {draws}.")
+
+
+def few_cluster_policy(function: str, panel: Panel, cluster_name: str, inference: str) -> bool:
+    """Whether to bootstrap; warn when clusters are few."""
+    g = panel.n_clusters
+    few = g < FEW_CLUSTERS
+    if few:
+        warnings.warn(
+            f"{function}: only {g} clusters in {cluster_name!r}. The cluster-robust formula "
+            f"is unreliable with fewer than {FEW_CLUSTERS} clusters (standard errors too "
+            "small, tests over-reject). "
+            + (
+                "Using a wild cluster restricted bootstrap for p-values and intervals."
+                if inference != "analytic"
+                else "inference='analytic' was requested: p-values and intervals use the "
+                "unreliable formula; use inference='auto' for the wild cluster bootstrap."
+            ),
+            SmallClusterWarning,
+            stacklevel=3,
+        )
+    return inference == "bootstrap" or (few and inference == "auto")
+
+
+def twfe(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    treatment: str,
+    cluster: str | None = None,
+    covariates: Sequence[str] | None = None,
+    conf_level: float = 0.95,
+    inference: str = "auto",
+    bootstrap_weights: str = "auto",
+    bootstrap_draws: int = 9999,
+    seed: int | None = 20240301,
+) -> FixedEffectsResult:
+    """Two-way fixed-effects DiD: ``outcome ~ treatment + covariates | unit + time``.
+
+    Parameters
+    ----------
+    data
+        Long panel, one row per unit and period (e.g. the person-month panel of
+        :func:`socdata.derive.person_month_panel`).  Not modified.
+    outcome
+        Outcome column (numeric).
+    unit
+        Unit identifier (person); its fixed effects are projected out.
+    time
+        Period column (calendar month); its fixed effects are projected out.
+    treatment
+        Time-varying treatment indicator (0/1, e.g. engager x post-referral).
+    cluster
+        Cluster column; ``None`` clusters by ``unit``.  Fewer than 30 clusters triggers
+        the wild cluster bootstrap (see ``inference``).
+    covariates
+        Further time-varying regressors.
+    conf_level
+        Confidence level of the intervals.
+    inference
+        ``"auto"`` (CRV1 t inference, or the wild cluster bootstrap when there are fewer
+        than 30 clusters), ``"analytic"`` (always CRV1 t) or ``"bootstrap"`` (always WCR).
+    bootstrap_weights
+        ``"auto"`` (Webb for at most 12 clusters, else Rademacher), ``"rademacher"``,
+        ``"webb"``.
+    bootstrap_draws
+        Draws for the bootstrap (all patterns are enumerated when fewer).
+    seed
+        Seed for bootstrap draws.
+
+    Returns
+    -------
+    FixedEffectsResult
+        ``tidy()`` has one row per regressor; the row whose ``term`` is ``treatment`` holds
+        the DiD estimate.
+
+    Raises
+    ------
+    socdata.errors.EstimationError
+        Missing columns, non-numeric values, duplicate unit-period rows, a treatment that is
+        collinear with the fixed effects, or too few observations.
+
+    Warns
+    -----
+    socdata.errors.ExcludedRowsWarning
+        Rows with missing values or singleton units/periods were excluded (counted in the
+        provenance flow log).
+    socdata.errors.SmallClusterWarning
+        Fewer than 30 clusters.
+
+    Examples
+    --------
+    >>> import socdata.did as did  # doctest: +SKIP
+    >>> res = did.twfe(panel, outcome="arrests", unit="person_id", time="month",
+    ...                treatment="post_engager")  # doctest: +SKIP
+    >>> res.tidy().loc[0, ["term", "estimate", "std_error"]]  # doctest: +SKIP
+    """
+    fn = "socdata.did.twfe"
+    check_options(fn, inference, conf_level, bootstrap_draws)
+    regs = [treatment, *(covariates or [])]
+    panel = build_panel(
+        data,
+        function=fn,
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        regressors=regs,
+        cluster=cluster,
+    )
+    panel = drop_uninformative(panel, function=fn)
+    cluster_name = cluster or unit
+    use_boot = few_cluster_policy(fn, panel, cluster_name, inference)
+    fit = fit_linear(panel, function=fn)
+    boot: tuple[BootstrapInference, ...] = ()
+    if use_boot:
+        boot = (
+            wcr_inference(
+                panel,
+                fit,
+                treatment,
+                weights=bootstrap_weights,
+                draws=bootstrap_draws,
+                seed=seed,
+                conf_level=conf_level,
+            ),
+        )
+    result = FixedEffectsResult(
+        provenance=_provenance(
+            fn,
+            data,
+            panel,
+            dict(
+                outcome=outcome,
+                unit=unit,
+                time=time,
+                treatment=treatment,
+                cluster=cluster,
+                covariates=list(covariates or []),
+                conf_level=conf_level,
+                inference=inference,
+                bootstrap_weights=bootstrap_weights,
+                bootstrap_draws=bootstrap_draws,
+                seed=seed,
+            ),
+            [outcome, unit, time, *regs, cluster],
+        ),
+        method="twfe",
+        terms=tuple(panel.names),
+        coef=_frozen(fit.coef),
+        vcov=_frozen(fit.vcov),
+        n_obs=panel.n,
+        n_units=panel.n_units,
+        n_times=panel.n_times,
+        n_clusters=panel.n_clusters,
+        cluster=cluster_name,
+        df_t=panel.n_clusters - 1,
+        ssc=fit.ssc,
+        df_k=fit.df_k,
+        conf_level=conf_level,
+        bootstrap=boot,
+        few_clusters=panel.n_clusters < FEW_CLUSTERS,
+    )
+    return result
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    out = np.array(a, dtype=np.float64, copy=True)
+    out.setflags(write=False)
+    return out
+
+
+def _provenance(
+    function: str,
+    data: pd.DataFrame,
+    panel: Panel,
+    parameters: dict,
+    columns: Sequence[str | None],
+    notes: Sequence[str] = (),
+) -> Provenance:
+    prov = Provenance.build(
+        function,
+        parameters=parameters,
+        n_in=panel.n_in,
+        n_out=panel.n,
+        flow=panel.flow,
+        notes=notes,
+    )
+    return dataclasses.replace(prov, inputs={"data": fingerprint(data, columns)})
+
+
+class _CallableModule(types.ModuleType):
+    """Importing ``socdata.did.twfe`` (the module) rebinds the package attribute ``twfe``
+    from the lazily exported function to this module; making the module callable keeps
+    ``socdata.did.twfe(data, ...)`` working either way."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> FixedEffectsResult:
+        return twfe(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
