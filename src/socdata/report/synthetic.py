@@ -1,12 +1,13 @@
 """Is a data folder the bundled synthetic extracts?  (Decides the disclosure default.)
 
-The bundled synthetic extracts carry ``manifest.json`` (written by
+The bundled synthetic extracts carry ``data/synthetic/manifest.json`` (written by
 ``socdata.datasets.write_bundled``)::
 
     {"synthetic": true, "files": {"service.csv": "sha256:...", ...}}
 
-A folder is *bundled synthetic* iff that manifest says ``"synthetic": true`` and every
-input file in the folder is listed with a matching hash.  Anything else (a file edited by
+A folder (wherever it is) is *bundled synthetic* iff that bundled manifest says
+``"synthetic": true`` and every input file in the folder is listed in it with a matching
+hash.  A manifest inside the folder being classified is ignored.  Anything else (a file edited by
 hand, an extra file, no manifest) is treated as real data: disclosure control on by
 default, swimmer plots off unless asked for.
 """
@@ -17,6 +18,7 @@ import dataclasses
 import json
 from pathlib import Path
 
+from socdata.paths import synthetic_dir
 from socdata.provenance import hash_file
 
 __all__ = ["INPUT_SUFFIXES", "DataKind", "data_kind", "input_files", "is_bundled_synthetic"]
@@ -50,33 +52,51 @@ class DataKind:
         return "synthetic" if self.synthetic else "real"
 
 
-def data_kind(data_dir: str | Path | None) -> DataKind:
-    """Classify ``data_dir`` (``None`` means the bundled ``socdata.paths.synthetic_dir()``)."""
-    if data_dir is None:
-        from socdata.paths import synthetic_dir
+def data_kind(data_dir: str | Path | None, *, reference: str | Path | None = None) -> DataKind:
+    """Classify ``data_dir`` as the bundled synthetic extracts or real data.
 
-        data_dir = synthetic_dir()
-    d = Path(data_dir)
-    manifest = d / "manifest.json"
+    Parameters
+    ----------
+    data_dir
+        Folder of extracts; ``None`` means the bundled ``socdata.paths.synthetic_dir()``.
+    reference
+        Folder whose ``manifest.json`` is authoritative (default: the bundled synthetic
+        folder).  A ``manifest.json`` inside ``data_dir`` itself is never trusted, so a
+        folder of real extracts cannot switch disclosure control off by carrying one.
+
+    Returns
+    -------
+    DataKind
+        Synthetic iff the reference manifest says ``"synthetic": true`` and every extract
+        file in ``data_dir`` is listed there with the same sha256.
+    """
+    bundled = synthetic_dir()
+    d = Path(data_dir) if data_dir is not None else bundled
+    manifest = Path(reference if reference is not None else bundled) / "manifest.json"
     if not manifest.is_file():
-        return DataKind(False, f"no manifest.json in {d}: treated as real data")
+        return DataKind(False, f"no synthetic manifest at {manifest}: treated as real data")
     try:
         meta = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         return DataKind(False, f"{manifest} is not readable JSON ({exc}): treated as real data")
     if not isinstance(meta, dict) or meta.get("synthetic") is not True:
-        return DataKind(False, f"{manifest} does not say synthetic: true")
+        return DataKind(False, f"{manifest} does not say synthetic: true; treated as real data")
     listed = meta.get("files") or {}
     files = input_files(d)
     if not files:
-        return DataKind(False, f"no extract files in {d}")
+        return DataKind(False, f"no extract files in {d}: treated as real data")
     for p in files:
         want = listed.get(p.name)
         if want is None:
-            return DataKind(False, f"{p.name} is not listed in {manifest.name}: treated as real")
+            return DataKind(
+                False, f"{p.name} is not one of the bundled synthetic files: treated as real data"
+            )
         if hash_file(p) != want:
-            return DataKind(False, f"{p.name} differs from the bundled synthetic file (hash)")
-    return DataKind(True, f"every file matches the synthetic manifest of {d}")
+            return DataKind(
+                False,
+                f"{p.name} differs from the bundled synthetic file (sha256): treated as real data",
+            )
+    return DataKind(True, f"every file matches the bundled synthetic manifest ({len(files)} files)")
 
 
 def is_bundled_synthetic(data_dir: str | Path | None) -> bool:

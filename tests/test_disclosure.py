@@ -1,0 +1,401 @@
+"""Disclosure control: hand-built tables and a property test against two independent oracles.
+
+Oracles (written here, independent of the graph algorithm in ``socdata.report.disclosure``):
+
+* ``chain_attack``: the intruder of the brief: repeatedly solve any margin equation that has
+  exactly one unknown cell, until nothing changes (subtraction chains across rows and
+  columns);
+* ``determined_by_linear_algebra``: a suppressed cell is recoverable from the published
+  cells iff its coordinate vanishes on the null space of the margin equations restricted to
+  the unknown cells (any linear combination of equations, not only chains).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.linalg import null_space
+
+from socdata.errors import DisclosureError, SocdataError
+from socdata.report import (
+    DEFAULT_RULE_SET,
+    RULE_SETS,
+    RuleSet,
+    apply_to_frame,
+    apply_to_table,
+    get_rule_set,
+    recoverable_cells,
+    secondary_suppression,
+)
+from socdata.report.disclosure import round_to_base
+
+# ------------------------------------------------------------------------------- helpers
+
+
+def make_table(
+    interior: dict[str, list[int]], cols: list[str], *, row_margin=True, col_margin=True
+):
+    """Tidy count table with optional 'Total' row and 'Overall' column (exact sums)."""
+    recs = []
+    for r, vals in interior.items():
+        recs += [(r, c, v) for c, v in zip(cols, vals, strict=True)]
+        if col_margin:
+            recs.append((r, "Overall", sum(vals)))
+    if row_margin:
+        for j, c in enumerate(cols):
+            recs.append(("Total", c, sum(v[j] for v in interior.values())))
+        if col_margin:
+            recs.append(("Total", "Overall", sum(sum(v) for v in interior.values())))
+    t = pd.DataFrame(recs, columns=["row_label", "column_label", "value"])
+    t.insert(0, "table_id", "t")
+    t.insert(3, "measure", "n")
+    return t
+
+
+def equations(cells: dict, rows: list, cols: list, row_margin: bool, col_margin: bool):
+    """Margin equations as lists of (coefficient, cell)."""
+    eqs = []
+    all_rows = [*rows, "Total"] if row_margin else rows
+    all_cols = [*cols, "Overall"] if col_margin else cols
+    if col_margin:
+        for r in all_rows:
+            eqs.append([(1, (r, c)) for c in cols] + [(-1, (r, "Overall"))])
+    if row_margin:
+        for c in all_cols:
+            eqs.append([(1, (r, c)) for r in rows] + [(-1, ("Total", c))])
+    return eqs
+
+
+def chain_attack(cells: dict, suppressed: set, eqs) -> set:
+    """Cells an intruder recovers by repeated single-unknown subtraction."""
+    known = {k: v for k, v in cells.items() if k not in suppressed}
+    recovered = set()
+    changed = True
+    while changed:
+        changed = False
+        for eq in eqs:
+            unknown = [(a, k) for a, k in eq if k not in known]
+            if len(unknown) == 1:
+                a, k = unknown[0]
+                known[k] = -sum(b * known[m] for b, m in eq if m in known) / a
+                recovered.add(k)
+                changed = True
+    return recovered
+
+
+def determined_by_linear_algebra(suppressed: set, eqs) -> set:
+    """Suppressed cells whose value is fixed by the equations and the published cells."""
+    unknowns = sorted(suppressed, key=repr)
+    if not unknowns:
+        return set()
+    idx = {k: i for i, k in enumerate(unknowns)}
+    a = np.zeros((len(eqs), len(unknowns)))
+    for e, eq in enumerate(eqs):
+        for coef, k in eq:
+            if k in idx:
+                a[e, idx[k]] = coef
+    ns = null_space(a)
+    if ns.size == 0:
+        return set(unknowns)
+    return {k for k in unknowns if np.max(np.abs(ns[idx[k], :])) < 1e-9}
+
+
+def suppressed_counts(out: pd.DataFrame) -> set:
+    m = out["measure"].eq("n") & out["disclosure_status"].str.startswith("suppressed")
+    return set(zip(out.loc[m, "row_label"], out.loc[m, "column_label"], strict=True))
+
+
+# ------------------------------------------------------------------------------- rule sets
+
+
+def test_default_rule_set_is_named_and_registered():
+    assert DEFAULT_RULE_SET.name == "soceis-default-v1"
+    assert get_rule_set("soceis-default-v1") is DEFAULT_RULE_SET
+    assert {"none", "soceis-strict-v1", "soceis-internal-v1"} <= set(RULE_SETS)
+    assert "1-9" in DEFAULT_RULE_SET.describe()
+
+
+def test_unknown_rule_set_lists_the_choices():
+    with pytest.raises(DisclosureError, match="soceis-default-v1") as err:
+        get_rule_set("strictest")
+    assert isinstance(err.value, SocdataError)
+
+
+@pytest.mark.parametrize(
+    ("value", "base", "expected"),
+    [(0, 5, 0), (12, 5, 10), (13, 5, 15), (57, 5, 55), (58, 5, 60), (15, 10, 20), (7, 1, 7)],
+)
+def test_round_to_base(value, base, expected):
+    assert round_to_base(value, base) == expected
+
+
+# ------------------------------------------------------------------------------- hand-built
+
+
+def test_primary_rounding_and_secondary_on_hand_built_table():
+    t = make_table(
+        {"Children's Services": [20, 3, 15], "Police": [12, 25, 4], "Other": [30, 14, 22]},
+        ["Cardiff", "Edinburgh", "Newcastle"],
+    )
+    before = t.copy()
+    out = apply_to_table(t, "soceis-default-v1")
+    pd.testing.assert_frame_equal(t, before)  # input not mutated
+    status = out.set_index(["row_label", "column_label"])["disclosure_status"]
+    value = out.set_index(["row_label", "column_label"])["value"]
+    assert status[("Children's Services", "Edinburgh")] == "suppressed (count 1-9)"
+    assert status[("Police", "Newcastle")] == "suppressed (count 1-9)"
+    # minimal protection: the two primaries plus two cells closing a 4-cycle
+    supp = suppressed_counts(out)
+    assert len(supp) == 4
+    assert {("Children's Services", "Newcastle"), ("Police", "Edinburgh")} <= supp
+    assert value[("Other", "Cardiff")] == 30
+    assert value[("Total", "Overall")] == 145  # 145 is a multiple of 5
+    assert value[("Other", "Overall")] == 65  # 66 -> 65
+    assert (out["disclosure"] == "soceis-default-v1").all()
+    shown = out[~out["disclosure_status"].str.startswith("suppressed")]
+    assert (shown["value"] % 5 == 0).all()
+
+
+def test_single_small_cell_is_not_recoverable_by_subtraction():
+    t = make_table({"A": [40, 5], "B": [30, 30]}, ["X", "Y"])
+    out = apply_to_table(t, DEFAULT_RULE_SET)
+    supp = suppressed_counts(out)
+    assert ("A", "Y") in supp
+    cells = {
+        (r, c): v for r, c, v in zip(t["row_label"], t["column_label"], t["value"], strict=True)
+    }
+    eqs = equations(cells, ["A", "B"], ["X", "Y"], True, True)
+    assert not chain_attack(cells, supp, eqs)
+    assert not determined_by_linear_algebra(supp, eqs)
+
+
+def test_bridge_between_two_protected_blocks_is_protected():
+    # Two 4-cycles of suppressed cells joined by one suppressed cell: every row and
+    # column has 0 or >= 2 suppressed cells, yet the joining cell is recoverable.
+    cells = {}
+    rows, cols = ["r1", "r2", "r3", "r4"], ["c1", "c2", "c3", "c4"]
+    vals = np.arange(16).reshape(4, 4) + 20
+    for i, r in enumerate(rows):
+        for j, c in enumerate(cols):
+            cells[(r, c)] = int(vals[i, j])
+        cells[(r, "Overall")] = int(vals[i].sum())
+    for j, c in enumerate(cols):
+        cells[("Total", c)] = int(vals[:, j].sum())
+    cells[("Total", "Overall")] = int(vals.sum())
+    pattern = {
+        ("r1", "c1"),
+        ("r1", "c2"),
+        ("r2", "c1"),
+        ("r2", "c2"),
+        ("r3", "c3"),
+        ("r3", "c4"),
+        ("r4", "c3"),
+        ("r4", "c4"),
+        ("r1", "c3"),
+    }
+    eqs = equations(cells, rows, cols, True, True)
+    assert determined_by_linear_algebra(pattern, eqs) == {("r1", "c3")}  # the oracle sees it
+    assert recoverable_cells(cells, pattern) == [("r1", "c3")]  # and so does the library
+    extra = secondary_suppression(cells, pattern)
+    assert extra and not determined_by_linear_algebra(pattern | extra, eqs)
+
+
+def test_table_without_margins_needs_no_secondary_suppression():
+    t = make_table({"A": [40, 5], "B": [30, 30]}, ["X", "Y"], row_margin=False, col_margin=False)
+    out = apply_to_table(t, DEFAULT_RULE_SET)
+    assert suppressed_counts(out) == {("A", "Y")}
+
+
+def test_column_margin_only_protects_within_rows():
+    t = make_table({"A": [40, 5, 12], "B": [30, 30, 30]}, ["X", "Y", "Z"], row_margin=False)
+    out = apply_to_table(t, DEFAULT_RULE_SET)
+    supp = suppressed_counts(out)
+    assert supp == {("A", "Y"), ("A", "Z")}  # smallest partner in the same row
+    cells = {
+        (r, c): v for r, c, v in zip(t["row_label"], t["column_label"], t["value"], strict=True)
+    }
+    eqs = equations(cells, ["A", "B"], ["X", "Y", "Z"], False, True)
+    assert not determined_by_linear_algebra(supp, eqs)
+
+
+def test_zero_is_shown_and_not_preferred_as_secondary():
+    t = make_table({"A": [40, 5, 0], "B": [30, 30, 20]}, ["X", "Y", "Z"])
+    out = apply_to_table(t, DEFAULT_RULE_SET).set_index(["row_label", "column_label"])
+    assert out.loc[("A", "Z"), "disclosure_status"] == "rounded"
+    assert out.loc[("A", "Z"), "value"] == 0
+
+
+def test_percentages_follow_their_counts_and_bases():
+    t = pd.DataFrame(
+        {
+            "table_id": "p",
+            "row_label": ["Closed", "Closed", "Open", "Open", "Tiny", "Tiny", "Nobase"],
+            "column_label": ["Cardiff"] * 7,
+            "measure": ["n", "pct", "n", "pct", "n", "pct", "pct"],
+            "value": [31, 54.386, 4, 7.0175, 12, 100.0, 50.0],
+            "numerator": [np.nan, 31, np.nan, 4, np.nan, 12, np.nan],
+            "denominator": [np.nan, 57, np.nan, 57, np.nan, 12, np.nan],
+            "conf_low": [np.nan, 41.6, np.nan, 2.8, np.nan, 75.8, np.nan],
+            "conf_high": [np.nan, 66.6, np.nan, 16.7, np.nan, 100.0, np.nan],
+        }
+    )
+    out = apply_to_table(t, DEFAULT_RULE_SET).set_index(["row_label", "measure"])
+    assert out.loc[("Closed", "pct"), "value"] == 54  # whole numbers, half up
+    assert out.loc[("Closed", "pct"), "numerator"] == 30  # counts rounded to 5
+    assert out.loc[("Closed", "pct"), "denominator"] == 55
+    assert out.loc[("Closed", "pct"), "conf_low"] == 42
+    assert out.loc[("Open", "n"), "disclosure_status"] == "suppressed (count 1-9)"
+    assert out.loc[("Open", "pct"), "disclosure_status"].startswith("suppressed")
+    assert pd.isna(out.loc[("Open", "pct"), "value"])
+    assert pd.isna(out.loc[("Open", "pct"), "conf_low"])
+    assert pd.isna(out.loc[("Open", "pct"), "numerator"])
+    assert out.loc[("Tiny", "pct"), "value"] == 100  # base 12, count 12: publishable
+    assert out.loc[("Nobase", "pct"), "disclosure_status"] == "suppressed (base unknown)"
+
+
+def test_base_under_ten_and_min_max():
+    t = pd.DataFrame(
+        {
+            "table_id": "ages",
+            "row_label": ["Age", "Age", "Age", "Age", "Age", "Age"],
+            "column_label": ["Cardiff", "Cardiff", "Cardiff", "Dundee", "Dundee", "Dundee"],
+            "measure": ["mean", "min", "max", "mean", "min", "max"],
+            "value": [14.56, 11, 18, 15.0, 13, 17],
+            "denominator": [57, 57, 57, 6, 6, 6],
+        }
+    )
+    out = apply_to_table(t, DEFAULT_RULE_SET).set_index(["column_label", "measure"])
+    assert out.loc[("Cardiff", "mean"), "value"] == 14.6
+    assert (
+        out.loc[("Cardiff", "min"), "disclosure_status"]
+        == "suppressed (min/max of individual values)"
+    )
+    assert out.loc[("Dundee", "mean"), "disclosure_status"] == "suppressed (base under 10)"
+    assert out.loc[("Cardiff", "mean"), "denominator"] == 55
+    internal = apply_to_table(t, "soceis-internal-v1").set_index(["column_label", "measure"])
+    assert internal.loc[("Cardiff", "max"), "value"] == 18
+    assert internal.loc[("Dundee", "max"), "disclosure_status"] == "suppressed (base under 10)"
+
+
+def test_none_rule_set_changes_nothing():
+    t = make_table({"A": [40, 5], "B": [30, 30]}, ["X", "Y"])
+    out = apply_to_table(t, "none")
+    pd.testing.assert_series_equal(out["value"], t["value"])
+    assert (out["disclosure"] == "none").all()
+    assert (out["disclosure_status"] == "not applied").all()
+
+
+def test_strict_rule_set_rounds_to_ten():
+    t = make_table({"A": [44, 25], "B": [36, 30]}, ["X", "Y"])
+    out = apply_to_table(t, "soceis-strict-v1").set_index(["row_label", "column_label"])
+    assert out.loc[("A", "X"), "value"] == 40
+    assert out.loc[("A", "Y"), "value"] == 30  # 25 rounds half up to 30
+
+
+def test_custom_rule_set_threshold():
+    rules = RuleSet(name="custom-threshold-5", threshold=5, rounding_base=1, min_base=5)
+    t = make_table({"A": [40, 5], "B": [30, 3]}, ["X", "Y"], row_margin=False, col_margin=False)
+    out = apply_to_table(t, rules)
+    assert suppressed_counts(out) == {("B", "Y")}
+
+
+def test_errors_are_clear():
+    t = make_table({"A": [40, 5], "B": [30, 30]}, ["X", "Y"])
+    with pytest.raises(DisclosureError, match="repeat"):
+        apply_to_table(pd.concat([t, t.iloc[:1]]), DEFAULT_RULE_SET)
+    bad = t.copy()
+    bad.loc[0, "value"] = -3
+    with pytest.raises(DisclosureError, match="negative"):
+        apply_to_table(bad, DEFAULT_RULE_SET)
+    with pytest.raises(DisclosureError, match="lacks column"):
+        apply_to_table(t.drop(columns="measure"), DEFAULT_RULE_SET)
+    two = pd.concat([t, t[t["row_label"] == "Total"].assign(row_label="All")])
+    with pytest.raises(DisclosureError, match="at most one margin row"):
+        apply_to_table(two, DEFAULT_RULE_SET)
+    with pytest.raises(DisclosureError, match="rounding_base"):
+        RuleSet(name="bad", rounding_base=0)
+
+
+def test_apply_to_frame_counts_and_identifiers():
+    f = pd.DataFrame(
+        {"statement": ["a", "b", "c"], "regenerated": [3, 47, 0], "printed": [1, 2, 3]}
+    )
+    out = apply_to_frame(f, DEFAULT_RULE_SET, count_columns=["regenerated"])
+    assert pd.isna(out.loc[0, "regenerated"]) and out.loc[1, "regenerated"] == 45
+    assert out.loc[2, "regenerated"] == 0
+    assert out.loc[0, "disclosure_status"].startswith("suppressed")
+    assert list(out["printed"]) == [1, 2, 3]  # not a count column: untouched
+    with pytest.raises(DisclosureError, match="identifier"):
+        apply_to_frame(f.assign(person_id="P1"), DEFAULT_RULE_SET)
+    with pytest.raises(DisclosureError, match="not columns"):
+        apply_to_frame(f, DEFAULT_RULE_SET, count_columns=["nope"])
+
+
+# ------------------------------------------------------------------------------- property
+
+
+@st.composite
+def count_tables(draw):
+    n_rows = draw(st.integers(2, 5))
+    n_cols = draw(st.integers(2, 5))
+    small = st.integers(0, 12)
+    big = st.integers(10, 60)
+    vals = [[draw(st.one_of(small, big)) for _ in range(n_cols)] for _ in range(n_rows)]
+    row_margin = draw(st.booleans())
+    col_margin = draw(st.booleans())
+    rows = [f"R{i}" for i in range(n_rows)]
+    cols = [f"C{j}" for j in range(n_cols)]
+    return dict(zip(rows, vals, strict=True)), cols, row_margin, col_margin
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(count_tables())
+def test_no_suppressed_cell_recoverable_from_margins(spec):
+    interior, cols, row_margin, col_margin = spec
+    t = make_table(interior, cols, row_margin=row_margin, col_margin=col_margin)
+    out = apply_to_table(t, DEFAULT_RULE_SET)
+    supp = suppressed_counts(out)
+    cells = {
+        (r, c): v for r, c, v in zip(t["row_label"], t["column_label"], t["value"], strict=True)
+    }
+    # every count of 1-9 (margins included) is suppressed
+    assert {k for k, v in cells.items() if 0 < v < 10} <= supp
+    rows = list(interior)
+    eqs = equations(cells, rows, cols, row_margin, col_margin)
+    assert not chain_attack(cells, supp, eqs)
+    assert not determined_by_linear_algebra(supp, eqs)
+    shown = out[~out["disclosure_status"].str.startswith("suppressed")]
+    assert (shown["value"] % 5 == 0).all()
+    # nothing is suppressed without a reason
+    assert set(out["disclosure_status"]) <= {
+        "rounded",
+        "suppressed (count 1-9)",
+        "suppressed (secondary)",
+    }
+
+
+def test_oracles_agree_with_each_other_on_small_patterns():
+    # every suppression pattern of a 2x2 table with both margins
+    rows, cols = ["A", "B"], ["X", "Y"]
+    cells = {("A", "X"): 20, ("A", "Y"): 30, ("B", "X"): 40, ("B", "Y"): 50}
+    cells.update(
+        {
+            ("A", "Overall"): 50,
+            ("B", "Overall"): 90,
+            ("Total", "X"): 60,
+            ("Total", "Y"): 80,
+            ("Total", "Overall"): 140,
+        }
+    )
+    eqs = equations(cells, rows, cols, True, True)
+    keys = list(cells)
+    for k in range(1, 5):
+        for pattern in itertools.combinations(keys, k):
+            pattern = set(pattern)
+            lib = set(recoverable_cells(cells, pattern))
+            assert lib == determined_by_linear_algebra(pattern, eqs), pattern
