@@ -96,8 +96,8 @@ AREAS: dict[str, _Area] = {
     for a in (
         _Area("Cardiff", "South Wales Police", "Wales", "WIMD", -0.05, -0.05, -0.35),
         _Area("Newcastle", "Northumbria Police", "England", "IMD", -0.05, -0.10, -0.35),
-        _Area("Edinburgh", "Police Scotland", "Scotland", "SIMD", -0.10, -0.10, 0.60),
-        _Area("Dundee", "Police Scotland", "Scotland", "SIMD", 0.85, 0.00, 0.25),
+        _Area("Edinburgh", "Police Scotland", "Scotland", "SIMD", -0.10, -0.10, 1.00),
+        _Area("Dundee", "Police Scotland", "Scotland", "SIMD", 0.80, 0.00, 0.25),
     )
 }
 
@@ -194,7 +194,7 @@ def generate(
         Probability that a recorded offence leads to an arrest.
     area_trends
         Log-rate change per year of offending by area, overriding the defaults in
-        :data:`AREAS` (Dundee +0.85, others slightly negative). Comparators share them.
+        :data:`AREAS` (Dundee +0.80, others slightly negative). Comparators share them.
 
     Returns
     -------
@@ -266,8 +266,7 @@ def generate(
     male = rng.random(n) < 0.82
     age_mid = rng.normal(15.0, 1.5, n).clip(10.5, 19.0)  # age in the middle of the window
     birth = (pd.Timestamp("2021-10-15") - pd.to_timedelta(age_mid * 365.25, unit="D")).to_numpy()
-    dep = np.minimum(rng.geometric(0.28, n), 10)
-    dep = np.where(rng.random(n) < 0.40, rng.integers(1, 3, n), dep)  # ~half in deciles 1-2
+    dep = np.minimum(rng.geometric(0.27, n), 10)  # about half of engagers in deciles 1-2
     eth = rng.choice(
         np.array(["White", "Mixed", "Black", "Asian", "Other", "Not known"], dtype=object),
         size=n,
@@ -276,7 +275,13 @@ def generate(
     frailty = rng.normal(0.0, 0.8, n)
     frailty_m = 0.6 * frailty + rng.normal(0.0, 0.7, n)
     base_off = -2.7 + frailty + np.where(male, 0.5, 0.0) - 0.06 * (dep - 1)
-    base_miss = -2.9 + frailty_m + np.where(male, 0.0, 0.35) - 0.04 * (dep - 1)
+    base_miss = (
+        -2.68
+        + np.where(area_of == "Cardiff", 0.3, 0.0)
+        + frailty_m
+        + np.where(male, 0.0, 0.35)
+        - 0.04 * (dep - 1)
+    )
     trend_off = np.array([trends[a] for a in area_names])[area_idx]
     trend_miss = np.array([AREAS[a].missing_trend for a in area_names])[area_idx]
 
