@@ -1,0 +1,165 @@
+"""Seeded synthetic extracts of every kind.
+
+* :func:`random_extract` - valid random rows of any kind (for tests and examples);
+* :func:`write_bundled` - writes the bundled ``data/synthetic/<kind>.csv`` files and their
+  ``manifest.json``, taking ``service``/``plans``/``participants`` from
+  ``socdata.datasets.soceis.generate(seed)`` and the ``police_*`` kinds from
+  ``socdata.datasets.police.generate(seed)`` (generators calibrated to the published
+  tables) when those modules import, else from :func:`random_extract`.
+
+Every bundled file is synthetic: no real person is in it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from socdata.datasets.random import random_extract
+from socdata.errors import SocdataError
+from socdata.paths import synthetic_dir
+from socdata.provenance import hash_file
+from socdata.schemas import KINDS, load_spec
+
+__all__ = ["BUNDLED_KINDS", "DEFAULT_SIZES", "random_extract", "to_csv", "write_bundled"]
+
+#: Kinds written by :func:`write_bundled`, with the generator module expected to supply them.
+BUNDLED_KINDS: Mapping[str, str] = {
+    "service": "soceis",
+    "plans": "soceis",
+    "participants": "soceis",
+    "police_persons": "police",
+    "police_events": "police",
+    "police_missing": "police",
+}
+
+#: Rows drawn by the random fallback for each bundled kind (the report's sizes where given:
+#: 223 referrals, 40 plans, 248 engagers with a comparator pool).
+DEFAULT_SIZES: Mapping[str, int] = {
+    "service": 223,
+    "plans": 40,
+    "participants": 72,
+    "police_persons": 1240,
+    "police_events": 4000,
+    "police_missing": 600,
+}
+
+
+def to_csv(frame: pd.DataFrame, path: str | Path, kind: str) -> Path:
+    """Write a canonical frame as a CSV that the readers accept.
+
+    Dates are written ISO (``yyyy-mm-dd``), date-times ``yyyy-mm-dd hh:mm:ss``, whole
+    numbers without decimals, missing values as empty cells; UTF-8, ``\\n`` line endings.
+    """
+    spec = load_spec(kind)
+    out = pd.DataFrame(index=frame.index)
+    for c in spec.columns:
+        if c.name not in frame:
+            continue
+        s = frame[c.name]
+        if c.dtype == "date":
+            out[c.name] = pd.to_datetime(s).dt.strftime("%Y-%m-%d")
+        elif c.dtype == "datetime":
+            out[c.name] = pd.to_datetime(s).dt.strftime("%Y-%m-%d %H:%M:%S")
+        elif c.dtype == "integer":
+            out[c.name] = s.astype("Int64").astype(str).replace("<NA>", "")
+        else:
+            out[c.name] = s
+    extra = [col for col in frame.columns if col not in spec.names]
+    if extra:
+        raise SocdataError(
+            f"{kind} frame has columns the schema lacks: {', '.join(extra)}; "
+            "rename them to canonical names or drop them before writing"
+        )
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(path, index=False, lineterminator="\n", na_rep="")
+    return path
+
+
+def _from_generator(module: str, seed: int) -> dict[str, pd.DataFrame]:
+    try:
+        mod = importlib.import_module(f"socdata.datasets.{module}")
+        generate = mod.generate
+    except (ImportError, AttributeError):
+        return {}
+    frames = generate(seed)
+    return dict(frames)
+
+
+def write_bundled(out_dir: str | Path | None = None, seed: int = 20230601) -> dict[str, Path]:
+    """Write every bundled synthetic extract and ``manifest.json``.
+
+    Parameters
+    ----------
+    out_dir
+        Folder to write (default: :func:`socdata.paths.synthetic_dir`, i.e. ``data/synthetic``).
+    seed
+        Seed passed to every generator.
+
+    Returns
+    -------
+    dict
+        ``{kind: path}`` of the CSV files, plus ``"manifest"``.
+
+    Raises
+    ------
+    SocdataError
+        A generated extract does not validate (a bug in its generator: the bundled files
+        must always validate).
+    """
+    from socdata.validate import validate_extract  # downstream of datasets only in tests
+
+    out = Path(out_dir) if out_dir is not None else synthetic_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    frames: dict[str, pd.DataFrame] = {}
+    generators: dict[str, str] = {}
+    for module in dict.fromkeys(BUNDLED_KINDS.values()):
+        got = _from_generator(module, seed)
+        for kind, frame in got.items():
+            if BUNDLED_KINDS.get(kind) == module:
+                frames[kind] = frame
+                generators[kind] = f"socdata.datasets.{module}.generate"
+    for kind in BUNDLED_KINDS:
+        if kind not in frames:
+            frames[kind] = random_extract(kind, n=DEFAULT_SIZES[kind], seed=seed)
+            generators[kind] = "socdata.datasets.random.random_extract"
+    paths: dict[str, Path] = {}
+    problems = []
+    for kind in BUNDLED_KINDS:
+        path = to_csv(frames[kind], out / f"{kind}.csv", kind)
+        res = validate_extract(path, kind)
+        if res.n_rejected:
+            problems.append(f"{kind}: {res.n_rejected} rows rejected\n{res.describe()}")
+        elif len(res.warnings):
+            warnings.warn(
+                f"{kind}: {len(res.warnings)} data-quality warnings in the bundled extract",
+                stacklevel=2,
+            )
+        paths[kind] = path
+    if problems:
+        raise SocdataError("generated extracts do not validate:\n" + "\n".join(problems))
+    manifest = {
+        "synthetic": True,
+        "note": "Synthetic data generated by code; no real person is in these files.",
+        "generator": "socdata.datasets.write_bundled",
+        "seed": seed,
+        "generators": generators,
+        "schema_versions": {k: load_spec(k).version for k in BUNDLED_KINDS},
+        "files": {p.name: hash_file(p) for p in paths.values()},
+    }
+    mpath = out / "manifest.json"
+    mpath.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    paths["manifest"] = mpath
+    return paths
+
+
+def _kinds_check() -> None:  # pragma: no cover - import-time sanity for developers
+    missing = [k for k in BUNDLED_KINDS if k not in KINDS]
+    if missing:
+        raise SocdataError(f"bundled kinds without a schema file: {missing}")
