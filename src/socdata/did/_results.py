@@ -181,10 +181,20 @@ class FixedEffectsResult(Result):
             base += (
                 f" WARNING: only {self.n_clusters} clusters. The usual cluster-robust formula "
                 "is unreliable with so few clusters (standard errors too small, tests "
-                "over-reject); p-values and intervals come from the wild cluster bootstrap: "
-                + "; ".join(b.describe() for b in self.bootstrap[:1])
-                + "."
+                "over-reject)"
             )
+            if self.bootstrap:
+                base += (
+                    "; p-values and intervals come from the wild cluster bootstrap: "
+                    + self.bootstrap[0].describe()
+                    + "."
+                )
+            else:
+                base += (
+                    "; the p-values and intervals shown use that formula and should not be "
+                    "trusted. Cluster by person, or use socdata.did.twfe(..., cluster=...) "
+                    "for a wild cluster bootstrap."
+                )
         return base
 
     def _summary_body(self) -> str:
