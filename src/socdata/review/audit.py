@@ -1,0 +1,639 @@
+"""Run every consistency check on a published-figures table.
+
+The input is the tidy format of ``data/published/`` (columns :data:`PUBLISHED_COLUMNS`);
+tags in ``note`` (``{total}``, ``{base}``, ``{n=..}``, ``{k=..}``, ``{key=..}``,
+``{le=..}``, ``{notpart}``) carry the inferences a check needs (see
+``data/published/README.md``). :func:`audit` returns an :class:`AuditResult` whose
+``findings`` frame has one row per check made, plus one ``cannot check`` row for each
+figure no check applies to.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from socdata.paths import published_dir
+from socdata.provenance import FlowLog, Provenance
+from socdata.results import Result, order_tidy
+from socdata.review.checks import (
+    RULES,
+    VERDICTS,
+    Check,
+    check_bound,
+    check_fraction_word,
+    check_overall,
+    check_percent_total,
+    check_percentage,
+    check_range,
+    check_sum,
+    duplicate_figures,
+    grim,
+    percentage_granularity,
+)
+from socdata.review.errors import PublishedFiguresError
+from socdata.review.rounding import check_rounding, parse_number
+
+#: Columns of a published-figures table, in order.
+PUBLISHED_COLUMNS: tuple[str, ...] = (
+    "table_id",
+    "source",
+    "locator",
+    "row_label",
+    "column_label",
+    "measure",
+    "value",
+    "denominator_as_printed",
+    "note",
+)
+#: Allowed values of ``measure``.
+MEASURES: tuple[str, ...] = ("n", "pct", "mean", "min", "max", "fraction")
+#: Tags read from ``note``.
+TAGS: tuple[str, ...] = ("total", "base", "n", "k", "key", "le", "notpart")
+#: Columns of :attr:`AuditResult.findings`.
+FINDING_COLUMNS: tuple[str, ...] = (
+    "id",
+    "check",
+    "verdict",
+    "source",
+    "table_id",
+    "row_label",
+    "column_label",
+    "measure",
+    "locator",
+    "printed",
+    "recomputed",
+    "denominator",
+    "explanation",
+    "rule",
+    "file",
+)
+_TAG_RE = re.compile(r"\{(" + "|".join(TAGS) + r")(?:=([^{}]*))?\}")
+
+
+def parse_tags(note: str) -> dict[str, str]:
+    """Tags of a note: ``"{n=84} {total}"`` -> ``{"n": "84", "total": ""}``."""
+    return {m.group(1): (m.group(2) or "").strip() for m in _TAG_RE.finditer(str(note or ""))}
+
+
+def _where(file: str, row: int) -> str:
+    return f"{file}, row {row + 2}" if file else f"row {row + 2}"
+
+
+def read_published(source: pd.DataFrame | str | Path, *, file: str = "") -> pd.DataFrame:
+    """Read and validate a published-figures table (a frame, a CSV file or a folder of CSVs).
+
+    Returns a copy with every column as text and a ``file`` column. Raises
+    :class:`~socdata.review.errors.PublishedFiguresError` naming the file, row, column, value
+    and rule for anything the audit cannot use.
+    """
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if path.is_dir():
+            files = sorted(path.glob("*.csv"))
+            if not files:
+                raise PublishedFiguresError(f"{path}: folder has no .csv files to audit")
+            return pd.concat([read_published(f) for f in files], ignore_index=True)
+        if not path.exists():
+            raise PublishedFiguresError(
+                f"{path}: no such file; give a CSV in the format of data/published/ "
+                "(see socdata.paths.published_dir())"
+            )
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise PublishedFiguresError(f"{path}: cannot be read as CSV ({exc})") from exc
+        return read_published(frame, file=path.name)
+    if not isinstance(source, pd.DataFrame):
+        raise PublishedFiguresError(
+            f"published must be a DataFrame, a CSV path or a folder; got {type(source).__name__}"
+        )
+    frame = source.copy()
+    label = file or (str(frame["file"].iloc[0]) if "file" in frame and len(frame) else "")
+    missing = [c for c in PUBLISHED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise PublishedFiguresError(
+            f"{label or 'published figures'}: missing column(s) {missing}; columns present: "
+            f"{list(frame.columns)[:12]}. The format is: {', '.join(PUBLISHED_COLUMNS)}"
+        )
+    frame = frame.fillna("")
+    for c in PUBLISHED_COLUMNS:
+        frame[c] = frame[c].astype(str).str.strip()
+    if "file" not in frame.columns:
+        frame["file"] = file
+    frame = frame.reset_index(drop=True)
+    problems = []
+    for i, r in frame.iterrows():
+        where = _where(r["file"], int(i))  # type: ignore[arg-type]
+        if r["measure"] not in MEASURES:
+            problems.append(
+                f"{where}, column 'measure': {r['measure']!r} is not one of {', '.join(MEASURES)}"
+            )
+        elif r["measure"] != "fraction" and r["value"] not in ("", "-"):
+            if parse_number(r["value"]) is None:
+                problems.append(
+                    f"{where}, column 'value': {r['value']!r} is not a number (measure "
+                    f"{r['measure']!r}); print words under measure 'fraction', missing as '-'"
+                )
+        if not r["table_id"]:
+            problems.append(f"{where}, column 'table_id': empty; every figure needs a table id")
+        den = r["denominator_as_printed"]
+        if den and parse_number(den) is None:
+            problems.append(f"{where}, column 'denominator_as_printed': {den!r} is not a number")
+    if problems:
+        more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+        raise PublishedFiguresError("; ".join(problems[:10]) + more)
+    return frame
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class AuditResult(Result):
+    """Findings of :func:`audit`.
+
+    Attributes
+    ----------
+    findings
+        One row per check (columns :data:`FINDING_COLUMNS`); verdicts in
+        :data:`~socdata.review.checks.VERDICTS`.
+    rounding
+        The rounding rule used.
+    """
+
+    findings: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    rounding: str = "half_up"
+
+    @property
+    def n_inconsistent(self) -> int:
+        """Number of findings with verdict ``inconsistent``."""
+        return int((self.findings["verdict"] == "inconsistent").sum())
+
+    def counts(self) -> pd.Series:
+        """Number of findings by verdict (all four verdicts, zeros included)."""
+        return self.findings["verdict"].value_counts().reindex(list(VERDICTS), fill_value=0)
+
+    def tidy(self) -> pd.DataFrame:
+        """Findings with the standard tidy columns first.
+
+        ``term`` is the finding id, ``estimate`` the printed number when it is one, ``n``
+        the denominator used; the statistical columns are empty (a finding is not an
+        estimate). The finding columns follow.
+        """
+        f = self.findings
+        out = pd.DataFrame(
+            {
+                "term": f["id"],
+                "estimate": pd.to_numeric(
+                    f["printed"].str.rstrip("%").str.replace(",", ""), errors="coerce"
+                ),
+                "n": f["denominator"],
+            }
+        )
+        out = pd.concat([out, f.drop(columns=["id"])], axis=1)
+        return order_tidy(out)
+
+    def _summary_body(self) -> str:
+        c = self.counts()
+        lines = [
+            f"{len(self.findings)} findings: "
+            + ", ".join(f"{int(c[v])} {v}" for v in VERDICTS)
+            + f" (rounding rule: {self.rounding})"
+        ]
+        for v in ("inconsistent", "rounding", "cannot check"):
+            sub = self.findings[self.findings["verdict"] == v]
+            if sub.empty:
+                continue
+            lines += ["", f"{v.upper()} ({len(sub)})"]
+            for r in sub.itertuples(index=False):
+                label = " / ".join(x for x in (r.table_id, r.row_label, r.column_label) if x)
+                lines.append(f"- [{r.id}] {label} ({r.locator}): printed {r.printed}")
+                if v != "cannot check":
+                    lines.append(f"    {r.explanation}")
+        return "\n".join(lines)
+
+
+@dataclasses.dataclass
+class _Ctx:
+    frame: pd.DataFrame
+    rounding: str
+    decimals: int | None
+    rows: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    involved: set[int] = dataclasses.field(default_factory=set)
+
+    def add(self, idx: int, chk: Check, involved: Iterable[int] = ()) -> None:
+        r = self.frame.loc[idx]
+        self.rows.append(
+            {
+                "_row": idx,
+                "check": chk.check,
+                "verdict": chk.verdict,
+                "source": r["source"],
+                "table_id": r["table_id"],
+                "row_label": r["row_label"],
+                "column_label": r["column_label"],
+                "measure": r["measure"],
+                "locator": r["locator"],
+                "printed": chk.printed,
+                "recomputed": chk.recomputed,
+                "denominator": chk.denominator,
+                "explanation": chk.explanation,
+                "rule": RULES[chk.check],
+                "file": r["file"],
+            }
+        )
+        self.involved.add(idx)
+        self.involved.update(involved)
+
+
+def _is_total(r: pd.Series) -> bool:
+    return r["row_label"].strip().lower() == "total" or "total" in r["_tags"]
+
+
+def _int(d: Decimal | None) -> int | None:
+    return int(d) if d is not None and d == int(d) else None
+
+
+def _denominator(ctx: _Ctx, g: pd.DataFrame, r: pd.Series) -> tuple[int | None, str]:
+    """Denominator of a pct/fraction/mean figure and where it came from."""
+    d = parse_number(r["denominator_as_printed"])
+    if d is not None:
+        return _int(d), "printed"
+    if "n" in r["_tags"]:
+        return _int(parse_number(r["_tags"]["n"])), "inferred (see note)"
+    col = g[(g["column_label"] == r["column_label"]) & (g["measure"] == "n")]
+    base = col[col["_tags"].map(lambda t: "base" in t)]
+    if len(base) == 1:
+        return _int(base["_num"].iloc[0]), f"base row '{base['row_label'].iloc[0]}'"
+    tot = col[col.apply(_is_total, axis=1)]
+    if len(tot) == 1:
+        return _int(tot["_num"].iloc[0]), f"total row '{tot['row_label'].iloc[0]}'"
+    if r["measure"] == "pct" and base.empty:
+        parts = col[~col["_tags"].map(lambda t: "notpart" in t)]
+        pct_rows = g[(g["column_label"] == r["column_label"]) & (g["measure"] == "pct")]
+        if len(parts) >= 2 and set(pct_rows["row_label"]) <= set(parts["row_label"]):
+            if parts["_num"].notna().all():
+                return int(sum(parts["_num"])), "sum of the column's counts (no total printed)"
+    return None, ""
+
+
+def _numerator(g: pd.DataFrame, r: pd.Series) -> int | None:
+    if "k" in r["_tags"]:
+        return _int(parse_number(r["_tags"]["k"]))
+    sib = g[
+        (g["row_label"] == r["row_label"])
+        & (g["column_label"] == r["column_label"])
+        & (g["measure"] == "n")
+    ]
+    if len(sib) == 1 and sib["_num"].iloc[0] is not None:
+        return _int(sib["_num"].iloc[0])
+    return None
+
+
+def _sibling_index(g: pd.DataFrame, r: pd.Series) -> list[int]:
+    sib = g[
+        (g["row_label"] == r["row_label"])
+        & (g["column_label"] == r["column_label"])
+        & (g["measure"] == "n")
+    ]
+    return list(sib.index)
+
+
+def _with_source(chk: Check, how: str) -> Check:
+    if not how or how == "printed":
+        return chk
+    return dataclasses.replace(chk, explanation=f"{chk.explanation} [Denominator: {how}.]")
+
+
+def _figure_checks(ctx: _Ctx, g: pd.DataFrame) -> None:
+    for idx, r in g.iterrows():
+        m = r["measure"]
+        if r["value"] in ("", "-"):
+            continue
+        if m == "pct":
+            if _is_total(r):
+                continue  # judged by the percent-total check
+            n, how = _denominator(ctx, g, r)
+            k = _numerator(g, r)
+            if n is None:
+                continue
+            if k is not None:
+                chk = check_percentage(
+                    k, n, r["_num"], rounding=ctx.rounding, decimals=ctx.decimals
+                )
+            else:
+                chk = percentage_granularity(
+                    r["_num"], n, rounding=ctx.rounding, decimals=ctx.decimals
+                )
+            ctx.add(idx, _with_source(chk, how), _sibling_index(g, r))
+        elif m == "fraction":
+            n, how = _denominator(ctx, g, r)
+            k = _numerator(g, r)
+            chk = check_fraction_word(r["value"], k, n)
+            if chk.verdict == "cannot check" and n is None:
+                continue  # reported as an unchecked figure, with its reason
+            ctx.add(idx, _with_source(chk, how), _sibling_index(g, r))
+        elif m == "mean":
+            n, how = _denominator(ctx, g, r)
+            if n is not None:
+                ctx.add(idx, _with_source(grim(r["_num"], n, rounding=ctx.rounding), how))
+
+
+def _range_checks(ctx: _Ctx, g: pd.DataFrame) -> None:
+    for _col, c in g.groupby("column_label", sort=False):
+        parts = {m: c[(c["measure"] == m) & c["_num"].notna()] for m in ("min", "mean", "max")}
+        if all(len(p) == 1 for p in parts.values()):
+            chk = check_range(*(parts[m]["_num"].iloc[0] for m in ("min", "mean", "max")))
+            ctx.add(parts["mean"].index[0], chk, [parts["min"].index[0], parts["max"].index[0]])
+
+
+def _sum_checks(ctx: _Ctx, g: pd.DataFrame) -> None:
+    for _col, c in g[g["measure"] == "n"].groupby("column_label", sort=False):
+        tot = c[c.apply(_is_total, axis=1)]
+        if len(tot) != 1 or tot["_num"].iloc[0] is None:
+            continue
+        parts = c[
+            ~c.index.isin(tot.index)
+            & ~c["_tags"].map(lambda t: "notpart" in t or "base" in t)
+            & c["_num"].notna()
+        ]
+        if parts.empty:
+            continue
+        chk = check_sum(list(parts["_num"]), tot["_num"].iloc[0])
+        labels = ", ".join(parts["row_label"])
+        chk = dataclasses.replace(chk, explanation=f"Parts ({labels}): {chk.explanation}")
+        ctx.add(tot.index[0], chk, parts.index)
+
+
+def _percent_total_checks(ctx: _Ctx, g: pd.DataFrame) -> None:
+    for col, c in g.groupby("column_label", sort=False):
+        n_rows = c[c["measure"] == "n"]
+        if (n_rows["_tags"].map(lambda t: "base" in t)).any():
+            continue
+        pct = c[(c["measure"] == "pct") & c["_num"].notna()]
+        tot_pct = pct[pct.apply(_is_total, axis=1)]
+        parts = pct[~pct.index.isin(tot_pct.index)]
+        has_total = n_rows.apply(_is_total, axis=1).any() if len(n_rows) else False
+        partition = has_total or (
+            len(parts) >= 2
+            and not parts["denominator_as_printed"].ne("").any()
+            and set(parts["row_label"]) <= set(n_rows["row_label"])
+        )
+        if not partition or len(parts) < 2:
+            continue
+        printed_total = tot_pct["_num"].iloc[0] if len(tot_pct) == 1 else None
+        chk = check_percent_total(
+            list(parts["_num"]),
+            printed_total=printed_total,
+            rounding=ctx.rounding,
+            decimals=ctx.decimals,
+        )
+        anchor = tot_pct.index[0] if len(tot_pct) == 1 else parts.index[0]
+        if len(tot_pct) != 1:
+            chk = dataclasses.replace(
+                chk, explanation=f"Percentages of column '{col}': {chk.explanation}"
+            )
+        ctx.add(anchor, chk, parts.index)
+
+
+def _overall_checks(ctx: _Ctx, g: pd.DataFrame) -> None:
+    cols = list(dict.fromkeys(g["column_label"]))
+    if "Overall" not in cols or len(cols) < 3:
+        return
+    for (_row, m), c in g.groupby(["row_label", "measure"], sort=False):
+        if m == "fraction":
+            continue
+        over = c[c["column_label"] == "Overall"]
+        areas = c[c["column_label"] != "Overall"]
+        if len(over) != 1 or over["_num"].iloc[0] is None or len(areas) < 2:
+            continue
+        o = over.iloc[0]
+        if m == "pct" and _numerator(g, o) is not None:
+            continue  # checked directly against its own count
+        usable = areas[areas["_num"].notna()]
+        dropped = [a for a in areas["column_label"] if a not in set(usable["column_label"])]
+        if m == "n" and dropped:
+            continue
+        vals = dict(zip(usable["column_label"], usable["_num"], strict=True))
+        weights = None
+        if m in ("mean", "pct"):
+            weights = {}
+            for _idx, a in usable.iterrows():
+                n, _ = _denominator(ctx, g, a)
+                if n is not None:
+                    weights[a["column_label"]] = n
+        if len(vals) < 2:
+            continue
+        chk = check_overall(
+            vals,
+            o["_num"],
+            measure=m,
+            weights=weights,
+            rounding=ctx.rounding,
+            decimals=ctx.decimals,
+        )
+        if dropped:
+            chk = dataclasses.replace(
+                chk,
+                explanation=chk.explanation + f" ({', '.join(dropped)}: printed '-', left out.)",
+            )
+        ctx.add(over.index[0], chk, usable.index)
+
+
+def _resolve_ref(frame: pd.DataFrame, ref: str) -> tuple[int, Decimal] | None:
+    parts = [p.strip() for p in ref.split("/")]
+    if len(parts) != 3:
+        return None
+    t, row, col = parts
+    hit = frame[
+        (frame["table_id"] == t)
+        & (frame["row_label"] == row)
+        & (frame["column_label"] == col)
+        & (frame["measure"] == "n")
+    ]
+    if len(hit) != 1 or hit["_num"].iloc[0] is None:
+        return None
+    return int(hit.index[0]), hit["_num"].iloc[0]
+
+
+def _bound_checks(ctx: _Ctx) -> None:
+    f = ctx.frame
+    for idx, r in f[f["_tags"].map(lambda t: "le" in t)].iterrows():
+        expr = r["_tags"]["le"]
+        tokens = re.split(r"\s+([+-])\s+", expr)
+        total, sign, used, shown, bad = Decimal(0), "+", [], [], None
+        for tok in tokens:
+            if tok in "+-":
+                sign = tok
+                continue
+            hit = _resolve_ref(f, tok)
+            if hit is None:
+                bad = tok
+                break
+            used.append(hit[0])
+            total += hit[1] if sign == "+" else -hit[1]
+            shown.append(
+                f"{sign} {tok.split('/')[0]} {tok.split('/')[1]} ({tok.split('/')[2]}) {hit[1]}"
+            )
+        if bad is not None or r["_num"] is None:
+            chk = Check(
+                "bound",
+                "cannot check",
+                r["value"],
+                "",
+                f"reference {bad!r} not found in the audited figures",
+            )
+            ctx.add(idx, chk)
+            continue
+        how = " ".join(shown).lstrip("+ ")
+        chk = check_bound(r["_num"], total, how)
+        if chk.verdict == "inconsistent":
+            chk = dataclasses.replace(
+                chk,
+                explanation=chk.explanation
+                + " (assuming cases that declined support are not cases where the young person engaged)"
+                if "Declined" in expr
+                else chk.explanation,
+            )
+        ctx.add(idx, chk, used)
+
+
+def _duplicate_checks(ctx: _Ctx) -> None:
+    f = ctx.frame
+    keyed = f[f["_tags"].map(lambda t: bool(t.get("key")))].copy()
+    if keyed.empty:
+        return
+    keyed["key"] = keyed["_tags"].map(lambda t: t["key"])
+    keyed["_idx"] = keyed.index
+    for key, chk in duplicate_figures(keyed, key="key"):
+        grp = keyed[keyed["key"] == key]
+        ctx.add(
+            int(grp["_idx"].iloc[0]),
+            dataclasses.replace(chk, explanation=f"[{key}] {chk.explanation}"),
+            grp["_idx"],
+        )
+
+
+def _unchecked_reason(r: pd.Series) -> str:
+    m = r["measure"]
+    if r["value"] in ("", "-"):
+        return f"printed {r['value'] or 'empty'!r}: nothing to check"
+    if m == "fraction":
+        return "no count or base is printed with this word, and none can be inferred"
+    if m == "pct":
+        return "no denominator is printed or can be inferred"
+    if m == "mean":
+        return "no n is printed for this mean (GRIM needs n, and whole-number data)"
+    return "no total, parts, base or repeat of this figure is printed to check it against"
+
+
+def audit(
+    published: pd.DataFrame | str | Path,
+    *,
+    rounding: str = "half_up",
+    decimals: int | None = None,
+) -> AuditResult:
+    """Run every consistency check on published figures.
+
+    Parameters
+    ----------
+    published
+        A frame, CSV file or folder of CSVs in the format of ``data/published/``.
+    rounding
+        Rounding rule assumed for printed percentages and means: ``"half_up"`` (default),
+        ``"half_even"`` or ``"truncate"``.
+    decimals
+        Decimal places of printed percentages; ``None`` (default) reads them from each
+        printed value.
+
+    Returns
+    -------
+    AuditResult
+        ``findings``: one row per check (``id, check, verdict, ..., printed, recomputed,
+        explanation, rule``); figures no check applies to get one ``cannot check`` row.
+
+    Examples
+    --------
+    >>> res = audit_bundled()
+    >>> res.n_inconsistent > 0
+    True
+    """
+    check_rounding(rounding)
+    files = {}
+    if isinstance(published, (str, Path)):
+        p = Path(published)
+        if p.is_file():
+            files = {"published": p}
+    frame = read_published(published)
+    frame["_num"] = frame.apply(
+        lambda r: None if r["measure"] == "fraction" else parse_number(r["value"]), axis=1
+    )
+    frame["_tags"] = frame["note"].map(parse_tags)
+    ctx = _Ctx(frame=frame, rounding=rounding, decimals=decimals)
+    for _, g in frame.groupby(["file", "table_id"], sort=False):
+        _figure_checks(ctx, g)
+        _range_checks(ctx, g)
+        _sum_checks(ctx, g)
+        _percent_total_checks(ctx, g)
+        _overall_checks(ctx, g)
+    _bound_checks(ctx)
+    _duplicate_checks(ctx)
+    unchecked = [i for i in frame.index if i not in ctx.involved]
+    for i in unchecked:
+        r = frame.loc[i]
+        ctx.add(
+            i,
+            Check(
+                "none",
+                "cannot check",
+                r["value"] + ("%" if r["measure"] == "pct" else ""),
+                "",
+                _unchecked_reason(r),
+            ),
+        )
+    out = pd.DataFrame(ctx.rows)
+    if out.empty:
+        out = pd.DataFrame(columns=["_row", *FINDING_COLUMNS])
+    out = out.sort_values("_row", kind="stable").reset_index(drop=True)
+    stems = out["file"].map(lambda s: Path(s).stem if s else "published")
+    out["id"] = [
+        f"{s}-{i:03d}" for s, i in zip(stems, out.groupby(stems).cumcount() + 1, strict=True)
+    ]
+    out["denominator"] = out["denominator"].astype("Int64")
+    out = out[list(FINDING_COLUMNS)]
+    n_checked = len(frame) - len(unchecked)
+    flow = FlowLog().add(
+        "figures with at least one applicable check",
+        len(frame),
+        n_checked,
+        excluded={"no check applies (reported as 'cannot check')": len(unchecked)},
+        unit="figures",
+    )
+    prov = Provenance.build(
+        "socdata.review.audit",
+        parameters={"rounding": rounding, "decimals": decimals},
+        frames={"published": frame[list(PUBLISHED_COLUMNS)]} if not files else None,
+        files=files or None,
+        n_in=len(frame),
+        n_out=n_checked,
+        flow=flow,
+        notes=(
+            f"Percentages and means are assumed rounded by {rounding}"
+            + (f" to {decimals} d.p." if decimals is not None else " to the printed decimals."),
+            "Rules and worked examples: docs/explanation/review-checks.md.",
+        ),
+    )
+    return AuditResult(provenance=prov, findings=out, rounding=rounding)
+
+
+def audit_bundled(*, rounding: str = "half_up", decimals: int | None = None) -> AuditResult:
+    """Audit every CSV in :func:`socdata.paths.published_dir` together.
+
+    Auditing the files together also compares figures printed in more than one document
+    (``{key=...}`` tags across files), e.g. the number of young people engaged.
+    """
+    return audit(published_dir(), rounding=rounding, decimals=decimals)
