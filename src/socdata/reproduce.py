@@ -281,6 +281,9 @@ def _run_notebook(
     from papermill.exceptions import PapermillExecutionError
 
     nb = jupytext.read(path)
+    # the notebook may carry no (or another) kernelspec: run it on this interpreter
+    nb.metadata["kernelspec"] = {"name": kernel, "language": "python", "display_name": "Python 3"}
+    nb.metadata.setdefault("language_info", {"name": "python"})
     source = workdir / f"{path.stem}.ipynb"
     nbformat.write(nb, source)
     output = out_dir / "notebooks" / f"{path.stem}.ipynb"
@@ -305,6 +308,7 @@ def _run_notebook(
                 str(output),
                 parameters=parameters,
                 kernel_name=kernel,
+                language="python",
                 progress_bar=False,
                 log_output=False,
                 cwd=str(out_dir),

@@ -1,0 +1,171 @@
+"""``socdata reproduce`` orchestration, on throw-away notebooks and data folders.
+
+The real notebooks on the bundled synthetic data are executed in ``test_notebooks.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pandas as pd
+import pytest
+
+import socdata.reproduce as rp
+from socdata.cli import main
+from socdata.report import DisclosureOffWarning
+
+HEADER = textwrap.dedent(
+    """\
+    # %% tags=["parameters"]
+    data_dir = None
+    out_dir = "out"
+    disclosure = "auto"
+    swimmer_plots = "auto"
+
+    """
+)
+
+GOOD = HEADER + textwrap.dedent(
+    """\
+    # %%
+    import os
+
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from socdata.report import save_figure, write_frame, write_table
+
+    t = pd.DataFrame(
+        {
+            "table_id": "table4_case_status",
+            "row_label": ["Open", "Open", "Open"],
+            "column_label": ["Cardiff", "Dundee", "Overall"],
+            "measure": "n",
+            "value": [20, 4, 24],
+        }
+    )
+    write_table(t, out_dir)  # "auto": resolved from the environment reproduce sets
+    params = pd.DataFrame(
+        {
+            "param": ["data_dir", "disclosure", "swimmer_plots", "env"],
+            "got": [str(data_dir), disclosure, str(swimmer_plots), os.environ["SOCDATA_DISCLOSURE"]],
+        }
+    )
+    write_frame(params, out_dir, name="params", disclosure="none")
+    fig, ax = plt.subplots()
+    ax.plot([1, 2])
+    save_figure(fig, out_dir, name="line")
+    """
+)
+
+BAD = HEADER + textwrap.dedent(
+    """\
+    # %%
+    x = 1
+
+    # %%
+    y = x / 0
+    """
+)
+
+
+def make_notebooks(folder, **notebooks):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in notebooks.items():
+        (folder / f"{name}.py").write_text(text)
+    return folder
+
+
+def make_data(folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "service.csv").write_text("person_id,area\nX1,Cardiff\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def good_run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("reproduce")
+    nbs = make_notebooks(base / "notebooks", **{"10_good": GOOD})
+    data = make_data(base / "data")
+    out = base / "out"
+    (out / "tables").mkdir(parents=True)
+    (out / "tables" / "stale_table.csv").write_text("a\n1\n")
+    lines: list[str] = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(rp, "notebooks_dir", lambda: nbs)
+        run = rp.reproduce(data, out, progress=lines.append)
+    return run, lines, data, out
+
+
+def test_run_succeeds_and_writes_everything(good_run):
+    run, lines, _data, out = good_run
+    assert run.ok, run.summary()
+    assert not run.synthetic and run.disclosure == "soceis-default-v1"
+    assert (out / "report.html").is_file() and (out / "manifest.json").is_file()
+    assert (out / "figures" / "line.png").is_file()
+    assert (out / "notebooks" / "10_good.ipynb").is_file()
+    assert not (out / "tables" / "stale_table.csv").exists()  # previous outputs cleared
+    assert any(line.startswith("[3/5]") for line in lines) and "ok in" in " ".join(lines)
+
+
+def test_parameters_and_disclosure_reach_the_notebook(good_run):
+    _, _, data, out = good_run
+    params = pd.read_csv(out / "tables" / "params.csv").set_index("param")["got"]
+    assert params["data_dir"] == str(data.resolve())
+    assert params["disclosure"] == "soceis-default-v1"
+    assert params["env"] == "soceis-default-v1"
+    assert params["swimmer_plots"] == "False"  # real data: off unless asked
+    table = pd.read_csv(out / "tables" / "table4_case_status.csv").set_index("column_label")
+    assert table.loc["Dundee", "disclosure_status"] == "suppressed (count 1-9)"
+    assert table.loc["Cardiff", "disclosure_status"] == "suppressed (secondary)"
+
+
+def test_manifest_records_inputs_and_notebooks(good_run):
+    _, _, _data, out = good_run
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["inputs"]["service.csv"].startswith("sha256:")
+    assert m["parameters"]["disclosure"] == "soceis-default-v1"
+    assert m["notebooks"][0]["name"] == "10_good.py" and m["notebooks"][0]["seconds"] > 0
+    assert m["data"]["synthetic"] is False
+    assert m["status"] == "ok"
+    assert "tables/table4_case_status.csv" in m["outputs"]
+
+
+def test_failing_notebook_fails_the_run_with_cell_and_error(tmp_path, monkeypatch, capsys):
+    nbs = make_notebooks(tmp_path / "nb", **{"05_bad": BAD})
+    monkeypatch.setattr(rp, "notebooks_dir", lambda: nbs)
+    data = make_data(tmp_path / "data")
+    with pytest.warns(DisclosureOffWarning):
+        code = main(
+            [
+                "reproduce",
+                "--data",
+                str(data),
+                "--out",
+                str(tmp_path / "out"),
+                "--quiet",
+                "--disclosure",
+                "none",
+            ]
+        )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "05_bad.py" in err and "ZeroDivisionError" in err and "cell" in err
+    report = (tmp_path / "out" / "report.html").read_text()
+    assert "FAILED" in report and "DISCLOSURE CONTROL IS SWITCHED OFF" in report
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["status"] == "failed"
+
+
+def test_bad_options_are_user_errors(tmp_path, capsys):
+    assert main(["reproduce", "--data", str(tmp_path / "nope"), "--out", str(tmp_path)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    with pytest.raises(rp.ReproduceError, match="soceis-default-v1"):
+        rp.reproduce(make_data(tmp_path / "d"), tmp_path / "o", disclosure="tight", progress=None)
+    with pytest.raises(rp.ReproduceError, match="no notebook"):
+        rp.reproduce(None, tmp_path / "o", notebooks=["99"], progress=None)
+
+
+def test_list_notebooks_orders_by_number(tmp_path):
+    make_notebooks(tmp_path, **{"10_b": "", "02_a": "", "10_a": "", "helper": "", "1_x": ""})
+    assert [p.name for p in rp.list_notebooks(tmp_path)] == ["02_a.py", "10_a.py", "10_b.py"]
