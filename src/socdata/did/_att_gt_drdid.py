@@ -1,0 +1,137 @@
+"""2x2 panel DiD estimators with covariates and their influence functions.
+
+Private helper of :mod:`socdata.did.att_gt`.  The formulas are those of Sant'Anna and Zhao
+(2020, *Journal of Econometrics* 219(1)) for panel data, in the form R ``did::att_gt`` calls
+them through the DRDID package:
+
+* ``"dr"``  -- the locally efficient doubly robust estimator with a logit propensity score
+  fitted by maximum likelihood and a linear outcome regression of the change in outcome
+  fitted on the comparison units (``DRDID::drdid_panel``);
+* ``"ipw"`` -- the normalised (Hajek) inverse-probability-weighted estimator
+  (``DRDID::std_ipw_did_panel``);
+* ``"reg"`` -- the outcome-regression estimator (``DRDID::reg_did_panel``).
+
+Each function returns the estimate and the influence function on the 2x2 subsample,
+normalised so that ``att_hat - att ~ mean(IF)``; the estimation effect of the nuisance
+models is included.  As in DRDID, propensity scores are capped at ``1 - 1e-6`` and comparison
+units with a score of 0.995 or more get zero weight (trimming).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit
+
+from socdata.errors import EstimationError
+
+TRIM_LEVEL = 0.995
+
+
+def fit_logit(
+    d: np.ndarray, x: np.ndarray, *, tol: float = 1e-12, max_iter: int = 100
+) -> np.ndarray:
+    """Maximum-likelihood logit coefficients by Newton-Raphson (``x`` includes the intercept)."""
+    p0 = np.clip(d.mean(), 1e-12, 1 - 1e-12)
+    beta = np.zeros(x.shape[1])
+    beta[0] = np.log(p0 / (1 - p0))
+    for _ in range(max_iter):
+        p = expit(x @ beta)
+        grad = x.T @ (d - p)
+        hess = (x * (p * (1 - p))[:, None]).T @ x
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError as exc:
+            raise EstimationError(
+                "the propensity-score design is singular (collinear or constant covariates "
+                "within a 2x2 comparison); remove or combine covariates."
+            ) from exc
+        beta = beta + step
+        if np.max(np.abs(step)) < tol * (1 + np.max(np.abs(beta))):
+            return beta
+    raise EstimationError(
+        "the propensity-score logit did not converge (perfect separation of treated and "
+        "comparison units by the covariates?); remove covariates or use est_method='reg'."
+    )
+
+
+def _wls(y: np.ndarray, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    xtwx = (x * w[:, None]).T @ x
+    try:
+        return np.linalg.solve(xtwx, (x * w[:, None]).T @ y)
+    except np.linalg.LinAlgError as exc:
+        raise EstimationError(
+            "the outcome-regression design for the comparison units is singular "
+            "(collinear covariates, or a covariate constant among comparison units); "
+            "remove or combine covariates."
+        ) from exc
+
+
+def _pscore(d: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    beta = fit_logit(d, x)
+    ps = np.minimum(expit(x @ beta), 1 - 1e-6)
+    trim = np.ones_like(ps)
+    ctrl = d == 0
+    trim[ctrl] = (ps[ctrl] < TRIM_LEVEL).astype(float)
+    n = len(d)
+    info = (x * (ps * (1 - ps))[:, None]).T @ x
+    hess_inv = np.linalg.inv(info) * n
+    asy_ps = ((d - ps)[:, None] * x) @ hess_inv
+    return ps, trim, asy_ps
+
+
+def _ols_rep(dy: np.ndarray, d: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    w = 1.0 - d
+    coef = _wls(dy, x, w)
+    fitted = x @ coef
+    n = len(d)
+    xpx_inv = np.linalg.inv((x * w[:, None]).T @ x / n)
+    asy = ((w * (dy - fitted))[:, None] * x) @ xpx_inv
+    return fitted, asy
+
+
+def dr_panel(y1, y0, d, x) -> tuple[float, np.ndarray]:
+    """Locally efficient doubly robust DiD for panel data (``DRDID::drdid_panel``)."""
+    dy = y1 - y0
+    ps, trim, asy_ps = _pscore(d, x)
+    out, asy_ols = _ols_rep(dy, d, x)
+    w_t = trim * d
+    w_c = trim * ps * (1 - d) / (1 - ps)
+    att_t = w_t * (dy - out)
+    att_c = w_c * (dy - out)
+    eta_t = att_t.mean() / w_t.mean()
+    eta_c = att_c.mean() / w_c.mean()
+    inf_t = (att_t - w_t * eta_t - asy_ols @ (w_t[:, None] * x).mean(0)) / w_t.mean()
+    m2 = (w_c * (dy - out - eta_c))[:, None] * x
+    inf_c = (
+        att_c - w_c * eta_c + asy_ps @ m2.mean(0) - asy_ols @ (w_c[:, None] * x).mean(0)
+    ) / w_c.mean()
+    return float(eta_t - eta_c), inf_t - inf_c
+
+
+def ipw_panel(y1, y0, d, x) -> tuple[float, np.ndarray]:
+    """Normalised IPW DiD for panel data (``DRDID::std_ipw_did_panel``)."""
+    dy = y1 - y0
+    ps, trim, asy_ps = _pscore(d, x)
+    w_t = trim * d
+    w_c = trim * ps * (1 - d) / (1 - ps)
+    eta_t = (w_t * dy).mean() / w_t.mean()
+    eta_c = (w_c * dy).mean() / w_c.mean()
+    inf_t = (w_t * dy - w_t * eta_t) / w_t.mean()
+    m2 = ((w_c * (dy - eta_c))[:, None] * x).mean(0)
+    inf_c = (w_c * dy - w_c * eta_c + asy_ps @ m2) / w_c.mean()
+    return float(eta_t - eta_c), inf_t - inf_c
+
+
+def reg_panel(y1, y0, d, x) -> tuple[float, np.ndarray]:
+    """Outcome-regression DiD for panel data (``DRDID::reg_did_panel``)."""
+    dy = y1 - y0
+    out, asy_ols = _ols_rep(dy, d, x)
+    w_t = d
+    eta_t = (w_t * dy).mean() / w_t.mean()
+    eta_c = (w_t * out).mean() / w_t.mean()
+    inf_t = (w_t * dy - w_t * eta_t) / w_t.mean()
+    inf_c = (w_t * out - w_t * eta_c + asy_ols @ (w_t[:, None] * x).mean(0)) / w_t.mean()
+    return float(eta_t - eta_c), inf_t - inf_c
+
+
+ESTIMATORS = {"dr": dr_panel, "ipw": ipw_panel, "reg": reg_panel}
