@@ -33,6 +33,7 @@ from socdata.review.checks import (
     check_percentage,
     check_range,
     check_sum,
+    common_denominators,
     duplicate_figures,
     grim,
     percentage_granularity,
@@ -343,6 +344,52 @@ def _figure_checks(ctx: _Ctx, g: pd.DataFrame) -> None:
                 ctx.add(idx, _with_source(grim(r["_num"], n, rounding=ctx.rounding), how))
 
 
+def _common_denominator_checks(ctx: _Ctx, g: pd.DataFrame) -> None:
+    """Percentages without counts that share a base row: which n reproduce all of them?"""
+    for col, c in g.groupby("column_label", sort=False):
+        base = c[(c["measure"] == "n") & c["_tags"].map(lambda t: "base" in t)]
+        if len(base) != 1 or base["_num"].iloc[0] is None:
+            continue
+        n = _int(base["_num"].iloc[0])
+        pct = c[(c["measure"] == "pct") & c["_num"].notna()]
+        pct = pct[[_numerator(g, r) is None for _, r in pct.iterrows()]]
+        if len(pct) < 2 or n is None:
+            continue
+        values = list(pct["_num"])
+        hi = max(200, 4 * n)
+        table = common_denominators(values, (1, hi), rounding=ctx.rounding, decimals=ctx.decimals)
+        fits = table.loc[table["reproduces_all"], "n"].tolist()
+        at_n = table[table["n"] == n]
+        shown = ", ".join(str(v) for v in values)
+        first = (
+            f"the smallest n reproducing all is {fits[0]}"
+            if fits
+            else f"no n in 1..{hi} reproduces all"
+        )
+        if not at_n.empty and bool(at_n["reproduces_all"].item()):
+            chk = Check(
+                "common_denominator",
+                "ok",
+                f"n = {n}",
+                f"{n} reproduces all",
+                f"All {len(values)} percentages of '{col}' ({shown}) can be shares of {n}.",
+                n,
+            )
+        else:
+            bad = at_n["not_reproduced"].item() if not at_n.empty else shown
+            k = int(at_n["n_reproduced"].item()) if not at_n.empty else 0
+            chk = Check(
+                "common_denominator",
+                "inconsistent",
+                f"n = {n}",
+                ", ".join(map(str, fits[:5])) or "none",
+                f"Of the {len(values)} percentages of '{col}' said to be shares of {n} ({shown}), "
+                f"only {k} can be; {bad} cannot. Searching n = 1..{hi}: {first}.",
+                n,
+            )
+        ctx.add(base.index[0], chk, pct.index)
+
+
 def _range_checks(ctx: _Ctx, g: pd.DataFrame) -> None:
     for _col, c in g.groupby("column_label", sort=False):
         parts = {m: c[(c["measure"] == m) & c["_num"].notna()] for m in ("min", "mean", "max")}
@@ -576,6 +623,7 @@ def audit(
     ctx = _Ctx(frame=frame, rounding=rounding, decimals=decimals)
     for _, g in frame.groupby(["file", "table_id"], sort=False):
         _figure_checks(ctx, g)
+        _common_denominator_checks(ctx, g)
         _range_checks(ctx, g)
         _sum_checks(ctx, g)
         _percent_total_checks(ctx, g)

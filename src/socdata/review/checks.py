@@ -281,7 +281,14 @@ def percentage_granularity(
     nums = possible_numerators(p, n, rounding=rounding, decimals=d)
     rule = _rule_text(rounding, d)
     if nums:
-        rec = ", ".join(f"{k}/{n} = {fmt(Fraction(100 * k, n), d + 2)}%" for k in nums)
+        if len(nums) > 3:
+            a, b = nums[0], nums[-1]
+            rec = (
+                f"{a}-{b} of {n} ({fmt(Fraction(100 * a, n), d + 2)}%-"
+                f"{fmt(Fraction(100 * b, n), d + 2)}%)"
+            )
+        else:
+            rec = ", ".join(f"{k}/{n} = {fmt(Fraction(100 * k, n), d + 2)}%" for k in nums)
         return Check(
             "granularity",
             "ok",
@@ -328,11 +335,11 @@ def common_denominators(
 
     Examples
     --------
-    >>> t = common_denominators([63, 87, 75, 40, 56], (10, 20))
+    >>> t = common_denominators([63, 87, 75, 40, 56], (10, 60))
     >>> t.loc[t.n == 15, "not_reproduced"].item()
     '63, 75, 56'
     >>> t.loc[t.reproduces_all, "n"].tolist()
-    [16]
+    [52]
     """
     check_rounding(rounding)
     ps = [_dec(p, "percentage") for p in pcts]
