@@ -59,8 +59,12 @@ DEFAULT_SEED = 20230601
 
 #: Areas in the order Tables 3-5 print them.
 AREAS: tuple[str, ...] = ("Cardiff", "Edinburgh", "Newcastle", "Dundee")
-NATIONS = {"Cardiff": "Wales", "Edinburgh": "Scotland", "Newcastle": "England",
-           "Dundee": "Scotland"}
+NATIONS = {
+    "Cardiff": "Wales",
+    "Edinburgh": "Scotland",
+    "Newcastle": "England",
+    "Dundee": "Scotland",
+}
 _INDEX = {"Wales": "WIMD", "Scotland": "SIMD", "England": "IMD"}
 
 #: Dates of data collection (section 2.1.4: Cardiff to October 2022, Edinburgh to February
@@ -80,8 +84,16 @@ _FIRST_START = {
 }
 
 # ---- Table 4 ------------------------------------------------------------------------
-_SOURCES = ["Children's Services", "Police", "Youth Justice Service", "Third Sector Agency",
-            "Probation", "Education", "Other", "Not known"]
+_SOURCES = [
+    "Children's Services",
+    "Police",
+    "Youth Justice Service",
+    "Third Sector Agency",
+    "Probation",
+    "Education",
+    "Other",
+    "Not known",
+]
 _SOURCE_N = {
     "Cardiff": [42, 7, 33, 1, 1, 0, 0, 0],
     "Edinburgh": [38, 9, 1, 3, 0, 2, 4, 1],
@@ -95,8 +107,7 @@ _STATUS_N = {
     "Newcastle": [27, 40, 0, 4, 0],
     "Dundee": [7, 3, 0, 0, 0],
 }
-_CLOSURE = ["Intervention completed", "Support from other services", "Other",
-            "Declined support"]
+_CLOSURE = ["Intervention completed", "Support from other services", "Other", "Declined support"]
 _CLOSURE_N = {
     "Cardiff": [16, 0, 10, 31],
     "Edinburgh": [19, 3, 2, 9],
@@ -106,7 +117,9 @@ _CLOSURE_N = {
 # section 3.2: of 16 "Other" closures, 6 custody, 2 transferred to post-18 services, the
 # rest moved area or accommodated (split synthetic)
 _SUB_REASONS = {
-    "Cardiff": ["Custody"] * 4 + ["Moved area"] * 3 + ["Accommodated"] * 2
+    "Cardiff": ["Custody"] * 4
+    + ["Moved area"] * 3
+    + ["Accommodated"] * 2
     + ["Transferred to post-18 services"],
     "Edinburgh": ["Custody", "Transferred to post-18 services"],
     "Newcastle": ["Custody", "Moved area", "Accommodated"],
@@ -134,9 +147,13 @@ _AGE_N = {
 }
 _MALE_N = {"Cardiff": 77, "Edinburgh": 58, "Newcastle": 67, "Dundee": 7}
 # ---- section 5.1 (Cardiff) ------------------------------------------------------------
-_OUTCOMES = ["outcome_reduced_offending", "outcome_reduced_exploitation",
-             "outcome_decision_making", "outcome_ete_engagement",
-             "outcome_family_relationships"]
+_OUTCOMES = [
+    "outcome_reduced_offending",
+    "outcome_reduced_exploitation",
+    "outcome_decision_making",
+    "outcome_ete_engagement",
+    "outcome_family_relationships",
+]
 _CLOSED_YES = [23, 20, 19, 12, 19]  # of the engaged closed cases (26 in this extract)
 _OPEN_YES = [13, 10, 10, 11, 10]  # of 16 open cases with outcomes recorded
 _OPEN_RECORDED = 16
@@ -146,12 +163,23 @@ _EARLY_MIN, _EARLY_MAX = 2, 30
 
 # ---- Table 5 --------------------------------------------------------------------------
 DOMAINS: tuple[str, ...] = (
-    "domain_emotional_regulation", "domain_self_esteem", "domain_relationships",
-    "domain_thinking_and_behaviour", "domain_caregiver_support", "domain_family_support",
-    "domain_risky_situations", "domain_exploitation", "domain_safety_planning",
-    "domain_peer_mapping", "domain_offending", "domain_peer_mentor",
-    "domain_contextual_safeguarding", "domain_education_employability",
-    "domain_identity_work", "domain_substance_misuse", "domain_daily_routine",
+    "domain_emotional_regulation",
+    "domain_self_esteem",
+    "domain_relationships",
+    "domain_thinking_and_behaviour",
+    "domain_caregiver_support",
+    "domain_family_support",
+    "domain_risky_situations",
+    "domain_exploitation",
+    "domain_safety_planning",
+    "domain_peer_mapping",
+    "domain_offending",
+    "domain_peer_mentor",
+    "domain_contextual_safeguarding",
+    "domain_education_employability",
+    "domain_identity_work",
+    "domain_substance_misuse",
+    "domain_daily_routine",
     "domain_housing",
 )
 _PLANS_N = {"Cardiff": 13, "Edinburgh": 12, "Newcastle": 10, "Dundee": 5}
@@ -195,8 +223,11 @@ _TABLE1_ROLES = ("Young people", "Parents", "Foster carers", "Kinship carers")
 # phase 1: three of the four managers; phase 2: 11 practitioners, 1 peer mentor, 10
 # partners (area split synthetic)
 _PHASE1 = {"Managers": [1, 0, 1, 1]}
-_PHASE2 = {"Practitioners": [3, 2, 3, 3], "Peer mentors": [0, 0, 1, 0],
-           "Partner organisations": [3, 1, 3, 3]}
+_PHASE2 = {
+    "Practitioners": [3, 2, 3, 3],
+    "Peer mentors": [0, 0, 1, 0],
+    "Partner organisations": [3, 1, 3, 3],
+}
 
 
 def _counts_to_list(labels, counts) -> list:
@@ -210,8 +241,9 @@ def _add_months(d: pd.Timestamp, m: int) -> pd.Timestamp:
     return d + pd.DateOffset(months=int(m))
 
 
-def _end_for(start: pd.Timestamp, months: int, rng: np.random.Generator,
-             latest: pd.Timestamp) -> pd.Timestamp:
+def _end_for(
+    start: pd.Timestamp, months: int, rng: np.random.Generator, latest: pd.Timestamp
+) -> pd.Timestamp:
     """An end date giving exactly ``months`` full months from ``start``, not after ``latest``."""
     lo = _add_months(start, months)
     hi = _add_months(start, months + 1) - pd.Timedelta(days=1)
@@ -264,7 +296,9 @@ def _service(rng: np.random.Generator) -> pd.DataFrame:
         if area == "Dundee":
             n_early = 0
         # early closed: not the declined-after-0-months kind; choose among closed cases
-        early = set(rng.choice(closed_idx, size=n_early, replace=False).tolist()) if n_early else set()
+        early = (
+            set(rng.choice(closed_idx, size=n_early, replace=False).tolist()) if n_early else set()
+        )
         forced_min = min(early) if early and area == "Cardiff" else None
         forced_max = min(early) if early and area == "Edinburgh" else None
         for i, r in enumerate(recs):
@@ -277,8 +311,9 @@ def _service(rng: np.random.Generator) -> pd.DataFrame:
                     if st == "Closed":
                         # closed cases carry an end date (schema R09); Dundee's case files
                         # give no start date, so no spell can be formed
-                        r["intervention_end_date"] = _rand_day(ref + pd.Timedelta(days=60),
-                                                               ext, rng)
+                        r["intervention_end_date"] = _rand_day(
+                            ref + pd.Timedelta(days=60), ext, rng
+                        )
                 else:
                     r["referral_date"] = _rand_day(ext - pd.Timedelta(days=120), ext, rng)
                 continue
@@ -308,8 +343,9 @@ def _service(rng: np.random.Generator) -> pd.DataFrame:
                 start = _rand_day(s0 + pd.Timedelta(days=30), ext - pd.Timedelta(days=20), rng)
                 r["intervention_start_date"] = start
             back = int(rng.integers(3, 35))
-            r["referral_date"] = max(r["intervention_start_date"] - pd.Timedelta(days=back),
-                                     s0 - pd.Timedelta(days=21))
+            r["referral_date"] = max(
+                r["intervention_start_date"] - pd.Timedelta(days=back), s0 - pd.Timedelta(days=21)
+            )
         # the first spell of the area starts exactly on the service's first start date
         opened = [r for r in recs if "intervention_start_date" in r]
         if opened:
@@ -361,11 +397,14 @@ def _make_rereferrals(df: pd.DataFrame, rng: np.random.Generator) -> pd.DataFram
         cand = ncl[mask & (ncl["intervention_start_date"] >= w_end)]
         return cand.index[0]
 
-    a1 = late((ncl["closure_reason"] == "Intervention completed"))
+    a1 = late(ncl["closure_reason"] == "Intervention completed")
     a2 = ncl[(ncl["case_status"] == "Open")].index[-1]
-    b1 = late((ncl["closure_reason"] == "Support from other services"))
-    b2 = ncl[(ncl["closure_reason"] == "Intervention completed") & (ncl.index != a1)
-             & (ncl["intervention_start_date"] >= w_end)].index[-1]
+    b1 = late(ncl["closure_reason"] == "Support from other services")
+    b2 = ncl[
+        (ncl["closure_reason"] == "Intervention completed")
+        & (ncl.index != a1)
+        & (ncl["intervention_start_date"] >= w_end)
+    ].index[-1]
     plan = [
         (a1, a2, pd.Timestamp("2021-03-01"), 5, pd.Timestamp("2021-11-15"), None),
         (b1, b2, pd.Timestamp("2021-05-10"), 2, pd.Timestamp("2022-01-17"), 7),
@@ -452,8 +491,9 @@ def _assign_people(df: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
 def _referral_reasons(df: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     df = df.copy()
     edu = df.index[df["referral_source"] == "Education"].to_numpy()
-    school = rng.choice(edu, size=_REASON_N["At risk of criminal exploitation (school)"],
-                        replace=False)
+    school = rng.choice(
+        edu, size=_REASON_N["At risk of criminal exploitation (school)"], replace=False
+    )
     rest = [i for i in df.index if i not in set(school.tolist())]
     pool = _counts_to_list(
         [k for k in _REASON_N if k != "At risk of criminal exploitation (school)"],
@@ -472,8 +512,9 @@ def _outcomes(df: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
         df[c] = "Not recorded"
     df["outcome_positive_any"] = pd.Series(pd.NA, index=df.index, dtype="object")
     card = df["area"] == "Cardiff"
-    engaged = df.index[card & (df["case_status"] == "Closed")
-                       & (df["closure_reason"] != "Declined support")].to_numpy()
+    engaged = df.index[
+        card & (df["case_status"] == "Closed") & (df["closure_reason"] != "Declined support")
+    ].to_numpy()
     declined = df.index[card & (df["closure_reason"] == "Declined support")]
     for col, yes in zip(_OUTCOMES, _CLOSED_YES, strict=True):
         vals = np.array(["Yes"] * yes + ["No"] * (len(engaged) - yes), dtype=object)
@@ -501,10 +542,16 @@ def _other_columns(df: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     df["record_source"] = np.where(df["area"] == "Dundee", "Case file", "Service data")
     # person-level attributes drawn once per person
     people = df["person_id"].unique()
-    eth = rng.choice(["White", "Mixed", "Black", "Asian", "Other", "Not known"],
-                     size=len(people), p=[0.78, 0.08, 0.06, 0.04, 0.02, 0.02])
-    dec = rng.choice(np.arange(1, 11), size=len(people),
-                     p=[0.3, 0.22, 0.15, 0.1, 0.07, 0.05, 0.04, 0.03, 0.02, 0.02])
+    eth = rng.choice(
+        ["White", "Mixed", "Black", "Asian", "Other", "Not known"],
+        size=len(people),
+        p=[0.78, 0.08, 0.06, 0.04, 0.02, 0.02],
+    )
+    dec = rng.choice(
+        np.arange(1, 11),
+        size=len(people),
+        p=[0.3, 0.22, 0.15, 0.1, 0.07, 0.05, 0.04, 0.03, 0.02, 0.02],
+    )
     df["ethnicity"] = df["person_id"].map(dict(zip(people, eth, strict=True)))
     df["deprivation_decile"] = df["person_id"].map(dict(zip(people, dec, strict=True)))
     df["deprivation_index"] = df["nation"].map(_INDEX)
@@ -518,11 +565,29 @@ def _other_columns(df: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
 
 
 _SERVICE_ORDER = [
-    "person_id", "referral_id", "area", "nation", "date_of_birth", "age_at_referral",
-    "gender", "ethnicity", "deprivation_decile", "deprivation_index", "referral_date",
-    "referral_source", "referral_reason", "case_status", "intervention_start_date",
-    "intervention_end_date", "closure_reason", "closure_sub_reason", "sessions_attended",
-    *_OUTCOMES, "outcome_positive_any", "record_source", "extract_date",
+    "person_id",
+    "referral_id",
+    "area",
+    "nation",
+    "date_of_birth",
+    "age_at_referral",
+    "gender",
+    "ethnicity",
+    "deprivation_decile",
+    "deprivation_index",
+    "referral_date",
+    "referral_source",
+    "referral_reason",
+    "case_status",
+    "intervention_start_date",
+    "intervention_end_date",
+    "closure_reason",
+    "closure_sub_reason",
+    "sessions_attended",
+    *_OUTCOMES,
+    "outcome_positive_any",
+    "record_source",
+    "extract_date",
 ]
 
 
@@ -531,8 +596,13 @@ def _order_service(df: pd.DataFrame) -> pd.DataFrame:
     for c in ("closure_reason", "closure_sub_reason"):
         if c not in out.columns:
             out[c] = pd.NA
-    for c in ("date_of_birth", "referral_date", "intervention_start_date",
-              "intervention_end_date", "extract_date"):
+    for c in (
+        "date_of_birth",
+        "referral_date",
+        "intervention_start_date",
+        "intervention_end_date",
+        "extract_date",
+    ):
         out[c] = pd.to_datetime(out[c]).astype("datetime64[ns]")
     out["age_at_referral"] = out["age_at_referral"].astype("Int64")
     out["deprivation_decile"] = out["deprivation_decile"].astype("Int64")
@@ -547,9 +617,11 @@ def _plans(service: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     k = 0
     for j, area in enumerate(AREAS):
         n = _PLANS_N[area]
-        cand = service[(service["area"] == area)
-                       & service["case_status"].isin(["Open", "Closed"])
-                       & (service["closure_reason"] != "Declined support")]
+        cand = service[
+            (service["area"] == area)
+            & service["case_status"].isin(["Open", "Closed"])
+            & (service["closure_reason"] != "Declined support")
+        ]
         cand = cand.drop_duplicates("person_id")
         pick = cand.sample(n=n, random_state=int(rng.integers(0, 2**31 - 1)))
         cols = {}
@@ -566,11 +638,16 @@ def _plans(service: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
             base = r["intervention_start_date"]
             if pd.isna(base):
                 base = r["referral_date"]
-            plan_date = min(base + pd.Timedelta(days=int(rng.integers(7, 45))),
-                            EXTRACT_DATES[area])
-            rows.append({"plan_id": f"SYN-PLAN-{k:03d}", "person_id": r["person_id"],
-                         "area": area, "plan_date": plan_date,
-                         **{d: cols[d][i] for d in DOMAINS}})
+            plan_date = min(base + pd.Timedelta(days=int(rng.integers(7, 45))), EXTRACT_DATES[area])
+            rows.append(
+                {
+                    "plan_id": f"SYN-PLAN-{k:03d}",
+                    "person_id": r["person_id"],
+                    "area": area,
+                    "plan_date": plan_date,
+                    **{d: cols[d][i] for d in DOMAINS},
+                }
+            )
     out = pd.DataFrame(rows)
     out["plan_date"] = pd.to_datetime(out["plan_date"]).astype("datetime64[ns]")
     for c in ("plan_id", "person_id"):
@@ -594,9 +671,15 @@ def _participants(rng: np.random.Generator) -> pd.DataFrame:
                     k += 1
                     key = phase if phase < 3 else (31 if role in _TABLE1_ROLES else 32)
                     lo, hi = windows[key]
-                    rows.append({"participant_id": f"SYN-INT-{k:03d}", "area": area,
-                                 "role": role, "phase": phase,
-                                 "interview_date": _rand_day(lo, hi, rng)})
+                    rows.append(
+                        {
+                            "participant_id": f"SYN-INT-{k:03d}",
+                            "area": area,
+                            "role": role,
+                            "phase": phase,
+                            "interview_date": _rand_day(lo, hi, rng),
+                        }
+                    )
     out = pd.DataFrame(rows)
     out["interview_date"] = pd.to_datetime(out["interview_date"]).astype("datetime64[ns]")
     out["participant_id"] = out["participant_id"].astype("string")
