@@ -57,14 +57,14 @@ write_frame(
     summary.extracts,
     out_dir,
     name="validation_summary",
-    count_columns=["rows", "valid", "rejected"],
+    count_columns=["rows", "valid", "rejected", "warnings"],
     disclosure=rules,
 )
 write_frame(
     summary.rules,
     out_dir,
     name="validation_rules",
-    count_columns=["n_rejections"],
+    count_columns=["rows", "problems"],
     disclosure=rules,
 )
 summary.extracts
@@ -77,6 +77,7 @@ summary.rules
 #
 # Every row of the service extract is a referral episode (a young person can be
 # re-referred).  Each step says how many episodes go on and why the others stop.
+# Rows that fail validation may have no valid area, so they are counted overall only.
 
 # %%
 service_file = summary.extracts.set_index("kind").loc["service", "file"]
@@ -89,12 +90,8 @@ except ImportError as exc:  # validation not available: say so
 
 if validate_extract is not None and service_file:
     result = validate_extract(data_path / service_file, "service")
-    valid, rejected = result.valid, result.rejected
+    valid = result.valid
     areas = sorted(valid["area"].dropna().astype(str).unique())
-    if isinstance(rejected, pd.DataFrame) and "area" in rejected.columns:
-        rejected_by_area = rejected["area"].astype(str).value_counts()
-    else:
-        rejected_by_area = None
     status = valid["case_status"].astype(str)
     started = valid[status.isin(["Open", "Closed"])]
     closed = valid[status == "Closed"]
@@ -124,16 +121,10 @@ if validate_extract is not None and service_file:
     records = []
     for order, (label, step_kind, col) in enumerate(steps, start=1):
         for area in [*areas, "Overall"]:
-            if label == "Referral episodes in extract":
-                if rejected_by_area is None and area != "Overall":
+            if col is None:  # rejected rows may lack a valid area: overall counts only
+                if area != "Overall":
                     continue
-                n_rej = len(rejected) if area == "Overall" else int(rejected_by_area.get(area, 0))
-                n_val = len(valid) if area == "Overall" else int((valid["area"] == area).sum())
-                n = n_val + n_rej
-            elif label == "Excluded: failed validation":
-                if rejected_by_area is None and area != "Overall":
-                    continue
-                n = len(rejected) if area == "Overall" else int(rejected_by_area.get(area, 0))
+                n = result.n_input if step_kind == "count" else result.n_rejected
             else:
                 s = col.astype(str)
                 n = len(s) if area == "Overall" else int((s == area).sum())

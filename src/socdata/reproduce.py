@@ -241,7 +241,7 @@ def _kernel(workdir: Path) -> Iterator[str]:
             "ipykernel_launcher",
             "-f",
             "{connection_file}",
-            "--IPKernelApp.log_level=ERROR",
+            "--IPKernelApp.log_level=CRITICAL",
         ],
         "display_name": f"Python ({sys.executable})",
         "language": "python",

@@ -222,11 +222,13 @@ def _validation_section(inp: ReportInputs) -> str:
         return parts[0] + '<p class="note">Validation was not run.</p>'
     for n in v.notes:
         parts.append(f'<p class="note">{_esc(n)}</p>')
-    extracts = apply_to_frame(v.extracts, inp.rules, count_columns=["rows", "valid", "rejected"])
+    extracts = apply_to_frame(
+        v.extracts, inp.rules, count_columns=["rows", "valid", "rejected", "warnings"]
+    )
     parts.append(_frame_html(extracts.drop(columns=["disclosure"])))
     if len(v.rules):
         parts.append("<h3>Rejections by rule</h3>")
-        rules = apply_to_frame(v.rules, inp.rules, count_columns=["n_rejections"])
+        rules = apply_to_frame(v.rules, inp.rules, count_columns=["rows", "problems"])
         parts.append(_frame_html(rules.drop(columns=["disclosure"])))
     parts.append(
         '<p class="note">Counts only. To see rejected rows, run <code>socdata validate KIND '

@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from socdata.errors import SocdataError
@@ -31,7 +32,6 @@ EXTRACT_KINDS: tuple[str, ...] = (
 )
 
 _RULE_COLUMNS = ("rule", "rules", "reason", "reasons", "check", "error")
-_COLUMN_COLUMNS = ("column", "columns", "field")
 
 
 def find_extracts(data_dir: str | Path) -> dict[str, Path | None]:
@@ -60,11 +60,14 @@ class ValidationSummary:
     Attributes
     ----------
     extracts
-        One row per extract kind: ``kind, file, status, rows, valid, rejected, message``;
+        One row per extract kind: ``kind, file, status, rows, valid, rejected, warnings,
+        message`` (``rows``, ``valid``, ``rejected`` count source rows; ``warnings`` counts
+        warning problems, whose rows stay valid);
         ``status`` is ``valid``, ``rows rejected``, ``unreadable``, ``absent`` or
         ``not validated`` (validation module unavailable).
     rules
-        Rejections by rule: ``kind, column, rule, n_rejections``.
+        Problems by rule: ``kind, rule, severity, rows, problems, words`` (``rows`` = source
+        rows affected, ``problems`` = cells).
     unknown_files
         Files in the folder that are not a known extract kind (hashed, not validated).
     notes
@@ -92,32 +95,36 @@ def _count(obj: object) -> int | None:
         return None
 
 
-def _rule_counts(kind: str, rejected: object) -> pd.DataFrame:
-    cols = ["kind", "column", "rule", "n_rejections"]
-    if not isinstance(rejected, pd.DataFrame) or rejected.empty:
-        return pd.DataFrame(columns=cols)
-    rule_col = next((c for c in _RULE_COLUMNS if c in rejected.columns), None)
-    if rule_col is None:
-        return pd.DataFrame(
-            [
-                {
-                    "kind": kind,
-                    "column": "",
-                    "rule": "(rule not reported)",
-                    "n_rejections": len(rejected),
-                }
-            ],
-            columns=cols,
-        )
-    col_col = next((c for c in _COLUMN_COLUMNS if c in rejected.columns), None)
-    keys = [rule_col] if col_col is None else [col_col, rule_col]
-    frame = rejected[keys].astype(str)
-    grouped = frame.value_counts().reset_index(name="n_rejections")
-    grouped = grouped.rename(columns={rule_col: "rule", **({col_col: "column"} if col_col else {})})
-    if "column" not in grouped:
-        grouped["column"] = ""
-    grouped.insert(0, "kind", kind)
-    return grouped[cols]
+_RULE_TABLE = ["kind", "rule", "severity", "rows", "problems", "words"]
+
+
+def _rule_counts(kind: str, result: object) -> pd.DataFrame:
+    """Rows and problems per rule; counts only (no values)."""
+    by_rule = getattr(result, "problems_by_rule", None)
+    if callable(by_rule):
+        frame = by_rule().copy()
+    else:  # older results: count the rejected problems by rule
+        rejected = getattr(result, "rejected", None)
+        if not isinstance(rejected, pd.DataFrame) or rejected.empty:
+            return pd.DataFrame(columns=_RULE_TABLE)
+        rule_col = next((c for c in _RULE_COLUMNS if c in rejected.columns), None)
+        if rule_col is None:
+            frame = pd.DataFrame({"rule": ["(rule not reported)"], "problems": [len(rejected)]})
+        else:
+            frame = rejected[rule_col].astype(str).value_counts().rename_axis("rule")
+            frame = frame.reset_index(name="problems")
+    frame.insert(0, "kind", kind)
+    for c in _RULE_TABLE:
+        if c not in frame:
+            frame[c] = pd.NA
+    return frame[_RULE_TABLE]
+
+
+def _attr_count(result: object, attr: str, fallback: str) -> int | None:
+    value = getattr(result, attr, None)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    return _count(getattr(result, fallback, None))
 
 
 def validation_summary(data_dir: str | Path | None = None) -> ValidationSummary:
@@ -180,23 +187,26 @@ def validation_summary(data_dir: str | Path | None = None) -> ValidationSummary:
             rec["message"] = str(exc).splitlines()[0][:300]
             rows.append(rec)
             continue
-        n_valid = _count(getattr(result, "valid", None))
-        rejected = getattr(result, "rejected", None)
-        n_rej = _count(rejected)
+        n_valid = _attr_count(result, "n_valid", "valid")
+        n_rej = _attr_count(result, "n_rejected", "rejected")
+        n_in = getattr(result, "n_input", None)
         rec["valid"] = n_valid
         rec["rejected"] = n_rej
-        if n_valid is not None and n_rej is not None:
+        if isinstance(n_in, int | np.integer):
+            rec["rows"] = int(n_in)
+        elif n_valid is not None and n_rej is not None:
             rec["rows"] = n_valid + n_rej
+        rec["warnings"] = _count(getattr(result, "warnings", None))
         rec["status"] = "valid" if not n_rej else "rows rejected"
         rows.append(rec)
-        rule_frames.append(_rule_counts(kind, rejected))
+        rule_frames.append(_rule_counts(kind, result))
     extracts = pd.DataFrame(rows)
-    for c in ("rows", "valid", "rejected"):
+    for c in ("rows", "valid", "rejected", "warnings"):
         extracts[c] = extracts[c].astype("Int64")
     rules = (
         pd.concat(rule_frames, ignore_index=True)
         if any(len(f) for f in rule_frames)
-        else pd.DataFrame(columns=["kind", "column", "rule", "n_rejections"])
+        else pd.DataFrame(columns=_RULE_TABLE)
     )
     if unknown:
         notes.append(
