@@ -12,6 +12,7 @@ import dataclasses
 import warnings
 
 import numpy as np
+from scipy.special import expit
 
 from socdata.errors import DataQualityWarning, MatchingError
 
@@ -51,12 +52,7 @@ class LogitFit:
 
 
 def _expit(eta: np.ndarray) -> np.ndarray:
-    out = np.empty_like(eta, dtype=float)
-    pos = eta >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-eta[pos]))
-    e = np.exp(eta[~pos])
-    out[~pos] = e / (1.0 + e)
-    return out
+    return expit(np.asarray(eta, dtype=float))
 
 
 def fit_logit(
@@ -107,8 +103,9 @@ def fit_logit(
             f"all {n} rows have treatment = {int(y[0])}"
         )
     # centre and scale columns for numerical stability; map back afterwards
-    mu = np.average(X, axis=0, weights=w) if p else np.zeros(0)
-    sd = np.sqrt(np.average((X - mu) ** 2, axis=0, weights=w)) if p else np.zeros(0)
+    sw = float(w.sum())
+    mu = (w @ X) / sw if p else np.zeros(0)
+    sd = np.sqrt(np.maximum((w @ (X * X)) / sw - mu * mu, 0.0)) if p else np.zeros(0)
     const = np.flatnonzero(sd <= 1e-12 * np.maximum(1.0, np.abs(mu)))
     if const.size:
         raise MatchingError(
