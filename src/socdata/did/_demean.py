@@ -22,6 +22,7 @@ unbalanced panels too.  The solve is on the smaller dimension; both dimensions a
 from __future__ import annotations
 
 import numpy as np
+import scipy.linalg as sla
 import scipy.sparse as sp
 
 from socdata.did._panel import Panel
@@ -29,6 +30,45 @@ from socdata.errors import EstimationError
 
 #: Largest number of levels of the smaller fixed effect for the direct solve.
 MAX_SMALL_SIDE = 5000
+
+
+class _SingularSolver:
+    """Solve ``M g = b`` for the Laplacian-like ``M`` of the concentrated FE system.
+
+    ``M`` is symmetric positive semi-definite with the constant vector in its null space
+    (one per connected component of the unit-period graph) and ``b`` lies in its range.
+    For a connected design, ``M + s 11'/m`` (``s`` = mean diagonal) is positive definite
+    and a Cholesky solve gives the solution with ``1'g = 0``; otherwise (disconnected
+    designs) a pseudo-inverse from the eigendecomposition, cutting eigenvalues below
+    ``1e-9`` times the largest, which are the null-space directions.
+    """
+
+    def __init__(self, m: np.ndarray) -> None:
+        self.m = m
+        size = m.shape[0]
+        scale = float(np.trace(m)) / max(size, 1) or 1.0
+        self._chol = None
+        self._pinv = None
+        try:
+            self._chol = sla.cho_factor(m + scale / size * np.ones((size, size)))
+            probe = np.linspace(-1.0, 1.0, size)
+            probe -= probe.mean()
+            rhs = m @ probe
+            if np.linalg.norm(m @ sla.cho_solve(self._chol, rhs) - rhs) > 1e-8 * (
+                np.linalg.norm(rhs) + 1e-300
+            ):
+                self._chol = None
+        except (np.linalg.LinAlgError, ValueError):
+            self._chol = None
+        if self._chol is None:
+            vals, vecs = np.linalg.eigh(m)
+            keep = vals > 1e-9 * max(vals.max(), 1e-300)
+            self._pinv = (vecs[:, keep] / vals[keep]) @ vecs[:, keep].T
+
+    def solve(self, b: np.ndarray) -> np.ndarray:
+        if self._chol is not None:
+            return sla.cho_solve(self._chol, b)
+        return self._pinv @ b
 
 
 class TwoWayDemeaner:
@@ -93,7 +133,7 @@ class TwoWayDemeaner:
         scaled = self._W * self._inv_wa[:, None]
         m = np.diag(wb) - self._W.T @ scaled
         del scaled
-        self._m_pinv = np.linalg.pinv(m, hermitian=True)
+        self._solver = _SingularSolver(m)
 
     def _demean_grid(self, x: np.ndarray) -> np.ndarray:
         xg = self._to_grid(x)
@@ -102,7 +142,7 @@ class TwoWayDemeaner:
         sb = wx.sum(axis=0)
         del wx
         b = sb - self._W.T @ (sa * self._inv_wa)
-        g = self._m_pinv @ b
+        g = self._solver.solve(b)
         a = (sa - self._W @ g) * self._inv_wa
         r = xg - a[:, None]
         r -= g[None, :]
@@ -123,7 +163,7 @@ class TwoWayDemeaner:
         self._inv_wa = np.divide(1.0, wa, out=np.zeros_like(wa), where=wa > 0)
         wmat = sp.csr_matrix((w, (a, b)), shape=(na, nb))
         c = (wmat.T @ sp.diags(self._inv_wa) @ wmat).toarray()
-        self._m_pinv = np.linalg.pinv(np.diag(wb) - c, hermitian=True)
+        self._solver = _SingularSolver(np.diag(wb) - c)
 
     def _demean_rows(self, x: np.ndarray) -> np.ndarray:
         a, b, na, nb, w = self._a, self._b, self._na, self._nb, self._w
@@ -131,7 +171,7 @@ class TwoWayDemeaner:
         sa = np.bincount(a, weights=wx, minlength=na)
         sb = np.bincount(b, weights=wx, minlength=nb)
         rhs = sb - np.bincount(b, weights=w * (sa * self._inv_wa)[a], minlength=nb)
-        g = self._m_pinv @ rhs
+        g = self._solver.solve(rhs)
         eff_a = (sa - np.bincount(a, weights=w * g[b], minlength=na)) * self._inv_wa
         return x - eff_a[a] - g[b]
 

@@ -254,7 +254,9 @@ class EventStudyResult(FixedEffectsResult):
         ``binned`` (True on an endpoint that collects event times beyond the window).
         """
         frame = super().tidy()
-        frame["event_time"] = list(self.event_times)
+        frame["event_time"] = pd.array(
+            [e if e != 10**9 else pd.NA for e in self.event_times], dtype="Int64"
+        )
         frame["reference"] = False
         lo, hi = self.window
         frame["binned"] = [self.binned and (e == lo or e == hi) for e in self.event_times]
@@ -269,7 +271,8 @@ class EventStudyResult(FixedEffectsResult):
             binned=False,
         )
         frame = pd.concat([frame, pd.DataFrame([ref])], ignore_index=True)
-        frame = frame.sort_values("event_time", kind="stable")
+        frame["event_time"] = frame["event_time"].astype("Int64")
+        frame = frame.sort_values("event_time", kind="stable", na_position="last")
         for col in ("estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"):
             frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
         return order_tidy(frame)

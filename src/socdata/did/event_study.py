@@ -1,0 +1,353 @@
+"""Event study: two-way fixed effects with indicators of time relative to treatment.
+
+``y_it = sum_{e in window, e != reference} beta_e 1[t - cohort_i = e] + alpha_i + lambda_t + u_it``
+
+for ever-treated units (never-treated units have every indicator zero).  ``cohort`` is the
+first treated period (referral month); 0 or missing means never treated.  With datetime
+columns event time counts calendar months; with numeric columns it is ``time - cohort``.
+
+* ``bin_endpoints=True`` (default): the first indicator collects every event time at or
+  before the window start, the last every event time at or after its end, so all
+  observations are used and the window endpoints absorb the tails;
+  ``bin_endpoints=False``: treated observations outside the window are dropped (counted in
+  the flow log).
+* Indicators collinear with the fixed effects are dropped and reported (e.g. without
+  never-treated units one more event time must be normalised).
+* Joint pre-trend test: Wald test that every lead (event time < 0, other than the
+  reference) is zero, ``F(q, G - 1)`` with the CRV1 covariance, reported as a
+  :class:`socdata.results.TestResult` stating its null; when the covariance of the leads
+  is rank deficient (more leads than clusters) the test says why it is not computed.
+
+Caution (in ``summary()`` too): with staggered adoption and effects that differ across
+cohorts or over time, TWFE event-study coefficients are weighted averages that include
+effects from other event times and cohorts (Sun and Abraham 2021) and can even have the
+wrong sign; use :func:`socdata.did.att_gt` (Callaway and Sant'Anna 2021) with its dynamic
+aggregation.  The plot is :func:`socdata.plots.event_study.event_study_plot`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import types
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from socdata.did._inference import FEW_CLUSTERS
+from socdata.did._linear import fit_linear
+from socdata.did._panel import build_panel, check_columns, drop_uninformative
+from socdata.did._results import BootstrapInference, EventStudyResult, wald_test
+from socdata.did.bootstrap import wcr_inference
+from socdata.did.twfe import _frozen, _provenance, check_options, few_cluster_policy
+from socdata.errors import EstimationError, ExcludedRowsWarning
+from socdata.provenance import FlowLog
+
+__all__ = ["EventStudyResult", "event_study", "event_times"]
+
+_COVARIATE = 10**9  # event_time placeholder of covariate terms (shown as NA in tidy)
+
+
+def _month_index(values: pd.Series) -> np.ndarray:
+    dt = pd.DatetimeIndex(values)
+    out = (dt.year * 12 + dt.month).to_numpy(dtype=np.float64)
+    out[np.asarray(dt.isna())] = np.nan
+    return out
+
+
+def event_times(data: pd.DataFrame, *, time: str, cohort: str) -> np.ndarray:
+    """Event time (periods since the first treated period) per row; NaN if never treated.
+
+    Parameters
+    ----------
+    data
+        Panel with ``time`` and ``cohort`` columns.
+    time, cohort
+        Column names; both datetime (event time in calendar months) or both numeric
+        (``time - cohort``; a cohort of 0 means never treated).
+
+    Returns
+    -------
+    numpy.ndarray
+        Float array, NaN for never-treated rows.
+    """
+    t, c = data[time], data[cohort]
+    t_dt = pd.api.types.is_datetime64_any_dtype(t.dtype)
+    c_dt = pd.api.types.is_datetime64_any_dtype(c.dtype)
+    if t_dt != c_dt:
+        raise EstimationError(
+            f"event_study: {time!r} ({t.dtype}) and {cohort!r} ({c.dtype}) must both be "
+            "dates or both be numbers so that event time = time - cohort is defined. Convert "
+            "one of them (e.g. pd.to_datetime, or use integer period numbers for both)."
+        )
+    if t_dt:
+        return _month_index(t) - _month_index(c)
+    tv = pd.to_numeric(t, errors="coerce").to_numpy(dtype=np.float64)
+    cv = pd.to_numeric(c, errors="coerce").to_numpy(dtype=np.float64)
+    cv = np.where(cv == 0, np.nan, cv)
+    return tv - cv
+
+
+def event_study(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    window: tuple[int, int] = (-12, 12),
+    reference: int = -1,
+    cluster: str | None = None,
+    bin_endpoints: bool = True,
+    covariates: Sequence[str] | None = None,
+    conf_level: float = 0.95,
+    inference: str = "auto",
+    bootstrap_weights: str = "auto",
+    bootstrap_draws: int = 9999,
+    seed: int | None = 20240301,
+) -> EventStudyResult:
+    """TWFE event study around the first treated period, with a joint pre-trend test.
+
+    Parameters
+    ----------
+    data
+        Long panel, one row per unit and period.  Not modified.
+    outcome, unit, time
+        Outcome, unit (person) and period (calendar month) columns.
+    cohort
+        First treated period per unit (e.g. referral month); 0 or missing = never treated.
+        Must be constant within a unit.
+    window
+        ``(first, last)`` event times with their own coefficient, e.g. ``(-12, 12)``.
+    reference
+        Omitted event time (normalised to 0), usually ``-1``.
+    cluster
+        Cluster column (default: ``unit``); fewer than 30 clusters switch the p-values and
+        intervals to the wild cluster bootstrap (per coefficient) and warn.
+    bin_endpoints
+        Bin event times beyond the window into the endpoints (default) or drop them.
+    covariates
+        Further time-varying regressors.
+    conf_level, inference, bootstrap_weights, bootstrap_draws, seed
+        As in :func:`socdata.did.twfe`.
+
+    Returns
+    -------
+    EventStudyResult
+        ``tidy()`` has one row per event time (``event_time`` column), the reference
+        included with estimate 0; ``pretrend`` holds the joint test.
+
+    Raises
+    ------
+    socdata.errors.EstimationError
+        A cohort that varies within a unit, a reference outside the window, no treated unit.
+    """
+    fn = "socdata.did.event_study"
+    check_options(fn, inference, conf_level, bootstrap_draws)
+    check_columns(data, {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort}, fn)
+    lo, hi = (int(window[0]), int(window[1]))
+    if not lo < 0 <= hi:
+        raise EstimationError(
+            f"{fn}: window must satisfy first < 0 <= last (e.g. (-12, 12)), got {window!r}."
+        )
+    if not lo <= reference <= hi or (bin_endpoints and reference in (lo, hi)):
+        raise EstimationError(
+            f"{fn}: reference={reference} must lie inside window {window!r}"
+            + (" and not on a binned endpoint" if bin_endpoints else "")
+            + "; the usual choice is -1 (the month before treatment)."
+        )
+    # cohort constant within unit
+    coh_key = data[cohort]
+    if pd.api.types.is_datetime64_any_dtype(coh_key.dtype):
+        coh_num = coh_key.astype("int64").where(coh_key.notna(), -1)
+    else:
+        coh_num = pd.to_numeric(coh_key, errors="coerce").fillna(0)
+    varies = coh_num.groupby(data[unit], sort=False).nunique(dropna=False)
+    if (varies > 1).any():
+        raise EstimationError(
+            f"{fn}: {int((varies > 1).sum())} units have more than one {cohort!r} value; the "
+            "cohort (first treated period) must be constant within a unit (rule: treatment "
+            "is irreversible and starts once). Recompute it as the unit's first referral."
+        )
+    et = event_times(data, time=time, cohort=cohort)
+    treated_rows = np.isfinite(et)
+    if not treated_rows.any():
+        raise EstimationError(
+            f"{fn}: no unit has a cohort (first treated period); an event study needs "
+            "treated units. Check the cohort column (0 or missing means never treated)."
+        )
+    n_in = len(data)
+    pre_flow = FlowLog()
+    frame = data
+    if not bin_endpoints:
+        outside = treated_rows & ((et < lo) | (et > hi))
+        if outside.any():
+            n_out = int(outside.sum())
+            pre_flow = pre_flow.add(
+                "drop treated observations outside the event window",
+                n_in,
+                n_in - n_out,
+                {f"event time outside [{lo}, {hi}] (bin_endpoints=False)": n_out},
+            )
+            import warnings
+
+            warnings.warn(
+                f"{fn}: excluded {n_out} treated observations outside the window "
+                f"[{lo}, {hi}] (bin_endpoints=False).",
+                ExcludedRowsWarning,
+                stacklevel=2,
+            )
+            frame = data.loc[~outside]
+            et = et[~outside]
+    e = np.clip(et, lo, hi) if bin_endpoints else et
+    dummies: dict[str, np.ndarray] = {}
+    times_used: list[int] = []
+    for k in range(lo, hi + 1):
+        if k == reference:
+            continue
+        col = (e == k).astype(np.float64)
+        if col.any():
+            dummies[f"event_time::{k}"] = col
+            times_used.append(k)
+    regs = list(covariates or [])
+    panel = build_panel(
+        frame,
+        function=fn,
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        regressors=regs,
+        cluster=cluster,
+        regressor_arrays=dummies,
+    )
+    panel = drop_uninformative(panel, function=fn)
+    if pre_flow.steps:
+        panel.flow = FlowLog((*pre_flow.steps, *panel.flow.steps))
+        panel.n_in = n_in
+    cluster_name = cluster or unit
+    use_boot = few_cluster_policy(fn, panel, cluster_name, inference)
+    fit = fit_linear(panel, function=fn, drop_collinear=True)
+    names = [panel.names[i] for i in fit.kept]
+    dropped = tuple(
+        int(nm.split("::")[1])
+        for i, nm in enumerate(panel.names)
+        if i not in fit.kept and nm.startswith("event_time::")
+    )
+    dropped_cov = [nm for i, nm in enumerate(panel.names) if i not in fit.kept and nm in regs]
+    if dropped_cov:
+        raise EstimationError(
+            f"{fn}: covariate(s) {dropped_cov} are collinear with the fixed effects or the "
+            "event-time indicators; remove them."
+        )
+    ev_idx = [i for i, nm in enumerate(names) if nm.startswith("event_time::")]
+    ev_times = [int(names[i].split("::")[1]) for i in ev_idx]
+    lead_idx = [i for i, k in zip(ev_idx, ev_times, strict=True) if k < 0]
+    pretrend = wald_test(
+        fit.coef,
+        fit.vcov,
+        lead_idx,
+        panel.n_clusters - 1,
+        name="joint pre-trend Wald test",
+        null=(
+            "all lead coefficients (event times "
+            + ", ".join(str(ev_times[ev_idx.index(i)]) for i in lead_idx)
+            + f"; reference {reference}) are zero: no difference in trends before treatment"
+        ),
+    )
+    boot: tuple[BootstrapInference, ...] = ()
+    if use_boot:
+        boot = tuple(
+            wcr_inference(
+                panel,
+                fit,
+                nm,
+                weights=bootstrap_weights,
+                draws=bootstrap_draws,
+                seed=seed,
+                conf_level=conf_level,
+            )
+            for nm in names
+            if nm.startswith("event_time::")
+        )
+    # keep only event-time terms in the result's term order (covariates after)
+    order = ev_idx + [i for i in range(len(names)) if i not in ev_idx]
+    coef = fit.coef[order]
+    vcov = fit.vcov[np.ix_(order, order)]
+    terms = tuple(names[i] for i in order)
+    evt = tuple(
+        int(t.split("::")[1]) if t.startswith("event_time::") else _COVARIATE for t in terms
+    )
+    result = EventStudyResult(
+        provenance=_provenance(
+            fn,
+            data,
+            panel,
+            dict(
+                outcome=outcome,
+                unit=unit,
+                time=time,
+                cohort=cohort,
+                window=(lo, hi),
+                reference=reference,
+                cluster=cluster,
+                bin_endpoints=bin_endpoints,
+                covariates=regs,
+                conf_level=conf_level,
+                inference=inference,
+                bootstrap_weights=bootstrap_weights,
+                bootstrap_draws=bootstrap_draws,
+                seed=seed,
+            ),
+            [outcome, unit, time, cohort, *regs, cluster],
+            notes=[str(pretrend)],
+        ),
+        method="event_study",
+        terms=terms,
+        coef=_frozen(coef),
+        vcov=_frozen(vcov),
+        n_obs=panel.n,
+        n_units=panel.n_units,
+        n_times=panel.n_times,
+        n_clusters=panel.n_clusters,
+        cluster=cluster_name,
+        df_t=panel.n_clusters - 1,
+        ssc=fit.ssc,
+        df_k=fit.df_k,
+        conf_level=conf_level,
+        bootstrap=boot,
+        few_clusters=panel.n_clusters < FEW_CLUSTERS,
+        event_times=evt,
+        reference=reference,
+        window=(lo, hi),
+        binned=bin_endpoints,
+        pretrend=pretrend,
+        dropped_event_times=dropped,
+        outcome=outcome,
+    )
+    return result
+
+
+def _evt_only(result: EventStudyResult) -> EventStudyResult:
+    """Result restricted to event-time terms (drops covariates), for plotting."""
+    keep = [i for i, t in enumerate(result.terms) if t.startswith("event_time::")]
+    return dataclasses.replace(
+        result,
+        terms=tuple(result.terms[i] for i in keep),
+        coef=result.coef[keep],
+        vcov=result.vcov[np.ix_(keep, keep)],
+        event_times=tuple(result.event_times[i] for i in keep),
+    )
+
+
+class _CallableModule(types.ModuleType):
+    """Importing ``socdata.did.event_study`` (the module) rebinds the package attribute
+    ``event_study`` to this module; making it callable keeps
+    ``socdata.did.event_study(data, ...)`` working either way."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> EventStudyResult:
+        return event_study(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
