@@ -171,6 +171,7 @@ def validation_summary(data_dir: str | Path | None = None) -> ValidationSummary:
             "rows": pd.NA,
             "valid": pd.NA,
             "rejected": pd.NA,
+            "warnings": pd.NA,
             "message": "",
         }
         if path is None:
