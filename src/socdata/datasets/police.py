@@ -153,7 +153,7 @@ def generate(
     true_effect: float = 0.75,
     missing_effect: float | None = None,
     referrals: Mapping[str, int] | None = None,
-    comparators_per_engager: float = 5.0,
+    comparators_per_engager: float = 4.0,
     found_rate: float = 190 / 248,
     population_per_referral: float = 8.0,
     spell_enter: float = 0.05,
@@ -170,7 +170,7 @@ def generate(
         Seed of the random generator; the same seed and parameters give identical frames.
     scale
         Multiplies the number of referred young people per area (and so every population and
-        pool). ``scale=10`` gives 2,480 referred young people and about 9,500 comparators.
+        pool). ``scale=10`` gives 2,480 referred young people and 9,920 comparators.
     true_effect
         Rate ratio applied to offences (and so arrests) on every day after referral: the
         service effect the analysis should recover. ``1.0`` means no effect.
