@@ -344,7 +344,7 @@ def _all_tables(tables_dir: Path) -> pd.DataFrame:
 def _as_frame(obj: Any) -> pd.DataFrame:
     if isinstance(obj, pd.DataFrame):
         return obj
-    for attr in ("to_frame", "tidy", "findings"):
+    for attr in ("frame", "findings", "to_frame", "tidy"):  # the full table before tidy()
         val = getattr(obj, attr, None)
         if callable(val):
             val = val()

@@ -300,14 +300,17 @@ def _audit_section(inp: ReportInputs) -> str:
             '<p class="note">Audit not available: <code>socdata.review</code> is not part of '
             "this version of socdata.</p>"
         )
-    return (
-        head
-        + (
-            "<p>Consistency checks of the printed figures themselves (percentages against their "
-            "counts, sums against totals, words against numbers), independent of any extract.</p>"
-        )
-        + _frame_html(inp.audit, max_rows=600)
-    )
+    parts = [
+        head,
+        "<p>Consistency checks of the printed figures themselves (percentages against their "
+        "counts, sums against totals, words against numbers), independent of any extract. "
+        "File: <code>audit.csv</code>.</p>",
+    ]
+    if "verdict" in inp.audit and len(inp.audit):
+        counts = inp.audit["verdict"].value_counts().rename_axis("verdict")
+        parts.append(_frame_html(counts.reset_index(name="findings")))
+    parts.append(_frame_html(inp.audit, max_rows=600))
+    return "\n".join(parts)
 
 
 def _figure_block(path: Path) -> str:
