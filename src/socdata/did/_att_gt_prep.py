@@ -12,8 +12,10 @@ excluded unit is counted in the flow log and warned.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -93,6 +95,39 @@ class PanelArrays:
     notes: list[str]
     n_rows_in: int
     control_only: float | None = None
+
+
+def fingerprint(data: pd.DataFrame, columns: Sequence[str | None]) -> str:
+    """SHA-1 of the shape, names, dtypes and raw values of the columns the estimator reads.
+
+    :func:`socdata.provenance.hash_frame` hashes every cell through pandas, which takes
+    seconds on tens of millions of rows; this reads the numeric buffers directly (object
+    columns go through pandas' hashing) and runs in a background thread while the
+    estimator works (hashlib releases the GIL).  It identifies the input; it is not a
+    security measure.
+    """
+    h = hashlib.sha1()
+    h.update(repr(data.shape).encode())
+    for col in dict.fromkeys(c for c in columns if c is not None):
+        s = data[col]
+        h.update(str(col).encode() + b"\x00" + str(s.dtype).encode())
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            h.update("|".join(map(str, s.cat.categories)).encode())
+            arr = np.ascontiguousarray(s.cat.codes.to_numpy())
+        elif s.dtype.kind in "biufmM" and not pd.api.types.is_extension_array_dtype(s.dtype):
+            arr = np.ascontiguousarray(s.to_numpy())
+        else:
+            arr = pd.util.hash_pandas_object(s, index=False).to_numpy()
+        h.update(memoryview(arr.view(np.uint8)))
+    return f"sha1:{h.hexdigest()}"
+
+
+def fingerprint_async(data: pd.DataFrame, columns: Sequence[str | None]) -> Future:
+    """Start :func:`fingerprint` in a background thread; ``.result()`` gives the digest."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    fut = pool.submit(fingerprint, data, columns)
+    pool.shutdown(wait=False)
+    return fut
 
 
 def _columns_present(data: pd.DataFrame, names: dict[str, str | None]) -> None:
@@ -196,6 +231,8 @@ def build_panel(
                 "drop_first=True, dtype=float))."
             )
     for col in (unit, time):
+        if data[col].dtype.kind in "iub":  # plain integer columns cannot hold missing values
+            continue
         n_missing = int(data[col].isna().sum())
         if n_missing:
             raise AttGtInputError(

@@ -221,12 +221,12 @@ def cohort_mode_stats(
             continue
         idx = order[starts[h] : starts[h + 1]]
         # a contiguous slice avoids a gather when units are already grouped by cohort
-        if idx[-1] - idx[0] + 1 == len(idx) and np.all(np.diff(idx) == 1):
-            yh = y[idx[0] : idx[-1] + 1]
+        if idx[-1] - idx[0] + 1 == len(idx):
+            yc = y[idx[0] : idx[-1] + 1].copy()
         else:
-            yh = y[idx]
-        mu = yh.mean(axis=0)
-        yc = yh - mu
+            yc = y[idx]  # a copy (fancy indexing): centred in place below
+        mu = yc.mean(axis=0)
+        yc -= mu
         means[h] = mu
         scatter[h] = yc.T @ yc
         if csums is not None:
@@ -243,7 +243,7 @@ def cohort_mode_stats(
                 v = multipliers(rng, (b1 - b0, len(idx)), boot_weights)
                 bsums[b0:b1, h, :] = v @ yc
                 bn[b0:b1, h] = v.sum(axis=1)
-        del yc, yh
+        del yc
     if n_boot > 0 and cluster_code is not None:
         v = multipliers(rng, (n_boot, n_clusters), boot_weights)
         bsums = np.einsum("bc,chd->bhd", v, csums)

@@ -41,6 +41,7 @@ from socdata.did._att_gt_prep import (
     PanelArrays,
     build_panel,
     check_choice,
+    fingerprint_async,
 )
 from socdata.did._att_gt_stats import IFStats, cohort_mode_stats, common_mode_stats
 from socdata.errors import DataQualityWarning, EstimationError, SmallClusterWarning
@@ -579,6 +580,12 @@ def att_gt(
         "cluster": cluster,
         "balance": balance,
     }
+    digest = fingerprint_async(
+        data,
+        [unit, time, cohort, outcome, *covariates, cluster]
+        if isinstance(data, pd.DataFrame)
+        else [],
+    )
     p = build_panel(
         data,
         outcome=outcome,
@@ -767,12 +774,12 @@ def att_gt(
     prov = Provenance.build(
         "socdata.did.att_gt",
         parameters=params,
-        frames={"data": data},
         n_in=p.n_rows_in,
         n_out=n * n_t,
         flow=p.flow,
         notes=notes,
     )
+    prov = dataclasses.replace(prov, inputs={"data": digest.result()})
     return AttGtResult(
         provenance=prov,
         cells=cells_df,
