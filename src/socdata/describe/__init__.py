@@ -10,12 +10,16 @@ from socdata.describe.duration import (
     km_median_duration,
 )
 from socdata.describe.outcomes import outcome_percentages
+from socdata.describe.police import BeforeAfterResult, before_after, police_statements
 from socdata.describe.tables import all_tables
 
 __all__ = [
+    "BeforeAfterResult",
     "all_tables",
+    "before_after",
     "duration_distribution",
     "early_closed_range",
     "km_median_duration",
     "outcome_percentages",
+    "police_statements",
 ]
