@@ -180,7 +180,6 @@ for r in flow.itertuples():
         )
 flow_table = pd.DataFrame(flow_records).drop_duplicates(["row_label", "column_label"])
 write_table(flow_table, out_dir, table_id="police_flow", disclosure=rules)
-print(result.provenance.describe())
 flow
 
 # %% [markdown]

@@ -5,8 +5,7 @@
 with outcome counts, days observed outside custody, and the timing of referral. The panel
 is the input of the before/after summaries, risk-set matching and difference-in-differences.
 
-Observation window
-------------------
+**Observation window.**
 A person is observed from ``start`` (default: the first day of the month of the earliest
 event or missing-episode report in the extracts, i.e. the start of the data's coverage) to
 their force's ``extract_date`` (inclusive), or to ``end`` when that is earlier. Police data
@@ -15,17 +14,14 @@ month with zero counts, not a missing month: people with no events at all, and p
 first record comes after referral, are present with zeros for every month before. Calendar
 months at the edges are partial: ``exposure_days`` counts only the days inside the window.
 
-Custody
--------
+**Custody.**
 Custody rows of ``police_events`` (``event_type == "Custody"``) cover the days from
 ``event_date`` up to the day before ``custody_end_date`` (the release day is observed); an
 open spell (no end date) lasts to the end of the window. Overlapping spells are merged.
 Custody days are subtracted from ``exposure_days``; events recorded during custody are still
-counted (so rates per exposure day can exceed what is possible outside custody only when
-records say so).
+counted (an offence recorded in custody is a record like any other).
 
-Referral timing
----------------
+**Referral timing.**
 ``cohort`` is the month of the referral date for engagers, the month of the index date for
 people listed in ``index_dates`` (e.g. matched comparators, given their engager's referral
 month), and NaT otherwise. ``months_since_referral`` is 0 in that month, negative before;

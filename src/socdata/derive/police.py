@@ -7,8 +7,7 @@ excluded) and the outcome counts in each. It is the person-level layer under
 :func:`socdata.describe.police.before_after`; like every ``derive`` table it holds person
 rows and must not be written to a report.
 
-Windows, exactly
-----------------
+**Windows, exactly.**
 ``before = [R - window_months, R)`` and ``after = [R, R + window_months)`` in calendar
 months from the referral date ``R`` (so an arrest on the referral day counts as *after*:
 referral follows the arrest that prompted it only when it is recorded on a later day). The
