@@ -1,0 +1,207 @@
+"""Comparison with the published figures: statuses, arithmetic, and the synthetic extracts."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from socdata.compare import STATUSES, compare_published, fraction_word_is_true
+from socdata.datasets.soceis import generate
+from socdata.describe.tables import TABLE_IDS, all_tables
+
+TEXT_IDS = (
+    "text_3_2_referral_reason",
+    "text_3_2_case_status",
+    "text_3_2_closure",
+    "text_3_2_closure_other",
+    "text_3_3_duration",
+    "text_3_3_newcastle",
+)
+STARRED = (
+    "Offending",
+    "Peer Mentor",
+    "Contextual safeguarding",
+    "Education/employability",
+    "Identity work",
+    "Substance misuse",
+    "Daily routine",
+    "Housing",
+)
+
+# Every printed cell of Tables 1-5, 5.1 and the section 3.2-3.3 text figures that is not a
+# match on the synthetic extracts, with the status it must get. Everything else matches.
+INCONS, ROUND, NOTREP = STATUSES[2], STATUSES[1], STATUSES[3]
+EXPECTED_NON_MATCH = {
+    ("table3", "Male", "Dundee", "pct"): INCONS,  # no count of 10 gives 66%
+    ("table4_referral_source", "Total", "Edinburgh", "pct"): ROUND,  # sum of rounded = 101
+    ("table4_case_status", "Open", "Overall", "pct"): INCONS,  # 77/223 = 35, not 37
+    ("table4_case_status", "Closed", "Overall", "pct"): INCONS,  # 133/223 = 60, not 63
+    ("text_3_2_referral_reason", "Young people with referral reason data", "Overall", "n"): INCONS,
+    ("outcomes_5_1_closed", "Closed cases where the young person engaged", "Cardiff", "n"): INCONS,
+    ("outcomes_5_1_closed", "Reduction in offending", "Cardiff", "pct"): INCONS,
+    ("outcomes_5_1_closed", "Reduction in exploitation", "Cardiff", "fraction"): INCONS,
+    ("outcomes_5_1_closed", "Developed decision-making about risk", "Cardiff", "pct"): INCONS,
+    (
+        "outcomes_5_1_closed",
+        "Improved engagement with education, employment or training",
+        "Cardiff",
+        "fraction",
+    ): INCONS,
+    ("outcomes_5_1_closed", "Improved relationships with family", "Cardiff", "fraction"): INCONS,
+    ("outcomes_5_1_closed", "Improved relationships with family", "Cardiff", "pct"): INCONS,
+    ("outcomes_5_1_open", "Reduction in offending", "Cardiff", "pct"): INCONS,  # 13/16 = 81
+    **{("table5", d, "Cardiff", m): NOTREP for d in STARRED for m in ("n", "pct")},
+    **{("table5", d, "Overall", "pct"): INCONS for d in STARRED},  # base 40 vs 27 on form
+}
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    return compare_published(all_tables(generate()))
+
+
+def test_every_consistent_cell_matches_on_synthetic_extracts(comparison):
+    f = comparison.frame
+    wanted = set(TABLE_IDS) | set(TEXT_IDS)
+    assert set(TABLE_IDS) <= set(f["table_id"])
+    f = f[f["table_id"].isin(wanted)]
+    got = {
+        (r.table_id, r.row_label, r.column_label, r.measure): r.status
+        for r in f.itertuples()
+        if r.status != "match"
+    }
+    assert got == EXPECTED_NON_MATCH
+    # every interface table has many matching cells, every non-match has its arithmetic
+    assert (f.groupby("table_id")["status"].apply(lambda s: (s == "match").sum()) > 0).all()
+    assert f.loc[f["status"] != "match", "explanation"].str.len().min() > 20
+
+
+def test_explanations_show_the_arithmetic(comparison):
+    f = comparison.frame.set_index(["table_id", "row_label", "column_label", "measure"])
+    e = f.loc[("table4_case_status", "Open", "Overall", "pct"), "explanation"]
+    assert "77/223 = 34.5%" in e and "210" in e
+    e = f.loc[
+        ("outcomes_5_1_closed", "Closed cases where the young person engaged", "Cardiff", "n"),
+        "explanation",
+    ]
+    assert "57" in e and "31" in e and "26" in e
+    e = f.loc[("outcomes_5_1_open", "Reduction in offending", "Cardiff", "pct"), "explanation"]
+    assert "13/16 = 81.2%" in e
+    e = f.loc[("table4_referral_source", "Total", "Edinburgh", "pct"), "explanation"]
+    assert "= 101" in e
+    e = f.loc[
+        ("outcomes_5_1_closed", "Improved relationships with family", "Cardiff", "fraction"),
+        "explanation",
+    ]
+    assert "19/30 = 63.3%" in e
+
+
+def test_result_interface(comparison):
+    tidy = comparison.tidy()
+    assert list(tidy.columns[:9]) == [
+        "term",
+        "estimate",
+        "std_error",
+        "statistic",
+        "p_value",
+        "conf_low",
+        "conf_high",
+        "ci_type",
+        "n",
+    ]
+    assert set(comparison.frame["status"]) <= set(STATUSES)
+    assert "printed figure inconsistent" in comparison.summary()
+    with pytest.raises(AttributeError):
+        comparison.frame = None  # frozen
+
+
+@pytest.mark.parametrize(
+    ("word", "k", "n", "truth"),
+    [
+        ("Two-thirds", 20, 30, True),
+        ("Two-thirds", 19, 30, False),
+        ("two thirds", 67, 100, True),
+        ("Two-fifths", 12, 30, True),
+        ("Over two-thirds", 11, 16, True),
+        ("Over two-thirds", 10, 16, False),
+        ("Most", 16, 18, True),
+        ("Most", 9, 18, False),
+        ("just over half", 71, 133, True),
+        ("just over half", 80, 133, False),
+        ("The majority", 202, 223, True),
+        ("all", 5, 5, True),
+        ("a dozen", 1, 2, None),
+    ],
+)
+def test_fraction_words(word, k, n, truth):
+    assert fraction_word_is_true(word, k, n) is truth
+
+
+def _pub(rows):
+    cols = [
+        "table_id",
+        "row_label",
+        "column_label",
+        "measure",
+        "value",
+        "denominator_as_printed",
+        "note",
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _tab(rows):
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "table_id",
+            "row_label",
+            "column_label",
+            "measure",
+            "value",
+            "numerator",
+            "denominator",
+            "note",
+        ],
+    )
+
+
+def test_statuses_on_a_toy_table():
+    tables = _tab(
+        [
+            ("t", "A", "X", "n", 3, 3, 8, ""),
+            ("t", "A", "X", "pct", 38, 3, 8, ""),
+            ("t", "B", "X", "n", 5, 5, 8, ""),
+            ("t", "B", "X", "pct", 63, 5, 8, ""),
+            ("t", "C", "X", "n", 4, 4, 8, ""),
+        ]
+    )
+    pub = _pub(
+        [
+            ("t", "A", "X", "n", "3", "8", ""),
+            ("t", "A", "X", "pct", "37", "8", ""),  # 37.5 printed half-to-even/truncated
+            ("t", "B", "X", "n", "5", "8", ""),
+            ("t", "B", "X", "pct", "70", "8", ""),  # 5/8 is 63
+            ("t", "C", "X", "n", "6", "", ""),  # consistent in print, other data
+            ("t", "D", "X", "n", "1", "", ""),  # nothing regenerates it
+        ]
+    )
+    f = compare_published(tables, pub, table_ids=["t"]).frame.set_index(["row_label", "measure"])
+    assert f.loc[("A", "n"), "status"] == "match"
+    assert f.loc[("A", "pct"), "status"] == "rounding"
+    assert f.loc[("B", "pct"), "status"] == "printed figure inconsistent"
+    assert "5/8 = 62.5%" in f.loc[("B", "pct"), "explanation"]
+    assert f.loc[("C", "n"), "status"] == "not reproducible from these extracts"
+    assert f.loc[("D", "n"), "status"] == "not reproducible from these extracts"
+    assert "no table builder" in f.loc[("D", "n"), "explanation"]
+
+
+def test_inputs_not_mutated_and_bad_input():
+    from socdata.errors import SocdataError
+
+    t = all_tables(generate())
+    before = t.copy()
+    compare_published(t)
+    pd.testing.assert_frame_equal(t, before)
+    with pytest.raises(SocdataError, match="lack column"):
+        compare_published(t.drop(columns="measure"))
