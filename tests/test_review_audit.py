@@ -277,3 +277,25 @@ def test_bad_input_errors(tmp_path) -> None:
         audit(tmp_path / "missing.csv")
     with pytest.raises(PublishedFiguresError, match="rounding rule"):
         audit(pd.DataFrame([_fig()]), rounding="nearest")
+
+
+def test_findings_pages_are_up_to_date() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    r = subprocess.run(
+        [sys.executable, str(root / "scripts" / "audit_seeds.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_findings_html_fragment(bundled: AuditResult) -> None:
+    from socdata.review.render import findings_html
+
+    frag = findings_html(bundled)
+    assert frag.startswith("<table") and "inconsistent" in frag and "<script" not in frag

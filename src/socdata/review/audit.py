@@ -74,6 +74,7 @@ FINDING_COLUMNS: tuple[str, ...] = (
     "explanation",
     "rule",
     "file",
+    "note",
 )
 _TAG_RE = re.compile(r"\{(" + "|".join(TAGS) + r")(?:=([^{}]*))?\}")
 
@@ -245,6 +246,7 @@ class _Ctx:
                 "explanation": chk.explanation,
                 "rule": RULES[chk.check],
                 "file": r["file"],
+                "note": r["note"],
             }
         )
         self.involved.add(idx)
