@@ -238,3 +238,20 @@ def test_panel_is_vectorised_100k_people():
     elapsed = time.perf_counter() - t
     assert len(panel) == n * 48
     assert elapsed < 20, elapsed
+
+
+def test_yaml_schema_agrees_with_builder():
+    """The YAML schema (foundation format) validates built panels and has their columns."""
+    from socdata.derive.panel import PANEL_SCHEMA_FILE
+    from socdata.schemas import load_spec
+    from socdata.schemas.pandera_model import build_pandera_schema
+
+    spec = load_spec("person_month_panel", folder=PANEL_SCHEMA_FILE.parent)
+    assert tuple(c.name for c in spec.columns) == PANEL_COLUMNS
+    model = build_pandera_schema(spec)
+    panel = _build(index_dates={"P3": "2021-04-20"})
+    model.validate(panel, lazy=True)
+    bad = panel.copy()
+    bad.loc[bad.person_id == "P1", "treated"] = 0  # an engager marked untreated
+    with pytest.raises(Exception, match="treated"):
+        model.validate(bad, lazy=True)

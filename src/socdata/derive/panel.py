@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,7 @@ from socdata.provenance import FlowLog, Provenance
 
 __all__ = [
     "PANEL_COLUMNS",
+    "PANEL_SCHEMA_FILE",
     "PERSON_MONTH_PANEL_SCHEMA",
     "person_month_panel",
     "validate_panel",
@@ -65,6 +67,10 @@ PANEL_COLUMNS: tuple[str, ...] = (
     "missing_episodes",
     "drug_arrests",
 )
+
+#: The panel's schema in the YAML format of ``data/schemas`` (columns, types, ranges and the
+#: rules that format can express; :data:`PERSON_MONTH_PANEL_SCHEMA` adds the rest).
+PANEL_SCHEMA_FILE = Path(__file__).with_name("person_month_panel.yaml")
 
 _COUNTS = ("arrests", "offences", "missing_episodes", "drug_arrests")
 _PERSON_COLS = ("person_id", "group", "area", "police_force", "referral_date", "extract_date")
