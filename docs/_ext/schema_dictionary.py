@@ -14,7 +14,6 @@ is registered as a dependency so an edited schema rebuilds the page.
 from __future__ import annotations
 
 from docutils import nodes
-from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
 
@@ -68,7 +67,6 @@ class SchemaDictionary(SphinxDirective):
 
     has_content = False
     optional_arguments = 20
-    option_spec = {"level": directives.unchanged}
 
     def run(self) -> list[nodes.Node]:
         from socdata.schemas import KINDS, load_spec
