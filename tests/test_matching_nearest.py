@@ -322,3 +322,40 @@ def test_ratio_two_weights_and_counts():
     ctrl = w[w.treated == 0]
     assert ctrl["weight"].sum() == pytest.approx(len(ctrl), rel=1e-12)
     assert (res.pairs.groupby("treated_id").size() == 2).all()
+
+
+def test_love_plot_draws_one_point_per_covariate_and_sample():
+    from matplotlib.figure import Figure
+
+    from socdata.errors import SocdataError
+    from socdata.plots.love import love_plot
+
+    rng = np.random.default_rng(9)
+    n = 300
+    df = pd.DataFrame(
+        {"x": rng.normal(size=n), "z": rng.normal(size=n), "b": rng.integers(0, 2, n)}
+    )
+    df["t"] = (rng.random(n) < 1 / (1 + np.exp(-df.x))).astype(int)
+    res = match(df, treatment="t", covariates=["x", "z", "b"])
+    fig = love_plot(res)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    offsets = [c.get_offsets() for c in ax.collections]
+    assert [len(o) for o in offsets] == [4, 4]  # propensity_score, x, z, b
+    bal = res.balance().set_index("covariate")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    np.testing.assert_allclose(
+        offsets[1][:, 0], bal.loc[labels, "smd_after"].abs().to_numpy(), rtol=1e-12
+    )
+    assert len(fig.axes) == 2  # variance-ratio panel
+    with pytest.raises(SocdataError, match="order must be"):
+        love_plot(res, order="sideways")
+
+
+def test_stable_argsort_equals_numpy_stable_sort():
+    from socdata.matching._greedy import stable_argsort
+
+    rng = np.random.default_rng(10)
+    for _ in range(100):
+        x = rng.integers(0, rng.integers(1, 40), rng.integers(0, 400)).astype(float)
+        np.testing.assert_array_equal(stable_argsort(x), np.argsort(x, kind="stable"))

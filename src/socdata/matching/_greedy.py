@@ -135,29 +135,30 @@ def _match_without_replacement(
     cal: float,
     matches: np.ndarray,
 ) -> None:
+    # Sparse union-find: only used positions have entries, so the set-up costs nothing for
+    # the (many) controls that are never touched.  nr[j] (j used) points right towards the
+    # smallest available index > j; nl[j] points left.  A missing key means "available".
     m = cs.shape[0]
-    # right[j]: smallest available index >= j (m = none); lft[j+1]: largest available <= j
-    # (index 0 of lft = none).  Both as Python lists: scalar access is faster than numpy.
-    right = list(range(m + 1))
-    lft = list(range(m + 1))
+    nr: dict[int, int] = {}
+    nl: dict[int, int] = {}
     for j in np.flatnonzero(~avail).tolist():
-        right[j] = j + 1
-        lft[j + 1] = j
-    csl = cs.tolist()
+        nr[j] = j + 1
+        nl[j] = j - 1
+
+    def find(parent: dict[int, int], i: int) -> int:
+        root = i
+        while root in parent:
+            root = parent[root]
+        while i in parent and parent[i] != root:
+            parent[i], i = root, parent[i]
+        return root
+
     tsl = ts.tolist()
     leftl = left.tolist()
     orderl = np.asarray(order, dtype=np.int64).tolist()
     remaining = int(avail.sum())
     out = matches.tolist()
-
-    def find(parent: list[int], i: int) -> int:
-        root = i
-        while parent[root] != root:
-            root = parent[root]
-        while parent[i] != root:
-            parent[i], i = root, parent[i]
-        return root
-
+    inf = float("inf")
     for r in range(ratio):
         if remaining == 0:
             break
@@ -166,20 +167,20 @@ def _match_without_replacement(
                 continue  # a unit that missed an earlier round cannot get a later one
             s = tsl[i]
             p = leftl[i]
-            kl = find(lft, p) - 1  # largest available index < p, or -1
-            kr = find(right, p)  # smallest available index >= p, or m
-            dl = s - csl[kl] if kl >= 0 else np.inf
-            dr = csl[kr] - s if kr < m else np.inf
+            kl = find(nl, p - 1) if p > 0 else -1  # largest available index < p, or -1
+            kr = find(nr, p) if p < m else m  # smallest available index >= p, or m
+            dl = s - float(cs[kl]) if kl >= 0 else inf
+            dr = float(cs[kr]) - s if kr < m else inf
             if dl > cal:
-                dl = np.inf
+                dl = inf
             if dr > cal:
-                dr = np.inf
-            if dl == np.inf and dr == np.inf:
+                dr = inf
+            if dl == inf and dr == inf:
                 continue
             k = kl if dl <= dr else kr
             out[i][r] = k
-            right[k] = k + 1
-            lft[k + 1] = k
+            nr[k] = k + 1
+            nl[k] = k - 1
             remaining -= 1
             if remaining == 0:
                 break
@@ -249,6 +250,27 @@ def left_counts(
     for i in tied:  # controls with exactly the same score: those earlier in input order
         out[i] = lo[i] + int(np.searchsorted(ck[lo[i] : hi[i]], tk[i], side="left"))
     return out
+
+
+def stable_argsort(x: np.ndarray) -> np.ndarray:
+    """Stable ascending argsort: a quicksort, then ties put back in input order.
+
+    Equivalent to ``np.argsort(x, kind="stable")`` but about twice as fast on large
+    arrays with few ties (only elements of tied runs are re-sorted).
+    """
+    x = np.asarray(x)
+    perm = np.argsort(x, kind="quicksort")
+    xs = x[perm]
+    tie = xs[1:] == xs[:-1]
+    if not tie.any():
+        return perm
+    in_run = np.zeros(x.size, dtype=bool)
+    in_run[1:] |= tie
+    in_run[:-1] |= tie
+    run_id = np.cumsum(np.r_[True, ~tie])
+    sub = np.flatnonzero(in_run)
+    perm[sub] = perm[sub][np.lexsort((perm[sub], run_id[sub]))]
+    return perm
 
 
 def sort_controls(scores: np.ndarray, keys: np.ndarray) -> np.ndarray:

@@ -129,24 +129,27 @@ def fit_logit(
     dev_old = np.inf
     converged = False
     it = 0
+    eta = Z @ beta
     for it in range(1, max_iter + 1):  # noqa: B007
-        eta = Z @ beta
         prob = _expit(eta)
+        pc = np.clip(prob, 1e-300, 1 - 1e-16)
+        dev = -2 * float(w @ np.where(y > 0, np.log(pc), np.log1p(-pc)))
+        if abs(dev - dev_old) / (abs(dev) + 0.1) < tol:
+            converged = True
+            break
+        dev_old = dev
         wt = w * prob * (1 - prob)
         grad = Z.T @ (w * (y - prob))
-        hess = (Z * wt[:, None]).T @ Z
+        hess = Z.T @ (Z * wt[:, None])
         try:
             step = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError as exc:  # pragma: no cover - guarded by rank check
             raise MatchingError(f"propensity model: singular information matrix ({exc})") from exc
         beta = beta + step
         eta = Z @ beta
-        prob = np.clip(_expit(eta), 1e-300, 1 - 1e-16)
-        dev = -2 * np.sum(w * (y * np.log(prob) + (1 - y) * np.log1p(-prob)))
-        if abs(dev - dev_old) / (abs(dev) + 0.1) < tol or np.max(np.abs(step)) < tol:
+        if np.max(np.abs(step)) < tol:
             converged = True
             break
-        dev_old = dev
     if not converged:
         warnings.warn(
             f"propensity model did not converge in {max_iter} iterations (possible "

@@ -62,6 +62,7 @@ from socdata.matching._greedy import (
     greedy_match_1d,
     greedy_match_kdtree,
     left_counts,
+    stable_argsort,
 )
 from socdata.matching.balance import BALANCE_COLUMNS, balance_from_moments, is_binary
 from socdata.matching.nearest import (
@@ -83,8 +84,26 @@ _DAY_NS = 86_400 * 10**9
 
 
 def _month_index(values: np.ndarray) -> np.ndarray:
-    """Months since 1970-01 of datetime64 values."""
-    return np.asarray(values, dtype="datetime64[ns]").astype("datetime64[M]").astype(np.int64)
+    """Months since 1970-01 of datetime64 values (NaT gives the int64 minimum).
+
+    Computed through whole days and a lookup table over the range of days present, which
+    is an order of magnitude faster than ``astype("datetime64[M]")`` on tens of millions
+    of rows.
+    """
+    ns = np.asarray(values, dtype="datetime64[ns]").view(np.int64)
+    nat = ns == np.iinfo(np.int64).min
+    out = np.full(ns.shape, np.iinfo(np.int64).min, dtype=np.int64)
+    if nat.all():
+        return out
+    days = ns // _DAY_NS
+    ok_days = days[~nat] if nat.any() else days
+    d0, d1 = int(ok_days.min()), int(ok_days.max())
+    table = np.arange(d0, d1 + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    if nat.any():
+        out[~nat] = table[ok_days - d0]
+    else:
+        out = table[days - d0]
+    return out
 
 
 def _month_start(idx: np.ndarray | int) -> np.ndarray:
@@ -459,14 +478,15 @@ def risk_set_match(
             reasons[s] = REASON_NO_CONTROLS
             continue
         Xc = covs_at(cand, mi + m0)
+        before_moments[0] += cand.size
+        off_m = 0
         if distance == "logit":
             sc_c = fit.predict(Xc)
-            Xm = np.column_stack([sc_c, Xc])
-        else:
-            Xm = Xc
-        before_moments[0] += cand.size
-        before_moments[1] += Xm.sum(axis=0)
-        before_moments[2] += np.einsum("ij,ij->j", Xm, Xm)
+            before_moments[1, 0] += sc_c.sum()
+            before_moments[2, 0] += sc_c @ sc_c
+            off_m = 1
+        before_moments[1, off_m:] += Xc.sum(axis=0)
+        before_moments[2, off_m:] += np.einsum("ij,ij->j", Xc, Xc)
         if not replace:
             free = ~used[cand]
             if not free.any():
@@ -477,7 +497,7 @@ def risk_set_match(
                 sc_c = sc_c[free]
         cand = cand.astype(np.int64)
         if distance == "logit":
-            perm = np.argsort(sc_c, kind="stable")  # cand ascending: ties in person order
+            perm = stable_argsort(sc_c)  # cand ascending: ties in person order
             cs = cand[perm]
             sc_sorted = sc_c[perm]
             st = score_e[s]
