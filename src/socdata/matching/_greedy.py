@@ -10,7 +10,7 @@ still available; no overall criterion is optimised.
   pointer arrays, so each query costs amortised near-constant time and no n x m distance
   matrix is ever formed.
 * :func:`greedy_match_kdtree` matches on Euclidean distance in a transformed covariate
-  space (Mahalanobis distance after whitening) with :class:`scipy.spatial.cKDTree`.
+  space (Mahalanobis distance after whitening) with ``scipy.spatial.cKDTree``.
 
 Tie rules (those of MatchIt's ``nn_matchC_vec.cpp``)
 -----------------------------------------------------

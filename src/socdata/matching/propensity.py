@@ -3,7 +3,7 @@
 The propensity score is the fitted probability of a binary logit with an intercept,
 estimated by maximum likelihood without any penalty, as R's ``glm(family = binomial)``
 that MatchIt's default ``distance = "glm"`` calls.  Optional frequency weights support the
-seeded control subsample used by :func:`socdata.matching.risk_set_match` on large data.
+seeded control subsample used by :func:`socdata.matching.riskset.risk_set_match` on large data.
 """
 
 from __future__ import annotations

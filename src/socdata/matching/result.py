@@ -1,4 +1,5 @@
-"""The immutable result of :func:`socdata.matching.match` and :func:`socdata.matching.risk_set_match`."""
+"""The immutable result of :func:`socdata.matching.nearest.match` and
+:func:`socdata.matching.riskset.risk_set_match`."""
 
 from __future__ import annotations
 
@@ -125,7 +126,7 @@ class MatchResult(Result):
         socdata.errors.MatchingError
             When matching was with replacement and a comparator serves engagers with
             different index months: one person then has several index dates, which a
-            person-level mapping cannot hold.  Use :func:`socdata.matching.matched_panel`,
+            person-level mapping cannot hold.  Use :func:`socdata.matching.riskset.matched_panel`,
             which duplicates such comparators as separate units with their weights.
         """
         from socdata.errors import MatchingError

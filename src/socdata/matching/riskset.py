@@ -37,7 +37,7 @@ at the same or at different index months.
 Duplicates with replacement
 ---------------------------
 A comparator used at two different index months is two *units*: ``(person, month)``.
-:meth:`MatchResult.weights` lists each with ``unit_id = "<person_id>@<YYYY-MM>"`` and its
+:meth:`~socdata.matching.result.MatchResult.weights` lists each with ``unit_id = "<person_id>@<YYYY-MM>"`` and its
 MatchIt weight; :func:`matched_panel` copies that person's panel rows once per unit, with
 the unit's index month, cohort, months since index and weight, so the panel holds one
 synthetic unit per (comparator, index month).  Weighted estimators then count each unit
@@ -196,7 +196,7 @@ def risk_set_match(
     Returns
     -------
     MatchResult
-        Pairs with ``index_month``; :meth:`~MatchResult.index_dates` gives
+        Pairs with ``index_month``; :meth:`~socdata.matching.result.MatchResult.index_dates` gives
         ``person_id -> index month`` for the person-month panel.
 
     Raises
@@ -747,7 +747,7 @@ def matched_panel(panel: pd.DataFrame, result: MatchResult) -> pd.DataFrame:
         Person-month panel holding the matched engagers and comparators (contract columns).
         Not modified.
     result
-        A :class:`MatchResult` from :func:`risk_set_match`.
+        A :class:`~socdata.matching.result.MatchResult` from :func:`risk_set_match`.
 
     Returns
     -------

@@ -37,7 +37,7 @@ def love_plot(
     Parameters
     ----------
     result
-        A :class:`socdata.matching.MatchResult` (anything with ``.balance()`` returning the
+        A :class:`socdata.matching.result.MatchResult` (anything with ``.balance()`` returning the
         balance frame), or the balance frame itself.
     absolute
         Plot absolute SMDs (default) or signed ones.
