@@ -42,10 +42,6 @@ def findings_markdown(
     source = f["source"].iloc[0] if len(f) else ""
     counts = f["verdict"].value_counts().reindex(list(VERDICTS), fill_value=0)
     lines = [
-        "---",
-        "orphan: true",
-        "---",
-        "",
         f"# {title or source or 'Audit findings'}",
         "",
         f"Source: {source}." if source else "",

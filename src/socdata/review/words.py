@@ -76,8 +76,8 @@ BARE_TOLERANCE = Fraction(5, 2)
 #: Tolerance of "around F", "just over F", "nearly F", in percentage points.
 LOOSE_TOLERANCE = Fraction(5)
 
-#: Qualifier -> (kind, description). Kinds: around, above, just_above, at_least, below,
-#: just_below.
+#: Qualifier word -> kind of bound: around, above, just_above, at_least, below or
+#: just_below (the table in the module docstring gives each rule).
 QUALIFIERS: dict[str, str] = {
     "around": "around",
     "about": "around",
