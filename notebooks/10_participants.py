@@ -1,0 +1,63 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 10 Interview participants: Tables 1 and 2
+#
+# Counts the young people, caregivers, staff and partners interviewed in phase 3 of the
+# evaluation by role and area, as in Tables 1 and 2 of the June 2023 report
+# (`socdata.describe.tables.table1` / `table2`). Writes `tables/table1.csv` and
+# `tables/table2.csv`.
+
+# %% tags=["parameters"]
+data_dir = None  # None: the bundled synthetic extracts
+out_dir = "out"
+disclosure = "auto"
+swimmer_plots = "auto"
+phase = 3  # evaluation phase of Tables 1-2
+
+# %%
+from pathlib import Path
+
+import socdata
+from socdata.describe.tables import table1, table2
+from socdata.paths import synthetic_dir
+from socdata.report import data_kind, find_extracts, resolve_disclosure, write_table
+
+data_path = Path(data_dir) if data_dir is not None else synthetic_dir()
+rules = resolve_disclosure(disclosure, data_dir=data_dir)
+print(f"data: {data_path} ({data_kind(data_path).label}); disclosure: {rules.describe()}")
+files = find_extracts(data_path)
+if files["participants"] is None:
+    raise FileNotFoundError(f"no participants extract in {data_path}")
+participants = socdata.read_extract(files["participants"], "participants")
+
+# %% [markdown]
+# ## Table 1: young people and caregivers interviewed
+
+# %%
+t1 = table1(participants, phase=phase)
+write_table(t1, out_dir, table_id="table1", disclosure=rules)
+t1.pivot(index="row_label", columns="column_label", values="value").reindex(
+    t1["row_label"].unique()
+)[t1["column_label"].unique()]
+
+# %% [markdown]
+# ## Table 2: managers, partners, practitioners and peer mentors interviewed
+
+# %%
+t2 = table2(participants, phase=phase)
+write_table(t2, out_dir, table_id="table2", disclosure=rules)
+t2.pivot(index="row_label", columns="column_label", values="value").reindex(
+    t2["row_label"].unique()
+)[t2["column_label"].unique()]

@@ -1,0 +1,58 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 12 Intervention plans: Table 5
+#
+# Share of intervention plans that include each of 18 domains, by area
+# (`socdata.describe.tables.table5`). Each area's form coverage is respected: a domain the
+# area's form has no field for is "Not on form", not "No" (Cardiff's form lacks eight of
+# the domains), and the Overall percentage divides by the plans whose form has the domain.
+# The report instead printed 0 for Cardiff and divided by all 40 plans; set
+# `not_on_form = "as_no"` to reproduce that convention. Writes `tables/table5.csv`.
+
+# %% tags=["parameters"]
+data_dir = None  # None: the bundled synthetic extracts
+out_dir = "out"
+disclosure = "auto"
+swimmer_plots = "auto"
+not_on_form = "exclude"  # or "as_no" (the report's convention)
+
+# %%
+from pathlib import Path
+
+import socdata
+from socdata.describe.tables import table5
+from socdata.paths import synthetic_dir
+from socdata.report import data_kind, find_extracts, resolve_disclosure, write_table
+
+data_path = Path(data_dir) if data_dir is not None else synthetic_dir()
+rules = resolve_disclosure(disclosure, data_dir=data_dir)
+print(f"data: {data_path} ({data_kind(data_path).label}); disclosure: {rules.describe()}")
+files = find_extracts(data_path)
+if files["plans"] is None:
+    raise FileNotFoundError(f"no plans extract in {data_path}")
+plans = socdata.read_extract(files["plans"], "plans")
+
+# %%
+t5 = table5(plans, not_on_form=not_on_form)
+write_table(t5, out_dir, table_id="table5", disclosure=rules)
+t5.pivot_table(index="row_label", columns=["column_label", "measure"], values="value", sort=False)
+
+# %% [markdown]
+# Cells with no value are domains not on the area's form:
+
+# %%
+t5.loc[t5["note"] != "", ["row_label", "column_label", "measure", "note"]].drop_duplicates(
+    ["row_label", "column_label"]
+)

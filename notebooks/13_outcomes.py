@@ -1,0 +1,68 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 13 Service-data outcomes: section 5.1
+#
+# Outcomes of the area with outcome data (Cardiff in the report), for closed cases where
+# the young person engaged (closure reason other than "Declined support") and for open
+# cases, with 95% Wilson intervals. The denominator is the cases with the outcome recorded
+# (`denominator = "all"` divides by all cases instead). A fraction word ("two-thirds") is
+# given only when it is exactly true of the counts. Writes
+# `tables/outcomes_5_1_closed.csv` and `tables/outcomes_5_1_open.csv`.
+
+# %% tags=["parameters"]
+data_dir = None  # None: the bundled synthetic extracts
+out_dir = "out"
+disclosure = "auto"
+swimmer_plots = "auto"
+area = "Cardiff"
+engaged = "not_declined"  # or "sessions": at least one session attended
+denominator = "recorded"  # or "all"
+ci = "wilson"  # or "exact" (Clopper-Pearson)
+
+# %%
+from pathlib import Path
+
+import socdata
+from socdata.describe.tables import outcomes_5_1
+from socdata.paths import synthetic_dir
+from socdata.report import data_kind, find_extracts, resolve_disclosure, write_table
+
+data_path = Path(data_dir) if data_dir is not None else synthetic_dir()
+rules = resolve_disclosure(disclosure, data_dir=data_dir)
+print(f"data: {data_path} ({data_kind(data_path).label}); disclosure: {rules.describe()}")
+files = find_extracts(data_path)
+if files["service"] is None:
+    raise FileNotFoundError(f"no service extract in {data_path}")
+service = socdata.read_extract(files["service"], "service")
+
+# %%
+out = outcomes_5_1(service, area=area, engaged=engaged, denominator=denominator, ci=ci)
+for tid, t in out.items():
+    write_table(t, out_dir, table_id=tid, disclosure=rules)
+cols = [
+    "row_label",
+    "measure",
+    "value",
+    "numerator",
+    "denominator",
+    "conf_low",
+    "conf_high",
+    "fraction_word",
+    "note",
+]
+out["outcomes_5_1_closed"][cols]
+
+# %%
+out["outcomes_5_1_open"][cols]

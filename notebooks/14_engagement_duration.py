@@ -1,0 +1,163 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 14 Engagement duration: full months, Kaplan-Meier and swimmer plots (Figures 2-4)
+#
+# Duration is counted in full calendar months (`socdata.derive.spells.full_months`):
+# closed cases from intervention start to end date, open cases from start to the area's
+# extract date (section 2.2.1). Each re-referral is a separate spell of the same young
+# person.
+#
+# * the distribution of months per area (open cases are lower bounds);
+# * the report's statistic: range of durations of closed cases starting in the first six
+#   months of each area's service (service start = the area's first intervention start);
+# * a Kaplan-Meier median that treats open cases as censored;
+# * swimmer plots (one bar per young person, as Figures 2-4). They show individual
+#   records, so with `swimmer_plots = "auto"` they are drawn only from the bundled
+#   synthetic extracts; pass `swimmer_plots = True` to draw them from other data.
+#
+# Writes `tables/duration_by_area.csv`, `tables/duration_km_median.csv`,
+# `tables/text_3_3_duration.csv`, `tables/text_3_3_newcastle.csv`,
+# `figures/duration_km.png` and, when allowed, `figures/swimmer_<area>.png`.
+
+# %% tags=["parameters"]
+data_dir = None  # None: the bundled synthetic extracts
+out_dir = "out"
+disclosure = "auto"
+swimmer_plots = "auto"  # "auto": only on the bundled synthetic data; True / False
+first_months = 6
+
+# %%
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+from matplotlib.figure import Figure
+
+import socdata
+from socdata.derive.spells import engagement_spells
+from socdata.describe.duration import (
+    duration_distribution,
+    early_closed_range,
+    km_median_duration,
+)
+from socdata.describe.tables import duration_text, rereferral_text
+from socdata.errors import ExcludedRowsWarning
+from socdata.paths import synthetic_dir
+from socdata.plots.swimmer import swimmer_plot
+from socdata.report import (
+    data_kind,
+    find_extracts,
+    resolve_disclosure,
+    save_figure,
+    write_frame,
+    write_table,
+)
+
+data_path = Path(data_dir) if data_dir is not None else synthetic_dir()
+kind = data_kind(data_path)
+rules = resolve_disclosure(disclosure, data_dir=data_dir)
+print(f"data: {data_path} ({kind.label}); disclosure: {rules.describe()}")
+files = find_extracts(data_path)
+if files["service"] is None:
+    raise FileNotFoundError(f"no service extract in {data_path}")
+service = socdata.read_extract(files["service"], "service")
+
+# %% [markdown]
+# ## Spells and the flow of referral episodes into them
+
+# %%
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always", ExcludedRowsWarning)
+    spells = engagement_spells(service)
+for w in caught:
+    print("NOTE:", w.message)
+spells.flow.to_frame()
+
+# %% [markdown]
+# ## Distribution of full months by area
+
+# %%
+dist = duration_distribution(spells)
+write_frame(dist.table, out_dir, name="duration_by_area", count_columns=["n"], disclosure=rules)
+dist.table
+
+# %% [markdown]
+# ## Closed cases starting in the first six months of each area's service
+
+# %%
+service_areas = None
+if "record_source" in service.columns:
+    src = service["record_source"].fillna("Service data")
+    service_areas = sorted(service.loc[src != "Case file", "area"].unique())
+early = early_closed_range(spells, first_months=first_months, areas=service_areas)
+print("Duration of engagement", early.statement())
+write_table(
+    duration_text(service, areas=service_areas, first_months=first_months),
+    out_dir,
+    table_id="text_3_3_duration",
+    disclosure=rules,
+)
+write_table(rereferral_text(service), out_dir, table_id="text_3_3_newcastle", disclosure=rules)
+early.table
+
+# %% [markdown]
+# ## Kaplan-Meier median duration (open cases censored)
+
+# %%
+km = km_median_duration(spells)
+write_frame(
+    km.table,
+    out_dir,
+    name="duration_km_median",
+    count_columns=["n", "events", "censored"],
+    disclosure=rules,
+)
+fig = Figure(figsize=(7, 4), layout="constrained")
+ax = fig.subplots()
+for group, c in km.curves.groupby("group", sort=False):
+    if group == "Overall":
+        continue
+    ax.step([0, *c["time"]], [1.0, *c["survival"]], where="post", label=group)
+ax.axhline(0.5, color="grey", linestyle=":", linewidth=0.8)
+ax.set_xlabel("full months since intervention start")
+ax.set_ylabel("share still engaged")
+ax.set_title(
+    "Kaplan-Meier: time open to the service (open cases censored)"
+    + (" - synthetic data" if kind.synthetic else ""),
+    fontsize=10,
+)
+ax.legend(frameon=False)
+save_figure(fig, out_dir, name="duration_km")
+km.table
+
+# %% [markdown]
+# ## Swimmer plots (Figures 2-4)
+
+# %%
+draw = kind.synthetic if swimmer_plots == "auto" else bool(swimmer_plots)
+if swimmer_plots is True and not kind.synthetic:
+    print("WARNING: swimmer plots show individual records; review them before sharing.")
+if draw:
+    areas = service_areas or sorted(spells.frame["area"].unique())
+    for area in areas:
+        fig = swimmer_plot(spells, areas=[area], title="Synthetic data" if kind.synthetic else None)
+        save_figure(fig, out_dir, name=f"swimmer_{area.lower().replace(' ', '_')}")
+else:
+    print(
+        "Swimmer plots not drawn: they show individual records and the data are not the "
+        "bundled synthetic extracts (set swimmer_plots = True to draw them)."
+    )
