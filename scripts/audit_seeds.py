@@ -35,7 +35,9 @@ problems:
   of 30 is not two-thirds (19/30 = 63.3%; two-thirds of 30 is 20);
 * section 5.1, open cases: the lead-in says 18, but 63% (10), 69% (11) and "over two-thirds"
   only work with 16 (10/16 = 62.5%, 11/16 = 68.75%); 82% (13) works with no n at all
-  (13/16 = 81.25%, 13/15 = 86.7%).
+  (13/16 = 81.25%, 13/15 = 86.7%);
+* section 1.0 cites "10,613 victims ... 14.5 of whom were flagged": a count cannot be 14.5
+  (probably 14.5% with the sign lost).
 
 Table 4's Edinburgh total of 101% and Newcastle's closure reasons (30 + 53 + 8 + 10 = 101%) are
 rounding: every part is correctly rounded. Whether the figures are read with half-up or

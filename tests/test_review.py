@@ -265,6 +265,13 @@ def test_check_overall():
     assert no_n.verdict == "cannot check"
 
 
+def test_check_whole_count():
+    from socdata.review import check_whole_count
+
+    assert check_whole_count("14.5").verdict == "inconsistent"
+    assert check_whole_count(15).verdict == "ok"
+
+
 def test_check_range_and_bound():
     assert check_range(11, 16, 18).verdict == "ok"
     assert check_range(11, 19, 18).verdict == "inconsistent"

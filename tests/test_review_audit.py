@@ -45,6 +45,8 @@ EXPECTED_INCONSISTENT = {
     ("aff_submission_2024.csv", "aff_cardiff_open", "Reduction in offending", "Cardiff", "pct", "granularity"),
     ("aff_submission_2024.csv", "aff_cardiff_open", "Developed decision-making about risk", "Cardiff", "pct", "granularity"),
     ("aff_submission_2024.csv", "aff_cardiff_open", "Improved relationships with family", "Cardiff", "pct", "granularity"),
+    # June 2023: "14.5 of whom" is printed as a count of victims
+    ("soceis_june2023.csv", "text_1_background", "Flagged as potential victims of county lines exploitation", "Overall", "n", "whole_count"),
     # June 2023: reasons add to 223, not 222
     ("soceis_june2023.csv", "text_3_2_referral_reason", "Young people with referral reason data", "Overall", "n", "sum"),
     # Table 3: 66% male is no share of Dundee's 10

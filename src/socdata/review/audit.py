@@ -33,6 +33,7 @@ from socdata.review.checks import (
     check_percentage,
     check_range,
     check_sum,
+    check_whole_count,
     common_denominators,
     duplicate_figures,
     grim,
@@ -317,6 +318,8 @@ def _figure_checks(ctx: _Ctx, g: pd.DataFrame) -> None:
         m = r["measure"]
         if r["value"] in ("", "-"):
             continue
+        if m == "n" and r["_num"] is not None and r["_num"] != r["_num"].to_integral_value():
+            ctx.add(idx, check_whole_count(r["_num"]))
         if m == "pct":
             if _is_total(r):
                 continue  # judged by the percent-total check
@@ -557,6 +560,7 @@ def _duplicate_checks(ctx: _Ctx) -> None:
     if keyed.empty:
         return
     keyed["key"] = keyed["_tags"].map(lambda t: t["key"])
+    keyed["source"] = keyed["file"].map(lambda s: Path(s).stem if s else "")
     keyed["_idx"] = keyed.index
     for key, chk in duplicate_figures(keyed, key="key"):
         grp = keyed[keyed["key"] == key]

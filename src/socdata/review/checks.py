@@ -46,6 +46,7 @@ RULES: dict[str, str] = {
     "duplicate": "a figure printed in two places has one value",
     "bound": "a count cannot exceed what other printed counts leave room for",
     "range": "min <= mean <= max",
+    "whole_count": "a count of people or cases is a whole number",
     "none": "no check applies to this figure",
 }
 
@@ -890,6 +891,21 @@ def check_bound(value: int | float | Decimal, bound: int | float | Decimal, how:
         fmt(v),
         f"<= {fmt(b)}",
         f"{fmt(v)} exceeds {how} = {fmt(b)} by {fmt(v - b)}.",
+    )
+
+
+def check_whole_count(value: object) -> Check:
+    """A printed count (measure ``n``) must be a whole number."""
+    v = _dec(value, "count")
+    if v == v.to_integral_value() and v >= 0:
+        return Check("whole_count", "ok", str(v), str(v), f"{v} is a whole number.")
+    return Check(
+        "whole_count",
+        "inconsistent",
+        str(v),
+        "a whole number",
+        f"A count cannot be {v}: counts of people or cases are whole numbers "
+        "(a lost % sign or decimal point?).",
     )
 
 
