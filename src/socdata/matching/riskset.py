@@ -114,6 +114,15 @@ def _fmt_month(idx: int) -> str:
     return str(np.datetime64(int(idx), "M"))
 
 
+def _count_spec(name: str, history: int, recent: int) -> tuple[str, int] | None:
+    """Panel column and window of a count covariate name, or None for other names."""
+    for suffix, win in (("_history", history), ("_recent", recent)):
+        if name.endswith(suffix):
+            base = name[: -len(suffix)]
+            return ("missing_episodes" if base == "missing" else base), win
+    return None
+
+
 def _birth_ns(persons: pd.DataFrame) -> np.ndarray:
     """Date of birth in ns; from ``date_of_birth`` or else the 15th of ``birth_month``."""
     out = np.full(len(persons), np.iinfo(np.int64).min, dtype=np.int64)
@@ -139,6 +148,7 @@ def risk_set_match(
     *,
     exact: Sequence[str] | str | None = ("gender",),
     history_months: int = 12,
+    recent_months: int = 3,
     covariates: Sequence[str] = DEFAULT_COVARIATES,
     distance: Literal["logit", "mahalanobis"] = "logit",
     caliper: float | None = None,
@@ -166,9 +176,16 @@ def risk_set_match(
     history_months
         Length of the pre-index window for the arrest and missing-episode histories; both
         engager and comparator must be observed in every month of it.
+    recent_months
+        Length of the short window of the ``*_recent`` covariates (at most
+        ``history_months``).
     covariates
         Matching covariates: any of ``"age"`` (years at the start of the index month),
-        ``"arrests_history"``, ``"missing_history"`` (counts over the window) and numeric
+        ``"arrests_history"``, ``"missing_history"`` (counts over the ``history_months``
+        window), ``"arrests_recent"``, ``"missing_recent"`` (counts over the last
+        ``recent_months`` months before the index month: referral often follows a recent
+        arrest), in general ``"<panel count column>_history"`` or ``"..._recent"`` (e.g.
+        ``"offences_history"``, ``"drug_arrests_recent"``), and numeric
         columns of ``persons`` (e.g. ``"deprivation_decile"``).
     distance
         ``"logit"`` (propensity score, the fitted probability of the pooled risk-set
@@ -221,7 +238,14 @@ def risk_set_match(
 
     # ---------------------------------------------------------------- persons
     need = ["person_id", "group", "police_force", "referral_date", *exact_cols]
-    person_covs = [c for c in covariates if c not in ("age", "arrests_history", "missing_history")]
+    if not isinstance(recent_months, (int, np.integer)) or not 1 <= recent_months <= H:
+        raise MatchingError(
+            f"`recent_months` must be a whole number from 1 to history_months={H}; "
+            f"got {recent_months!r}"
+        )
+    count_spec = {c: _count_spec(c, H, int(recent_months)) for c in covariates}
+    count_spec = {c: v for c, v in count_spec.items() if v is not None}
+    person_covs = [c for c in covariates if c != "age" and c not in count_spec]
     missing_cols = [c for c in dict.fromkeys(need + person_covs) if c not in persons.columns]
     if "age" in covariates and not {"date_of_birth", "birth_month"} & set(persons.columns):
         missing_cols.append("date_of_birth or birth_month")
@@ -232,7 +256,11 @@ def risk_set_match(
             + " needed for risk-set matching; columns present: "
             + ", ".join(map(str, persons.columns))
         )
-    pm = [c for c in _PANEL_NEEDED if c not in panel.columns]
+    pm = [
+        c
+        for c in dict.fromkeys([*_PANEL_NEEDED[:2], *(v[0] for v in count_spec.values())])
+        if c not in panel.columns
+    ]
     if pm:
         raise MatchingError(
             "panel: missing column(s) "
@@ -280,7 +308,7 @@ def risk_set_match(
         )
     obs = obs.reshape(T, n_p)
     counts = {}
-    for name, col in (("arrests_history", "arrests"), ("missing_history", "missing_episodes")):
+    for col in dict.fromkeys(v[0] for v in count_spec.values()):
         vals = panel[col].to_numpy()[known]
         if pd.isna(vals).any():
             raise MatchingError(
@@ -290,7 +318,7 @@ def risk_set_match(
         cum[flat + n_p] = vals
         cum = cum.reshape(T + 1, n_p)
         np.cumsum(cum, axis=0, out=cum)
-        counts[name] = cum
+        counts[col] = cum
     del flat
     cum_obs = np.zeros((T + 1, n_p), dtype=np.int16)
     np.cumsum(obs, axis=0, out=cum_obs[1:])
@@ -331,9 +359,10 @@ def risk_set_match(
             if c == "age":
                 start_ns = _month_start(m).astype(np.int64)
                 out[:, j] = (start_ns - birth[idx]) * (1.0 / (365.25 * _DAY_NS))
-            elif c in counts:
-                cum = counts[c]
-                out[:, j] = cum[mi, idx] - cum[mi - H, idx]
+            elif c in count_spec:
+                col, win = count_spec[c]
+                cum = counts[col]
+                out[:, j] = cum[mi, idx] - cum[mi - win, idx]
             else:
                 out[:, j] = pcov[c][idx]
         return out
@@ -693,6 +722,7 @@ def risk_set_match(
         parameters={
             "exact": exact_cols or None,
             "history_months": H,
+            "recent_months": int(recent_months),
             "covariates": covariates,
             "distance": distance,
             "caliper": caliper,
@@ -785,8 +815,8 @@ def matched_panel(panel: pd.DataFrame, result: MatchResult) -> pd.DataFrame:
     mon = _month_index(out["month"].to_numpy())
     idx = _month_index(out["index_month"].to_numpy())
     out["cohort"] = out["index_month"].to_numpy()
-    out["months_since_referral"] = (mon - idx).astype("int64")
-    out["post"] = (mon >= idx).astype("int8")
-    out["treated"] = out["_treated_unit"].astype("int8")
+    out["months_since_referral"] = pd.array(mon - idx, dtype="Int64")
+    out["post"] = (mon >= idx).astype("int64")
+    out["treated"] = out["_treated_unit"].astype("int64")
     out = out.drop(columns=["_treated_unit", "index_month"])
     return out.sort_values(["unit_id", "month"], kind="stable").reset_index(drop=True)
