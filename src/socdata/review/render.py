@@ -38,8 +38,11 @@ def findings_markdown(
     """
     f = result.findings
     if file is not None:
-        f = f[f["file"] == file]
-    source = f["source"].iloc[0] if len(f) else ""
+        stem = file.rsplit(".", 1)[0]
+        cross = (f["check"] == "duplicate") & f["printed"].str.contains(f"{stem},", regex=False)
+        f = f[(f["file"] == file) | cross]
+    own = f[f["file"] == file] if file is not None else f
+    source = own["source"].iloc[0] if len(own) else ""
     counts = f["verdict"].value_counts().reindex(list(VERDICTS), fill_value=0)
     lines = [
         f"# {title or source or 'Audit findings'}",
