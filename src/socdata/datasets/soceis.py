@@ -20,8 +20,8 @@ Every identifier starts with ``SYN-``; no real person is represented. Category c
 exact (they are the report's numbers); who gets which category, dates, and the remaining
 attributes are drawn from the seeded generator.
 
-Which published figure each extract honours when the figures disagree
----------------------------------------------------------------------
+**Which published figure each extract honours when the figures disagree:**
+
 * Table 4 over section 5.1: Cardiff has 57 closed cases of which 31 declined support, so
   26 closed cases where the young person engaged (the schema's definition of *engaged*);
   section 5.1 says thirty. The extract keeps Table 4 and the 5.1 *counts* (23, 20, 19, 12,

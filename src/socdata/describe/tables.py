@@ -343,7 +343,7 @@ def table3(
         Validated ``service`` extract (one row per referral episode).
     age_sources
         ``record_source`` values whose ages are used. The report computed age from service
-        data only ("*Age data missing for Dundee and data on gender calculated from case
+        data only (its footnote: "Age data missing for Dundee and data on gender calculated from case
         file data"), so the default leaves case-file rows out of the age rows (their cells
         are missing, printed ``-``) while gender uses every row. ``None`` uses every row.
         Rows without ``record_source`` count as service data.
