@@ -348,14 +348,14 @@ def person_month_panel(
     observed = np.clip(hi - lo, 0, None)
 
     # map events to people and months; count what is excluded and why
-    pos = pd.Series(np.arange(n), index=pid)
+    pos = _Positions(pid)
     flow = FlowLog()
 
     def locate(
         ids: pd.Series, dates: pd.Series, what: str
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        p = pos.reindex(ids.astype(str).to_numpy()).to_numpy()
-        known = ~np.isnan(p)
+        p = pos.get(ids.astype(str).to_numpy())
+        known = p >= 0
         dated = dates.notna().to_numpy()
         pi = np.where(known, p, 0).astype(np.int64)
         day = np.where(dated, _day_number(dates.fillna(start_ts)), 0)
@@ -420,31 +420,30 @@ def person_month_panel(
                 "comparator under a new id to use it for several engagers)."
             )
         idx_month = _dates(idx, "index_dates", "value").dt.to_period("M").dt.to_timestamp()
-        cohort.iloc[pos.loc[idx.index.astype(str)].to_numpy()] = idx_month.to_numpy()
+        cohort.iloc[pos.get(idx.index.astype(str).to_numpy())] = idx_month.to_numpy()
     cohort_idx = np.where(cohort.notna(), _month_index(cohort.fillna(origin), origin), 0)
     has_cohort = cohort.notna().to_numpy()
     msr = month_of_row - cohort_idx[person_of_row]
     has_row = has_cohort[person_of_row]
 
-    panel = pd.DataFrame(
-        {
-            "person_id": pid[person_of_row],
-            "group": group[person_of_row],
-            "area": persons["area"].astype(str).to_numpy()[person_of_row],
-            "police_force": persons["police_force"].astype(str).to_numpy()[person_of_row],
-            "month": month_starts[month_of_row],
-            "cohort": cohort.to_numpy()[person_of_row],
-            "months_since_referral": pd.array(np.where(has_row, msr, 0), dtype="Int64"),
-            "post": (has_row & (msr >= 0)).astype("int64"),
-            "treated": (group[person_of_row] == "Engager").astype("int64"),
-            "exposure_days": exposure.astype("int64"),
-            **{c: counts[c][flat_of_row].astype("int64") for c in _COUNTS},
-        }
+    # assemble column by column (no block consolidation of the string columns)
+    is_engager = (group == "Engager").astype("int64")
+    panel = pd.DataFrame({"person_id": pid.take(person_of_row)})
+    panel["group"] = group.astype(object).take(person_of_row)
+    panel["area"] = persons["area"].astype(str).to_numpy(dtype=object).take(person_of_row)
+    panel["police_force"] = (
+        persons["police_force"].astype(str).to_numpy(dtype=object).take(person_of_row)
     )
-    panel.loc[~has_row, "months_since_referral"] = pd.NA
-    panel["month"] = panel["month"].astype("datetime64[ns]")
-    panel["cohort"] = panel["cohort"].astype("datetime64[ns]")
-    panel = panel[list(PANEL_COLUMNS)]
+    panel["month"] = month_starts.to_numpy().astype("datetime64[ns]")[month_of_row]
+    panel["cohort"] = cohort.to_numpy().astype("datetime64[ns]")[person_of_row]
+    panel["months_since_referral"] = pd.arrays.IntegerArray(
+        np.where(has_row, msr, 0).astype("int64"), ~has_row
+    )
+    panel["post"] = (has_row & (msr >= 0)).astype("int64")
+    panel["treated"] = is_engager[person_of_row]
+    panel["exposure_days"] = exposure.astype("int64")
+    for c in _COUNTS:
+        panel[c] = counts[c][flat_of_row].astype("int64")
     flow = flow.add("person-months", n, n, unit="people")
     panel.attrs["provenance"] = Provenance.build(
         "socdata.derive.panel.person_month_panel",
@@ -468,13 +467,24 @@ def person_month_panel(
     return panel
 
 
+class _Positions:
+    """Row position of each person_id (one hash table, -1 when unknown)."""
+
+    def __init__(self, ids: np.ndarray) -> None:
+        self._index = pd.Index(ids)
+
+    def get(self, ids: np.ndarray) -> np.ndarray:
+        return self._index.get_indexer(ids)
+
+
 def _custody_days(events, etype, ev_date, pos, obs_lo, obs_hi, ms_day, me_day, n_months, n):
     """Merged custody days per (person, month), flat array of length n * n_months."""
     out = np.zeros(n * n_months, np.int64)
     cust = etype == "Custody"
     if not cust.any():
         return out
-    p = pos.reindex(events["person_id"].astype(str).to_numpy()[cust]).to_numpy()
+    p = pos.get(events["person_id"].astype(str).to_numpy()[cust]).astype(float)
+    p[p < 0] = np.nan
     s = ev_date.to_numpy()[cust]
     if "custody_end_date" in events.columns:
         e = pd.to_datetime(events["custody_end_date"]).to_numpy()[cust]
