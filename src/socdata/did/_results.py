@@ -270,7 +270,7 @@ class EventStudyResult(FixedEffectsResult):
             reference=True,
             binned=False,
         )
-        frame = pd.concat([frame, pd.DataFrame([ref])], ignore_index=True)
+        frame = pd.concat([frame, pd.DataFrame([ref]).dropna(axis=1, how="all")], ignore_index=True)
         frame["event_time"] = frame["event_time"].astype("Int64")
         frame = frame.sort_values("event_time", kind="stable", na_position="last")
         for col in ("estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"):
