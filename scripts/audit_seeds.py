@@ -42,7 +42,17 @@ problems:
 Table 4's Edinburgh total of 101% and Newcastle's closure reasons (30 + 53 + 8 + 10 = 101%) are
 rounding: every part is correctly rounded. Whether the figures are read with half-up or
 half-even rounding matters: 62.5% printed as 63 (Table 5, 5.1) and 52.5% printed as 53
-(Table 4) are right under half-up only."""
+(Table 4) are right under half-up only.
+
+Checked by hand (no mechanical rule): the statements around Table 5 agree with it (most
+prevalent domains emotional regulation 78%, thinking and behaviour 75%, relationships 63%;
+peer mapping higher in Cardiff 85% and Dundee 100%; Edinburgh's most cited contextual
+safeguarding 83% and education/employability 75%), and Cardiff's older referrals (mean 16)
+versus Newcastle's (14). The report's cross-references are off: 3.2 cites Table 3 for
+referral sources and Table 4 for referral reasons (Table 4 has sources, no table has
+reasons), and 2.1.2/2.1.3 cite Appendix Tables 5, 6 and 7 for participants listed in Tables
+6, 7 and 8. The executive summary's "77% reduction in offending" is 77% of 30 closed Cardiff
+cases with reduced offending (section 5.1), not a 77% fall in offending."""
 
 MARCH = """**In short.** The summary prints few checkable numbers. 77% (190/248) is right. Its
 248 young people engaged "between July 2020 and January 2023" disagrees with the June 2023
