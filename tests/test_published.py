@@ -126,9 +126,12 @@ def test_required_tables_present() -> None:
     d = _read("soceis_june2023.csv")
     assert REQUIRED_TABLES <= set(d["table_id"])
     aff = _read("aff_submission_2024.csv")
-    assert {"aff_flintshire", "aff_cardiff_missing", "aff_cardiff_closed", "aff_cardiff_open"} <= set(
-        aff["table_id"]
-    )
+    assert {
+        "aff_flintshire",
+        "aff_cardiff_missing",
+        "aff_cardiff_closed",
+        "aff_cardiff_open",
+    } <= set(aff["table_id"])
     assert "march2024_police" in set(_read("soceis_march2024.csv")["table_id"])
 
 
