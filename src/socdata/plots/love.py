@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator
 
 from socdata.errors import SocdataError
 
@@ -102,7 +103,7 @@ def love_plot(
     ax.set_yticks(y, labels)
     ax.set_xlabel(("Absolute s" if absolute else "S") + "tandardised mean difference")
     ax.grid(axis="y", color="0.92")
-    ax.legend(loc="lower right", fontsize="small", frameon=False)
+    ax.legend(loc="best", fontsize="small", framealpha=0.9)
     if has_vr:
         vb = b["var_ratio_before"].to_numpy(float)[idx]
         va = b["var_ratio_after"].to_numpy(float)[idx]
@@ -111,6 +112,12 @@ def love_plot(
         ax2.scatter(vb[ok_b], y[ok_b], facecolors="none", edgecolors=_BEFORE, zorder=3)
         ax2.scatter(va[ok_a], y[ok_a], color=_AFTER, zorder=3)
         ax2.set_xscale("log")
+        vals = np.concatenate([vb[ok_b], va[ok_a], [0.5, 2.0]])
+        lo_v, hi_v = float(vals.min()) / 1.15, float(vals.max()) * 1.15
+        ax2.set_xlim(lo_v, hi_v)
+        ticks = [t for t in (0.25, 0.5, 1.0, 2.0, 4.0, 8.0) if lo_v <= t <= hi_v]
+        ax2.xaxis.set_minor_locator(NullLocator())
+        ax2.set_xticks(ticks, [f"{t:g}" for t in ticks])
         for v in (0.5, 2.0):
             ax2.axvline(v, color="0.5", ls="--", lw=0.8)
         ax2.axvline(1.0, color="0.3", lw=0.8)
