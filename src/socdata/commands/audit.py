@@ -149,6 +149,18 @@ def _print_summary(findings: pd.DataFrame, show_ok: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the audit; return 0 (nothing inconsistent), 1 (something is) or raise (user error)."""
+    try:
+        return _run(args)
+    except BrokenPipeError:  # output piped into e.g. `head`: not an error
+        import os
+        import sys
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.percentages is None and args.path is None:
         raise PublishedFiguresError(
             "give a published-figures CSV (socdata audit PATH) or --percentages with --n"
