@@ -237,7 +237,7 @@ def test_panel_is_vectorised_100k_people():
     panel = person_month_panel(persons, events, missing, start="2020-01-01", validate=False)
     elapsed = time.perf_counter() - t
     assert len(panel) == n * 48
-    assert elapsed < 20, elapsed
+    assert elapsed < 60, elapsed  # a per-person Python loop takes minutes; CI machines vary
 
 
 def test_yaml_schema_agrees_with_builder():

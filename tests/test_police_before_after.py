@@ -181,3 +181,18 @@ def test_statements_table_statuses():
     arr = d["police_events"].query("event_type == 'Arrest'").groupby("person_id").size()
     k = int((arr.reindex(eng.person_id).fillna(0) >= 2).sum())
     assert r.loc["S07", "regenerated"] == f"{100 * k / len(eng):.0f}% ({k}/{len(eng)})"
+
+
+def test_inputs_not_modified_and_duplicates_refused():
+    from socdata.errors import SocdataError
+
+    p, e, m = _toy()
+    copies = [x.copy() for x in (p, e, m)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExcludedRowsWarning)
+        before_after(p, e, m, window_months=2)
+        police_statements(p, e, m, window_months=2)
+    for a, b in zip(copies, (p, e, m), strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    with pytest.raises(SocdataError, match="duplicated person_id"):
+        before_after(pd.concat([p, p.iloc[[0]]]), e, m)

@@ -128,6 +128,14 @@ def referral_windows(
             f"referral_windows(): police_persons has no column(s) {miss_cols}; read it with "
             "socdata.read_extract(path, 'police_persons')."
         )
+    dup = persons["person_id"].astype(str).duplicated()
+    if dup.any():
+        row = int(np.flatnonzero(dup.to_numpy())[0])
+        raise SocdataError(
+            f"referral_windows(): police_persons has {int(dup.sum())} duplicated person_id "
+            f"value(s) (first at row {row + 2} counting the header as row 1); the rule is one "
+            "row per person. Remove or merge the duplicates."
+        )
     ev_date = pd.to_datetime(events["event_date"])
     ms_date = pd.to_datetime(missing["reported_datetime"])
     if start is None:
