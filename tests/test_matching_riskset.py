@@ -304,3 +304,20 @@ def test_mahalanobis_risk_set_matching_runs_and_improves_balance():
     b = res.balance().set_index("covariate")
     assert abs(b.loc["arrests_history", "smd_after"]) < abs(b.loc["arrests_history", "smd_before"])
     assert res.propensity.empty
+
+
+def test_aligned_panel_puts_every_unit_on_its_index_clock():
+    from socdata.matching import aligned_panel
+
+    panel, persons = make_data(n_eng=40, n_cmp=200, seed=8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExcludedRowsWarning)
+        res = risk_set_match(panel, persons)
+    al = aligned_panel(matched_panel(panel, res), window=(-6, 3))
+    assert al.months_since_referral.between(-6, 3).all()
+    assert (al.event_period == al.months_since_referral + 7).all()
+    assert (al.loc[al.treated == 1, "event_cohort"] == 7).all()
+    assert (al.loc[al.treated == 0, "event_cohort"] == 0).all()
+    assert (al.treated_post == al.treated * (al.months_since_referral >= 0)).all()
+    with pytest.raises(MatchingError, match="window"):
+        aligned_panel(matched_panel(panel, res), window=(0, 3))

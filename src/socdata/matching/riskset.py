@@ -820,3 +820,49 @@ def matched_panel(panel: pd.DataFrame, result: MatchResult) -> pd.DataFrame:
     out["treated"] = out["_treated_unit"].astype("int64")
     out = out.drop(columns=["_treated_unit", "index_month"])
     return out.sort_values(["unit_id", "month"], kind="stable").reset_index(drop=True)
+
+
+def aligned_panel(matched: pd.DataFrame, *, window: tuple[int, int] = (-12, 12)) -> pd.DataFrame:
+    """Matched panel on event time: every unit aligned on its index month.
+
+    In matched difference-in-differences each comparator shares its engager's index month,
+    so the natural clock is the month relative to that date.  This function keeps the rows
+    of a :func:`matched_panel` inside ``window`` and adds
+
+    * ``event_period``: ``months_since_referral - window[0] + 1`` (1, 2, ...), a numeric
+      period common to engagers and comparators;
+    * ``event_cohort``: the ``event_period`` of month 0 for engagers, ``0`` (never treated)
+      for comparators, so that ``socdata.did.event_study`` and ``socdata.did.att_gt`` with
+      ``time="event_period", cohort="event_cohort"`` compare engagers with their matched
+      comparators on the same clock (period fixed effects are then event-time effects);
+    * ``treated_post``: ``treated * post``, the treatment indicator of a TWFE regression.
+
+    Parameters
+    ----------
+    matched
+        Output of :func:`matched_panel` (needs ``months_since_referral``, ``treated``,
+        ``post``).  Not modified.
+    window
+        First and last event month kept, e.g. ``(-12, 12)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    lo, hi = int(window[0]), int(window[1])
+    if not lo < 0 <= hi:
+        raise MatchingError(
+            f"window must satisfy first < 0 <= last, e.g. (-12, 12); got {window!r}"
+        )
+    for c in ("months_since_referral", "treated", "post", "unit_id"):
+        if c not in matched.columns:
+            raise MatchingError(
+                f"aligned_panel: column {c!r} missing; pass the output of matched_panel()"
+            )
+    e = matched["months_since_referral"].astype("float64")
+    out = matched.loc[(e >= lo) & (e <= hi)].copy()
+    ev = out["months_since_referral"].astype("int64")
+    out["event_period"] = (ev - lo + 1).astype("int64")
+    out["event_cohort"] = np.where(out["treated"].to_numpy() == 1, 1 - lo, 0).astype("int64")
+    out["treated_post"] = (out["treated"] * out["post"]).astype("int64")
+    return out.reset_index(drop=True)
