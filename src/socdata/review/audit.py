@@ -545,11 +545,7 @@ def _bound_checks(ctx: _Ctx) -> None:
         chk = check_bound(r["_num"], total, how)
         if chk.verdict == "inconsistent":
             chk = dataclasses.replace(
-                chk,
-                explanation=chk.explanation
-                + " (assuming cases that declined support are not cases where the young person engaged)"
-                if "Declined" in expr
-                else chk.explanation,
+                chk, explanation=chk.explanation + " (The bound's assumptions are in the note.)"
             )
         ctx.add(idx, chk, used)
 
