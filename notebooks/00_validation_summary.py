@@ -140,6 +140,8 @@ if validate_extract is not None and service_file:
                 }
             )
     flow = pd.DataFrame(records)
-    write_table(flow, out_dir, table_id="flow_referral_to_closure", disclosure=rules)
+    write_table(
+        flow, out_dir, table_id="flow_referral_to_closure", disclosure=rules, keep_columns=["step"]
+    )
 
 flow.pivot(index="row_label", columns="column_label", values="value") if flow is not None else None

@@ -399,3 +399,21 @@ def test_oracles_agree_with_each_other_on_small_patterns():
             pattern = set(pattern)
             lib = set(recoverable_cells(cells, pattern))
             assert lib == determined_by_linear_algebra(pattern, eqs), pattern
+
+
+def test_single_overall_column_is_not_a_margin():
+    # e.g. referral reasons overall: the only column is labelled "Overall" but sums nothing
+    t = pd.DataFrame(
+        {
+            "table_id": "reasons",
+            "row_label": ["Criminal exploitation", "Drug dealing", "Other", "Repeated offending"],
+            "column_label": "Overall",
+            "measure": "n",
+            "value": [154, 5, 8, 12],
+        }
+    )
+    out = apply_to_table(t, DEFAULT_RULE_SET).set_index("row_label")
+    assert out.loc["Drug dealing", "disclosure_status"] == "suppressed (count 1-9)"
+    assert out.loc["Other", "disclosure_status"] == "suppressed (count 1-9)"
+    assert out.loc["Criminal exploitation", "value"] == 155  # no total row: nothing to protect
+    assert out.loc["Repeated offending", "value"] == 10

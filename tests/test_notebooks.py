@@ -114,10 +114,6 @@ def test_every_tidy_table_has_the_contract_columns(synthetic_run):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason="table notebooks 10_*-14_* (table-builder engineer) have not all landed yet",
-)
 def test_required_table_ids_exist(synthetic_run):
     tables = {p.stem: p for p in synthetic_run.tables}
     missing = [t for t in REQUIRED_TABLES if t not in tables]

@@ -17,6 +17,7 @@ from socdata.provenance import hash_file
 from socdata.report import (
     DEFAULT_RULE_SET,
     DisclosureOffWarning,
+    UncontrolledColumnWarning,
     data_kind,
     get_rule_set,
     resolve_disclosure,
@@ -265,3 +266,36 @@ def test_manifest(tmp_path):
     assert m["notebooks"][0]["seconds"] == 1.5
     assert m["python_version"] and m["socdata_version"]
     assert m["outputs"]["tables/table4_case_status.csv"].startswith("sha256:")
+
+
+def test_uncontrolled_numeric_columns_are_left_out(tmp_path):
+    t = status_table().assign(exact=lambda f: f["value"], note="as printed", step=1)
+    with pytest.warns(UncontrolledColumnWarning, match="exact"):
+        path = write_table(t, tmp_path, keep_columns=["step"])
+    out = pd.read_csv(path)
+    assert "exact" not in out.columns  # would give the suppressed counts back
+    assert out["step"].tolist() == [1] * len(t) and (out["note"] == "as printed").all()
+    kept = pd.read_csv(write_table(t, tmp_path, disclosure="none"))
+    assert kept["exact"].tolist() == t["value"].tolist()
+    with pytest.raises(DisclosureError, match="keep_columns"):
+        write_table(t, tmp_path, keep_columns=["nope"])
+
+
+def test_validation_summary_counts_rejected_rows(tmp_path):
+    from socdata.paths import synthetic_dir
+    from socdata.validate import validate_extract
+
+    service = pd.read_csv(synthetic_dir() / "service.csv", dtype=str)
+    service.loc[[0, 1], "gender"] = "Unknown gender"  # not an allowed label
+    service.loc[1, "nation"] = "Atlantis"  # a second problem on the same row
+    service.to_csv(tmp_path / "service.csv", index=False)
+    (tmp_path / "notes.txt").write_text("not an extract")
+    s = validation_summary(tmp_path)
+    ref = validate_extract(tmp_path / "service.csv", "service")
+    row = s.extracts.set_index("kind").loc["service"]
+    assert (row["rows"], row["valid"], row["rejected"]) == (len(service), len(service) - 2, 2)
+    assert row["rejected"] == ref.n_rejected and row["status"] == "rows rejected"
+    assert s.extracts.set_index("kind").loc["plans", "status"] == "absent"
+    assert s.rules["problems"].sum() >= 3 and set(s.rules["kind"]) == {"service"}
+    assert s.unknown_files == ("notes.txt",)
+    assert not s.ok

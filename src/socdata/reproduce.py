@@ -281,6 +281,7 @@ def _run_notebook(
     from papermill.exceptions import PapermillExecutionError
 
     nb = jupytext.read(path)
+    parameters = _declared(nb, parameters)
     # the notebook may carry no (or another) kernelspec: run it on this interpreter
     nb.metadata["kernelspec"] = {"name": kernel, "language": "python", "display_name": "Python 3"}
     nb.metadata.setdefault("language_info", {"name": "python"})
@@ -328,6 +329,30 @@ def _run_notebook(
         error=error,
         output=output if output.exists() else None,
     )
+
+
+#: Parameters every notebook receives, declared or not.
+_REQUIRED_PARAMETERS = ("data_dir", "out_dir")
+
+
+def _declared(nb: Any, parameters: dict[str, Any]) -> dict[str, Any]:
+    """The parameters a notebook declares in its ``parameters`` cell (plus the required).
+
+    Injecting a parameter a notebook does not declare only makes papermill warn; the
+    notebook would ignore it anyway.
+    """
+    cell = next(
+        (
+            c
+            for c in nb.cells
+            if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])
+        ),
+        None,
+    )
+    if cell is None:
+        return dict(parameters)
+    declared = set(re.findall(r"^([A-Za-z_]\w*)\s*(?::[^=]*)?=", cell.source, flags=re.M))
+    return {k: v for k, v in parameters.items() if k in declared or k in _REQUIRED_PARAMETERS}
 
 
 def _all_tables(tables_dir: Path) -> pd.DataFrame:

@@ -25,7 +25,12 @@ from socdata.report.disclosure import (
 )
 from socdata.report.figures import FIGURE_DPI, save_figure
 from socdata.report.synthetic import DataKind, data_kind, is_bundled_synthetic
-from socdata.report.tables import resolve_disclosure, write_frame, write_table
+from socdata.report.tables import (
+    UncontrolledColumnWarning,
+    resolve_disclosure,
+    write_frame,
+    write_table,
+)
 from socdata.report.validation import (
     EXTRACT_KINDS,
     ValidationSummary,
@@ -41,6 +46,7 @@ __all__ = [
     "DataKind",
     "DisclosureOffWarning",
     "RuleSet",
+    "UncontrolledColumnWarning",
     "ValidationSummary",
     "apply_to_frame",
     "apply_to_table",

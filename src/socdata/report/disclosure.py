@@ -315,8 +315,15 @@ def _grid_layout(
     """Rows, columns, margin row/column keys and the unpublished (absent/virtual) cells."""
     rows = list(dict.fromkeys(r for r, _ in cells))
     cols = list(dict.fromkeys(c for _, c in cells))
-    margin_rows = [r for r in rows if _is_margin(r)]
-    margin_cols = [c for c in cols if _is_margin(c)]
+    # A margin sums other rows (columns); a table whose only column is "Overall" (say,
+    # referral reasons overall) has no interior columns for it to sum, so it is an
+    # ordinary column there.
+    margin_rows = [r for r in rows if _is_margin(r)] if len(rows) > 1 else []
+    margin_cols = [c for c in cols if _is_margin(c)] if len(cols) > 1 else []
+    if margin_rows and len(margin_rows) == len(rows):
+        margin_rows = []
+    if margin_cols and len(margin_cols) == len(cols):
+        margin_cols = []
     if len(margin_rows) > 1 or len(margin_cols) > 1:
         raise DisclosureError(
             "a table may have at most one margin row and one margin column "
@@ -417,11 +424,10 @@ def secondary_suppression(
         # cell that joins the most hidden cells together (fewest components), then the
         # cheapest.
         adjacent = [cell for cell in cells if cell not in hidden and (cell[0] == r or cell[1] == c)]
-        if not adjacent:  # pragma: no cover - cannot happen: the bridge has published peers
-            raise DisclosureError(
-                f"cannot protect suppressed cell ({r!r}, {c!r}): no published cell left to "
-                "suppress with it"
-            )
+        if not adjacent:  # defensive: widen to every published cell of the table
+            adjacent = [cell for cell in cells if cell not in hidden]
+        if not adjacent:  # nothing is published, so nothing can be recovered
+            return suppressed - primary
 
         def joined(cell: tuple[Hashable, Hashable], hidden=hidden) -> tuple:
             n_comp = len(set(_components_without(hidden | {cell}, None).values()))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from socdata.errors import DisclosureError
+from socdata.errors import DisclosureError, SocdataWarning
 from socdata.report.disclosure import (
     DEFAULT_RULE_SET,
     IDENTIFIER_COLUMNS,
@@ -30,6 +30,7 @@ __all__ = [
     "DATA_KIND_ENV",
     "DISCLOSURE_ENV",
     "TABLE_COLUMNS",
+    "UncontrolledColumnWarning",
     "resolve_disclosure",
     "write_frame",
     "write_table",
@@ -82,6 +83,18 @@ def resolve_disclosure(disclosure: str | RuleSet = "auto", *, data_dir=_UNSET) -
     return DEFAULT_RULE_SET
 
 
+class UncontrolledColumnWarning(SocdataWarning):
+    """A numeric column that disclosure control does not cover was left out of a table."""
+
+
+def _holds_numbers(col: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(col):
+        return False
+    if pd.api.types.is_numeric_dtype(col):
+        return bool(col.notna().any())
+    return bool(pd.to_numeric(col, errors="coerce").notna().any())
+
+
 def _warn_if_off_on_real(rules: RuleSet, what: str) -> None:
     if not rules.enabled and os.environ.get(DATA_KIND_ENV, "") == "real":
         warnings.warn(
@@ -108,6 +121,7 @@ def write_table(
     *,
     table_id: str | None = None,
     disclosure: str | RuleSet = "auto",
+    keep_columns: Iterable[str] = (),
 ) -> Path:
     """Apply disclosure control to a tidy table and write ``out_dir/tables/<table_id>.csv``.
 
@@ -128,6 +142,13 @@ def write_table(
     disclosure
         Rule set name, a :class:`~socdata.report.disclosure.RuleSet`, ``"none"``, or
         ``"auto"`` (see :func:`resolve_disclosure`).
+    keep_columns
+        Extra numeric columns that say nothing about people (an ordering key, a year) and
+        may be published as they are.  Under any rule set but ``none``, every *other*
+        extra numeric column (say an ``exact`` copy of the unrounded value) is left out of
+        the file with an :class:`UncontrolledColumnWarning`, because disclosure control
+        cannot know what it holds.  Text columns (``note``) are published as they are:
+        never put counts in them.
 
     Returns
     -------
@@ -170,6 +191,28 @@ def write_table(
     _check_no_identifiers(frame, f"table {table_id!r}")
     rules = resolve_disclosure(disclosure)
     _warn_if_off_on_real(rules, f"table {table_id!r}")
+    keep = set(keep_columns)
+    unknown_keep = keep - set(frame.columns)
+    if unknown_keep:
+        raise DisclosureError(
+            f"keep_columns {sorted(unknown_keep)} are not columns of table {table_id!r}"
+        )
+    if rules.enabled:
+        known = {*TABLE_COLUMNS, *_OPTIONAL_COLUMNS, "disclosure", "disclosure_status"}
+        uncontrolled = [
+            c
+            for c in frame.columns
+            if c not in known and c not in keep and _holds_numbers(frame[c])
+        ]
+        if uncontrolled:
+            warnings.warn(
+                f"table {table_id!r}: numeric column(s) {uncontrolled} are not covered by "
+                f"disclosure control ({rules.name}) and were left out of the file; pass "
+                "keep_columns=[...] for columns that say nothing about people",
+                UncontrolledColumnWarning,
+                stacklevel=2,
+            )
+            frame = frame.drop(columns=uncontrolled)
     out = apply_to_table(frame, rules)
     first = [*TABLE_COLUMNS, *(c for c in _OPTIONAL_COLUMNS if c in out)]
     tail = ["disclosure", "disclosure_status"]
