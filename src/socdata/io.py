@@ -32,7 +32,7 @@ import re
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -111,13 +111,37 @@ def label_key(label: object) -> str:
 
 def is_missing(values: pd.Series, *, tokens: Collection[str] = ("",)) -> np.ndarray:
     """Boolean mask of missing cells: None/NaN/NaT, or text whose stripped lower case is in ``tokens``."""
-    obj = values.astype(object)
-    missing = pd.isna(obj).to_numpy(dtype=bool)
-    is_str = np.fromiter((isinstance(v, str) for v in obj), dtype=bool, count=len(obj))
-    if is_str.any():
-        lowered = obj[is_str].map(lambda s: s.strip().casefold())
-        missing[is_str] = lowered.isin(set(tokens)).to_numpy()
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    tokens = set(tokens)
+    miss_u = np.fromiter(
+        (isinstance(v, str) and v.strip().casefold() in tokens for v in uniques),
+        dtype=bool,
+        count=len(uniques),
+    )
+    missing = codes < 0
+    if len(uniques):
+        missing |= miss_u[np.where(missing, 0, codes)]
     return missing
+
+
+def _on_uniques(
+    values: pd.Series, core: Callable[[pd.Series], tuple[pd.Series, np.ndarray]]
+) -> tuple[pd.Series, np.ndarray]:
+    """Apply a per-cell parser to the distinct values only, then spread the result back.
+
+    Extract columns repeat values (labels, dates), so parsing the distinct values keeps
+    Python-level work small; cells that are None/NaN stay missing and are never bad.
+    """
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    if len(uniques) == 0 or len(uniques) == len(values):
+        return core(values)
+    parsed_u, bad_u = core(pd.Series(uniques, dtype=object))
+    na = codes < 0
+    idx = np.where(na, 0, codes)
+    parsed = pd.Series(parsed_u.to_numpy()[idx], index=values.index).astype(parsed_u.dtype)
+    if na.any():
+        parsed = parsed.mask(na)
+    return parsed, np.where(na, False, np.asarray(bad_u, dtype=bool)[idx])
 
 
 def normalise_labels(
@@ -143,6 +167,17 @@ def normalise_labels(
         Canonical labels (``NaN`` where missing or unmapped) as an object Series with the
         input's index, and a boolean mask of non-missing cells that matched nothing.
     """
+    return _on_uniques(
+        values, lambda u: _normalise_labels_core(u, allowed=allowed, synonyms=synonyms)
+    )
+
+
+def _normalise_labels_core(
+    values: pd.Series,
+    *,
+    allowed: Collection[str] | None,
+    synonyms: Mapping[str, str] | None,
+) -> tuple[pd.Series, np.ndarray]:
     table: dict[str, str] = {}
     for target in allowed or ():
         table[label_key(target)] = target
@@ -183,6 +218,10 @@ def _cell_text(v: object) -> str:
 
 def parse_strings(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Strip text cells; empty cells become ``NaN``.  Never fails (the mask is all False)."""
+    return _on_uniques(values, _parse_strings_core)
+
+
+def _parse_strings_core(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     missing = is_missing(values)
     out = pd.Series(np.nan, index=values.index, dtype=object)
     if (~missing).any():
@@ -195,6 +234,10 @@ _INT_RE = re.compile(r"^[+-]?\d+(?:\.0*)?$")
 
 def parse_integers(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Parse whole numbers (``"15"``, ``15``, ``15.0``); returns (``Int64`` Series, bad mask)."""
+    return _on_uniques(values, _parse_integers_core)
+
+
+def _parse_integers_core(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     missing = is_missing(values, tokens=MISSING_TOKENS)
     out = np.zeros(len(values), dtype="int64")
     ok = np.zeros(len(values), dtype=bool)
@@ -282,7 +325,6 @@ def parse_dates(values: pd.Series, *, with_time: bool = False) -> tuple[pd.Serie
         cells that could not be parsed.
     """
     n = len(values)
-    missing = is_missing(values, tokens=MISSING_TOKENS)
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     if n == 0:
         return out, np.zeros(0, dtype=bool)
@@ -292,6 +334,12 @@ def parse_dates(values: pd.Series, *, with_time: bool = False) -> tuple[pd.Serie
             parsed = parsed.dt.tz_localize(None)
         out = parsed.astype("datetime64[ns]")
         return (out if with_time else out.dt.floor("D")), np.zeros(n, dtype=bool)
+    return _on_uniques(values, lambda u: _parse_dates_core(u, with_time=with_time))
+
+
+def _parse_dates_core(values: pd.Series, *, with_time: bool) -> tuple[pd.Series, np.ndarray]:
+    n = len(values)
+    missing = is_missing(values, tokens=MISSING_TOKENS)
     obj = values.astype(object).to_numpy()
     kind = np.full(n, "", dtype=object)
     for i, v in enumerate(obj):

@@ -166,8 +166,8 @@ def _unique(rule, frame, spec, rows, fmt):
     if not dup.any():
         return []
     pos = np.flatnonzero(dup)
-    keys = sub.iloc[pos].astype(str).agg("\x1f".join, axis=1).to_numpy()
-    groups: dict[str, list[int]] = {}
+    keys = sub.iloc[pos].groupby(cols, sort=False, dropna=False).ngroup().to_numpy()
+    groups: dict[int, list[int]] = {}
     for p, k in zip(pos, keys, strict=True):
         groups.setdefault(k, []).append(p)
     label = ", ".join(cols)
@@ -397,7 +397,7 @@ def _consistent_within(rule, frame, spec, rows, fmt):
     keyed = frame[by].notna().all(axis=1)
     if not keyed.any():
         return []
-    key = frame.loc[keyed, by].astype(str).agg("\x1f".join, axis=1)
+    key = frame.loc[keyed, by].groupby(by, sort=False).ngroup()
     out = []
     for col in rule.params["columns"]:
         vals = frame.loc[keyed, col]
@@ -408,7 +408,7 @@ def _consistent_within(rule, frame, spec, rows, fmt):
         if len(bad_idx) == 0:
             continue
         pos = np.asarray(bad_idx, dtype=int)
-        group_rows: dict[str, list[int]] = {}
+        group_rows: dict[int, list[int]] = {}
         for p in pos:
             group_rows.setdefault(key.at[p], []).append(p)
         by_text = ", ".join(by)
