@@ -321,3 +321,21 @@ def test_aligned_panel_puts_every_unit_on_its_index_clock():
     assert (al.treated_post == al.treated * (al.months_since_referral >= 0)).all()
     with pytest.raises(MatchingError, match="window"):
         aligned_panel(matched_panel(panel, res), window=(0, 3))
+
+
+def test_exact_any_matches_arrested_last_month_with_arrested_last_month():
+    panel, persons = make_data(n_eng=60, n_cmp=400, seed=9)
+    cov = ["age", "deprivation_decile", "arrests_history", "arrests_recent"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExcludedRowsWarning)
+        res = risk_set_match(
+            panel, persons, covariates=cov, recent_months=1, exact_any=["arrests_recent"]
+        )
+    pm = panel.set_index(["person_id", "month"])["arrests"]
+    prev = res.pairs.index_month - pd.DateOffset(months=1)
+    a_t = pm.loc[list(zip(res.pairs.treated_id, prev, strict=True))].to_numpy() > 0
+    a_c = pm.loc[list(zip(res.pairs.control_id, prev, strict=True))].to_numpy() > 0
+    assert (a_t == a_c).all()
+    assert a_t.any() and (~a_t).any()
+    with pytest.raises(MatchingError, match="exact_any"):
+        risk_set_match(panel, persons, covariates=cov, exact_any=["missing_recent"])

@@ -150,6 +150,7 @@ def risk_set_match(
     history_months: int = 12,
     recent_months: int = 3,
     covariates: Sequence[str] = DEFAULT_COVARIATES,
+    exact_any: Sequence[str] = (),
     distance: Literal["logit", "mahalanobis"] = "logit",
     caliper: float | None = None,
     std_caliper: bool = True,
@@ -187,6 +188,11 @@ def risk_set_match(
         arrest), in general ``"<panel count column>_history"`` or ``"..._recent"`` (e.g.
         ``"offences_history"``, ``"drug_arrests_recent"``), and numeric
         columns of ``persons`` (e.g. ``"deprivation_decile"``).
+    exact_any
+        Covariates (among ``covariates``) to match exactly on *any versus none* at the
+        index month, e.g. ``("arrests_recent",)``: an engager arrested in the month before
+        referral is matched only to comparators arrested in that month too, the direct
+        guard against regression to the mean.
     distance
         ``"logit"`` (propensity score, the fitted probability of the pooled risk-set
         logit) or ``"mahalanobis"`` (pooled within-group covariance of the model rows).
@@ -245,6 +251,14 @@ def risk_set_match(
         )
     count_spec = {c: _count_spec(c, H, int(recent_months)) for c in covariates}
     count_spec = {c: v for c, v in count_spec.items() if v is not None}
+    exact_any = [exact_any] if isinstance(exact_any, str) else list(exact_any)
+    bad_any = [c for c in exact_any if c not in covariates]
+    if bad_any:
+        raise MatchingError(
+            f"exact_any names {bad_any} which are not among the covariates {covariates}; "
+            "add them to `covariates`"
+        )
+    exact_any_idx = [covariates.index(c) for c in exact_any]
     person_covs = [c for c in covariates if c != "age" and c not in count_spec]
     missing_cols = [c for c in dict.fromkeys(need + person_covs) if c not in persons.columns]
     if "age" in covariates and not {"date_of_birth", "birth_month"} & set(persons.columns):
@@ -501,30 +515,11 @@ def risk_set_match(
     # before-matching moments of the control covariates over all candidates: n, sum, sum sq
     k_mom = len(covariates) + (1 if distance == "logit" else 0)
     before_moments = np.zeros((3, k_mom))
-    for s, cand in zip(strata, cand_of, strict=True):
-        mi = int(rm[s[0]])
-        if cand.size == 0:
-            reasons[s] = REASON_NO_CONTROLS
-            continue
-        Xc = covs_at(cand, mi + m0)
-        before_moments[0] += cand.size
-        off_m = 0
-        if distance == "logit":
-            sc_c = fit.predict(Xc)
-            before_moments[1, 0] += sc_c.sum()
-            before_moments[2, 0] += sc_c @ sc_c
-            off_m = 1
-        before_moments[1, off_m:] += Xc.sum(axis=0)
-        before_moments[2, off_m:] += np.einsum("ij,ij->j", Xc, Xc)
-        if not replace:
-            free = ~used[cand]
-            if not free.any():
-                reasons[s] = REASON_EXHAUSTED
-                continue
-            cand, Xc = cand[free], Xc[free]
-            if distance == "logit":
-                sc_c = sc_c[free]
-        cand = cand.astype(np.int64)
+
+    def match_cell(
+        s: np.ndarray, cand: np.ndarray, Xc: np.ndarray, sc_c: np.ndarray | None
+    ) -> None:
+        """Greedy matching of engagers ``s`` to available candidates ``cand`` (ascending)."""
         if distance == "logit":
             perm = stable_argsort(sc_c)  # cand ascending: ties in person order
             cs = cand[perm]
@@ -554,6 +549,46 @@ def risk_set_match(
         reasons[s] = rs
         if not replace:
             used[match_pp[s][got]] = True
+
+    for s, cand in zip(strata, cand_of, strict=True):
+        mi = int(rm[s[0]])
+        if cand.size == 0:
+            reasons[s] = REASON_NO_CONTROLS
+            continue
+        Xc = covs_at(cand, mi + m0)
+        before_moments[0] += cand.size
+        off_m = 0
+        if distance == "logit":
+            sc_c = fit.predict(Xc)
+            before_moments[1, 0] += sc_c.sum()
+            before_moments[2, 0] += sc_c @ sc_c
+            off_m = 1
+        before_moments[1, off_m:] += Xc.sum(axis=0)
+        before_moments[2, off_m:] += np.einsum("ij,ij->j", Xc, Xc)
+        if exact_any_idx:
+            bits = 1 << np.arange(len(exact_any_idx))
+            ck_all = (Xc[:, exact_any_idx] > 0).astype(np.int64) @ bits
+            ek = (Xe[s][:, exact_any_idx] > 0).astype(np.int64) @ bits
+        if not replace:
+            free = ~used[cand]
+            if not free.any():
+                reasons[s] = REASON_EXHAUSTED
+                continue
+            cand, Xc = cand[free], Xc[free]
+            if distance == "logit":
+                sc_c = sc_c[free]
+        cand = cand.astype(np.int64)
+        if not exact_any_idx:
+            match_cell(s, cand, Xc, sc_c if distance == "logit" else None)
+            continue
+        ck = ck_all[free] if not replace else ck_all
+        for key in np.unique(ek):
+            se = s[ek == key]
+            sel = ck == key
+            if not sel.any():
+                reasons[se] = REASON_EXHAUSTED if (ck_all == key).any() else REASON_NO_CONTROLS
+                continue
+            match_cell(se, cand[sel], Xc[sel], sc_c[sel] if distance == "logit" else None)
     del cand_of
 
     # ---------------------------------------------------------------- units, weights, pairs
@@ -703,6 +738,10 @@ def risk_set_match(
         + "; strata processed in calendar order of the index month.",
         "Balance 'before': every candidate comparator-month in strata with an engager, unit weights.",
     ]
+    if exact_any:
+        notes.append(
+            "Exact matching on any versus none of " + ", ".join(exact_any) + " at the index month."
+        )
     if n_unknown:
         notes.append(
             f"{n_unknown} panel row(s) belong to persons not in `persons` and were ignored."
@@ -724,6 +763,7 @@ def risk_set_match(
             "history_months": H,
             "recent_months": int(recent_months),
             "covariates": covariates,
+            "exact_any": exact_any or None,
             "distance": distance,
             "caliper": caliper,
             "std_caliper": std_caliper,
