@@ -139,6 +139,7 @@ class Panel:
     flow: FlowLog
     n_in: int
     extra: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
+    _cells: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -170,7 +171,9 @@ class Panel:
         """Position of each row in the flattened (unit, period) grid (None = identity)."""
         if self.sorted_balanced:
             return None
-        return self.unit_codes * self.n_times + self.time_codes
+        if self._cells is None:
+            self._cells = self.unit_codes * self.n_times + self.time_codes
+        return self._cells
 
     def use_grid(self) -> bool:
         """Whether a dense (units x periods) grid is small enough to use."""
@@ -199,6 +202,7 @@ class Panel:
         """Keep the rows flagged in ``keep`` (re-encoding the codes), in place."""
         u = self.units()[keep]
         t = self.times()[keep]
+        self._cells = None
         ukeep = np.bincount(u, minlength=self.n_units) > 0
         tkeep = np.bincount(t, minlength=self.n_times) > 0
         umap = np.cumsum(ukeep) - 1
@@ -363,7 +367,12 @@ def build_panel(
             unit_codes, n_units, _ = _factorize(frame_u, sort=False)
         time_codes, n_times, time_levels = _factorize(frame_t, sort=True)
         cell = unit_codes * n_times + time_codes
-        dup = pd.Series(cell).duplicated(keep=False).to_numpy()
+        if n_units * n_times <= GRID_SLACK * n + 1_000_000:
+            counts = np.bincount(cell, minlength=n_units * n_times)
+            dup = counts[cell] > 1 if counts.max(initial=0) > 1 else np.zeros(n, dtype=bool)
+            del counts
+        else:
+            dup = pd.Series(cell).duplicated(keep=False).to_numpy()
         if dup.any():
             rows = np.flatnonzero(dup)[:2]
             idx = (np.flatnonzero(keep)[rows] if keep is not None else rows).tolist()
@@ -382,7 +391,7 @@ def build_panel(
     X = np.empty((n, len(names)), dtype=np.float64, order="F")
     for j, v in enumerate(cols):
         X[:, j] = v
-    return Panel(
+    panel = Panel(
         y=y,
         X=X,
         names=names,
@@ -398,6 +407,9 @@ def build_panel(
         n_in=n_in,
         extra=extra,
     )
+    if not sorted_balanced:
+        panel._cells = cell
+    return panel
 
 
 def drop_uninformative(panel: Panel, *, function: str, poisson: bool = False) -> Panel:
@@ -471,12 +483,37 @@ def drop_uninformative(panel: Panel, *, function: str, poisson: bool = False) ->
     return panel
 
 
-def fingerprint(data: pd.DataFrame, columns: Sequence[str | None]) -> str:
-    """SHA-256 of the names and raw values of the columns an estimator used (fast).
+_FP_CHUNK = 1 << 18
+_FP_WEIGHTS = np.random.default_rng(20240301).integers(
+    1, 2**63, size=_FP_CHUNK, dtype=np.uint64
+) | np.uint64(1)
+_MASK64 = (1 << 64) - 1
 
-    :func:`socdata.provenance.hash_frame` hashes every value of every column through
-    pandas, which takes seconds on tens of millions of rows; the estimators fingerprint only
-    the columns they read, straight from their buffers (object columns via pandas).
+
+def _digest64(arr: np.ndarray) -> int:
+    """Order-sensitive 64-bit linear hash of an array's values (random odd weights within
+    chunks of 2^18, polynomial combination across chunks, arithmetic mod 2^64)."""
+    a = np.ascontiguousarray(arr).reshape(-1)
+    if a.dtype.itemsize == 8:
+        a = a.view(np.uint64)
+    acc = a.size & _MASK64
+    for start in range(0, a.size, _FP_CHUNK):
+        chunk = a[start : start + _FP_CHUNK]
+        if chunk.dtype != np.uint64:
+            chunk = chunk.astype(np.uint64)
+        part = int(np.add.reduce(chunk * _FP_WEIGHTS[: chunk.size], dtype=np.uint64))
+        acc = (acc * 0x9E3779B97F4A7C15 + part) & _MASK64
+    return acc
+
+
+def fingerprint(data: pd.DataFrame, columns: Sequence[str | None]) -> str:
+    """Fingerprint of the names, types and values of the columns an estimator used.
+
+    :func:`socdata.provenance.hash_frame` hashes every value through pandas and SHA-256,
+    which takes seconds on tens of millions of rows, longer than the estimate itself.  The
+    estimators instead hash each column's raw values with a fast 64-bit linear hash (random
+    odd weights, order-sensitive; detects accidental changes, not deliberate tampering) and
+    SHA-256 the column names, dtypes and those digests.  Prefix ``socdata-fp1:``.
     """
     import hashlib
 
@@ -487,10 +524,12 @@ def fingerprint(data: pd.DataFrame, columns: Sequence[str | None]) -> str:
         h.update(str(col).encode() + b"\x00" + str(s.dtype).encode())
         if isinstance(s.dtype, pd.CategoricalDtype):
             h.update("|".join(map(str, s.cat.categories)).encode())
-            arr = np.ascontiguousarray(s.cat.codes.to_numpy())
+            arr = s.cat.codes.to_numpy()
         elif s.dtype.kind in "biufmM" and not pd.api.types.is_extension_array_dtype(s.dtype):
-            arr = np.ascontiguousarray(s.to_numpy())
+            arr = s.to_numpy()
+            if arr.dtype.kind == "b":
+                arr = arr.view(np.uint8)
         else:
             arr = pd.util.hash_pandas_object(s, index=False).to_numpy()
-        h.update(memoryview(arr.view(np.uint8)))
-    return f"sha256:{h.hexdigest()}"
+        h.update(_digest64(arr).to_bytes(8, "little"))
+    return f"socdata-fp1:{h.hexdigest()}"

@@ -48,6 +48,7 @@ from socdata.did._inference import cluster_sums
 from socdata.did._linear import LinearFit, fit_linear
 from socdata.did._panel import Panel, build_panel, drop_uninformative
 from socdata.did._results import BootstrapInference
+from socdata.did._threads import single_threaded_blas
 from socdata.errors import EstimationError
 from socdata.provenance import Provenance
 from socdata.results import Result, order_tidy
@@ -285,6 +286,7 @@ class WildClusterBootstrapResult(Result):
         )
 
 
+@single_threaded_blas
 def wild_cluster_bootstrap(
     data: pd.DataFrame,
     *,

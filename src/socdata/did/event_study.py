@@ -40,6 +40,7 @@ from socdata.did._inference import FEW_CLUSTERS
 from socdata.did._linear import fit_linear
 from socdata.did._panel import build_panel, check_columns, drop_uninformative
 from socdata.did._results import BootstrapInference, EventStudyResult, wald_test
+from socdata.did._threads import single_threaded_blas
 from socdata.did.bootstrap import wcr_inference
 from socdata.did.twfe import _frozen, _provenance, check_options, few_cluster_policy
 from socdata.errors import EstimationError, ExcludedRowsWarning
@@ -90,6 +91,7 @@ def event_times(data: pd.DataFrame, *, time: str, cohort: str) -> np.ndarray:
     return tv - cv
 
 
+@single_threaded_blas
 def event_study(
     data: pd.DataFrame,
     *,

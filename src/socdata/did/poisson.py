@@ -39,6 +39,7 @@ from socdata.did._inference import (
 )
 from socdata.did._panel import build_panel, drop_uninformative
 from socdata.did._results import FixedEffectsResult
+from socdata.did._threads import single_threaded_blas
 from socdata.did.twfe import _frozen, _provenance, check_options, few_cluster_policy
 from socdata.errors import EstimationError, SocdataWarning
 
@@ -51,6 +52,7 @@ def _deviance(y: np.ndarray, mu: np.ndarray) -> float:
     return float(2.0 * np.sum(term - (y - mu)))
 
 
+@single_threaded_blas
 def poisson_twfe(
     data: pd.DataFrame,
     *,

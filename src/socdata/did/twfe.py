@@ -36,6 +36,7 @@ from socdata.did._inference import FEW_CLUSTERS
 from socdata.did._linear import fit_linear
 from socdata.did._panel import Panel, build_panel, drop_uninformative, fingerprint
 from socdata.did._results import BootstrapInference, FixedEffectsResult
+from socdata.did._threads import single_threaded_blas
 from socdata.did.bootstrap import wcr_inference
 from socdata.errors import EstimationError, SmallClusterWarning
 from socdata.provenance import Provenance
@@ -80,6 +81,7 @@ def few_cluster_policy(function: str, panel: Panel, cluster_name: str, inference
     return inference == "bootstrap" or (few and inference == "auto")
 
 
+@single_threaded_blas
 def twfe(
     data: pd.DataFrame,
     *,
