@@ -255,3 +255,25 @@ def test_yaml_schema_agrees_with_builder():
     bad.loc[bad.person_id == "P1", "treated"] = 0  # an engager marked untreated
     with pytest.raises(Exception, match="treated"):
         model.validate(bad, lazy=True)
+
+
+def test_comparator_used_twice_appears_once_per_index_date():
+    idx = pd.DataFrame(
+        {"person_id": ["P4", "P4", "P3"], "index_date": ["2021-02-03", "2021-05-30", "2021-03-01"]}
+    )
+    panel = _build(index_dates=idx)
+    assert sorted(panel["person_id"].unique()) == ["P1", "P2", "P3", "P4#1", "P4#2"]
+    a = panel[panel.person_id == "P4#1"]
+    b = panel[panel.person_id == "P4#2"]
+    # same records and exposure, different cohorts
+    np.testing.assert_array_equal(a["exposure_days"], [31, 9, 0, 26, 31, 0])
+    np.testing.assert_array_equal(a["offences"].to_numpy(), b["offences"].to_numpy())
+    assert a["months_since_referral"].tolist() == [-1, 0, 1, 2, 3, 4]
+    assert b["months_since_referral"].tolist() == [-4, -3, -2, -1, 0, 1]
+    assert panel[panel.person_id == "P3"]["cohort"].iloc[0] == pd.Timestamp("2021-03-01")
+    assert (panel.loc[panel.person_id.str.startswith("P4"), "treated"] == 0).all()
+    named = idx.assign(unit_id=["m1", "m2", "m3"])
+    panel2 = _build(index_dates=named)
+    assert sorted(panel2["person_id"].unique()) == ["P1", "P2", "m1", "m2", "m3"]
+    with pytest.raises(SocdataError, match="unit id"):
+        _build(index_dates=idx.assign(unit_id=["P1", "x", "y"]))

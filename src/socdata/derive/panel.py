@@ -231,9 +231,13 @@ def person_month_panel(
         Last day observed (default: each person's ``extract_date``; an earlier ``end`` cuts
         every person there).
     index_dates
-        ``person_id -> date`` of an index date (any day; its month becomes the ``cohort``),
-        e.g. a matched comparator's engager's referral date. Overrides an engager's referral
-        month. Unknown identifiers raise an error.
+        Index dates (any day; its month becomes the ``cohort``), e.g. a matched comparator's
+        engager's referral date. Either a mapping ``person_id -> date``, or a frame with
+        ``person_id``, ``index_date`` and optionally ``unit_id``, one row per use: a person
+        matched to several engagers (matching with replacement) then appears once per row,
+        under its ``unit_id`` (default ``"<person_id>#<k>"`` when the person repeats) in the
+        panel's ``person_id`` column, with the same records. An index date overrides an
+        engager's referral month. Unknown identifiers raise an error.
     validate
         Validate the result against :data:`PERSON_MONTH_PANEL_SCHEMA` (default True).
 
@@ -407,50 +411,62 @@ def person_month_panel(
     )
     exposure = observed - custody_days[flat_of_row]
 
-    # cohort / index month
+    # cohort / index month, and the units of the panel (copies of re-used comparators)
     cohort = referral.dt.to_period("M").dt.to_timestamp()
     cohort = cohort.where(pd.Series(group == "Engager"), pd.NaT).reset_index(drop=True)
-    if index_dates is not None:
-        idx = pd.Series(index_dates)
-        unknown = ~idx.index.astype(str).isin(pid)
-        if unknown.any():
-            raise SocdataError(
-                f"person_month_panel(): index_dates has {int(unknown.sum())} person_id(s) not "
-                "in police_persons; index dates are for people in the extract (duplicate a "
-                "comparator under a new id to use it for several engagers)."
-            )
-        idx_month = _dates(idx, "index_dates", "value").dt.to_period("M").dt.to_timestamp()
-        cohort.iloc[pos.get(idx.index.astype(str).to_numpy())] = idx_month.to_numpy()
-    cohort_idx = np.where(cohort.notna(), _month_index(cohort.fillna(origin), origin), 0)
-    has_cohort = cohort.notna().to_numpy()
-    msr = month_of_row - cohort_idx[person_of_row]
-    has_row = has_cohort[person_of_row]
+    unit_src, unit_ids, unit_cohort = _units(index_dates, pid, pos, cohort)
+    n_units = unit_src.size
+    row_start = np.cumsum(lengths) - lengths
+    if n_units == n and np.array_equal(unit_src, np.arange(n)):
+        src_row = None  # every person once: rows are already in place
+        unit_of_row = person_of_row
+    else:
+        unit_len = lengths[unit_src]
+        unit_of_row = np.repeat(np.arange(n_units), unit_len)
+        within = np.arange(unit_len.sum()) - np.repeat(np.cumsum(unit_len) - unit_len, unit_len)
+        src_row = row_start[unit_src][unit_of_row] + within
+
+    def take(a: np.ndarray) -> np.ndarray:
+        return a if src_row is None else a[src_row]
+
+    src_of_row = unit_src[unit_of_row]
+    month_u = take(month_of_row)
+    has_cohort = unit_cohort.notna().to_numpy()
+    cohort_idx = np.where(has_cohort, _month_index(unit_cohort.fillna(origin), origin), 0)
+    msr = month_u - cohort_idx[unit_of_row]
+    has_row = has_cohort[unit_of_row]
 
     # assemble column by column (no block consolidation of the string columns)
     is_engager = (group == "Engager").astype("int64")
-    panel = pd.DataFrame({"person_id": pid.take(person_of_row)})
-    panel["group"] = group.astype(object).take(person_of_row)
-    panel["area"] = persons["area"].astype(str).to_numpy(dtype=object).take(person_of_row)
+    panel = pd.DataFrame({"person_id": unit_ids.take(unit_of_row)})
+    panel["group"] = group.astype(object).take(src_of_row)
+    panel["area"] = persons["area"].astype(str).to_numpy(dtype=object).take(src_of_row)
     panel["police_force"] = (
-        persons["police_force"].astype(str).to_numpy(dtype=object).take(person_of_row)
+        persons["police_force"].astype(str).to_numpy(dtype=object).take(src_of_row)
     )
-    panel["month"] = month_starts.to_numpy().astype("datetime64[ns]")[month_of_row]
-    panel["cohort"] = cohort.to_numpy().astype("datetime64[ns]")[person_of_row]
+    panel["month"] = month_starts.to_numpy().astype("datetime64[ns]")[month_u]
+    panel["cohort"] = unit_cohort.to_numpy().astype("datetime64[ns]")[unit_of_row]
     panel["months_since_referral"] = pd.arrays.IntegerArray(
         np.where(has_row, msr, 0).astype("int64"), ~has_row
     )
     panel["post"] = (has_row & (msr >= 0)).astype("int64")
-    panel["treated"] = is_engager[person_of_row]
-    panel["exposure_days"] = exposure.astype("int64")
+    panel["treated"] = is_engager[src_of_row]
+    panel["exposure_days"] = take(exposure).astype("int64")
+    flat_u = take(flat_of_row)
     for c in _COUNTS:
-        panel[c] = counts[c][flat_of_row].astype("int64")
+        panel[c] = counts[c][flat_u].astype("int64")
     flow = flow.add("person-months", n, n, unit="people")
+    if n_units != n:
+        notes.append(
+            f"{n_units} panel units from {n} people: people given several index dates appear "
+            "once per index date under their unit_id"
+        )
     panel.attrs["provenance"] = Provenance.build(
         "socdata.derive.panel.person_month_panel",
         parameters={
             "start": str(start_ts.date()),
             "end": None if end is None else str(end),
-            "index_dates": None if index_dates is None else len(pd.Series(index_dates)),
+            "index_dates": None if index_dates is None else f"{len(index_dates)} entries",
         },
         frames={"persons": persons, "events": events, "missing": missing},
         n_in=n,
@@ -475,6 +491,58 @@ class _Positions:
 
     def get(self, ids: np.ndarray) -> np.ndarray:
         return self._index.get_indexer(ids)
+
+
+def _units(index_dates, pid: np.ndarray, pos: _Positions, cohort: pd.Series):
+    """Source person, unit id and cohort of each panel unit."""
+    n = pid.size
+    src = np.arange(n)
+    ids = pid.astype(object)
+    cohort = cohort.copy()
+    if index_dates is None:
+        return src, ids, cohort
+    if isinstance(index_dates, pd.DataFrame):
+        need = [c for c in ("person_id", "index_date") if c not in index_dates.columns]
+        if need:
+            raise SocdataError(
+                f"person_month_panel(): index_dates has no column(s) {need}; pass a frame with "
+                "person_id, index_date and optionally unit_id (one row per matched use), or a "
+                "mapping person_id -> index date."
+            )
+        frame = index_dates
+    else:
+        ser = pd.Series(index_dates)
+        frame = pd.DataFrame({"person_id": ser.index.astype(str), "index_date": ser.to_numpy()})
+    who = frame["person_id"].astype(str).to_numpy()
+    at = pos.get(who)
+    if (at < 0).any():
+        raise SocdataError(
+            f"person_month_panel(): index_dates has {int((at < 0).sum())} person_id(s) not in "
+            "police_persons; index dates are for people in the extract."
+        )
+    months = _dates(frame["index_date"], "index_dates", "index_date")
+    months = months.dt.to_period("M").dt.to_timestamp().to_numpy()
+    repeats = pd.Series(who).duplicated(keep=False).to_numpy()
+    if "unit_id" in frame.columns:
+        unit = frame["unit_id"].astype(str).to_numpy(dtype=object)
+    else:
+        k = pd.Series(who).groupby(who).cumcount().to_numpy() + 1
+        unit = np.where(repeats, [f"{w}#{j}" for w, j in zip(who, k, strict=True)], who)
+        unit = unit.astype(object)
+    listed = np.zeros(n, bool)
+    listed[at] = True
+    keep = np.flatnonzero(~listed)
+    all_ids = np.concatenate([ids[keep], unit])
+    dup = pd.Series(all_ids).duplicated()
+    if dup.any():
+        raise SocdataError(
+            f"person_month_panel(): {int(dup.sum())} unit id(s) in index_dates repeat a "
+            "person_id or another unit_id; give each matched use its own unit_id."
+        )
+    src = np.concatenate([keep, at])
+    coh = pd.Series(np.concatenate([cohort.to_numpy()[keep], months]), dtype="datetime64[ns]")
+    order = np.argsort(src, kind="stable")  # keep the persons' order
+    return src[order], all_ids[order], coh.iloc[order].reset_index(drop=True)
 
 
 def _custody_days(events, etype, ev_date, pos, obs_lo, obs_hi, ms_day, me_day, n_months, n):
