@@ -741,3 +741,24 @@ def test_every_rule_has_a_test():
     # generic column rules of non-service kinds are covered in test_validate.py
     missing = sorted(i for i in ids - generic if i not in text)
     assert not missing, f"rules without a test: {missing}"
+
+
+def test_police_persons_r12_birth_month_matches_dob():
+    df = _one("police_persons", n=50)
+    both = np.flatnonzero((df["date_of_birth"].notna() & df["birth_month"].notna()).to_numpy())
+    i = int(both[0])
+    df.loc[i, "birth_month"] = "1999-01"
+    dob = df.loc[i, "date_of_birth"]
+    _check(
+        df,
+        "police_persons",
+        [
+            (
+                i + 2,
+                "birth_month",
+                "police_persons.R12",
+                f"birth_month '1999-01' disagrees with date_of_birth {dob:%Y-%m-%d}; correct one of "
+                "them",
+            ),
+        ],
+    )

@@ -461,7 +461,31 @@ def _values_when(rule, frame, spec, rows, fmt):
     ]
 
 
+def _month_matches(rule, frame, spec, rows, fmt):
+    col, date_col = rule.params["column"], rule.params["date_column"]
+    month = frame[col]
+    from_date = frame[date_col].dt.strftime("%Y-%m")
+    bad = (month.notna() & from_date.notna() & (month != from_date)).to_numpy(dtype=bool)
+    if not bad.any():
+        return []
+    pos = np.flatnonzero(bad)
+    return [
+        _failure(
+            rule,
+            col,
+            pos,
+            [fmt.plain(col, month.iat[p]) for p in pos],
+            [
+                f"{col} {fmt(col, month.iat[p])} disagrees with {date_col} "
+                f"{fmt(date_col, frame[date_col].iat[p])}; correct one of them"
+                for p in pos
+            ],
+        )
+    ]
+
+
 _CHECKS: dict[str, Callable[..., list[Failure]]] = {
+    "month_matches": _month_matches,
     "unique": _unique,
     "order": _order,
     "not_after": _not_after,

@@ -63,6 +63,7 @@ CHECKS: Mapping[str, tuple[str, ...]] = {
     "fits": ("column", "depends_on", "mapping"),
     "consistent_within": ("by", "columns"),
     "values_when": ("when", "column"),
+    "month_matches": ("column", "date_column"),
 }
 
 #: Checks that are properties of single columns (applied while typing the values).
@@ -92,6 +93,7 @@ _COLUMN_KEYS = {
 }
 _RULE_KEYS = {
     "id",
+    "date_column",
     "check",
     "words",
     "severity",
@@ -175,7 +177,7 @@ class RuleSpec:
         """Columns the rule reads (in the order the rule names them)."""
         p = self.params
         cols: list[str] = []
-        for key in ("column", "depends_on"):
+        for key in ("column", "depends_on", "date_column"):
             if key in p:
                 cols.append(p[key])
         cols += list(p.get("by", ())) + list(p.get("columns", ()))

@@ -1,0 +1,87 @@
+"""ValidationResult: tidy(), to_dict(), summary(), provenance, and frames with supplier names."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from socdata.datasets import random_extract
+from socdata.results import TIDY_COLUMNS
+from socdata.validate import PROBLEM_COLUMNS, validate_extract
+
+
+def _broken():
+    df = random_extract("participants", n=10, seed=2)
+    df["role"] = df["role"].astype(object)
+    df.loc[[1, 4], "role"] = "Parnet"
+    df.loc[4, "phase"] = 7
+    return df
+
+
+def test_tidy_has_standard_columns_and_counts_rows():
+    res = validate_extract(_broken(), "participants")
+    tidy = res.tidy()
+    assert list(tidy.columns[: len(TIDY_COLUMNS)]) == list(TIDY_COLUMNS)
+    assert tidy.set_index("term")["estimate"].to_dict() == {
+        "participants.R04": 2.0,
+        "participants.R05": 1.0,
+    }
+    assert (tidy["n"] == 10).all()
+
+
+def test_to_dict_is_json_and_holds_no_row_values():
+    res = validate_extract(_broken(), "participants")
+    d = res.to_dict()
+    json.dumps(d)
+    assert d["n_input"] == 10 and d["n_rejected"] == 2 and d["n_problems"] == 3
+    assert d["unmapped_labels"] == {"role": ["Parnet"]}
+    assert "IP" not in json.dumps(d)  # no participant ids
+
+
+def test_summary_and_problem_columns():
+    res = validate_extract(_broken(), "participants")
+    assert tuple(res.rejected.columns) == PROBLEM_COLUMNS
+    text = res.summary()
+    assert "rows read: 10; valid: 8; rejected: 2 (3 problems); warnings: 0" in text
+    assert "participants.R04: 2 rows" in text and "row 3, role" in text
+
+
+def test_provenance_flow_counts_each_rejected_row_once():
+    res = validate_extract(_broken(), "participants")
+    step = res.provenance.flow.steps[0]
+    assert (step.n_in, step.n_out) == (10, 8)
+    assert dict(step.excluded) == {"participants.R04": 2}
+    assert res.provenance.inputs["source"].startswith("sha256:")
+
+
+def test_frame_with_supplier_column_names():
+    df = pd.DataFrame(
+        {
+            "Participant ID": ["A", "B"],
+            "Site": ["Cardiff", "Dundee"],
+            "Participant role": ["parent", "Peer Mentor"],
+            "Phase": ["2", 3],
+        }
+    )
+    res = validate_extract(df, "participants")
+    assert res.ok
+    assert res.column_names == {
+        "Participant ID": "participant_id",
+        "Site": "area",
+        "Participant role": "role",
+        "Phase": "phase",
+    }
+    assert res.valid["role"].tolist() == ["Parents", "Peer mentors"]
+    assert res.valid["phase"].tolist() == [2, 3]
+
+
+def test_csv_title_block_above_header(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text(
+        "SOCEIS interview log,,,\nExported 01/03/2023,,,\n,,,\n"
+        "Participant ID,Area,Role,Phase\nIP1,Cardiff,Parents,1\nIP2,Cardiff,Parnet,1\n"
+    )
+    res = validate_extract(path, "participants")
+    assert res.n_input == 2
+    assert res.rejected["row"].tolist() == [6]
