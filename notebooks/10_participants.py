@@ -16,8 +16,8 @@
 #
 # Counts the young people, caregivers, staff and partners interviewed in phase 3 of the
 # evaluation by role and area, as in Tables 1 and 2 of the June 2023 report
-# (`socdata.describe.tables.table1` / `table2`). Writes `tables/table1.csv` and
-# `tables/table2.csv`.
+# (`socdata.describe.tables.table1` / `table2`), and the interview counts of sections
+# 2.1.1-2.1.3. Writes `tables/table1.csv`, `tables/table2.csv` and `tables/text_2_1_*.csv`.
 
 # %% tags=["parameters"]
 data_dir = None  # None: the bundled synthetic extracts
@@ -30,7 +30,7 @@ phase = 3  # evaluation phase of Tables 1-2
 from pathlib import Path
 
 import socdata
-from socdata.describe.tables import table1, table2
+from socdata.describe.tables import interview_text, table1, table2
 from socdata.paths import synthetic_dir
 from socdata.report import data_kind, find_extracts, resolve_disclosure, write_table
 
@@ -61,3 +61,12 @@ write_table(t2, out_dir, table_id="table2", disclosure=rules)
 t2.pivot(index="row_label", columns="column_label", values="value").reindex(
     t2["row_label"].unique()
 )[t2["column_label"].unique()]
+
+# %% [markdown]
+# ## Sections 2.1.1-2.1.3: interviews by phase
+
+# %%
+interviews = interview_text(participants)
+for tid, t in interviews.groupby("table_id", sort=False):
+    write_table(t, out_dir, table_id=tid, disclosure=rules)
+interviews[["table_id", "row_label", "value", "note"]]

@@ -20,7 +20,8 @@
 #   male by area;
 # * Table 4: referral source and case status as % of all referrals in the area, closure
 #   reason as % of the area's closed cases;
-# * section 3.2: referral reasons, open/closed cases, closure reasons and "other" closures.
+# * section 3.2: referral reasons, open/closed cases, closure reasons and "other" closures,
+#   gender and age of the young people referred.
 #
 # Percentages are rounded half-up to whole numbers, as the report prints them; the
 # unrounded value is in the `exact` column. Writes `tables/table3.csv`,
@@ -92,6 +93,7 @@ show(tables4["table4_closure_reason"])
 text = {
     "text_3_2_referral_reason": T.referral_reasons(service),
     "text_3_2_case_status": T.case_status_text(service),
+    "text_3_2_engaged": T.engaged_text(service),
 }
 closure = T.closure_text(service)
 for tid in ("text_3_2_closure", "text_3_2_closure_other"):

@@ -19,7 +19,8 @@
 # area's form has no field for is "Not on form", not "No" (Cardiff's form lacks eight of
 # the domains), and the Overall percentage divides by the plans whose form has the domain.
 # The report instead printed 0 for Cardiff and divided by all 40 plans; set
-# `not_on_form = "as_no"` to reproduce that convention. Writes `tables/table5.csv`.
+# `not_on_form = "as_no"` to reproduce that convention. Writes `tables/table5.csv` and
+# `tables/text_4_1_1_domains.csv` (how many domains each area's form has).
 
 # %% tags=["parameters"]
 data_dir = None  # None: the bundled synthetic extracts
@@ -32,7 +33,7 @@ not_on_form = "exclude"  # or "as_no" (the report's convention)
 from pathlib import Path
 
 import socdata
-from socdata.describe.tables import table5
+from socdata.describe.tables import domains_text, table5
 from socdata.paths import synthetic_dir
 from socdata.report import data_kind, find_extracts, resolve_disclosure, write_table
 
@@ -56,3 +57,11 @@ t5.pivot_table(index="row_label", columns=["column_label", "measure"], values="v
 t5.loc[t5["note"] != "", ["row_label", "column_label", "measure", "note"]].drop_duplicates(
     ["row_label", "column_label"]
 )
+
+# %% [markdown]
+# ## Section 4.1.1: domains on each area's form
+
+# %%
+dom = domains_text(plans)
+write_table(dom, out_dir, table_id="text_4_1_1_domains", disclosure=rules)
+dom[["row_label", "value", "note"]]

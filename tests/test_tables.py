@@ -258,3 +258,29 @@ def test_text_figures():
         cell(ct, "Closed due to reduced risk after a tailored intervention", "Overall", "n").value
         == 1
     )
+
+
+def test_engaged_interview_and_domain_text():
+    from socdata.describe.tables import domains_text, engaged_text, interview_text
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExcludedRowsWarning)
+        e = engaged_text(_service())
+    male = cell(e, "Male", "Overall", "n")
+    assert (male.value, male.denominator) == (4, 5)  # gender not known left out
+    assert cell(e, "Age at referral", "Edinburgh", "min").value == 14
+    part = pd.DataFrame(
+        {
+            "participant_id": ["a", "b", "c", "d", "e"],
+            "role": ["Managers", "Practitioners", "Parents", "Kinship carers", "Young people"],
+            "phase": [1, 2, 3, 3, 2],
+        }
+    )
+    it = interview_text(part)
+    assert cell(it, "Caregivers interviewed", "Overall", "n").value == 2
+    assert cell(it, "Young people interviewed", "Overall", "n").value == 0  # phase 2 only
+    assert cell(it, "SOCEIS managers interviewed (phase one)", "Overall", "n").value == 1
+    d = domains_text(_plans())
+    assert cell(d, "Areas whose plans had 18 domains", "Overall", "n").value == 1
+    rem = cell(d, "Domains on the form of the remaining area", "Overall", "n")
+    assert rem.value == 17 and rem.note == "Cardiff"

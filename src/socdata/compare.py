@@ -572,6 +572,16 @@ def _classify(r, meas, g, printed, flagged) -> tuple[str, str, object]:
         return status, why, ""
     g_val = _num(g["value"])
     g_note = str(g.get("note", "") or "")
+    if isinstance(g.get("note"), float):  # NaN read back from a CSV
+        g_note = ""
+    sdc = str(g.get("disclosure_status", "") or "")
+    sdc_rules = str(g.get("disclosure", "") or "")
+    sdc_text = (
+        f"the regenerated cell was {sdc} by disclosure control"
+        + (f" (rule set {sdc_rules})" if sdc_rules and sdc_rules != "nan" else "")
+        if sdc.startswith(("suppressed", "rounded"))
+        else ""
+    )
     num = _num(g.get("numerator")) if "numerator" in g.index else None
     den = _num(g.get("denominator")) if "denominator" in g.index else None
     if meas == "fraction":
@@ -611,7 +621,7 @@ def _classify(r, meas, g, printed, flagged) -> tuple[str, str, object]:
         else f"regenerated {_fmt(g_val)}"
     )
     if g_val is None:
-        why = g_note or "the extracts give no value for this cell"
+        why = sdc_text or g_note or "the extracts give no value for this cell"
         if "not on form" in g_note.lower():
             why = (
                 "the extract records this domain as 'Not on form' for every plan of the "
@@ -628,6 +638,8 @@ def _classify(r, meas, g, printed, flagged) -> tuple[str, str, object]:
         return _MATCH, f"{arith}{extra}", g_val
     if internal is not None:
         return internal[0], f"{internal[1]}; {arith}", g_val
+    if sdc_text:
+        return _NOTREP, f"{sdc_text}: it shows {_fmt(g_val)}, the report prints {_fmt(p)}", g_val
     if inherited:
         return (
             _INCONS,

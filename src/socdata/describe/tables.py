@@ -44,7 +44,10 @@ __all__ = [
     "all_tables",
     "case_status_text",
     "closure_text",
+    "domains_text",
     "duration_text",
+    "engaged_text",
+    "interview_text",
     "outcomes_5_1",
     "referral_reasons",
     "rereferral_text",
@@ -902,6 +905,139 @@ def rereferral_text(service: pd.DataFrame) -> pd.DataFrame:
     return _frame(rows)
 
 
+def engaged_text(
+    service: pd.DataFrame, *, age_sources: Sequence[str] | None = ("Service data",)
+) -> pd.DataFrame:
+    """Section 3.2 figures on the young people referred (``text_3_2_engaged``).
+
+    ``Male`` (measure ``n``: males among referrals with a known gender, the count behind
+    "the majority were male") and ``Age at referral`` (``mean``, ``min``, ``max``) by area
+    and Overall, from service-data rows as in :func:`table3`. The printed "223 young
+    people" and the median age are not regenerated here (the first counts referrals, see
+    :doc:`/explanation/synthetic-data`).
+    """
+    _require(service, ("area", "gender", "referral_date"), "service", "engaged_text")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExcludedRowsWarning)
+        t3 = table3(service, age_sources=age_sources)
+    tid = "text_3_2_engaged"
+    ages = t3[t3["row_label"].isin(["Average age", "Min.", "Max."])].copy()
+    ages["row_label"] = "Age at referral"
+    ages["table_id"] = tid
+    gender = service["gender"].astype("string")
+    known = gender.isin(["Male", "Female", "Other"])
+    k = int((gender[known] == "Male").sum())
+    male = _frame(
+        [
+            _row(
+                tid,
+                "Male",
+                OVERALL,
+                "n",
+                k,
+                k,
+                int(known.sum()),
+                k,
+                "males among referrals with a known gender",
+            )
+        ]
+    )
+    return pd.concat([male, ages], ignore_index=True)
+
+
+def interview_text(participants: pd.DataFrame) -> pd.DataFrame:
+    """Interview counts of sections 2.1.1-2.1.3 (``text_2_1_1_managers``,
+    ``text_2_1_2_interviews``, ``text_2_1_2_partners``, ``text_2_1_3_interviews``).
+
+    Managers interviewed in phase 1; practitioners, peer mentors and partners in phase 2;
+    young people and caregivers (parents, foster and kinship carers) in phase 3.
+    """
+    _require(participants, ("participant_id", "role", "phase"), "participants", "interview_text")
+    p = participants.drop_duplicates(["participant_id", "phase"])
+    phase = pd.to_numeric(p["phase"], errors="coerce")
+
+    def count(ph, roles):
+        return int((phase.eq(ph) & p["role"].isin(roles)).sum())
+
+    spec = [
+        ("text_2_1_1_managers", "SOCEIS managers interviewed (phase one)", 1, ["Managers"]),
+        ("text_2_1_2_interviews", "Practitioners interviewed", 2, ["Practitioners"]),
+        ("text_2_1_2_interviews", "Peer mentors interviewed", 2, ["Peer mentors"]),
+        ("text_2_1_2_partners", "Partners interviewed", 2, ["Partner organisations"]),
+        ("text_2_1_3_interviews", "Young people interviewed", 3, ["Young people"]),
+        (
+            "text_2_1_3_interviews",
+            "Caregivers interviewed",
+            3,
+            ["Parents", "Foster carers", "Kinship carers"],
+        ),
+    ]
+    rows = []
+    for tid, label, ph, roles in spec:
+        k = count(ph, roles)
+        rows.append(_row(tid, label, OVERALL, "n", k, k, np.nan, k, f"phase {ph}"))
+    return _frame(rows)
+
+
+def domains_text(plans: pd.DataFrame) -> pd.DataFrame:
+    """Section 4.1.1: how many domains each area's plan form has (``text_4_1_1_domains``).
+
+    ``Areas whose plans had 18 domains`` counts areas with no domain ``Not on form`` on
+    every plan; ``Domains on the form of the remaining area`` is the number of domains on
+    the form of the one area with fewer (missing when several areas have fewer).
+    """
+    _require(plans, ("area", *DOMAIN_LABELS), "plans", "domains_text")
+    on_form = {
+        area: sum(int((g[d].astype("string") != "Not on form").any()) for d in DOMAIN_LABELS)
+        for area, g in plans.groupby("area")
+    }
+    full = [a for a, n in on_form.items() if n == len(DOMAIN_LABELS)]
+    fewer = {a: n for a, n in on_form.items() if n < len(DOMAIN_LABELS)}
+    tid = "text_4_1_1_domains"
+    rows = [
+        _row(
+            tid,
+            f"Areas whose plans had {len(DOMAIN_LABELS)} domains",
+            OVERALL,
+            "n",
+            len(full),
+            len(full),
+            len(on_form),
+            len(full),
+        )
+    ]
+    if len(fewer) == 1:
+        ((area, n),) = fewer.items()
+        rows.append(
+            _row(
+                tid,
+                "Domains on the form of the remaining area",
+                OVERALL,
+                "n",
+                n,
+                n,
+                np.nan,
+                n,
+                area,
+            )
+        )
+    else:
+        rows.append(
+            _row(
+                tid,
+                "Domains on the form of the remaining area",
+                OVERALL,
+                "n",
+                np.nan,
+                np.nan,
+                np.nan,
+                np.nan,
+                f"{len(fewer)} areas have fewer than {len(DOMAIN_LABELS)} domains",
+            )
+        )
+    return _frame(rows)
+
+
 def all_tables(extracts: Mapping[str, pd.DataFrame], *, include_text: bool = True) -> pd.DataFrame:
     """Every table this module builds from the extracts available, stacked.
 
@@ -920,6 +1056,8 @@ def all_tables(extracts: Mapping[str, pd.DataFrame], *, include_text: bool = Tru
     parts: list[pd.DataFrame] = []
     if "participants" in extracts:
         parts += [table1(extracts["participants"]), table2(extracts["participants"])]
+        if include_text:
+            parts.append(interview_text(extracts["participants"]))
     if "service" in extracts:
         s = extracts["service"]
         parts += [
@@ -934,11 +1072,14 @@ def all_tables(extracts: Mapping[str, pd.DataFrame], *, include_text: bool = Tru
                 referral_reasons(s),
                 case_status_text(s),
                 closure_text(s),
+                engaged_text(s),
                 duration_text(s),
                 rereferral_text(s),
             ]
     if "plans" in extracts:
         parts.append(table5(extracts["plans"]))
+        if include_text:
+            parts.append(domains_text(extracts["plans"]))
     if not parts:
         raise SocdataError(
             "all_tables: give at least one of the extracts 'service', 'plans', 'participants'"
