@@ -17,9 +17,10 @@
 # Each engager found in police data is matched **at their referral month** to a comparator
 # from the same police force and area, of the same gender, who had not been referred and was
 # in the police data over the 12 months before; close on age, deprivation decile and the
-# counts of arrests and missing episodes in the 12 months (and in the 3 months) before that
-# month, by nearest neighbour on a propensity score within a caliper of 0.2 standard
-# deviations. The comparator takes the engager's referral month as its index date.
+# counts of arrests and missing episodes in the 12 months (and in the month) before that
+# month, and exactly on whether they were arrested in the month before (referral usually
+# follows an arrest: without this the comparison suffers regression to the mean), by nearest
+# neighbour on a propensity score within a caliper of 0.2 standard deviations. The comparator takes the engager's referral month as its index date.
 #
 # Writes `tables/matching_balance.csv` (standardised mean differences and variance ratios
 # before and after matching), `tables/matching_flow.csv` (engagers eligible, matched and
@@ -42,7 +43,8 @@ covariates = [
     "missing_recent",
 ]
 history_months = 12
-recent_months = 3
+recent_months = 1
+exact_any = ["arrests_recent"]  # arrested in the month before the index month: yes/no
 distance = "logit"
 caliper = 0.2  # in standard deviations of the propensity score
 ratio = 1
@@ -99,6 +101,7 @@ with warnings.catch_warnings(record=True) as caught:
         covariates=covariates,
         history_months=history_months,
         recent_months=recent_months,
+        exact_any=exact_any,
         distance=distance,
         caliper=caliper,
         ratio=ratio,
