@@ -186,8 +186,16 @@ flow
 # ## The March 2024 statements, regenerated
 
 # %%
+# counts below the disclosure threshold are masked in the text (statuses use exact values)
+small = None if rules.name == "none" else rules.threshold
 statements = police_statements(
-    persons, events, missing, referred=referred, window_months=window_months, result=result
+    persons,
+    events,
+    missing,
+    referred=referred,
+    window_months=window_months,
+    result=result,
+    small_count=small,
 )
 write_frame(statements, out_dir, name="police_statements", disclosure=rules)
 statements[["statement_id", "printed", "regenerated", "status"]]

@@ -196,3 +196,16 @@ def test_inputs_not_modified_and_duplicates_refused():
         pd.testing.assert_frame_equal(a, b)
     with pytest.raises(SocdataError, match="duplicated person_id"):
         before_after(pd.concat([p, p.iloc[[0]]]), e, m)
+
+
+def test_statement_text_masks_small_counts():
+    p, e, m = _toy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExcludedRowsWarning)
+        plain = police_statements(p, e, m, window_months=2)
+        masked = police_statements(p, e, m, window_months=2, small_count=10)
+    assert (plain["status"] == masked["status"]).all()
+    r = masked.set_index("statement_id")
+    assert r.loc["S02", "regenerated"] == "67% (n=<10)"  # 2 of 3 engagers male
+    assert r.loc["S17", "regenerated"] == "<10 before -> 0 after"  # zero is not masked
+    assert plain.set_index("statement_id").loc["S02", "regenerated"] == "67% (2/3)"

@@ -402,8 +402,24 @@ def _pct(k: float, n: float) -> float:
     return 100.0 * k / n if n else np.nan
 
 
-def _fmt_pct(k: int, n: int) -> str:
-    return f"{_pct(k, n):.0f}% ({k}/{n})" if n else "no one to count"
+def _fmt_pct(k: int, n: int, fc=str) -> str:
+    if not n:
+        return "no one to count"
+    if fc(k) != str(k) or fc(n - k) != str(n - k):  # a small cell: percentage only
+        return f"{_pct(k, n):.0f}% (n={fc(n)})"
+    return f"{_pct(k, n):.0f}% ({k}/{n})"
+
+
+def _count_formatter(small_count: int | None):
+    """Write counts 1 to small_count - 1 as '<small_count' (disclosure control of text)."""
+
+    def fc(v) -> str:
+        v = int(v)
+        if small_count and 0 < v < small_count:
+            return f"<{small_count}"
+        return str(v)
+
+    return fc
 
 
 def police_statements(
@@ -417,6 +433,7 @@ def police_statements(
     arrest_lookback_days: int = 90,
     start: str | pd.Timestamp | None = None,
     result: BeforeAfterResult | None = None,
+    small_count: int | None = None,
 ) -> pd.DataFrame:
     """Regenerate the police statements of the March 2024 summary from police extracts.
 
@@ -436,6 +453,11 @@ def police_statements(
         date (default 90).
     result
         A :func:`before_after` result to reuse (else computed).
+    small_count
+        Disclosure control of the text: counts from 1 to ``small_count - 1`` in
+        ``regenerated`` are written ``"<small_count"`` and shares with such a numerator (or
+        complement) lose their fraction. Statuses are computed on the exact values. Default
+        None (no masking; the bundled synthetic data need none).
 
     Returns
     -------
@@ -453,6 +475,7 @@ def police_statements(
     direction equals the printed number. Personal characteristics are computed on engagers
     found in police data, since the summary's figures come from police data.
     """
+    fc = _count_formatter(small_count)
     res = result or before_after(
         persons,
         events,
@@ -509,7 +532,7 @@ def police_statements(
             sid,
             statement,
             printed,
-            _fmt_pct(k, n),
+            _fmt_pct(k, n, fc),
             "match" if test(_pct(k, n)) else "differs",
             rule,
             note,
@@ -552,7 +575,7 @@ def police_statements(
             "S03",
             "Young people referred were in their mid-teens",
             "mid-teens",
-            f"median age {med:.1f} (n={int(age.notna().sum())})",
+            f"median age {med:.1f} (n={fc(age.notna().sum())})",
             "match" if 14 <= med <= 16 else "differs",
             "median age at referral between 14 and 16",
         )
@@ -590,7 +613,7 @@ def police_statements(
             "Seventy-seven percent (190/248) of young people referred to the Service "
             "were identified in police administrative data",
             "77% (190/248)",
-            _fmt_pct(k, nref),
+            _fmt_pct(k, nref, fc),
             "match" if ok else "differs",
             "numerator and denominator equal 190 and 248",
         )
@@ -600,7 +623,7 @@ def police_statements(
             "Seventy-seven percent (190/248) of young people referred to the Service "
             "were identified in police administrative data",
             "77% (190/248)",
-            f"{n_eng} engagers found; referred list not given",
+            f"{fc(n_eng)} engagers found; referred list not given",
             "not reproducible",
             "numerator and denominator equal 190 and 248",
             "pass referred= (the service extract) to count the referred young people",
@@ -640,7 +663,7 @@ def police_statements(
         "The main offences were for violence, public order, drug offences or possession "
         "of a weapon",
         "violence, public order, drugs, weapons",
-        ", ".join(f"{c} ({v})" for c, v in cats.head(4).items()) or "no arrests",
+        ", ".join(f"{c} ({fc(v)})" for c, v in cats.head(4).items()) or "no arrests",
         "match" if set(top4) == main else "differs",
         "the four most frequent harmonised categories of engagers' arrests are these four",
     )
@@ -661,7 +684,7 @@ def police_statements(
             add(sid, text, printed, "no engagers analysed", "not reproducible", rule)
             return
         sel = t[(t["after"] < t["before"]) if want == "down" else (t["after"] > t["before"])]
-        detail = "; ".join(f"{r.area} {r.before}->{r.after}" for r in t.itertuples())
+        detail = "; ".join(f"{r.area} {fc(r.before)}->{fc(r.after)}" for r in t.itertuples())
         n_areas = len(t)
         add(
             sid,
@@ -744,7 +767,7 @@ def police_statements(
             "S14",
             "Reductions were also noted in the number of arrests for other types of offences",
             "reduction",
-            f"{nb} before -> {na} after (all areas)",
+            f"{fc(nb)} before -> {fc(na)} after (all areas)",
             "match" if na < nb else "differs",
             f"arrests for categories other than drug offences, all areas, {w}: after < before",
         )
@@ -790,7 +813,7 @@ def police_statements(
             "Following engagement with the Service there was a reduction in the number "
             "of missing episodes",
             "reduction",
-            f"{r.before} before -> {r.after} after",
+            f"{fc(r.before)} before -> {fc(r.after)} after",
             "match" if r.after < r.before else "differs",
             f"missing episodes, all areas, {w}: after < before",
         )
@@ -821,7 +844,7 @@ def police_statements(
                 sid,
                 text,
                 str(printed),
-                str(v),
+                fc(v),
                 "match" if v == printed else "differs",
                 "count equals the printed number",
                 note,
@@ -833,7 +856,7 @@ def police_statements(
             "A03",
             "Cardiff: 119 young people supported from 2020 to 2023",
             "119",
-            str(ncard),
+            fc(ncard),
             "match" if ncard == 119 else "differs",
             "referred young people in Cardiff equal the printed number",
             "the evaluation's referral window (July 2020 - January 2023) is shorter than "
