@@ -144,3 +144,20 @@ def test_wilson_coverage_simulation():
     lo, hi = wilson_interval(k, np.full(reps, n))
     cover = np.mean((lo <= p) & (p <= hi))
     assert 0.92 < cover < 0.98
+
+
+def test_groups_and_missing_group_counted():
+    from socdata.errors import ExcludedRowsWarning
+
+    df = pd.DataFrame(
+        {
+            "area": ["Cardiff", "Cardiff", "Flintshire", None],
+            "case_status": ["Open", "Closed", "Open", "Open"],
+            "o": ["Yes", "No", "Yes", "Yes"],
+        }
+    )
+    with pytest.warns(ExcludedRowsWarning, match="1 rows"):
+        r = outcome_percentages(df, outcomes=["o"], by=["area", "case_status"])
+    assert set(r.table["group"]) == {"Cardiff / Closed", "Cardiff / Open", "Flintshire / Open"}
+    step = r.provenance.flow.steps[0]
+    assert (step.n_in, step.n_out) == (4, 3)

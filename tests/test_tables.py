@@ -284,3 +284,11 @@ def test_engaged_interview_and_domain_text():
     assert cell(d, "Areas whose plans had 18 domains", "Overall", "n").value == 1
     rem = cell(d, "Domains on the form of the remaining area", "Overall", "n")
     assert rem.value == 17 and rem.note == "Cardiff"
+
+
+def test_other_areas_follow_the_report_areas():
+    s = _service()
+    s.loc[5, "area"] = "Flintshire"
+    t = table4_case_status(s)
+    assert list(t["column_label"].unique()) == ["Cardiff", "Edinburgh", "Flintshire", "Overall"]
+    assert cell(t, "Open", "Flintshire", "n").value == 1
