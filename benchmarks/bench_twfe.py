@@ -27,6 +27,8 @@ def case_socdata(n_people: int, balanced: bool = True) -> dict:
     frame = make_panel(n_people, balanced=balanced, columns=COLUMNS)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        warm = make_panel(50, 6, columns=COLUMNS)  # imports, first-call costs
+        did.twfe(warm, outcome="y", unit="person_id", time="month", treatment="treatment")
         res, seconds = timed(
             lambda: did.twfe(
                 frame, outcome="y", unit="person_id", time="month", treatment="treatment"
@@ -47,6 +49,8 @@ def case_pyfixest(n_people: int, balanced: bool = True) -> dict:
     frame = make_panel(n_people, balanced=balanced, columns=COLUMNS)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        warm = make_panel(50, 6, columns=COLUMNS)  # imports, numba JIT compilation
+        pf.feols("y ~ treatment | person_id + month", data=warm, vcov={"CRV1": "person_id"})
         fit, seconds = timed(
             lambda: pf.feols(
                 "y ~ treatment | person_id + month", data=frame, vcov={"CRV1": "person_id"}

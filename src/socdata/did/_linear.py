@@ -66,9 +66,10 @@ def fit_linear(panel: Panel, *, function: str, drop_collinear: bool = False) -> 
     yt = dm.demean(panel.y)
     xt = dm.demean(panel.X)
     gram = xt.T @ xt
-    raw = np.array(
-        [float(np.sum((panel.X[:, j] - panel.X[:, j].mean()) ** 2)) for j in range(xt.shape[1])]
-    )
+    raw = np.empty(xt.shape[1])
+    for j in range(xt.shape[1]):
+        col = panel.X[:, j]
+        raw[j] = float(col @ col) - float(col.sum()) ** 2 / col.size  # centred SS
     kept = [j for j in independent_columns(gram) if gram[j, j] > 1e-10 * max(raw[j], 1e-300)]
     if len(kept) < xt.shape[1]:
         dropped = [panel.names[j] for j in range(xt.shape[1]) if j not in kept]

@@ -78,6 +78,30 @@ def _codes_sorted(values: np.ndarray) -> np.ndarray | None:
     return codes
 
 
+def _sorted_balanced_shape(uvals: np.ndarray | None, tvals: np.ndarray) -> tuple[int, int] | None:
+    """(units, periods) when rows are unit blocks of equal length, units strictly
+    increasing between blocks, and every block has the same strictly increasing periods;
+    else None.  Two vectorised passes, no codes materialised."""
+    if uvals is None or uvals.size < 2:
+        return None
+    n = uvals.size
+    change = np.flatnonzero(uvals[: min(n, 1_000_000)] != uvals[0])
+    n_times = int(change[0]) if change.size else n
+    if n % n_times:
+        return None
+    n_units = n // n_times
+    u = uvals.reshape(n_units, n_times)
+    first = u[:, 0]
+    if not (np.all(first[1:] > first[:-1]) and bool((u == first[:, None]).all())):
+        return None
+    block = tvals[:n_times]
+    if not np.all(block[1:] > block[:-1]):
+        return None
+    if not bool((tvals.reshape(n_units, n_times) == block).all()):
+        return None
+    return n_units, n_times
+
+
 def _as_comparable(s: pd.Series) -> np.ndarray | None:
     """A numeric view of an identifier column for fast paths (None for other dtypes)."""
     if isinstance(s.dtype, pd.CategoricalDtype):
@@ -338,25 +362,14 @@ def build_panel(
     time_codes: np.ndarray | None
     uvals = _as_comparable(frame_u)
     tvals = _as_comparable(frame_t)
-    ucodes = _codes_sorted(uvals) if uvals is not None else None
-    sorted_balanced = False
-    if ucodes is not None and tvals is not None:
-        n_units = int(ucodes[-1]) + 1
-        if n % n_units == 0:
-            n_times = n // n_units
-            block = tvals[:n_times]
-            # with monotone codes, a block starting and ending on unit i holds only unit i
-            starts_ok = bool(
-                np.array_equal(ucodes[::n_times], np.arange(n_units))
-                and np.array_equal(ucodes[n_times - 1 :: n_times], np.arange(n_units))
-            )
-            if (
-                starts_ok
-                and np.all(block[1:] > block[:-1])
-                and bool((tvals.reshape(n_units, n_times) == block).all())
-            ):
-                sorted_balanced = True
-                time_levels = frame_t.to_numpy()[:n_times]
+    sorted_balanced = _sorted_balanced_shape(uvals, tvals) if tvals is not None else None
+    if sorted_balanced is not None:
+        n_units, n_times = sorted_balanced
+        time_levels = frame_t.to_numpy()[:n_times]
+        sorted_balanced = True
+    else:
+        sorted_balanced = False
+        ucodes = _codes_sorted(uvals) if uvals is not None else None
     if sorted_balanced:
         unit_codes = None
         time_codes = None
