@@ -17,7 +17,7 @@
 # Each engager found in police data is matched **at their referral month** to a comparator
 # from the same police force and area, of the same gender, who had not been referred and was
 # in the police data over the 12 months before; close on age, deprivation decile and the
-# counts of arrests and missing episodes in the 12 months (and in the month) before that
+# counts of arrests and missing episodes in the 12, 3 and 1 months before that
 # month, and exactly on whether they were arrested in the month before (referral usually
 # follows an arrest: without this the comparison suffers regression to the mean), by nearest
 # neighbour on a propensity score within a caliper of 0.2 standard deviations. The comparator takes the engager's referral month as its index date.
@@ -41,6 +41,8 @@ covariates = [
     "missing_history",
     "arrests_recent",
     "missing_recent",
+    "arrests_last_3m",
+    "missing_last_3m",
 ]
 history_months = 12
 recent_months = 1

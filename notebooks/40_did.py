@@ -54,6 +54,8 @@ covariates = [
     "missing_history",
     "arrests_recent",
     "missing_recent",
+    "arrests_last_3m",
+    "missing_last_3m",
 ]
 recent_months = 1
 exact_any = ["arrests_recent"]  # arrested in the month before the index month: yes/no

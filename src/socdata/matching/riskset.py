@@ -47,6 +47,7 @@ person stay in one cluster.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Sequence
 from typing import Literal
@@ -116,6 +117,15 @@ def _fmt_month(idx: int) -> str:
 
 def _count_spec(name: str, history: int, recent: int) -> tuple[str, int] | None:
     """Panel column and window of a count covariate name, or None for other names."""
+    m = re.fullmatch(r"(.+)_last_(\d+)m", name)
+    if m:
+        base, win = m.group(1), int(m.group(2))
+        if not 1 <= win <= history:
+            raise MatchingError(
+                f"covariate {name!r}: the window ({win} months) must be between 1 and "
+                f"history_months={history}"
+            )
+        return ("missing_episodes" if base == "missing" else base), win
     for suffix, win in (("_history", history), ("_recent", recent)):
         if name.endswith(suffix):
             base = name[: -len(suffix)]
@@ -186,7 +196,8 @@ def risk_set_match(
         window), ``"arrests_recent"``, ``"missing_recent"`` (counts over the last
         ``recent_months`` months before the index month: referral often follows a recent
         arrest), in general ``"<panel count column>_history"`` or ``"..._recent"`` (e.g.
-        ``"offences_history"``, ``"drug_arrests_recent"``), and numeric
+        ``"offences_history"``, ``"drug_arrests_recent"``), ``"<column>_last_<k>m"`` for a
+        window of ``k`` months (e.g. ``"arrests_last_3m"``), and numeric
         columns of ``persons`` (e.g. ``"deprivation_decile"``).
     exact_any
         Covariates (among ``covariates``) to match exactly on *any versus none* at the
