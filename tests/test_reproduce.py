@@ -56,6 +56,13 @@ GOOD = HEADER + textwrap.dedent(
     fig, ax = plt.subplots()
     ax.plot([1, 2])
     save_figure(fig, out_dir, name="line")
+
+    # %%
+    import warnings
+
+    from socdata.errors import ExcludedRowsWarning
+
+    warnings.warn("3 of 120 people excluded (no referral date: 3)", ExcludedRowsWarning)
     """
 )
 
@@ -169,3 +176,28 @@ def test_bad_options_are_user_errors(tmp_path, capsys):
 def test_list_notebooks_orders_by_number(tmp_path):
     make_notebooks(tmp_path, **{"10_b": "", "02_a": "", "10_a": "", "helper": "", "1_x": ""})
     assert [p.name for p in rp.list_notebooks(tmp_path)] == ["02_a.py", "10_a.py", "10_b.py"]
+
+
+def test_notebook_warnings_reach_the_report_masked(good_run):
+    run, _, _data, out = good_run
+    (nb,) = run.notebooks
+    assert "ExcludedRowsWarning: 3 of 120 people excluded (no referral date: 3)" in nb.warnings
+    # the notebook wrote one frame with disclosure="none" on data that are not synthetic
+    assert any(w.startswith("DisclosureOffWarning: DISCLOSURE CONTROL IS OFF") for w in nb.warnings)
+    html = (out / "report.html").read_text()
+    assert "[c] of 120 people excluded (no referral date: [c])" in html  # real data: masked
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert (
+        "ExcludedRowsWarning: [c] of 120 people excluded (no referral date: [c])"
+        in manifest["notebooks"][0]["warnings"]
+    )
+
+
+def test_mask_small_numbers():
+    from socdata.report import DEFAULT_RULE_SET, get_rule_set
+
+    text = "3 of 190 (window: 9); 10 left; cohort 2020; rule service.R07; 0.5; x3"
+    assert rp.mask_small_numbers(text, DEFAULT_RULE_SET) == (
+        "[c] of 190 (window: [c]); 10 left; cohort 2020; rule service.R07; 0.5; x3"
+    )
+    assert rp.mask_small_numbers(text, get_rule_set("none")) == text

@@ -53,6 +53,7 @@ __all__ = [
     "ReproduceError",
     "ReproduceRun",
     "list_notebooks",
+    "mask_small_numbers",
     "reproduce",
 ]
 
@@ -86,6 +87,9 @@ class NotebookRun:
         For a failure: the cell and the error (``"cell 4: KeyError: 'area'"``).
     output
         Executed notebook with outputs (under ``out_dir/notebooks``).
+    warnings
+        Warnings the notebook printed (``ExcludedRowsWarning: ...``, disclosure warnings),
+        each once, so that every exclusion reaches the report.
     """
 
     name: str
@@ -93,6 +97,7 @@ class NotebookRun:
     seconds: float
     error: str | None = None
     output: Path | None = None
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly mapping (for the manifest and the report)."""
@@ -102,6 +107,7 @@ class NotebookRun:
             "seconds": round(self.seconds, 2),
             "error": self.error,
             "output": str(self.output) if self.output else None,
+            "warnings": list(self.warnings),
         }
 
 
@@ -328,7 +334,30 @@ def _run_notebook(
         seconds=seconds,
         error=error,
         output=output if output.exists() else None,
+        warnings=_notebook_warnings(output) if output.exists() else (),
     )
+
+
+_WARNING_LINE = re.compile(r"\b([A-Z]\w*Warning): (.+)$")
+
+
+def _notebook_warnings(path: Path) -> tuple[str, ...]:
+    """``Category: message`` of every warning printed to stderr by an executed notebook."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    found: list[str] = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") != "stream" or out.get("name") != "stderr":
+                continue
+            for line in str(out.get("text", "")).splitlines():
+                m = _WARNING_LINE.search(line)
+                if m:
+                    text = f"{m.group(1)}: {m.group(2).strip()}"
+                    if text not in found:
+                        found.append(text)
+    return tuple(found)
 
 
 #: Parameters every notebook receives, declared or not.
@@ -353,6 +382,35 @@ def _declared(nb: Any, parameters: dict[str, Any]) -> dict[str, Any]:
         return dict(parameters)
     declared = set(re.findall(r"^([A-Za-z_]\w*)\s*(?::[^=]*)?=", cell.source, flags=re.M))
     return {k: v for k, v in parameters.items() if k in declared or k in _REQUIRED_PARAMETERS}
+
+
+_INTEGER = re.compile(r"(?<![\w.\-])(\d+)(?![\w.\-])")
+
+
+def mask_small_numbers(text: str, rules: RuleSet) -> str:
+    """Replace whole numbers ``1 <= n < threshold`` in free text by ``[c]``.
+
+    Warnings and notes are free text (``"3 of 57 engagers not analysed"``); under a rule
+    set other than ``none`` their small counts are masked before they reach the report
+    or the manifest.  Larger numbers are left as they are (they may be years or ids of
+    rules), so free text is never as safe as a controlled table.
+    """
+    if not rules.enabled or rules.threshold <= 1:
+        return text
+
+    def repl(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        return "[c]" if 0 < n < rules.threshold else m.group(1)
+
+    return _INTEGER.sub(repl, text)
+
+
+def _published_run(run: NotebookRun, rules: RuleSet) -> dict[str, Any]:
+    d = run.to_dict()
+    d["warnings"] = [mask_small_numbers(w, rules) for w in run.warnings]
+    if d["error"]:
+        d["error"] = mask_small_numbers(d["error"], rules)
+    return d
 
 
 def _all_tables(tables_dir: Path) -> pd.DataFrame:
@@ -571,6 +629,7 @@ def reproduce(
         say("      " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
 
     say("[5/5] Writing report.html and manifest.json")
+    published_runs = [_published_run(r, rules) for r in runs]
     report_path = build_report(
         out_path,
         ReportInputs(
@@ -578,7 +637,7 @@ def reproduce(
             data_reason=kind.reason,
             rules=rules,
             validation=validation,
-            notebooks=[r.to_dict() for r in runs],
+            notebooks=published_runs,
             comparison=comparison,
             audit=audit,
             notes=tuple(notes),
@@ -592,13 +651,13 @@ def reproduce(
         out_path,
         inputs=inputs,
         parameters={**parameters, "notebooks": [p.name for p in chosen]},
-        notebooks=[r.to_dict() for r in runs],
+        notebooks=published_runs,
         started=started,
         finished=finished,
         extra={
             "data": {"synthetic": kind.synthetic, "reason": kind.reason},
             "disclosure": {"rule_set": rules.name, "description": rules.describe()},
-            "validation": summary_as_mapping(validation),
+            "validation": summary_as_mapping(validation, rules),
             "notes": notes,
             "status": "ok" if all(r.status == "ok" for r in runs) else "failed",
         },

@@ -267,12 +267,22 @@ def _notebook_section(inp: ReportInputs) -> str:
             f"<td>{float(nb.get('seconds') or 0):.1f}</td>"
             f"<td style='text-align:left'>{_esc(nb.get('error') or '')}</td></tr>"
         )
+    warned = [(nb.get("name"), w) for nb in inp.notebooks for w in nb.get("warnings") or ()]
+    if warned:
+        items = "".join(f"<li><b>{_esc(n)}</b>: {_esc(w)}</li>" for n, w in warned)
+        warn_html = (
+            "<h3>Warnings raised by the notebooks</h3><p>Rows excluded from an analysis, "
+            "data-quality notes and disclosure notes, as the notebooks printed them.</p>"
+            f"<ul>{items}</ul>"
+        )
+    else:
+        warn_html = ""
     return (
         '<h2 id="notebooks">Notebooks run</h2><table><thead><tr><th>notebook</th>'
         "<th>status</th><th>seconds</th><th>error</th></tr></thead><tbody>"
         + "".join(rows)
         + "</tbody></table><p><small>Executed copies with outputs: <code>notebooks/</code>."
-        "</small></p>"
+        "</small></p>" + warn_html
     )
 
 

@@ -217,7 +217,14 @@ def validation_summary(data_dir: str | Path | None = None) -> ValidationSummary:
     return ValidationSummary(extracts, rules, unknown, tuple(notes))
 
 
-def summary_as_mapping(summary: ValidationSummary) -> Mapping[str, object]:
-    """JSON-friendly form for the manifest."""
-    ex = summary.extracts.astype(object).where(summary.extracts.notna(), None)
+def summary_as_mapping(summary: ValidationSummary, rules=None) -> Mapping[str, object]:
+    """JSON-friendly form for the manifest, counts disclosure-controlled by ``rules``."""
+    extracts = summary.extracts
+    if rules is not None:
+        from socdata.report.disclosure import apply_to_frame
+
+        extracts = apply_to_frame(
+            extracts, rules, count_columns=["rows", "valid", "rejected", "warnings"]
+        )
+    ex = extracts.astype(object).where(extracts.notna(), None)
     return {"extracts": ex.to_dict(orient="records"), "notes": list(summary.notes)}
