@@ -102,7 +102,8 @@ def test_strict_fails_on_warnings(tmp_path, capsys):
 def test_bundled(capsys):
     code, out, _ = _run(capsys, "validate", "--bundled")
     assert code == 0
-    assert len([ln for ln in out.splitlines() if " OK " in ln]) == 6
+    assert len([ln for ln in out.splitlines() if " OK " in ln]) == 7
+    assert "links            OK     0 problems" in out
 
 
 def test_synthesize_to_folder(tmp_path, capsys):

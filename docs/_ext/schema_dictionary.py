@@ -142,6 +142,20 @@ class SchemaDictionary(SphinxDirective):
                 ],
                 [10, 7, 12, 25, 46],
             )
+            if spec.links:
+                section += nodes.rubric(text="Rules across extracts")
+                section += nodes.paragraph(
+                    text="Checked by socdata.validate.validate_links when the other extract "
+                    "is given too (socdata validate --bundled runs them on the bundled files)."
+                )
+                section += _table(
+                    ["rule", "severity", "check", "parameters", "in words"],
+                    [
+                        [f"``{r.id}``", r.severity, r.check, _rule_params(r), r.words]
+                        for r in spec.links
+                    ],
+                    [10, 7, 12, 25, 46],
+                )
             out.append(section)
         return out
 

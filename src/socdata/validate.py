@@ -44,7 +44,7 @@ from socdata.results import Result, order_tidy
 from socdata.schemas import COLUMN_CHECKS, ColumnSpec, SchemaSpec, load_spec
 from socdata.schemas.checks import MASK, Formatter, evaluate_rule
 
-__all__ = ["PROBLEM_COLUMNS", "ValidationResult", "validate_extract"]
+__all__ = ["PROBLEM_COLUMNS", "ValidationResult", "validate_extract", "validate_links"]
 
 #: Columns of :attr:`ValidationResult.rejected` and :attr:`ValidationResult.warnings`.
 PROBLEM_COLUMNS: tuple[str, ...] = ("row", "column", "rule", "value", "message", "severity")
@@ -90,6 +90,8 @@ class ValidationResult(Result):
         ``{source header: canonical name}`` as mapped.
     n_blank
         Entirely blank rows skipped below the header.
+    valid_rows
+        Source row number of each row of ``valid`` (for :func:`validate_links`).
     """
 
     valid: pd.DataFrame = dataclasses.field(repr=False)
@@ -105,6 +107,9 @@ class ValidationResult(Result):
     unmapped_labels: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     column_names: Mapping[str, str] = dataclasses.field(default_factory=dict)
     n_blank: int = 0
+    valid_rows: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.zeros(0, dtype=int), repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if self.n_valid + self.n_rejected != self.n_input or len(self.valid) != self.n_valid:
@@ -618,6 +623,7 @@ def validate_extract(
             raw.headers[list(raw.frame.columns).index(lbl)]: c for lbl, c in mapped.items()
         },
         n_blank=raw.n_blank,
+        valid_rows=np.asarray(rows)[~bad_rows],
     )
     if strict and result.n_rejected:
         raise ExtractValidationError(_strict_message(result), result)
@@ -640,3 +646,116 @@ def _strict_message(result: ValidationResult) -> str:
         f"Run `socdata validate {result.kind} PATH --report rejected.csv` to list every "
         "problem, or pass strict=False to keep the valid rows."
     )
+
+
+# --------------------------------------------------------------------------- across extracts
+
+
+def _frame_and_rows(item: pd.DataFrame | ValidationResult) -> tuple[pd.DataFrame, np.ndarray]:
+    if isinstance(item, ValidationResult):
+        return item.valid, np.asarray(item.valid_rows)
+    if isinstance(item, pd.DataFrame):
+        return item.reset_index(drop=True), np.arange(2, len(item) + 2)
+    raise TypeError(
+        f"validate_links takes DataFrames or ValidationResults, got {type(item).__name__}"
+    )
+
+
+def validate_links(
+    extracts: Mapping[str, pd.DataFrame | ValidationResult],
+    *,
+    show_identifiers: bool = False,
+) -> pd.DataFrame:
+    """Check the rules across extracts (the ``links:`` of the schema files).
+
+    For example, every police event's person is in the police persons extract
+    (``police_events.L01``) and no event is after the follow-up end of that person's force
+    (``police_events.L02``).  A link is checked only when both extracts are given.
+
+    Parameters
+    ----------
+    extracts
+        ``{kind: frame}``: canonical, typed frames (e.g. ``read_extract`` output, row ``k``
+        reported as ``k + 2``) or :class:`ValidationResult` objects (their valid rows, with
+        the source row numbers).
+    show_identifiers
+        Show identifier values in messages (masked by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per problem: ``kind`` then :data:`PROBLEM_COLUMNS`.
+
+    Examples
+    --------
+    >>> from socdata.datasets import random_extract
+    >>> persons = random_extract("police_persons", n=5, seed=1)
+    >>> events = random_extract("police_events", n=5, seed=1)
+    >>> events.loc[0, "person_id"] = "N999999"
+    >>> validate_links({"police_persons": persons, "police_events": events})["rule"].tolist()
+    ['police_events.L01']
+    """
+    frames = {k: _frame_and_rows(v) for k, v in extracts.items()}
+    out: list[pd.DataFrame] = []
+    for kind, (frame, rows) in frames.items():
+        spec = load_spec(kind)
+        fmt = Formatter(frozenset(spec.sensitive_names), show_identifiers)
+        for link in spec.links:
+            p = link.params
+            other = p["other"]
+            if other not in frames:
+                continue
+            other_frame, _ = frames[other]
+            other_spec = load_spec(other)
+            if p["other_column"] not in other_spec.names:
+                raise SchemaError(f"{link.id}: {other} has no column {p['other_column']!r}")
+            col = p["column"]
+            if link.check == "exists_in":
+                known = set(other_frame[p["other_column"]].dropna())
+                vals = frame[col]
+                bad = (vals.notna() & ~vals.isin(known)).to_numpy(dtype=bool)
+                pos = np.flatnonzero(bad)
+                msgs = [
+                    f"{col} {fmt(col, vals.iat[i])} is not in the {other} extract "
+                    f"({p['other_column']}); check the id or send the {other} extract that "
+                    "holds it"
+                    for i in pos
+                ]
+            else:  # not_after_other
+                key, ocol = p["key"], p["other_column"]
+                ref = other_frame.drop_duplicates(key).set_index(key)[ocol]
+                limit = shown_limit = frame[key].map(ref)
+                if (
+                    pd.api.types.is_datetime64_any_dtype(limit)
+                    and (frame[col].dt.normalize() != frame[col]).any()
+                ):
+                    limit = limit + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+                vals = frame[col]
+                bad = (vals.notna() & limit.notna() & (vals > limit)).to_numpy(dtype=bool)
+                pos = np.flatnonzero(bad)
+                msgs = [
+                    f"{col} {fmt(col, vals.iat[i])} is after {ocol} "
+                    f"{fmt(ocol, shown_limit.iat[i])}"
+                    f" of {key} {fmt(key, frame[key].iat[i])} in the {other} extract; correct "
+                    "the date or the follow-up end"
+                    for i in pos
+                ]
+            if len(pos):
+                out.append(
+                    pd.DataFrame(
+                        {
+                            "kind": kind,
+                            "row": rows[pos].astype("int64"),
+                            "column": col,
+                            "rule": link.id,
+                            "value": [fmt.plain(col, frame[col].iat[i]) for i in pos],
+                            "message": msgs,
+                            "severity": link.severity,
+                        }
+                    )
+                )
+    if not out:
+        empty = _empty_problems()
+        empty.insert(0, "kind", pd.Series(dtype=object))
+        return empty
+    return pd.concat(out, ignore_index=True)

@@ -87,9 +87,10 @@ def run(args: argparse.Namespace) -> int:
             return 2
         from socdata.datasets import BUNDLED_KINDS
         from socdata.paths import synthetic_dir
-        from socdata.validate import validate_extract
+        from socdata.validate import validate_extract, validate_links
 
         worst = 0
+        results = {}
         for kind in BUNDLED_KINDS:
             path = synthetic_dir() / f"{kind}.csv"
             try:
@@ -105,6 +106,17 @@ def run(args: argparse.Namespace) -> int:
             )
             if not res.ok or (args.strict and len(res.warnings)):
                 worst = max(worst, 1)
+            results[kind] = res
+        links = validate_links(results)
+        errors = links[links["severity"] == "error"]
+        print(
+            f"{'links':16s} {'OK' if errors.empty else 'FAILED':6s} {len(errors)} problems, "
+            f"{len(links) - len(errors)} warnings across extracts"
+        )
+        for rec in links.head(5).itertuples(index=False):
+            print(f"  {rec.kind} row {rec.row}, {rec.column}: {rec.message}")
+        if not errors.empty or (args.strict and len(links)):
+            worst = max(worst, 1)
         return worst
     if not args.kind or not args.path:
         print(

@@ -26,6 +26,7 @@ __all__ = [
     "CHECKS",
     "DTYPES",
     "KINDS",
+    "LINK_CHECKS",
     "ColumnSpec",
     "RuleSpec",
     "SchemaSpec",
@@ -64,6 +65,13 @@ CHECKS: Mapping[str, tuple[str, ...]] = {
     "consistent_within": ("by", "columns"),
     "values_when": ("when", "column"),
     "month_matches": ("column", "date_column"),
+}
+
+#: Checks across extracts (``links:`` in a schema file), run by
+#: :func:`socdata.validate.validate_links` when the related extract is given.
+LINK_CHECKS: Mapping[str, tuple[str, ...]] = {
+    "exists_in": ("column", "other", "other_column"),
+    "not_after_other": ("column", "other", "key", "other_column"),
 }
 
 #: Checks that are properties of single columns (applied while typing the values).
@@ -110,6 +118,9 @@ _RULE_KEYS = {
     "in",
     "not_in",
     "cite",
+    "other",
+    "other_column",
+    "key",
 }
 
 
@@ -181,6 +192,8 @@ class RuleSpec:
             if key in p:
                 cols.append(p[key])
         cols += list(p.get("by", ())) + list(p.get("columns", ()))
+        if "key" in p:
+            cols.append(p["key"])
         if "reference" in p:
             cols.append(p["reference"])
         if "when" in p:
@@ -218,6 +231,7 @@ class SchemaSpec:
     columns: tuple[ColumnSpec, ...]
     rules: tuple[RuleSpec, ...]
     path: Path
+    links: tuple[RuleSpec, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -352,18 +366,21 @@ def _parse_column(raw: Mapping[str, Any], path: Path) -> ColumnSpec:
     )
 
 
-def _parse_rule(raw: Mapping[str, Any], kind: str, names: set[str], path: Path) -> RuleSpec:
+def _parse_rule(
+    raw: Mapping[str, Any], kind: str, names: set[str], path: Path, *, link: bool = False
+) -> RuleSpec:
     if not isinstance(raw, Mapping) or not {"id", "check", "words"} <= set(raw):
         raise _fail(path, f"each rule needs 'id', 'check' and 'words': {raw!r}")
     rid, check = raw["id"], raw["check"]
-    if not re.fullmatch(rf"{re.escape(kind)}\.R\d\d", str(rid)):
-        raise _fail(path, f"rule id {rid!r} must look like '{kind}.R07'")
-    if check not in CHECKS:
-        raise _fail(path, f"rule {rid}: check {check!r} is not one of {', '.join(CHECKS)}")
+    letter, checks = ("L", LINK_CHECKS) if link else ("R", CHECKS)
+    if not re.fullmatch(rf"{re.escape(kind)}\.{letter}\d\d", str(rid)):
+        raise _fail(path, f"rule id {rid!r} must look like '{kind}.{letter}07'")
+    if check not in checks:
+        raise _fail(path, f"rule {rid}: check {check!r} is not one of {', '.join(checks)}")
     unknown = set(raw) - _RULE_KEYS
     if unknown:
         raise _fail(path, f"rule {rid}: unknown keys {sorted(unknown)}")
-    missing = [p for p in CHECKS[check] if p not in raw]
+    missing = [p for p in checks[check] if p not in raw]
     if missing:
         raise _fail(path, f"rule {rid}: check {check} needs {', '.join(missing)}")
     severity = raw.get("severity", "error")
@@ -419,7 +436,8 @@ def _load(path: Path) -> SchemaSpec:
                 raise _fail(path, f"alias {alias!r} of {c.name} also names {seen[key]}")
             seen[key] = c.name
     rules = tuple(_parse_rule(r, kind, set(names), path) for r in raw["rules"])
-    ids = [r.id for r in rules]
+    links = tuple(_parse_rule(r, kind, set(names), path, link=True) for r in raw.get("links") or ())
+    ids = [r.id for r in rules + links]
     if len(set(ids)) != len(ids):
         raise _fail(path, "duplicated rule ids")
     spec = SchemaSpec(
@@ -436,6 +454,7 @@ def _load(path: Path) -> SchemaSpec:
         columns=columns,
         rules=rules,
         path=path,
+        links=links,
     )
     for check in COLUMN_CHECKS[:3]:
         if spec.rule_for(check) is None:
