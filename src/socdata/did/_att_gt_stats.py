@@ -94,13 +94,14 @@ class IFStats:
     # ------------------------------------------------------------------ coefficients
     def coefficients(
         self, weights: np.ndarray, extra: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[sparse.csr_matrix, np.ndarray]:
         """Influence-function coefficients of linear combinations of cells.
 
         Parameters
         ----------
         weights
-            ``(J, K)``: functional ``j`` is ``sum_k weights[j, k] * ATT_k``.
+            ``(J, K)`` array or sparse matrix: functional ``j`` is
+            ``sum_k weights[j, k] * ATT_k``.
         extra
             ``(J, H)`` cohort-level additions to the influence function (estimated
             aggregation weights), or None.
@@ -108,25 +109,26 @@ class IFStats:
         Returns
         -------
         beta, c
-            ``(J, Hb, d)`` and ``(J, H)``.
+            ``beta`` as a sparse ``(J, Hb * d)`` matrix (cohort-major), ``c`` ``(J, H)``.
         """
-        w = np.atleast_2d(np.asarray(weights, dtype=np.float64))
-        n_j = w.shape[0]
+        if sparse.issparse(weights):
+            w = sparse.csr_matrix(weights, dtype=np.float64)
+        else:
+            w = sparse.csr_matrix(np.atleast_2d(np.asarray(weights, dtype=np.float64)))
         n_h = len(self.n_h)
         if self.mode == "cohort":
             k, h, a, c = self.pairs
             d = self.scatter.shape[1]
-            ncol = n_h * d
             rows = np.concatenate([k, k])
             cols = np.concatenate([h * d + self.cell_t[k], h * d + self.cell_b[k]])
             vals = np.concatenate([a, -a])
-            amat = sparse.csr_matrix((vals, (rows, cols)), shape=(self.n_cells, ncol))
+            amat = sparse.csr_matrix((vals, (rows, cols)), shape=(self.n_cells, n_h * d))
             cmat = sparse.csr_matrix((c, (k, h)), shape=(self.n_cells, n_h))
-            beta = np.asarray((amat.T @ w.T).T).reshape(n_j, n_h, d)
-            cc = np.asarray((cmat.T @ w.T).T)
+            beta = (w @ amat).tocsr()
+            cc = np.asarray((w @ cmat).todense())
         else:
-            beta = w[:, None, :]
-            cc = w @ self.means.T
+            beta = w
+            cc = np.asarray(w @ self.means.T)
         if extra is not None:
             cc = cc + extra
         return beta, cc
@@ -143,21 +145,25 @@ class IFStats:
         """
         beta, c = self.coefficients(weights, extra)
         if self.cluster_sums is not None:
-            s = np.einsum("jhd,chd->jc", beta, self.cluster_sums) + c @ self.cluster_n.T
+            n_cl = self.cluster_sums.shape[0]
+            s = np.asarray(beta @ self.cluster_sums.reshape(n_cl, -1).T) + c @ self.cluster_n.T
             return s @ s.T if full else np.einsum("jc,jc->j", s, s)
-        if not full:
-            out = np.einsum("jhd,hde,jhe->j", beta, self.scatter, beta, optimize=True)
-            return out + (c * c) @ self.n_h
         n_j = beta.shape[0]
-        out = (c * self.n_h) @ c.T
-        for hb in range(beta.shape[1]):
-            b = beta[:, hb, :]
-            rows = np.flatnonzero(np.any(b != 0, axis=1))
-            if len(rows) == 0:
+        d = self.scatter.shape[1]
+        beta = beta.tocsc()
+        out = (c * self.n_h) @ c.T if full else (c * c) @ self.n_h
+        for hb in range(self.scatter.shape[0]):
+            b = beta[:, hb * d : (hb + 1) * d].tocsr()
+            if b.nnz == 0:
                 continue
-            br = b[rows]
-            out[np.ix_(rows, rows)] += br @ self.scatter[hb] @ br.T
-        return out.reshape(n_j, n_j)
+            rows = np.flatnonzero(np.diff(b.indptr))
+            br = b[rows].toarray()
+            bw = br @ self.scatter[hb]
+            if full:
+                out[np.ix_(rows, rows)] += bw @ br.T
+            else:
+                out[rows] += np.einsum("jd,jd->j", bw, br)
+        return out.reshape(n_j, n_j) if full else out
 
     def variance(self, weights: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
         """Analytic variance of each functional (``gram / n**2``)."""
@@ -174,7 +180,8 @@ class IFStats:
         if self.boot_sums is None:
             return None
         beta, c = self.coefficients(weights, extra)
-        s = np.einsum("jhd,bhd->bj", beta, self.boot_sums) + self.boot_n @ c.T
+        n_b = self.boot_sums.shape[0]
+        s = np.asarray(beta @ self.boot_sums.reshape(n_b, -1).T).T + self.boot_n @ c.T
         return s / float(self.n)
 
 

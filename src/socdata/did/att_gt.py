@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from scipy import stats as _st
 
 from socdata.did import _att_gt_aggregate as _agg
@@ -218,7 +219,7 @@ class AttGtResult(Result):
 
     def vcov(self) -> np.ndarray:
         """Analytic covariance matrix of the ATT(g,t) cells (influence functions)."""
-        return self._stats.covariance(np.eye(len(self.cells)))
+        return self._stats.covariance(sparse.identity(len(self.cells), format="csr"))
 
     def pretrend_test(self) -> TestResult:
         """Joint Wald test that every pre-treatment ATT(g,t) is zero.
@@ -714,7 +715,7 @@ def att_gt(
         )
         del z
 
-    eye = np.eye(k)
+    eye = sparse.identity(k, format="csr")
     se = np.sqrt(np.maximum(stats.variance(eye), 0.0))
     se = np.where((se > _SE_FLOOR) & np.isfinite(att), se, np.nan)
     crit = np.full(k, _st.norm.ppf(1 - alpha / 2))
