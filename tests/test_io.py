@@ -399,3 +399,17 @@ def test_valid_frame_is_independent_of_input():
     res.valid.loc[0, "area"] = "Changed"
     assert df.loc[0, "area"] != "Changed"
     assert np.all(res.valid.columns == df.columns)
+
+
+def test_title_line_with_semicolon_does_not_decide_the_delimiter(tmp_path):
+    text = "Interviews; phase 3\n" + PARTICIPANTS + "IP1,Cardiff,Parent,3,\nIP2,Dundee,Manager,1,\n"
+    res = validate_extract(_write(tmp_path, text), "participants")
+    assert res.ok and res.n_input == 2 and res.valid["area"].tolist() == ["Cardiff", "Dundee"]
+
+
+def test_multiline_quoted_cell_keeps_row_numbers(tmp_path):
+    text = PARTICIPANTS + 'IP1,"Cardiff\nnorth",Parent,3,\nIP2,Dundee,Parnet,1,\n'
+    res = validate_extract(_write(tmp_path, text), "participants")
+    # rows are numbered as a spreadsheet shows them: the quoted cell spans two text lines
+    # but one row, so IP2 is row 3
+    assert res.rejected["row"].tolist() == [3]

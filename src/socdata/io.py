@@ -408,8 +408,9 @@ class RawTable:
         Source values (text for CSV, cell values for XLSX/Parquet), one column per source
         column, headers as in the file (duplicates kept, made unique with ``" [2]"`` suffixes).
     row_numbers
-        Row number of each record in the source file, counting the header as row 1 for
-        DataFrames and Parquet, and the physical line or sheet row for CSV and XLSX.
+        Row number of each record in the source file as a spreadsheet shows it: the sheet row
+        for XLSX, the record number for CSV (blank lines count; a quoted cell spanning lines
+        does not), and ``k + 2`` for row ``k`` of a DataFrame or Parquet file (header = 1).
     headers
         Source header texts, in order.
     source
@@ -456,9 +457,11 @@ def _read_csv_rows(path: Path) -> tuple[list[list[Any]], list[int], str]:
             f"{path.name}: the file is empty; check that the export finished and try again"
         )
     text, encoding = _decode(data, path.name)
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    delimiter = max(",;\t|", key=first.count)
-    if first.count(delimiter) == 0:
+    # the delimiter is the candidate that occurs most in the first lines (a title line
+    # such as "Report; 2023" above a comma-separated table must not decide it alone)
+    head = [ln for ln in text.splitlines()[: HEADER_SCAN_ROWS + 5] if ln.strip()]
+    delimiter = max(",;\t|", key=lambda d: sum(ln.count(d) for ln in head))
+    if not any(delimiter in ln for ln in head):
         delimiter = ","
     reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[Any]] = []
@@ -466,7 +469,9 @@ def _read_csv_rows(path: Path) -> tuple[list[list[Any]], list[int], str]:
     try:
         for rec in reader:
             rows.append(rec)
-            lines.append(reader.line_num)
+            # record number = the row a spreadsheet shows (blank lines count, a quoted cell
+            # spanning lines does not)
+            lines.append(len(rows))
     except csv.Error as exc:
         raise ExtractReadError(
             f"{path.name}: line {reader.line_num}: not a readable CSV table ({exc}); "

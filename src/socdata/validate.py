@@ -62,7 +62,7 @@ def _empty_problems() -> pd.DataFrame:
     )
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
+@dataclasses.dataclass(frozen=True, repr=False, eq=False)
 class ValidationResult(Result):
     """Outcome of validating one extract.
 
