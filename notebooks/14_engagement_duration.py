@@ -63,7 +63,6 @@ from socdata.report import (
     find_extracts,
     resolve_disclosure,
     save_figure,
-    write_frame,
     write_table,
 )
 
@@ -92,7 +91,7 @@ spells.flow.to_frame()
 
 # %%
 dist = duration_distribution(spells)
-write_frame(dist.table, out_dir, name="duration_by_area", count_columns=["n"], disclosure=rules)
+write_table(dist.to_table(), out_dir, table_id="duration_by_area", disclosure=rules)
 dist.table
 
 # %% [markdown]
@@ -119,13 +118,7 @@ early.table
 
 # %%
 km = km_median_duration(spells)
-write_frame(
-    km.table,
-    out_dir,
-    name="duration_km_median",
-    count_columns=["n", "events", "censored"],
-    disclosure=rules,
-)
+write_table(km.to_table(), out_dir, table_id="duration_km_median", disclosure=rules)
 fig = Figure(figsize=(7, 4), layout="constrained")
 ax = fig.subplots()
 for group, c in km.curves.groupby("group", sort=False):

@@ -265,3 +265,20 @@ def test_results_hold_aggregates_only():
             assert b"SYN-YP" not in blob
             assert len(blob) < 60_000
             assert "Rows in" in res.summary()
+
+
+def test_report_tables_of_duration_results():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExcludedRowsWarning)
+        d = duration_distribution(_service()).to_table()
+        k = km_median_duration(_service()).to_table()
+    assert {"table_id", "row_label", "column_label", "measure", "value", "denominator"} <= set(
+        d.columns
+    )
+    cell = d[(d.row_label == "Closed spells") & (d.column_label == "Newcastle")]
+    assert cell.set_index("measure").loc["max", "value"] == 12
+    assert (cell["denominator"] == 2).all()
+    med = k[(k.row_label == "Kaplan-Meier median (months)") & (k.column_label == "Overall")]
+    assert med["measure"].iloc[0] == "median" and med["denominator"].iloc[0] == 5
+    assert not d.duplicated(["row_label", "column_label", "measure"]).any()
+    assert not k.duplicated(["row_label", "column_label", "measure"]).any()

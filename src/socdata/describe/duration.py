@@ -86,6 +86,26 @@ class DurationDistributionResult(Result):
         extra = t.drop(columns=[c for c in t.columns if c in out.columns]).reset_index(drop=True)
         return order_tidy(pd.concat([out, extra], axis=1))
 
+    def to_table(self, table_id: str = "duration_by_area") -> pd.DataFrame:
+        """Tidy report table: rows Closed / Open / All, columns the groups, measures
+        ``n``, ``mean``, ``median``, ``q1``, ``q3``, ``min``, ``max`` (months; denominator = n)."""
+        rows = []
+        for _, r in self.table.iterrows():
+            for m in ("n", "mean", "median", "q1", "q3", "min", "max"):
+                v = r[m]
+                rows.append(
+                    {
+                        "table_id": table_id,
+                        "row_label": f"{r['status']} spells",
+                        "column_label": r["group"],
+                        "measure": m,
+                        "value": float(v) if pd.notna(v) else np.nan,
+                        "numerator": float(r["n"]) if m == "n" else np.nan,
+                        "denominator": float(r["n"]),
+                    }
+                )
+        return pd.DataFrame(rows)
+
 
 def _describe_months(m: pd.Series) -> dict[str, float]:
     m = m.dropna().astype(float)
@@ -441,6 +461,45 @@ class KaplanMeierResult(Result):
             }
         )
         return order_tidy(pd.concat([out, t[["group", "events", "censored"]]], axis=1))
+
+    def to_table(self, table_id: str = "duration_km_median") -> pd.DataFrame:
+        """Tidy report table: per group the spells, closed (events), open (censored) and the
+        median months with its interval (``conf_low``, ``conf_high``; denominator = spells)."""
+        rows = []
+        for _, r in self.table.iterrows():
+            g, n = r["group"], float(r["n"])
+            for label, k in (
+                ("Spells", r["n"]),
+                ("Closed (event)", r["events"]),
+                ("Open (censored)", r["censored"]),
+            ):
+                rows.append(
+                    {
+                        "table_id": table_id,
+                        "row_label": label,
+                        "column_label": g,
+                        "measure": "n",
+                        "value": float(k),
+                        "numerator": float(k),
+                        "denominator": n,
+                        "conf_low": np.nan,
+                        "conf_high": np.nan,
+                    }
+                )
+            rows.append(
+                {
+                    "table_id": table_id,
+                    "row_label": "Kaplan-Meier median (months)",
+                    "column_label": g,
+                    "measure": "median",
+                    "value": r["median"],
+                    "numerator": np.nan,
+                    "denominator": n,
+                    "conf_low": r["conf_low"],
+                    "conf_high": r["conf_high"],
+                }
+            )
+        return pd.DataFrame(rows)
 
 
 def km_median_duration(
