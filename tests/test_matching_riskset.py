@@ -339,3 +339,29 @@ def test_exact_any_matches_arrested_last_month_with_arrested_last_month():
     assert a_t.any() and (~a_t).any()
     with pytest.raises(MatchingError, match="exact_any"):
         risk_set_match(panel, persons, covariates=cov, exact_any=["missing_recent"])
+
+
+@pytest.mark.slow
+def test_index_dates_plug_into_person_month_panel_on_generated_police_data():
+    from socdata.datasets.police import generate
+    from socdata.derive.panel import person_month_panel
+
+    d = generate(3, scale=0.3)
+    persons = d["police_persons"]
+    panel = person_month_panel(persons, d["police_events"], d["police_missing"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExcludedRowsWarning)
+        res = risk_set_match(panel, persons, exact=["gender", "area"], caliper=0.2)
+    idx = res.index_dates()
+    p2 = person_month_panel(persons, d["police_events"], d["police_missing"], index_dates=idx)
+    comp = res.pairs.control_id
+    got = p2[p2.person_id.isin(comp)].groupby("person_id")["cohort"].first()
+    np.testing.assert_array_equal(got.loc[comp].to_numpy(), res.pairs.index_month.to_numpy())
+    # matched_panel agrees with the panel built from index dates on cohort and post
+    mp = matched_panel(panel, res).set_index(["person_id", "month"]).sort_index()
+    ref = p2.set_index(["person_id", "month"]).loc[mp.index]
+    np.testing.assert_array_equal(mp["cohort"].to_numpy(), ref["cohort"].to_numpy())
+    np.testing.assert_array_equal(mp["post"].to_numpy(), ref["post"].to_numpy())
+    np.testing.assert_array_equal(
+        mp["months_since_referral"].to_numpy(), ref["months_since_referral"].to_numpy()
+    )
