@@ -268,7 +268,7 @@ def test_read_extract_strict_and_non_strict(tmp_path):
         read_extract(path, "participants")
     msg = str(info.value)
     assert msg.startswith("p.csv: 1 of 2 rows break the participants schema 1.0.0")
-    assert "participants.R04: 1 rows" in msg and "row 3, role" in msg
+    assert "participants.R04: 1 row -" in msg and "row 3, role" in msg
     assert info.value.result.n_rejected == 1
     with pytest.warns(ExcludedRowsWarning, match="1 of 2 rows excluded"):
         df = read_extract(path, "participants", strict=False)

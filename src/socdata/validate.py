@@ -53,6 +53,10 @@ _SUMMARY_RULES = 20
 _SUMMARY_EXAMPLES = 3
 
 
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
 def _empty_problems() -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -184,7 +188,7 @@ class ValidationResult(Result):
                 lines.append(f"  ... and {len(by_rule) - max_rules} more rules")
                 break
             tag = "" if rec.severity == "error" else " [warning]"
-            lines.append(f"  {rec.rule}{tag}: {rec.rows} rows - {rec.words}")
+            lines.append(f"  {rec.rule}{tag}: {rec.rows} row{_s(rec.rows)} - {rec.words}")
             sel = both[(both["rule"] == rec.rule) & (both["severity"] == rec.severity)]
             for p in sel.head(examples).itertuples(index=False):
                 lines.append(f"    row {p.row}, {p.column}: {p.message}")
