@@ -176,26 +176,38 @@ class TwoWayDemeaner:
         return x - eff_a[a] - g[b]
 
     # ---- closed form ----------------------------------------------------------------------
-    def _demean_closed(self, x: np.ndarray) -> np.ndarray:
+    def _demean_closed(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         p = self.panel
+        if out is None:
+            out = np.empty(x.size)
         if p.sorted_balanced:
             xg = x.reshape(p.n_units, p.n_times)
-            r = xg - xg.mean(axis=1, keepdims=True)
-            r -= xg.mean(axis=0) - xg.mean()
-            return r.reshape(-1)
+            row = xg.mean(axis=1)
+            col = xg.mean(axis=0)
+            col -= row.mean()  # grand mean = mean of the unit means (balanced)
+            og = out.reshape(p.n_units, p.n_times)
+            np.subtract(xg, row[:, None], out=og)
+            og -= col[None, :]
+            return out
         u, t = p.units(), p.times()
         mu = np.bincount(u, weights=x, minlength=p.n_units) / p.n_times
         mt = np.bincount(t, weights=x, minlength=p.n_times) / p.n_units
-        return x - mu[u] - (mt - x.mean())[t]
+        np.subtract(x, mu[u], out=out)
+        out -= (mt - x.mean())[t]
+        return out
 
     # ---- public ---------------------------------------------------------------------------
     def demean(self, x: np.ndarray) -> np.ndarray:
         """Residual of ``x`` (1-d, or 2-d with one column per variable) after the FE."""
         x = np.asarray(x, dtype=np.float64)
         if x.ndim == 2:
-            out = np.empty_like(x, order="F")
+            out = np.empty(x.shape, order="F")
             for j in range(x.shape[1]):
-                out[:, j] = self.demean(np.ascontiguousarray(x[:, j]))
+                col = np.ascontiguousarray(x[:, j])
+                if self.route == "closed":
+                    self._demean_closed(col, out=out[:, j])
+                else:
+                    out[:, j] = self.demean(col)
             return out
         if self.route == "closed":
             return self._demean_closed(x)

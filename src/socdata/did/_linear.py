@@ -28,7 +28,8 @@ class LinearFit:
     bread
         ``(X~'X~)^-1``.
     xt, yt, resid
-        Demeaned regressors (n, k), demeaned outcome and residuals (n,).
+        Demeaned regressors (n, k), demeaned outcome and residuals (n,); ``resid`` is
+        ``None`` when the fast path did not need it (use :meth:`residuals`).
     ssc, df_k
         Small-sample factor and its K.
     demeaner
@@ -42,11 +43,15 @@ class LinearFit:
     bread: np.ndarray
     xt: np.ndarray
     yt: np.ndarray
-    resid: np.ndarray
+    resid: np.ndarray | None
     ssc: float
     df_k: int
     demeaner: TwoWayDemeaner
     kept: list[int]
+
+    def residuals(self) -> np.ndarray:
+        """Residuals ``y~ - X~ b`` (computed on demand)."""
+        return self.resid if self.resid is not None else self.yt - self.xt @ self.coef
 
 
 def fit_linear(panel: Panel, *, function: str, drop_collinear: bool = False) -> LinearFit:
@@ -66,10 +71,8 @@ def fit_linear(panel: Panel, *, function: str, drop_collinear: bool = False) -> 
     yt = dm.demean(panel.y)
     xt = dm.demean(panel.X)
     gram = xt.T @ xt
-    raw = np.empty(xt.shape[1])
-    for j in range(xt.shape[1]):
-        col = panel.X[:, j]
-        raw[j] = float(col @ col) - float(col.sum()) ** 2 / col.size  # centred SS
+    # uncentred sums of squares: a column collinear with the FE demeans to ~0
+    raw = np.array([float(panel.X[:, j] @ panel.X[:, j]) for j in range(xt.shape[1])])
     kept = [j for j in independent_columns(gram) if gram[j, j] > 1e-10 * max(raw[j], 1e-300)]
     if len(kept) < xt.shape[1]:
         dropped = [panel.names[j] for j in range(xt.shape[1]) if j not in kept]
@@ -87,8 +90,22 @@ def fit_linear(panel: Panel, *, function: str, drop_collinear: bool = False) -> 
         raise EstimationError(f"{function}: no regressor is identified after the fixed effects.")
     bread = np.linalg.inv(gram)
     coef = bread @ (xt.T @ yt)
-    resid = yt - xt @ coef
-    scores = cluster_sums(panel, xt * resid[:, None])
+    k = xt.shape[1]
+    if panel.sorted_balanced and panel.cluster_codes is None and k <= 3:
+        # person clusters on a sorted balanced panel: per-person score sums
+        # sum_t x~ (y~ - x~'b) from row-wise dot products, without n-length temporaries
+        shape = (panel.n_units, panel.n_times)
+        yg = yt.reshape(shape)
+        xg = [xt[:, j].reshape(shape) for j in range(k)]
+        scores = np.empty((panel.n_units, k))
+        for j in range(k):
+            scores[:, j] = np.einsum("it,it->i", xg[j], yg)
+            for m in range(k):
+                scores[:, j] -= coef[m] * np.einsum("it,it->i", xg[j], xg[m])
+        resid = None
+    else:
+        resid = yt - xt @ coef
+        scores = cluster_sums(panel, xt * resid[:, None])
     ssc, df_k = small_sample_factor(
         n=panel.n,
         k=len(kept),

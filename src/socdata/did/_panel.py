@@ -62,6 +62,8 @@ def numeric_column(data: pd.DataFrame, col: str, role: str, function: str) -> np
             "Rule: outcomes, treatments and covariates are numbers (0/1 for indicators). "
             "Recode labels to numbers first."
         )
+    if isinstance(s.dtype, np.dtype):  # plain numpy column: no NA other than NaN, no copy
+        return s.to_numpy(dtype=np.float64)
     return s.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
@@ -322,8 +324,9 @@ def build_panel(
     _flag(outcome, ~np.isfinite(y))
     for name, v in zip(names, cols, strict=True):
         _flag(name, ~np.isfinite(v))
-    _flag(unit, data[unit].isna().to_numpy())
-    _flag(time, data[time].isna().to_numpy())
+    for col in (unit, time):
+        if not (isinstance(data[col].dtype, np.dtype) and data[col].dtype.kind in "iub"):
+            _flag(col, data[col].isna().to_numpy())
     if cluster is not None and cluster != unit:
         _flag(cluster, data[cluster].isna().to_numpy())
     if off is not None:

@@ -126,7 +126,7 @@ def _wcr_parts(panel: Panel, fit: LinearFit, j: int, max_exact_clusters: int) ->
     # not depend on r: the rows of l1 sum to zero analytically.  Remove the rounding noise,
     # which r amplifies when the interval search goes far out.
     l1 = l1 - l1.mean(axis=1, keepdims=True)
-    s_obs = np.bincount(codes, weights=xq * fit.resid, minlength=g)
+    s_obs = np.bincount(codes, weights=xq * fit.residuals(), minlength=g)
     return _WCRParts(
         c0=c0,
         c1=c1,
