@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from socdata.datasets import random_extract
 from socdata.results import TIDY_COLUMNS
@@ -85,3 +86,25 @@ def test_csv_title_block_above_header(tmp_path):
     res = validate_extract(path, "participants")
     assert res.n_input == 2
     assert res.rejected["row"].tolist() == [6]
+
+
+@pytest.mark.slow
+def test_validating_100k_service_rows_takes_seconds_not_minutes(tmp_path):
+    import time
+
+    from socdata.datasets import to_csv
+
+    base = random_extract("service", n=1000, seed=4)
+    parts = []
+    for k in range(100):
+        part = base.copy()
+        part["person_id"] = part["person_id"] + f"-{k}"
+        part["referral_id"] = part["referral_id"] + f"-{k}"
+        parts.append(part)
+    big = pd.concat(parts, ignore_index=True)
+    path = to_csv(big, tmp_path / "service.csv", "service")
+    t0 = time.perf_counter()
+    res = validate_extract(path, "service")
+    elapsed = time.perf_counter() - t0
+    assert res.n_input == 100_000 and res.ok
+    assert elapsed < 90, f"validation of 100k rows took {elapsed:.0f} s"

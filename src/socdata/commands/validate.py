@@ -23,6 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the command's arguments."""
     from socdata.schemas import KINDS
 
+    parser.epilog = (
+        "exit codes: 0 every row valid; 1 some rows rejected (or warnings, with --strict); "
+        "2 the file cannot be read (missing, empty, header only, not a table, no such sheet)"
+    )
     parser.add_argument("kind", nargs="?", metavar="KIND", help=f"extract kind: {', '.join(KINDS)}")
     parser.add_argument("path", nargs="?", metavar="PATH", help="CSV, XLSX or Parquet file")
     parser.add_argument(
