@@ -201,3 +201,17 @@ def test_mask_small_numbers():
         "[c] of 190 (window: [c]); 10 left; cohort 2020; rule service.R07; 0.5; x3"
     )
     assert rp.mask_small_numbers(text, get_rule_set("none")) == text
+
+
+def test_parallel_jobs_keep_nn_order(tmp_path, monkeypatch):
+    ok = HEADER + "# %%\nprint('fine')\n"
+    nbs = make_notebooks(tmp_path / "nb", **{"20_ok": ok, "10_bad": BAD})
+    monkeypatch.setattr(rp, "notebooks_dir", lambda: nbs)
+    run = rp.reproduce(make_data(tmp_path / "data"), tmp_path / "out", progress=None, jobs=2)
+    assert [(nb.name, nb.status) for nb in run.notebooks] == [
+        ("10_bad.py", "failed"),
+        ("20_ok.py", "ok"),
+    ]
+    assert "ZeroDivisionError" in run.failed[0].error
+    with pytest.raises(rp.ReproduceError, match="jobs"):
+        rp.reproduce(None, tmp_path / "o2", progress=None, jobs=0)

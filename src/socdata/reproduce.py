@@ -413,6 +413,46 @@ def _published_run(run: NotebookRun, rules: RuleSet) -> dict[str, Any]:
     return d
 
 
+def _say_done(say: Callable[[str], Any], run: NotebookRun, indent: str) -> None:
+    if run.status == "ok":
+        say(f"{indent}ok in {run.seconds:.1f} s")
+    else:
+        say(f"{indent}FAILED after {run.seconds:.1f} s: {run.error}")
+
+
+def _run_parallel(
+    chosen: list[Path],
+    out_dir: Path,
+    parameters: dict[str, Any],
+    kernel: str,
+    workdir: Path,
+    cell_timeout: int,
+    jobs: int,
+    say: Callable[[str], Any],
+) -> list[NotebookRun]:
+    """Run notebooks in ``jobs`` worker processes, started in NN order.
+
+    Each notebook still gets its own kernel; workers are spawned (not forked) so no
+    ZeroMQ state is shared.  Results come back in NN order whatever order they finish in.
+    """
+    import concurrent.futures as cf
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    results: dict[Path, NotebookRun] = {}
+    with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        futures = {}
+        for i, nb in enumerate(chosen, start=1):
+            say(f"      ({i}/{len(chosen)}) {nb.name} queued")
+            fut = pool.submit(_run_notebook, nb, out_dir, parameters, kernel, workdir, cell_timeout)
+            futures[fut] = nb
+        for fut in cf.as_completed(futures):
+            nb = futures[fut]
+            results[nb] = fut.result()
+            _say_done(say, results[nb], indent=f"      {nb.name}: ")
+    return [results[nb] for nb in chosen]
+
+
 def _all_tables(tables_dir: Path) -> pd.DataFrame:
     frames = []
     for p in sorted(tables_dir.glob("*.csv")):
@@ -490,6 +530,7 @@ def reproduce(
     swimmer_plots: bool | str = "auto",
     progress: Callable[[str], Any] | None = print,
     cell_timeout: int = 900,
+    jobs: int = 1,
 ) -> ReproduceRun:
     """Validate the extracts, run the notebooks and write the report.
 
@@ -515,6 +556,10 @@ def reproduce(
         Called with one line per step (``None`` for silence).
     cell_timeout
         Seconds one notebook cell may run before the notebook is failed.
+    jobs
+        Notebooks run at once, each in its own kernel.  ``1`` (default) runs them one
+        after the other in NN order; with more, they are started in NN order, so a
+        notebook must not read another notebook's outputs.
 
     Returns
     -------
@@ -545,6 +590,8 @@ def reproduce(
             f"--out {out_path} is the notebooks or data folder; choose a separate folder, "
             "e.g. --out out"
         )
+    if not isinstance(jobs, int) or jobs < 1:
+        raise ReproduceError(f"jobs must be a whole number >= 1, not {jobs!r}")
     if swimmer_plots not in ("auto", True, False):
         raise ReproduceError(f"swimmer_plots must be 'auto', True or False, not {swimmer_plots!r}")
     available = list_notebooks(nb_folder)
@@ -608,14 +655,16 @@ def reproduce(
     with tempfile.TemporaryDirectory(prefix="socdata-reproduce-") as tmp:
         work = Path(tmp)
         with _environment(env), _kernel(work / "jupyter") as kernel:
-            for i, nb in enumerate(chosen, start=1):
-                say(f"      ({i}/{len(chosen)}) {nb.name} ...")
-                run = _run_notebook(nb, out_path, parameters, kernel, work, cell_timeout)
-                runs.append(run)
-                if run.status == "ok":
-                    say(f"            ok in {run.seconds:.1f} s")
-                else:
-                    say(f"            FAILED after {run.seconds:.1f} s: {run.error}")
+            if jobs == 1:
+                for i, nb in enumerate(chosen, start=1):
+                    say(f"      ({i}/{len(chosen)}) {nb.name} ...")
+                    run = _run_notebook(nb, out_path, parameters, kernel, work, cell_timeout)
+                    runs.append(run)
+                    _say_done(say, run, indent="            ")
+            else:
+                runs = _run_parallel(
+                    chosen, out_path, parameters, kernel, work, cell_timeout, jobs, say
+                )
 
     say("[4/5] Comparing with the published figures and auditing them")
     n_notes = len(notes)

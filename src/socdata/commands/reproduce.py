@@ -55,6 +55,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="run only this notebook (file name, stem or NN prefix); repeatable",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run N notebooks at once, each in its own kernel (default 1: in NN order)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the final summary")
 
 
@@ -69,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
         notebooks=args.notebooks,
         swimmer_plots=args.swimmer_plots,
         progress=None if args.quiet else print,
+        jobs=args.jobs,
     )
     if args.quiet:
         print(result.summary())
