@@ -105,6 +105,7 @@ def good_run(tmp_path_factory):
     return run, lines, data, out
 
 
+@pytest.mark.slow
 def test_run_succeeds_and_writes_everything(good_run):
     run, lines, _data, out = good_run
     assert run.ok, run.summary()
@@ -116,6 +117,7 @@ def test_run_succeeds_and_writes_everything(good_run):
     assert any(line.startswith("[3/5]") for line in lines) and "ok in" in " ".join(lines)
 
 
+@pytest.mark.slow
 def test_parameters_and_disclosure_reach_the_notebook(good_run):
     _, _, data, out = good_run
     params = pd.read_csv(out / "tables" / "params.csv").set_index("param")["got"]
@@ -128,6 +130,7 @@ def test_parameters_and_disclosure_reach_the_notebook(good_run):
     assert table.loc["Cardiff", "disclosure_status"] == "suppressed (secondary)"
 
 
+@pytest.mark.slow
 def test_manifest_records_inputs_and_notebooks(good_run):
     _, _, _data, out = good_run
     m = json.loads((out / "manifest.json").read_text())
@@ -139,6 +142,7 @@ def test_manifest_records_inputs_and_notebooks(good_run):
     assert "tables/table4_case_status.csv" in m["outputs"]
 
 
+@pytest.mark.slow
 def test_failing_notebook_fails_the_run_with_cell_and_error(tmp_path, monkeypatch, capsys):
     nbs = make_notebooks(tmp_path / "nb", **{"05_bad": BAD})
     monkeypatch.setattr(rp, "notebooks_dir", lambda: nbs)
@@ -178,6 +182,7 @@ def test_list_notebooks_orders_by_number(tmp_path):
     assert [p.name for p in rp.list_notebooks(tmp_path)] == ["02_a.py", "10_a.py", "10_b.py"]
 
 
+@pytest.mark.slow
 def test_notebook_warnings_reach_the_report_masked(good_run):
     run, _, _data, out = good_run
     (nb,) = run.notebooks
@@ -203,6 +208,7 @@ def test_mask_small_numbers():
     assert rp.mask_small_numbers(text, get_rule_set("none")) == text
 
 
+@pytest.mark.slow
 def test_parallel_jobs_keep_nn_order(tmp_path, monkeypatch):
     ok = HEADER + "# %%\nprint('fine')\n"
     nbs = make_notebooks(tmp_path / "nb", **{"20_ok": ok, "10_bad": BAD})
