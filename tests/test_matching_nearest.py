@@ -359,3 +359,51 @@ def test_stable_argsort_equals_numpy_stable_sort():
     for _ in range(100):
         x = rng.integers(0, rng.integers(1, 40), rng.integers(0, 400)).astype(float)
         np.testing.assert_array_equal(stable_argsort(x), np.argsort(x, kind="stable"))
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize(
+    "ratio,replace,caliper", [(1, False, None), (2, False, 1.0), (2, True, None)]
+)
+def test_mahalanobis_matching_equals_brute_force(seed, ratio, replace, caliper):
+    rng = np.random.default_rng(200 + seed)
+    n = 150
+    df = pd.DataFrame({"a": rng.normal(size=n), "b": rng.gamma(2.0, size=n)})
+    df["t"] = (rng.random(n) < 0.3).astype(int)
+    X = df[["a", "b"]].to_numpy()
+    t = df["t"].to_numpy() == 1
+    # pooled within-group covariance, written out here
+    S = sum((X[g] - X[g].mean(0)).T @ (X[g] - X[g].mean(0)) for g in (t, ~t)) / (n - 2)
+    Si = np.linalg.inv(S)
+    tr, co = np.flatnonzero(t), np.flatnonzero(~t)
+    used, expected = set(), {}
+    for r in range(ratio):
+        for i in tr:  # data order
+            if r > 0 and len(expected.get(i, [])) < r:
+                continue
+            best = None
+            for j in co:
+                if (not replace and j in used) or j in expected.get(i, []):
+                    continue
+                dx = X[i] - X[j]
+                d = float(np.sqrt(dx @ Si @ dx))
+                if caliper is not None and d > caliper:
+                    continue
+                if best is None or d < best[0] - 1e-12:
+                    best = (d, j)
+            if best is not None:
+                expected.setdefault(i, []).append(best[1])
+                used.add(best[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExcludedRowsWarning)
+        res = match(
+            df,
+            treatment="t",
+            covariates=["a", "b"],
+            distance="mahalanobis",
+            ratio=ratio,
+            replace=replace,
+            caliper=caliper,
+        )
+    got = res.pairs.groupby("treated_id")["control_id"].apply(list).to_dict()
+    assert got == {int(k): [int(x) for x in v] for k, v in expected.items()}
