@@ -148,7 +148,7 @@ def test_label_key_and_synonyms():
 # ----------------------------------------------------------------- CSV encodings and shapes
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "utf-16"])
 def test_csv_encodings(tmp_path, encoding):
     text = (
         "Person ID,Referral ID,Area,Nation,Age,Gender,Referral date,Referral source,"

@@ -4,9 +4,9 @@ This module turns a file (CSV, XLSX or Parquet) into a raw table of source value
 row number of each record in the source file, and offers the vectorised parsers that
 :mod:`socdata.validate` applies column by column:
 
-* CSV in UTF-8, UTF-8 with a byte-order mark, or Windows-1252 as Excel writes it (e.g. the
-  curly apostrophe byte ``0x92`` in "Children’s Services"); comma, semicolon, tab or pipe
-  delimited;
+* CSV in UTF-8, UTF-8 with a byte-order mark, Windows-1252 as Excel writes it (e.g. the
+  curly apostrophe byte ``0x92`` in "Children’s Services"), or UTF-16 with a byte-order mark
+  (Excel's "Unicode text"); comma, semicolon, tab or pipe delimited;
 * XLSX, the named sheet or the first one, with the header row found even below a title block
   (the first :data:`HEADER_SCAN_ROWS` rows are scanned for the row naming most known columns);
 * Parquet;
@@ -434,6 +434,11 @@ class RawTable:
 
 
 def _decode(data: bytes, name: str) -> tuple[str, str]:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text" export
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
     if b"\x00" in data[:4096]:
         raise ExtractReadError(
             f"{name}: is not a text table (it contains binary data); "
