@@ -457,3 +457,21 @@ def test_small_cohort_warns():
     one = data[data["unit"] == data.loc[data["g"] == 0, "unit"].iloc[0]].assign(g=5, unit=-1)
     with pytest.warns(DataQualityWarning, match="fewer than 5 units: 5"):
         fit(pd.concat([data, one], ignore_index=True))
+
+
+def test_inverse_probability_tilting_balances_covariates_exactly():
+    from socdata.did._att_gt_drdid import fit_ipt
+
+    rng = np.random.default_rng(24)
+    x = np.column_stack([np.ones(500), rng.normal(size=(500, 2))])
+    d = (rng.random(500) < 1 / (1 + np.exp(-(x @ [-0.5, 0.8, -0.4])))).astype(float)
+    odds = np.exp(x @ fit_ipt(d, x))
+    # comparison units reweighted by the fitted odds reproduce the treated covariate sums
+    np.testing.assert_allclose(((1 - d) * odds) @ x, d @ x, rtol=1e-9)
+    data = toy_panel(n=600, seed=25)
+    res = fit(data, covariates=["x"], est_method="dr_imp")
+    base = fit(data)
+    diff = res.aggregate("simple").tidy()["estimate"].iloc[0]
+    ref = base.aggregate("simple").tidy()
+    assert abs(diff - ref["estimate"].iloc[0]) < 2 * ref["std_error"].iloc[0]
+    assert "improved doubly robust" in res.summary()

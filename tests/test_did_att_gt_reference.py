@@ -247,3 +247,34 @@ def test_matches_numbers_printed_in_did_documentation(mpdta):
     for kind, printed in DID_VIGNETTE_OVERALL.items():
         est = res.aggregate(kind).tidy()["estimate"].iloc[0]
         assert est == pytest.approx(printed, abs=5e-5), kind
+
+
+@pytest.mark.parametrize("control_group", ["never_treated", "not_yet_treated"])
+def test_improved_dr_matches_moderndid_with_drdid_imp_panel(mpdta, control_group):
+    # csdid has no improved DR; moderndid (a port of R did + DRDID) runs its att_gt with
+    # DRDID's drdid_imp_panel as a custom 2x2 estimator
+    moderndid = pytest.importorskip("moderndid")
+    from moderndid.drdid.estimators.drdid_imp_panel import drdid_imp_panel
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = moderndid.did.att_gt(
+            mpdta,
+            yname="lemp",
+            tname="year",
+            idname="countyreal",
+            gname="first.treat",
+            xformla="~ lpop",
+            est_method=drdid_imp_panel,
+            boot=False,
+            control_group={"never_treated": "nevertreated", "not_yet_treated": "notyettreated"}[
+                control_group
+            ],
+        )
+    ours = _fit_socdata(mpdta, control_group, "varying", ["lpop"], "dr_imp")
+    np.testing.assert_array_equal(ours.cells["group"], np.asarray(ref.groups))
+    np.testing.assert_array_equal(ours.cells["time"], np.asarray(ref.times))
+    np.testing.assert_allclose(
+        ours.cells["estimate"], np.asarray(ref.att_gt), rtol=RTOL_ATT, atol=ATOL
+    )
+    np.testing.assert_allclose(ours.cells["std_error"], np.asarray(ref.se_gt), rtol=RTOL_SE)

@@ -26,7 +26,7 @@ from socdata.provenance import FlowLog
 #: Allowed values of the string options, declared once (messages are generated from here).
 CONTROL_GROUPS = ("never_treated", "not_yet_treated")
 BASE_PERIODS = ("varying", "universal")
-EST_METHODS = ("dr", "ipw", "reg")
+EST_METHODS = ("dr", "ipw", "reg", "dr_imp")
 BALANCE_OPTIONS = ("require", "drop_incomplete")
 BOOT_WEIGHTS = ("rademacher", "mammen")
 

@@ -62,6 +62,8 @@ _LABELS = {
     "dr": "doubly robust (Sant'Anna and Zhao 2020, DRDID::drdid_panel)",
     "ipw": "inverse probability weighting (normalised, DRDID::std_ipw_did_panel)",
     "reg": "outcome regression (DRDID::reg_did_panel)",
+    "dr_imp": "improved doubly robust (Sant'Anna and Zhao 2020, inverse probability tilting, "
+    "DRDID::drdid_imp_panel)",
 }
 
 
@@ -514,8 +516,10 @@ def att_gt(
         ``"varying"`` (pre-treatment cells compare consecutive periods) or ``"universal"``
         (all cells compare to period ``g - anticipation - 1``).
     est_method
-        With covariates: ``"dr"`` (doubly robust), ``"ipw"`` or ``"reg"``.  Without
-        covariates the three coincide with the difference of mean changes.
+        With covariates: ``"dr"`` (doubly robust with a logit propensity score, R did's
+        default), ``"dr_imp"`` (improved doubly robust: inverse probability tilting and
+        odds-weighted outcome regression), ``"ipw"`` or ``"reg"``.  Without covariates all
+        coincide with the difference of mean changes.
     alpha
         Significance level of the intervals.
     bootstrap
