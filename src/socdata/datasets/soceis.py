@@ -337,6 +337,8 @@ def _service(rng: np.random.Generator) -> pd.DataFrame:
                     m = int(rng.integers(lo_m, hi_m + 1))
                     latest_start = _add_months(ext, -(m + 1))
                     start = _rand_day(w_end, max(latest_start, w_end), rng)
+                # never beyond the extract date (the forced 2 and 30 always fit)
+                m = min(m, _months_between(start, ext))
                 r["intervention_start_date"] = start
                 r["intervention_end_date"] = _end_for(start, m, rng, ext)
             else:  # Open
