@@ -350,17 +350,9 @@ class AttGtResult(Result):
                 "ci_type": ci_type,
                 "n": self.n_units,
                 "type": kind,
-                "group": [
-                    _label(lab) if kind == "group" and i else None
-                    for i, lab in enumerate(spec.labels)
-                ],
-                "event_time": [
-                    lab if kind == "dynamic" and i else None for i, lab in enumerate(spec.labels)
-                ],
-                "period": [
-                    _label(lab) if kind == "calendar" and i else None
-                    for i, lab in enumerate(spec.labels)
-                ],
+                "group": _object_column(kind == "group", spec.labels),
+                "event_time": _object_column(kind == "dynamic", spec.labels),
+                "period": _object_column(kind == "calendar", spec.labels),
             }
         )
         prov = self.provenance.with_notes(
@@ -387,6 +379,12 @@ class AttGtResult(Result):
         )
 
 
+def _object_column(active: bool, labels: list) -> pd.Series:
+    """Labels of the non-overall rows (None elsewhere), kept as Python values."""
+    values = [_label(lab) if active and i else None for i, lab in enumerate(labels)]
+    return pd.Series(values, dtype=object)
+
+
 def _term_label(kind: str, lab: Any) -> str:
     if kind == "group":
         return f"group {_fmt(lab)}"
@@ -408,7 +406,7 @@ def _settings_lines(s: dict[str, Any]) -> list[str]:
     else:
         lines.append(
             "Estimation method: unconditional (no covariates): each ATT(g,t) is a difference of "
-            "cohort mean changes (dr, ipw and reg coincide)."
+            "cohort mean changes (all estimation methods coincide)."
         )
     clus = f"clustered by {s['cluster']!r}" if s["cluster"] else "clustered by unit"
     if s["bootstrap"]:
