@@ -116,11 +116,12 @@ class TwoWayDemeaner:
         return g.T if self._transpose else g
 
     def _from_grid(self, g: np.ndarray) -> np.ndarray:
+        """Back to row order; ``g`` must be a fresh array (it may be returned as is)."""
         if self._transpose:
             g = g.T
         cell = self.panel.cells()
         flat = g.reshape(-1)
-        return flat.copy() if cell is None else flat[cell]
+        return flat if cell is None else flat[cell]
 
     def _setup_grid(self) -> None:
         p = self.panel
@@ -137,14 +138,12 @@ class TwoWayDemeaner:
 
     def _demean_grid(self, x: np.ndarray) -> np.ndarray:
         xg = self._to_grid(x)
-        wx = self._W * xg
-        sa = wx.sum(axis=1)
-        sb = wx.sum(axis=0)
-        del wx
+        sa = np.einsum("ij,ij->i", self._W, xg)  # weighted sums, no n-length temporary
+        sb = np.einsum("ij,ij->j", self._W, xg)
         b = sb - self._W.T @ (sa * self._inv_wa)
         g = self._solver.solve(b)
         a = (sa - self._W @ g) * self._inv_wa
-        r = xg - a[:, None]
+        r = np.subtract(xg, a[:, None])
         r -= g[None, :]
         return self._from_grid(r)
 

@@ -189,6 +189,34 @@ class Panel:
             return np.tile(np.arange(self.n_times, dtype=np.int64), self.n_units)
         return self.time_codes
 
+    def unit_sums(self, v: np.ndarray | None = None) -> np.ndarray:
+        """Sum of ``v`` (default: 1, i.e. counts) within each unit."""
+        if self.sorted_balanced:
+            if v is None:
+                return np.full(self.n_units, float(self.n_times))
+            return v.reshape(self.n_units, self.n_times).sum(axis=1)
+        return np.bincount(self.unit_codes, weights=v, minlength=self.n_units)
+
+    def time_sums(self, v: np.ndarray | None = None) -> np.ndarray:
+        """Sum of ``v`` (default: 1, i.e. counts) within each period."""
+        if self.sorted_balanced:
+            if v is None:
+                return np.full(self.n_times, float(self.n_units))
+            return v.reshape(self.n_units, self.n_times).sum(axis=0)
+        return np.bincount(self.time_codes, weights=v, minlength=self.n_times)
+
+    def unit_rows(self, flag: np.ndarray) -> np.ndarray:
+        """Row mask from a per-unit boolean."""
+        if self.sorted_balanced:
+            return np.repeat(flag, self.n_times)
+        return flag[self.unit_codes]
+
+    def time_rows(self, flag: np.ndarray) -> np.ndarray:
+        """Row mask from a per-period boolean."""
+        if self.sorted_balanced:
+            return np.tile(flag, self.n_units)
+        return flag[self.time_codes]
+
     def balanced(self) -> bool:
         """Every unit observed in every period (in any row order)."""
         return self.sorted_balanced or self.n == self.n_units * self.n_times
@@ -225,7 +253,19 @@ class Panel:
         return bool(np.all(first[t] == c))
 
     def subset(self, keep: np.ndarray) -> None:
-        """Keep the rows flagged in ``keep`` (re-encoding the codes), in place."""
+        """Keep the rows flagged in ``keep`` (re-encoding the codes), in place.
+
+        Dropping whole units from a sorted balanced panel keeps it sorted and balanced (no
+        codes are materialised then)."""
+        if self.sorted_balanced:
+            kg = keep.reshape(self.n_units, self.n_times)
+            rows = kg.any(axis=1)
+            if bool(kg[rows].all()):
+                self.n_units = int(rows.sum())
+                self._take(keep)
+                if self.cluster_codes is None:
+                    self.n_clusters = self.n_units
+                return
         u = self.units()[keep]
         t = self.times()[keep]
         self._cells = None
@@ -238,6 +278,11 @@ class Panel:
         self.n_units = int(ukeep.sum())
         self.n_times = int(tkeep.sum())
         self.time_levels = self.time_levels[tkeep]
+        self._take(keep)
+        if self.cluster_codes is None:
+            self.n_clusters = self.n_units
+
+    def _take(self, keep: np.ndarray) -> None:
         self.y = self.y[keep]
         self.X = np.asfortranarray(self.X[keep])
         if self.offset is not None:
@@ -248,8 +293,6 @@ class Panel:
             ckeep = np.bincount(c) > 0
             self.cluster_codes = (np.cumsum(ckeep) - 1)[c]
             self.n_clusters = int(ckeep.sum())
-        else:
-            self.n_clusters = self.n_units
 
 
 def build_panel(
@@ -440,38 +483,32 @@ def drop_uninformative(panel: Panel, *, function: str, poisson: bool = False) ->
     reasons: dict[str, int] = {}
     if panel.sorted_balanced and not poisson and panel.n_times > 1 and panel.n_units > 1:
         return panel
+
+    def _count(key: str, m: np.ndarray) -> None:
+        reasons[key] = reasons.get(key, 0) + int(m.sum())
+
     for _ in range(100):
-        u = panel.units()
-        t = panel.times()
         drop = np.zeros(panel.n, dtype=bool)
-        cu = np.bincount(u, minlength=panel.n_units)
-        ct = np.bincount(t, minlength=panel.n_times)
-        m = (cu == 1)[u]
-        if m.any():
-            reasons["unit observed in one period only (singleton)"] = reasons.get(
-                "unit observed in one period only (singleton)", 0
-            ) + int(m.sum())
+        cu = panel.unit_sums()
+        ct = panel.time_sums()
+        if (cu == 1).any():
+            m = panel.unit_rows(cu == 1)
+            _count("unit observed in one period only (singleton)", m)
             drop |= m
-        m = (ct == 1)[t] & ~drop
-        if m.any():
-            reasons["period with one observation only (singleton)"] = reasons.get(
-                "period with one observation only (singleton)", 0
-            ) + int(m.sum())
+        if (ct == 1).any():
+            m = panel.time_rows(ct == 1) & ~drop
+            _count("period with one observation only (singleton)", m)
             drop |= m
         if poisson:
-            su = np.bincount(u, weights=panel.y, minlength=panel.n_units)
-            m = (su == 0)[u] & ~drop
-            if m.any():
-                reasons["unit with zero outcome in every period"] = reasons.get(
-                    "unit with zero outcome in every period", 0
-                ) + int(m.sum())
+            su = panel.unit_sums(panel.y)
+            if (su == 0).any():
+                m = panel.unit_rows(su == 0) & ~drop
+                _count("unit with zero outcome in every period", m)
                 drop |= m
-            st = np.bincount(t, weights=panel.y, minlength=panel.n_times)
-            m = (st == 0)[t] & ~drop
-            if m.any():
-                reasons["period with zero outcome for every unit"] = reasons.get(
-                    "period with zero outcome for every unit", 0
-                ) + int(m.sum())
+            st = panel.time_sums(panel.y)
+            if (st == 0).any():
+                m = panel.time_rows(st == 0) & ~drop
+                _count("period with zero outcome for every unit", m)
                 drop |= m
         if not drop.any():
             break
