@@ -66,3 +66,20 @@ def test_write_bundled_reproduces_the_committed_files(tmp_path):
         assert hash_file(paths[kind]) == hash_file(synthetic_dir() / f"{kind}.csv"), (
             f"data/synthetic/{kind}.csv is stale: run `socdata synthesize`"
         )
+
+
+def test_write_bundled_refuses_invalid_generator_output(tmp_path, monkeypatch):
+    import socdata.datasets as ds
+    from socdata.errors import SocdataError
+
+    def broken(module, seed):
+        if module != "soceis":
+            return {}
+        plans = random_extract("plans", n=5, seed=seed)
+        plans.loc[2, "plan_id"] = plans.loc[1, "plan_id"]
+        return {"plans": plans}
+
+    monkeypatch.setattr(ds, "_from_generator", broken)
+    with pytest.raises(SocdataError, match="generated extracts do not validate:\nplans: 2 rows"):
+        ds.write_bundled(tmp_path, seed=1)
+    assert not (tmp_path / "manifest.json").exists()

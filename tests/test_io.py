@@ -413,3 +413,10 @@ def test_multiline_quoted_cell_keeps_row_numbers(tmp_path):
     # rows are numbered as a spreadsheet shows them: the quoted cell spans two text lines
     # but one row, so IP2 is row 3
     assert res.rejected["row"].tolist() == [3]
+
+
+def test_sheet_with_a_csv_is_an_error(tmp_path):
+    with pytest.raises(ExtractReadError, match="applies only to Excel workbooks"):
+        validate_extract(
+            _write(tmp_path, PARTICIPANTS + "IP1,Cardiff,Parent,3,\n"), "participants", sheet="Data"
+        )

@@ -571,6 +571,11 @@ def read_table(
         )
     encoding = None
     used_sheet = None
+    if sheet is not None and suffix not in {".xlsx", ".xlsm"}:
+        raise ExtractReadError(
+            f"{name}: a sheet ({sheet!r}) applies only to Excel workbooks; leave --sheet out "
+            "for CSV files"
+        )
     if suffix in {".xlsx", ".xlsm"}:
         rows, numbers, used_sheet = _read_xlsx_rows(path, sheet)
     elif suffix in {".csv", ".txt", ".tsv", ""}:
