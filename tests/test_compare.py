@@ -226,3 +226,21 @@ def test_disclosure_controlled_cells_are_reported_as_such():
     assert f.loc["A", "status"] == "not reproducible from these extracts"
     assert "rounded by disclosure control" in f.loc["A", "explanation"]
     assert "suppressed (count 1-9) by disclosure control" in f.loc["B", "explanation"]
+
+
+def test_totals_and_bounds_from_the_notes():
+    tables = _tab([("t", "All", "X", "n", 9, 9, None, ""), ("t", "A", "X", "n", 4, 4, 9, "")])
+    pub = _pub(
+        [
+            ("t", "All", "X", "n", "10", "", "{total}"),  # 4 + 5 = 9, not 10
+            ("t", "A", "X", "n", "4", "", ""),
+            ("t", "B", "X", "n", "5", "", ""),
+            ("t", "Note", "X", "n", "2", "", "{notpart}"),
+            ("u", "Base", "X", "n", "7", "", "{base} {le=t/A/X - t/Note/X}"),  # 7 > 4 - 2
+        ]
+    )
+    f = compare_published(tables, pub, table_ids=["t", "u"]).frame.set_index("row_label")
+    assert f.loc["All", "status"] == "printed figure inconsistent"
+    assert "4 + 5 = 9" in f.loc["All", "explanation"]
+    assert f.loc["Base", "status"] == "printed figure inconsistent"
+    assert "= 2" in f.loc["Base", "explanation"]

@@ -156,7 +156,7 @@ def test_groups_and_missing_group_counted():
             "o": ["Yes", "No", "Yes", "Yes"],
         }
     )
-    with pytest.warns(ExcludedRowsWarning, match="1 rows"):
+    with pytest.warns(ExcludedRowsWarning, match="1 row"):
         r = outcome_percentages(df, outcomes=["o"], by=["area", "case_status"])
     assert set(r.table["group"]) == {"Cardiff / Closed", "Cardiff / Open", "Flintshire / Open"}
     step = r.provenance.flow.steps[0]

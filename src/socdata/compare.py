@@ -355,21 +355,24 @@ def _internal_check(r: pd.Series, printed: _Printed) -> tuple[str, str] | None:
                     f"printed {_fmt(val)} exceeds what the report's other figures "
                     f"allow: {arith} = {_fmt(bound)}"
                 )
-        # a base row must equal the sum of exhaustive category rows under it
-        if tid == "text_3_2_referral_reason" and _norm(row).startswith("young people with"):
+        # a total ({total} in the note) must equal the sum of its parts: the other counts of
+        # the same table and column, except those marked {notpart}
+        if "{total}" in note:
+            pub = printed.pub
             parts = [
                 _num(x["value"])
-                for _, x in printed.pub.iterrows()
-                if x["table_id"] == tid
-                and x["measure"] == "n"
+                for _, x in pub[(pub["table_id"] == tid) & (pub["measure"] == "n")].iterrows()
+                if _norm(x["column_label"]) == _norm(col)
                 and _norm(x["row_label"]) != _norm(row)
+                and "{notpart}" not in str(x.get("note", ""))
+                and "{total}" not in str(x.get("note", ""))
             ]
             parts = [p for p in parts if p is not None]
             if parts and sum(parts) != val:
                 return _INCONS, (
-                    f"the printed category counts sum to "
+                    f"the printed counts it totals sum to "
                     f"{' + '.join(_fmt(p) for p in parts)} = {_fmt(sum(parts))}, "
-                    f"not the printed base {_fmt(val)}"
+                    f"not the printed {_fmt(val)}"
                 )
         return None
     if meas == "pct" and val is not None:

@@ -276,7 +276,7 @@ def outcome_percentages(
         na_group = data[by_cols].isna().any(axis=1)
         if na_group.any():
             warnings.warn(
-                f"outcome_percentages: {int(na_group.sum())} rows have a missing "
+                f"outcome_percentages: {int(na_group.sum())} row(s) have a missing "
                 f"{by_cols} and are excluded",
                 ExcludedRowsWarning,
                 stacklevel=2,
