@@ -29,10 +29,11 @@ from socdata.report import (
     apply_to_frame,
     apply_to_table,
     get_rule_set,
+    hidden_totals,
     recoverable_cells,
     secondary_suppression,
 )
-from socdata.report.disclosure import round_to_base
+from socdata.report.disclosure import _recoverable_by_graph, round_to_base
 
 # ------------------------------------------------------------------------------- helpers
 
@@ -397,7 +398,8 @@ def test_oracles_agree_with_each_other_on_small_patterns():
     for k in range(1, 5):
         for pattern in itertools.combinations(keys, k):
             pattern = set(pattern)
-            lib = set(recoverable_cells(cells, pattern))
+            lib = set(recoverable_cells(cells, pattern, detect_totals=False))
+            assert lib == set(_recoverable_by_graph(cells, pattern)), pattern
             assert lib == determined_by_linear_algebra(pattern, eqs), pattern
 
 
@@ -417,3 +419,88 @@ def test_single_overall_column_is_not_a_margin():
     assert out.loc["Other", "disclosure_status"] == "suppressed (count 1-9)"
     assert out.loc["Criminal exploitation", "value"] == 155  # no total row: nothing to protect
     assert out.loc["Repeated offending", "value"] == 10
+
+
+# ------------------------------------------------------------------------------- hidden totals
+
+
+def closure_table(other: int = 5, sub: int = 3) -> pd.DataFrame:
+    rows = {
+        "Closed": 20 + 17 + 15 + other,
+        "Intervention completed": 20,
+        "Support from other services": 17,
+        "Declined support": 15,
+        "Other": other,
+        "Closed due to reduced risk": sub,  # a sub-row of "Intervention completed"
+    }
+    return pd.DataFrame(
+        {
+            "table_id": "closure",
+            "row_label": list(rows),
+            "column_label": "Overall",
+            "measure": "n",
+            "value": list(rows.values()),
+        }
+    )
+
+
+def test_unlabelled_total_row_is_found_and_protected():
+    t = closure_table()
+    cells = {(r, "Overall"): v for r, v in zip(t["row_label"], t["value"], strict=True)}
+    rel = hidden_totals(cells)
+    parts = ("Intervention completed", "Support from other services", "Declined support", "Other")
+    assert ("Closed", parts) in rel
+    out = apply_to_table(t, DEFAULT_RULE_SET)
+    supp = suppressed_counts(out)
+    assert {("Other", "Overall"), ("Closed due to reduced risk", "Overall")} <= supp
+    # the intruder knows from the labels that Closed is the sum of the four reasons
+    eqs = [[(1, (p, "Overall")) for p in parts] + [(-1, ("Closed", "Overall"))]]
+    assert not chain_attack(cells, supp, eqs)
+    assert not determined_by_linear_algebra(supp, eqs)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.one_of(st.integers(1, 12), st.integers(10, 60)), min_size=3, max_size=7),
+    st.data(),
+)
+def test_no_suppressed_cell_recoverable_from_unlabelled_totals(values, data):
+    # one column; the first row is the sum of a random subset (>= 2) of the others
+    n = len(values)
+    subset = data.draw(
+        st.lists(st.integers(0, n - 1), min_size=2, max_size=n, unique=True), label="parts"
+    )
+    labels = [f"R{i}" for i in range(n)]
+    total = sum(values[i] for i in subset)
+    t = pd.DataFrame(
+        {
+            "table_id": "t",
+            "row_label": ["All reasons", *labels],
+            "column_label": "Overall",
+            "measure": "n",
+            "value": [total, *values],
+        }
+    )
+    out = apply_to_table(t, DEFAULT_RULE_SET)
+    supp = suppressed_counts(out)
+    cells = {(r, "Overall"): v for r, v in zip(t["row_label"], t["value"], strict=True)}
+    eqs = [[(1, (labels[i], "Overall")) for i in subset] + [(-1, ("All reasons", "Overall"))]]
+    assert not chain_attack(cells, supp, eqs)
+    assert not determined_by_linear_algebra(supp, eqs)
+
+
+@settings(max_examples=60, deadline=None)
+@given(count_tables(), st.data())
+def test_graph_criterion_agrees_with_linear_algebra(spec, data):
+    # two independent implementations of "recoverable from the margins"
+    interior, cols, row_margin, col_margin = spec
+    t = make_table(interior, cols, row_margin=row_margin, col_margin=col_margin)
+    cells = {
+        (r, c): v for r, c, v in zip(t["row_label"], t["column_label"], t["value"], strict=True)
+    }
+    keys = sorted(cells, key=repr)
+    pattern = set(data.draw(st.lists(st.sampled_from(keys), max_size=6, unique=True)))
+    graph = set(_recoverable_by_graph(cells, pattern))
+    linear = set(recoverable_cells(cells, pattern, detect_totals=False))
+    eqs = equations(cells, list(interior), cols, row_margin, col_margin)
+    assert graph == linear == determined_by_linear_algebra(pattern, eqs)

@@ -20,6 +20,7 @@ from socdata.report.disclosure import (
     apply_to_frame,
     apply_to_table,
     get_rule_set,
+    hidden_totals,
     recoverable_cells,
     secondary_suppression,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "data_kind",
     "find_extracts",
     "get_rule_set",
+    "hidden_totals",
     "is_bundled_synthetic",
     "recoverable_cells",
     "resolve_disclosure",

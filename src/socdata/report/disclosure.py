@@ -46,6 +46,7 @@ __all__ = [
     "apply_to_frame",
     "apply_to_table",
     "get_rule_set",
+    "hidden_totals",
     "recoverable_cells",
     "round_to_base",
     "secondary_suppression",
@@ -338,11 +339,117 @@ def _grid_layout(
     return all_rows, all_cols, tr, tc, unpublished
 
 
+#: Hidden totals are searched among at most this many rows (2**n subsets per row).
+MAX_ROWS_FOR_TOTAL_SEARCH = 16
+_MAX_RELATIONS = 30
+
+Cell = tuple[Hashable, Hashable]
+
+
+def hidden_totals(
+    cells: Mapping[Cell, float],
+) -> list[tuple[Hashable, tuple[Hashable, ...]]]:
+    """Rows that equal the sum of two or more other rows in every column.
+
+    A table may carry a total that is not labelled as one ("Closed" above the closure
+    reasons, "Young people with referral reason data" above the reasons).  An intruder
+    who reads the labels knows the relation, so it must be protected like a margin.  The
+    search is exact on the unrounded counts and conservative: a coincidental equality is
+    treated as a relation too, which can only add suppressions.
+
+    Returns
+    -------
+    list of (total_row, (part_row, ...))
+        At most 30 relations; none when a table has more than
+        :data:`MAX_ROWS_FOR_TOTAL_SEARCH` candidate rows.
+    """
+    rows = list(dict.fromkeys(r for r, _ in cells))
+    cols = list(dict.fromkeys(c for _, c in cells))
+    candidates = [r for r in rows if not _is_margin(r) or len(rows) == 1]
+    vectors: dict[Hashable, np.ndarray] = {}
+    for r in candidates:
+        vals = [cells.get((r, c), np.nan) for c in cols]
+        if not any(pd.isna(v) for v in vals):
+            vectors[r] = np.asarray(vals, dtype=float)
+    usable = [r for r in vectors if vectors[r].any()]  # all-zero rows add nothing
+    found: list[tuple[Hashable, tuple[Hashable, ...]]] = []
+    for total in usable:
+        parts = [r for r in usable if r != total and (vectors[r] <= vectors[total]).all()]
+        if len(parts) < 2 or len(parts) > MAX_ROWS_FOR_TOTAL_SEARCH:
+            continue
+        m = len(parts)
+        masks = ((np.arange(1 << m)[:, None] >> np.arange(m)) & 1).astype(float)
+        masks = masks[masks.sum(axis=1) >= 2]
+        sums = masks @ np.vstack([vectors[r] for r in parts])
+        hits = np.flatnonzero(np.all(np.abs(sums - vectors[total]) < 1e-9, axis=1))
+        for h in hits:
+            found.append((total, tuple(parts[i] for i in np.flatnonzero(masks[h]))))
+            if len(found) >= _MAX_RELATIONS:
+                return found
+    return found
+
+
+def _equations(
+    cells: Mapping[Cell, float],
+    relations: Iterable[tuple[Hashable, tuple[Hashable, ...]]] = (),
+) -> tuple[list[Cell], np.ndarray, set[Cell]]:
+    """Variables, equation matrix and always-unknown cells of a count table."""
+    all_rows, all_cols, tr, tc, _ = _grid_layout(cells)
+    real_rows = [r for r in all_rows if r != _TR]
+    real_cols = [c for c in all_cols if c != _TC]
+    keys = [(r, c) for r in real_rows for c in real_cols]
+    index = {k: i for i, k in enumerate(keys)}
+    eqs: list[np.ndarray] = []
+
+    def equation(plus: Iterable[Cell], minus: Cell) -> None:
+        e = np.zeros(len(keys))
+        for k in plus:
+            e[index[k]] += 1.0
+        e[index[minus]] -= 1.0
+        eqs.append(e)
+
+    interior_rows = [r for r in real_rows if r != tr]
+    interior_cols = [c for c in real_cols if c != tc]
+    if tc != _TC:  # every row adds up to its "Overall" cell
+        for r in real_rows:
+            equation(((r, c) for c in interior_cols), (r, tc))
+    if tr != _TR:  # every column adds up to its "Total" cell
+        for c in real_cols:
+            equation(((r, c) for r in interior_rows), (tr, c))
+    for total, parts in relations:
+        for c in real_cols:
+            equation(((p, c) for p in parts), (total, c))
+    a = np.vstack(eqs) if eqs else np.zeros((0, len(keys)))
+    always_unknown = {k for k in keys if k not in cells}
+    return keys, a, always_unknown
+
+
+def _determined(keys: list[Cell], a: np.ndarray, hidden: set[Cell]) -> set[Cell]:
+    """Hidden cells fixed by the equations once every other cell is known."""
+    cols = [i for i, k in enumerate(keys) if k in hidden]
+    if not cols:
+        return set()
+    sub = a[:, cols]
+    if sub.shape[0] == 0:
+        return set()
+    # null space of sub: a hidden cell is determined iff it is zero on every null vector
+    _, sv, vt = np.linalg.svd(sub, full_matrices=True)
+    tol = max(sub.shape) * np.finfo(float).eps * (sv[0] if sv.size else 0.0) * 10
+    rank = int((sv > max(tol, 1e-10)).sum())
+    null = vt[rank:].T  # (n_hidden, n_null)
+    fixed = (
+        np.ones(len(cols), dtype=bool) if null.size == 0 else np.all(np.abs(null) < 1e-9, axis=1)
+    )
+    return {keys[cols[i]] for i in np.flatnonzero(fixed)}
+
+
 def recoverable_cells(
-    cells: Mapping[tuple[Hashable, Hashable], float],
-    suppressed: Iterable[tuple[Hashable, Hashable]],
-) -> list[tuple[Hashable, Hashable]]:
-    """Suppressed cells whose exact value follows from the published cells and margins.
+    cells: Mapping[Cell, float],
+    suppressed: Iterable[Cell],
+    *,
+    detect_totals: bool = True,
+) -> list[Cell]:
+    """Suppressed cells whose exact value follows from the published cells and totals.
 
     Parameters
     ----------
@@ -352,28 +459,47 @@ def recoverable_cells(
         A cell missing from the mapping counts as unpublished.
     suppressed
         The cells withheld.
+    detect_totals
+        Also use unlabelled total rows found by :func:`hidden_totals`.
 
     Returns
     -------
     list of (row_label, column_label)
-        Suppressed cells that can be recovered exactly by subtraction (an empty list means
-        the suppression pattern is safe against exact recovery from the margins).
+        Suppressed cells that can be recovered exactly by any combination of the table's
+        additive relations (an empty list means the pattern is safe against exact
+        recovery).
     """
+    supp = set(suppressed)
+    relations = hidden_totals(cells) if detect_totals else []
+    keys, a, unknown = _equations(cells, relations)
+    det = _determined(keys, a, supp | unknown)
+    return sorted(det & supp, key=repr)
+
+
+def _recoverable_by_graph(cells: Mapping[Cell, float], suppressed: Iterable[Cell]) -> list[Cell]:
+    """Two-way margins only: suppressed cells that are bridges of the hidden-cell graph."""
     _, _, _, _, unpublished = _grid_layout(cells)
     supp = set(suppressed)
     return _bridges(supp | unpublished, sorted(supp, key=repr))
 
 
 def secondary_suppression(
-    cells: Mapping[tuple[Hashable, Hashable], float],
-    primary: Iterable[tuple[Hashable, Hashable]],
-) -> set[tuple[Hashable, Hashable]]:
+    cells: Mapping[Cell, float],
+    primary: Iterable[Cell],
+    *,
+    detect_totals: bool = True,
+) -> set[Cell]:
     """Choose secondary suppressions so that no suppressed cell is recoverable.
 
-    Greedy: while some suppressed cell can be recovered from the margins, suppress the
-    published cell that makes it unrecoverable at least cost (interior before margins,
-    non-zero before zero, smallest count first); when no single cell does, suppress the
-    cheapest published cell in the same row or column and look again.
+    Two passes.  The first works on the two-way structure given by the margin labels:
+    while some suppressed cell is a bridge of the graph of hidden cells (so recoverable,
+    see :doc:`/explanation/disclosure-control`), suppress the published cell that puts it
+    on a cycle at least cost (interior before margins, non-zero before zero, smallest
+    count first); when no single cell does, extend the bridge's row or column towards
+    other hidden cells.  The second pass adds every other additive relation of the table
+    (unlabelled totals, :func:`hidden_totals`) and, while the equations still fix some
+    suppressed cell, suppresses the published cell of one of its equations that leaves
+    the fewest cells fixed, cheapest first.
 
     Parameters
     ----------
@@ -381,6 +507,8 @@ def secondary_suppression(
         ``{(row_label, column_label): count}``, margins included.
     primary
         Cells suppressed by the primary rule.
+    detect_totals
+        Search for unlabelled totals (second pass).
 
     Returns
     -------
@@ -390,19 +518,21 @@ def secondary_suppression(
     _, _, tr, tc, unpublished = _grid_layout(cells)
     primary = set(primary)
     suppressed = set(primary)
+    relations = hidden_totals(cells) if detect_totals else []
+    totals = {t for t, _ in relations}
 
-    def cost(cell: tuple[Hashable, Hashable]) -> tuple:
+    def cost(cell: Cell) -> tuple:
         r, c = cell
         v = cells[cell]
         v = float("inf") if pd.isna(v) else float(v)
-        n_margin = int(r == tr) + int(c == tc)
+        n_margin = int(r == tr or r in totals) + int(c == tc)
         return (n_margin, v == 0, v, repr(cell))
 
     for _ in range(len(cells) + 1):
         hidden = suppressed | unpublished
         bridges = _bridges(hidden, sorted(suppressed, key=cost))
         if not bridges:
-            return suppressed - primary
+            break
         r, c = bridges[0]
         comp = _components_without(hidden, (r, c))
 
@@ -427,14 +557,35 @@ def secondary_suppression(
         if not adjacent:  # defensive: widen to every published cell of the table
             adjacent = [cell for cell in cells if cell not in hidden]
         if not adjacent:  # nothing is published, so nothing can be recovered
-            return suppressed - primary
+            break
 
-        def joined(cell: tuple[Hashable, Hashable], hidden=hidden) -> tuple:
+        def joined(cell: Cell, hidden=hidden) -> tuple:
             n_comp = len(set(_components_without(hidden | {cell}, None).values()))
             return (n_comp, *cost(cell))
 
         suppressed.add(min(adjacent, key=joined))
-    raise DisclosureError("secondary suppression did not converge")  # pragma: no cover
+
+    if relations:
+        keys, a, unknown = _equations(cells, relations)
+        for _ in range(len(cells) + 1):
+            fixed = _determined(keys, a, suppressed | unknown) & suppressed
+            if not fixed:
+                break
+            target = min(fixed, key=cost)
+            ti = keys.index(target)
+            related = {keys[j] for e in a if e[ti] != 0 for j in np.flatnonzero(e)}
+            options = [k for k in related if k in cells and k not in suppressed]
+            if not options:
+                options = [k for k in cells if k not in suppressed]
+            if not options:
+                break
+
+            def left_fixed(cell: Cell, suppressed=suppressed) -> tuple:
+                after = _determined(keys, a, suppressed | {cell} | unknown)
+                return (len(after & (suppressed | {cell})), *cost(cell))
+
+            suppressed.add(min(options, key=left_fixed))
+    return suppressed - primary
 
 
 # --------------------------------------------------------------------------------------
