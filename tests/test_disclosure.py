@@ -504,3 +504,30 @@ def test_graph_criterion_agrees_with_linear_algebra(spec, data):
     linear = set(recoverable_cells(cells, pattern, detect_totals=False))
     eqs = equations(cells, list(interior), cols, row_margin, col_margin)
     assert graph == linear == determined_by_linear_algebra(pattern, eqs)
+
+
+def test_published_bases_act_as_totals():
+    # column percentages carry each area's base: Open + Closed + Not started = base
+    counts = {"Open": [20, 4], "Closed": [57, 30], "Not started": [12, 11]}
+    areas = ["Cardiff", "Dundee"]
+    recs = []
+    for status, vals in counts.items():
+        for a, v in zip(areas, vals, strict=True):
+            base = sum(c[areas.index(a)] for c in counts.values())
+            recs.append((status, a, "n", v, np.nan, np.nan))
+            recs.append((status, a, "pct", 100 * v / base, v, base))
+    t = pd.DataFrame(
+        recs, columns=["row_label", "column_label", "measure", "value", "numerator", "denominator"]
+    ).assign(table_id="t")
+    out = apply_to_table(t, "soceis-internal-v1")  # no rounding: bases are exact
+    supp = suppressed_counts(out)
+    assert ("Open", "Dundee") in supp and len(supp) >= 2
+    cells = {(r, a): counts[r][areas.index(a)] for r in counts for a in areas}
+    shown_bases = out[(out["measure"] == "pct") & out["denominator"].notna()]
+    eqs = []
+    for a in set(shown_bases["column_label"]):
+        base = ("__base__", a)
+        cells[base] = sum(counts[r][areas.index(a)] for r in counts)
+        eqs.append([(1, (r, a)) for r in counts] + [(-1, base)])
+    assert not chain_attack(cells, supp, eqs)
+    assert not determined_by_linear_algebra(supp, eqs)

@@ -593,6 +593,41 @@ def secondary_suppression(
 # --------------------------------------------------------------------------------------
 
 _KEY = ["row_label", "column_label", "measure"]
+_DEN_ROW = "__denominators__"
+_DEN_COL = "__denominators__"
+
+
+def _denominator_margins(
+    out: pd.DataFrame,
+    measure: pd.Series,
+    nums: Mapping[str, pd.Series],
+    cells: Mapping[Cell, float],
+) -> dict[Cell, float]:
+    """Published bases that act as totals: one pseudo row (column) of denominators.
+
+    Column percentages publish each column's base in ``denominator``; when the table has
+    no ``Total`` row, that base is a total all the same (Open + Closed + ... = referrals
+    in the area).  It joins the count grid as a pseudo row, so the search for totals and
+    the secondary suppression see it.  Likewise row percentages give a pseudo column.
+    """
+    if "denominator" not in nums:
+        return {}
+    prop = measure.isin(PROPORTION_MEASURES) & nums["denominator"].notna()
+    if not prop.any():
+        return {}
+    rows = {r for r, _ in cells}
+    cols = {c for _, c in cells}
+    sub = out.loc[prop, ["row_label", "column_label"]].assign(d=nums["denominator"][prop])
+    pseudo: dict[Cell, float] = {}
+    if not any(_is_margin(r) for r in rows) or len(rows) == 1:
+        for c, g in sub.groupby("column_label", sort=False):
+            if g["d"].nunique() == 1 and g["row_label"].nunique() > 1 and c in cols:
+                pseudo[(_DEN_ROW, c)] = float(g["d"].iloc[0])
+    if not any(_is_margin(c) for c in cols) or len(cols) == 1:
+        for r, g in sub.groupby("row_label", sort=False):
+            if g["d"].nunique() == 1 and g["column_label"].nunique() > 1 and r in rows:
+                pseudo[(r, _DEN_COL)] = float(g["d"].iloc[0])
+    return pseudo
 
 
 def _base_of(row: pd.Series) -> float | None:
@@ -677,10 +712,15 @@ def apply_to_table(table: pd.DataFrame, rules: str | RuleSet) -> pd.DataFrame:
             )
     cells = {(out.at[i, "row_label"], out.at[i, "column_label"]): v for i, v in count_vals.items()}
     index_of = {(out.at[i, "row_label"], out.at[i, "column_label"]): i for i in count_idx}
-    primary = {k for k, v in cells.items() if not pd.isna(v) and 0 < v < rules.threshold}
+    pseudo = _denominator_margins(out, measure, nums, cells) if cells else {}
+    grid = {**cells, **pseudo}
+    primary = {k for k, v in grid.items() if not pd.isna(v) and 0 < v < rules.threshold}
     secondary: set = set()
     if rules.secondary and primary:
-        secondary = secondary_suppression(cells, primary)
+        secondary = secondary_suppression(grid, primary)
+    hidden_denominators = {k for k in (primary | secondary) if k in pseudo}
+    primary -= hidden_denominators
+    secondary -= hidden_denominators
     suppressed_cells = primary | secondary
     for k in primary:
         status[index_of[k]] = f"suppressed (count 1-{rules.threshold - 1})"
@@ -735,11 +775,18 @@ def apply_to_table(table: pd.DataFrame, rules: str | RuleSet) -> pd.DataFrame:
                 out.at[i, c] = _round_half_up(float(out.at[i, c]), decimals)
 
     # numerators / denominators are counts of people too
+    hidden_den_cols = {c for r, c in hidden_denominators if r == _DEN_ROW}
+    hidden_den_rows = {r for r, c in hidden_denominators if c == _DEN_COL}
     for c, col in nums.items():
         for i in out.index:
             v = col[i]
             if str(status[i]).startswith("suppressed"):
                 col[i] = np.nan
+            elif c == "denominator" and (
+                out.at[i, "column_label"] in hidden_den_cols
+                or out.at[i, "row_label"] in hidden_den_rows
+            ):
+                col[i] = np.nan  # the base would give a suppressed count back
             elif not pd.isna(v) and 0 < v < rules.threshold:
                 col[i] = np.nan
             elif not pd.isna(v) and rules.rounding_base > 1:
