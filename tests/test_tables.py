@@ -292,3 +292,28 @@ def test_other_areas_follow_the_report_areas():
     t = table4_case_status(s)
     assert list(t["column_label"].unique()) == ["Cardiff", "Edinburgh", "Flintshire", "Overall"]
     assert cell(t, "Open", "Flintshire", "n").value == 1
+
+
+def test_no_builder_mutates_its_input():
+    from socdata.describe.tables import all_tables
+
+    s, p = _service(), _plans()
+    s["extract_date"] = pd.Timestamp("2022-10-31")
+    s["intervention_start_date"] = pd.to_datetime(
+        ["2021-01-10", "2021-01-05", "2021-02-01", "2021-06-01", None, "2021-06-02"]
+    )
+    s["intervention_end_date"] = pd.to_datetime(
+        ["2021-09-10", "2021-02-05", None, "2021-12-01", None, None]
+    )
+    part = pd.DataFrame(
+        {"participant_id": ["a"], "area": ["Cardiff"], "role": ["Parents"], "phase": [3]}
+    )
+    before = {k: v.copy() for k, v in {"service": s, "plans": p, "participants": part}.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExcludedRowsWarning)
+        out = all_tables({"service": s, "plans": p, "participants": part})
+    for k, v in {"service": s, "plans": p, "participants": part}.items():
+        pd.testing.assert_frame_equal(v, before[k])
+    assert not out.duplicated(["table_id", "row_label", "column_label", "measure"]).any()
+    # no person-level column leaks into the tables
+    assert not {"person_id", "referral_id", "date_of_birth"} & set(out.columns)

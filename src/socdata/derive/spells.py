@@ -52,7 +52,6 @@ _REQUIRED = (
     "referral_id",
     "area",
     "case_status",
-    "intervention_start_date",
     "extract_date",
 )
 
@@ -200,7 +199,12 @@ def engagement_spells(
     _check_columns(service, _REQUIRED)
     df = service.copy()
     n_in = len(df)
-    start = pd.to_datetime(df["intervention_start_date"])
+    # an optional column: without it no episode has a spell (every one is counted)
+    start = (
+        pd.to_datetime(df["intervention_start_date"])
+        if "intervention_start_date" in df.columns
+        else pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    )
     end = (
         pd.to_datetime(df["intervention_end_date"])
         if "intervention_end_date" in df.columns

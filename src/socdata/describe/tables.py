@@ -834,6 +834,8 @@ def duration_text(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExcludedRowsWarning)
         sp = engagement_spells(service, warn=False)
+        if areas is not None:  # areas with service data but no spell have nothing to add
+            areas = [a for a in areas if a in set(sp.frame["area"])]
         res = early_closed_range(
             sp, first_months=first_months, service_start=service_start, areas=areas
         )
