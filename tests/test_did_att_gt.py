@@ -421,6 +421,18 @@ def test_cohort_after_last_period_is_never_treated():
     ("mutate", "match"),
     [
         (lambda d: d.assign(g=np.where(d.index == 2, 4, d["g"])), "changes within 1 units"),
+        (
+            lambda d: d.assign(g=np.where(d.index == 2, 4, d["g"])).sample(frac=1, random_state=0),
+            "changes within 1 units",
+        ),
+        (
+            lambda d: (
+                d.assign(area=np.where(d.index == 2, -1, d["area"]))
+                .sample(frac=1, random_state=0)
+                .pipe(lambda f: fit(f, cluster="area"))
+            ),
+            "area.*changes within 1 units",
+        ),
         (lambda d: pd.concat([d, d.iloc[[0]]]), "more than one row"),
         (lambda d: d.assign(y=d["y"].astype(str)), "must be numeric"),
         (lambda d: d.assign(g=-d["g"]), "negative"),

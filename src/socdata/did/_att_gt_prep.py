@@ -243,7 +243,7 @@ def build_panel(
     unit_v = data[unit].to_numpy()
     time_v = data[time].to_numpy()
     if tkind == "datetime":
-        time_v = time_v.astype("datetime64[ns]")
+        time_v = time_v.astype("datetime64[ns]", copy=False)
     n_t = _sorted_balanced_layout(unit_v, time_v)
     if n_t is not None:
         n = len(unit_v) // n_t
@@ -275,9 +275,10 @@ def build_panel(
                 f"row per {unit!r} and {time!r}. Aggregate the rows first (e.g. groupby + sum)."
             )
         present = (counts == 1).reshape(n, n_t)
-        order = np.argsort(key, kind="stable")
-        first_row = np.full(n, -1, dtype=np.int64)
-        first_row[ucode[order[::-1]]] = order[::-1]
+        # any row of a unit serves as its representative (unit-level columns are checked
+        # to be constant below)
+        first_row = np.empty(n, dtype=np.int64)
+        first_row[ucode] = np.arange(len(ucode))
 
         def to_matrix(values: np.ndarray) -> np.ndarray:
             if values.dtype.kind in "iub":
@@ -289,13 +290,16 @@ def build_panel(
         def per_unit_first(values: np.ndarray) -> np.ndarray:
             return values[first_row]
 
-        def varies(col: str) -> np.ndarray:
-            s = pd.Series(data[col].to_numpy())
-            nun = s.groupby(ucode).nunique(dropna=False)
-            return nun.to_numpy() <= 1
+        def constant(col: str) -> np.ndarray:
+            values = data[col].to_numpy()
+            rep = values[first_row][ucode]
+            same = np.asarray(pd.isna(values) & pd.isna(rep)) | np.asarray(values == rep)
+            ok = np.ones(n, dtype=bool)
+            ok[ucode[~same]] = False
+            return ok
 
-        cohort_const = varies(cohort)
-        cluster_const = varies(cluster) if cluster else None
+        cohort_const = constant(cohort)
+        cluster_const = constant(cluster) if cluster else None
 
     if not cohort_const.all():
         bad = np.flatnonzero(~cohort_const)
@@ -328,7 +332,7 @@ def build_panel(
     raw_cohort = per_unit_first(data[cohort].to_numpy())
     if tkind == "datetime":
         time_num = np.arange(n_t, dtype=np.float64)
-        raw_cohort = raw_cohort.astype("datetime64[ns]")
+        raw_cohort = raw_cohort.astype("datetime64[ns]", copy=False)
         never = np.isnat(raw_cohort)
         gnum = np.searchsorted(time_labels, raw_cohort, side="left").astype(np.float64)
     else:
