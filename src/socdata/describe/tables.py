@@ -1070,8 +1070,9 @@ def all_tables(extracts: Mapping[str, pd.DataFrame], *, include_text: bool = Tru
         ]
         parts += list(outcomes_5_1(s).values())
         if include_text:
+            if "referral_reason" in s.columns:  # an optional column
+                parts.append(referral_reasons(s))
             parts += [
-                referral_reasons(s),
                 case_status_text(s),
                 closure_text(s),
                 engaged_text(s),
