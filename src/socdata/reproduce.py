@@ -231,7 +231,9 @@ def _kernel(workdir: Path) -> Iterator[str]:
 
     The notebooks must run in the environment where socdata is installed; a machine's
     ``python3`` kernelspec may point at another interpreter, and a fresh machine may have
-    none.  The spec lives in a temporary folder put first on ``JUPYTER_PATH``.
+    none.  The spec lives in a temporary folder put first on ``JUPYTER_PATH``; connection
+    files and the IPython profile live there too, so a read-only home folder or a user's
+    IPython start-up scripts cannot break or change the run.
     """
     if importlib.util.find_spec("ipykernel") is None:
         raise ReproduceError(
@@ -255,7 +257,12 @@ def _kernel(workdir: Path) -> Iterator[str]:
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
     path = os.pathsep.join(filter(None, [str(workdir), os.environ.get("JUPYTER_PATH")]))
-    with _environment({"JUPYTER_PATH": path}):
+    runtime = workdir / "runtime"
+    ipython = workdir / "ipython"  # a private profile: no user start-up scripts in the run
+    runtime.mkdir(parents=True, exist_ok=True)
+    ipython.mkdir(parents=True, exist_ok=True)
+    env = {"JUPYTER_PATH": path, "JUPYTER_RUNTIME_DIR": str(runtime), "IPYTHONDIR": str(ipython)}
+    with _environment(env):
         yield KERNEL_NAME
 
 
