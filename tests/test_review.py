@@ -414,11 +414,20 @@ def test_possible_numerators_matches_brute_force(p, n, rule):
     assert possible_numerators(p, n, rounding=rule) == ref_possible(Decimal(p), n, rule)
 
 
-@pytest.mark.parametrize("module", ["checks", "words", "audit", "rounding", "render"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "socdata.review.checks",
+        "socdata.words",
+        "socdata.review.audit",
+        "socdata.review.rounding",
+        "socdata.review.render",
+    ],
+)
 def test_docstring_examples(module):
     import doctest
     import importlib
 
-    mod = importlib.import_module(f"socdata.review.{module}")
+    mod = importlib.import_module(module)
     res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
     assert res.failed == 0

@@ -47,7 +47,7 @@ from socdata.review.checks import (
 )
 from socdata.review.errors import PublishedFiguresError
 from socdata.review.rounding import ROUNDING_RULES, round_share
-from socdata.review.words import WordMeaning, fraction_word_for, word_interval
+from socdata.words import WordMeaning, fraction_word_for, word_interval
 
 __all__ = [
     "FINDING_COLUMNS",

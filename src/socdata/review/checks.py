@@ -27,7 +27,7 @@ from socdata.review.rounding import (
     rounding_interval,
     to_fraction,
 )
-from socdata.review.words import VAGUE, normalise_phrase, word_interval
+from socdata.words import VAGUE, normalise_phrase, word_interval
 
 #: The four verdicts, declared once.
 VERDICTS: tuple[str, ...] = ("ok", "inconsistent", "rounding", "cannot check")
@@ -42,7 +42,7 @@ RULES: dict[str, str] = {
     "sum": "parts add up to their printed total",
     "percent_total": "percentages of one partition add to 100, within what rounding of each part allows",
     "overall": "an Overall column agrees with its areas (sum, min, max, weighted mean or share)",
-    "fraction_word": "a fraction word must be true of the exact share (vocabulary in socdata.review.words)",
+    "fraction_word": "a fraction word must be true of the exact share (vocabulary in socdata.words)",
     "duplicate": "a figure printed in two places has one value",
     "bound": "a count cannot exceed what other printed counts leave room for",
     "range": "min <= mean <= max",
@@ -763,7 +763,7 @@ def check_fraction_word(word: str, numerator: int | None, denominator: int | Non
         why = (
             "has no agreed numerical meaning"
             if normalise_phrase(word) in VAGUE
-            else "is not in the fraction-word vocabulary (socdata.review.words)"
+            else "is not in the fraction-word vocabulary (socdata.words)"
         )
         return Check("fraction_word", "cannot check", word, "", f'"{word}" {why}.')
     if denominator is None:

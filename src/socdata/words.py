@@ -1,5 +1,8 @@
 """Fraction words ("two-thirds", "most", "over half") and what numbers they can describe.
 
+One vocabulary for the whole package: :mod:`socdata.describe` uses it to *produce* a word
+(only when it is true of the numbers) and :mod:`socdata.review` to *check* a printed one.
+
 The vocabulary is declared once, in :data:`FRACTIONS`, :data:`QUALIFIERS` and
 :data:`QUANTIFIERS`; :func:`word_interval` turns a phrase into the interval of exact shares
 (in percent) it can truthfully describe, and :func:`fraction_word_for` goes the other way.
