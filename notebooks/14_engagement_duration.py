@@ -29,7 +29,9 @@
 #
 # Writes `tables/duration_by_area.csv`, `tables/duration_km_median.csv`,
 # `tables/text_3_3_duration.csv`, `tables/text_3_3_newcastle.csv`,
-# `figures/duration_km.png` and, when allowed, `figures/swimmer_<area>.png`.
+# `figures/duration_km.png` and, when allowed, the swimmer plots
+# `figures/figure2_swimmer_cardiff.png`, `figure3_swimmer_edinburgh.png`,
+# `figure4_swimmer_newcastle.png` (other areas: `swimmer_<area>.png`).
 
 # %% tags=["parameters"]
 data_dir = None  # None: the bundled synthetic extracts
@@ -141,14 +143,25 @@ km.table
 # ## Swimmer plots (Figures 2-4)
 
 # %%
-draw = kind.synthetic if swimmer_plots == "auto" else bool(swimmer_plots)
-if swimmer_plots is True and not kind.synthetic:
+# "auto" | True | False; strings from a command line ("true", "no", ...) are understood
+choice = str(swimmer_plots).strip().lower()
+if choice not in ("auto", "true", "false", "yes", "no", "1", "0"):
+    raise ValueError(f"swimmer_plots must be 'auto', True or False, not {swimmer_plots!r}")
+draw = kind.synthetic if choice == "auto" else choice in ("true", "yes", "1")
+if draw and not kind.synthetic:
     print("WARNING: swimmer plots show individual records; review them before sharing.")
+# the report's figure numbers for its three areas with service data
+FIGURE_NAMES = {
+    "Cardiff": "figure2_swimmer_cardiff",
+    "Edinburgh": "figure3_swimmer_edinburgh",
+    "Newcastle": "figure4_swimmer_newcastle",
+}
 if draw:
     areas = service_areas or sorted(spells.frame["area"].unique())
     for area in areas:
         fig = swimmer_plot(spells, areas=[area], title="Synthetic data" if kind.synthetic else None)
-        save_figure(fig, out_dir, name=f"swimmer_{area.lower().replace(' ', '_')}")
+        name = FIGURE_NAMES.get(area, f"swimmer_{area.lower().replace(' ', '_')}")
+        save_figure(fig, out_dir, name=name)
 else:
     print(
         "Swimmer plots not drawn: they show individual records and the data are not the "
