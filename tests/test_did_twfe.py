@@ -332,3 +332,43 @@ def test_twfe_callable_via_package_attribute_after_module_import() -> None:
     a = module.twfe(f, outcome="y", unit="person_id", time="month", treatment="treatment")
     b = did.twfe(f, outcome="y", unit="person_id", time="month", treatment="treatment")
     np.testing.assert_array_equal(a.coef, b.coef)
+
+
+def test_weighted_demeaning_is_an_orthogonal_projection_property() -> None:
+    """Property (hypothesis): for random unbalanced panels and weights, the demeaned column
+    is weighted-orthogonal to every unit and period indicator and demeaning is idempotent."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from socdata.did._demean import TwoWayDemeaner
+    from socdata.did._panel import build_panel
+
+    @settings(max_examples=40, deadline=None)
+    @given(
+        n_units=st.integers(2, 12),
+        n_times=st.integers(2, 9),
+        seed=st.integers(0, 10_000),
+        weighted=st.booleans(),
+    )
+    def check(n_units: int, n_times: int, seed: int, weighted: bool) -> None:
+        rng = np.random.default_rng(seed)
+        uu, tt = np.meshgrid(np.arange(n_units), np.arange(n_times), indexing="ij")
+        keep = rng.random(uu.size) < 0.7
+        if keep.sum() < 3:
+            return
+        f = pd.DataFrame({"u": uu.ravel()[keep], "t": tt.ravel()[keep]})
+        f["x"] = rng.normal(size=len(f))
+        panel = build_panel(f, function="t", outcome="x", unit="u", time="t", regressors=[])
+        w = rng.uniform(0.1, 3.0, panel.n) if weighted else None
+        dm = TwoWayDemeaner(panel, w)
+        r = dm.demean(panel.y)
+        ww = np.ones(panel.n) if w is None else w
+        np.testing.assert_allclose(
+            np.bincount(panel.units(), weights=ww * r), 0, atol=1e-9 * (1 + np.abs(panel.y).sum())
+        )
+        np.testing.assert_allclose(
+            np.bincount(panel.times(), weights=ww * r), 0, atol=1e-9 * (1 + np.abs(panel.y).sum())
+        )
+        np.testing.assert_allclose(dm.demean(r), r, atol=1e-9)
+
+    check()
