@@ -107,6 +107,12 @@ class DurationDistributionResult(Result):
         return pd.DataFrame(rows)
 
 
+def _fmt_m(x: float) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "not reached"
+    return "inf" if np.isinf(x) else f"{x:g}"
+
+
 def _describe_months(m: pd.Series) -> dict[str, float]:
     m = m.dropna().astype(float)
     if m.empty:
@@ -220,6 +226,15 @@ class EarlyClosedRangeResult(Result):
         )
         extra = t.drop(columns=[c for c in t.columns if c in out.columns]).reset_index(drop=True)
         return order_tidy(pd.concat([out, extra], axis=1))
+
+    def _summary_body(self) -> str:
+        t = self.table.copy()
+        for c in ("service_start", "window_end"):
+            t[c] = pd.to_datetime(t[c]).dt.strftime("%Y-%m-%d").fillna("")
+        return (
+            f"Closed spells starting in the first {self.first_months} months of each area's "
+            f"service: {self.statement()}.\n" + t.to_string(index=False)
+        )
 
     def statement(self) -> str:
         """The report-style sentence, e.g. ``"ranged from 2 to 30 months (n=45)"``."""
@@ -461,6 +476,19 @@ class KaplanMeierResult(Result):
             }
         )
         return order_tidy(pd.concat([out, t[["group", "events", "censored"]]], axis=1))
+
+    def _summary_body(self) -> str:
+        t = self.table.copy()
+        t["95% CI" if self.level == 0.95 else f"{self.level:.0%} CI"] = [
+            f"[{_fmt_m(lo)}, {_fmt_m(hi)}]"
+            for lo, hi in zip(t["conf_low"], t["conf_high"], strict=True)
+        ]
+        t["median"] = [_fmt_m(m) for m in t["median"]]
+        return (
+            "Kaplan-Meier median full months open to the service; open spells censored at "
+            "the extract date; Brookmeyer-Crowley interval (cloglog).\n"
+            + t.drop(columns=["conf_low", "conf_high"]).to_string(index=False)
+        )
 
     def to_table(self, table_id: str = "duration_km_median") -> pd.DataFrame:
         """Tidy report table: per group the spells, closed (events), open (censored) and the
