@@ -33,13 +33,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from socdata.errors import ExcludedRowsWarning, ExtractValidationError, SocdataError
+from socdata.paths import schemas_dir
 from socdata.provenance import FlowLog, Provenance
 
 __all__ = [
@@ -70,7 +70,7 @@ PANEL_COLUMNS: tuple[str, ...] = (
 
 #: The panel's schema in the YAML format of ``data/schemas`` (columns, types, ranges and the
 #: rules that format can express; :data:`PERSON_MONTH_PANEL_SCHEMA` adds the rest).
-PANEL_SCHEMA_FILE = Path(__file__).with_name("person_month_panel.yaml")
+PANEL_SCHEMA_FILE = schemas_dir() / "person_month_panel.yaml"
 
 _COUNTS = ("arrests", "offences", "missing_episodes", "drug_arrests")
 _PERSON_COLS = ("person_id", "group", "area", "police_force", "referral_date", "extract_date")
