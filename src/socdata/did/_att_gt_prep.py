@@ -178,6 +178,29 @@ def _sorted_balanced_layout(unit: np.ndarray, time: np.ndarray) -> int | None:
     return n_t
 
 
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and sorted uniques; integers with a compact range avoid hashing."""
+    kind = values.dtype.kind
+    if kind in "iuM" and len(values):
+        ints = values.view(np.int64) if kind == "M" else values.astype(np.int64, copy=False)
+        lo, hi = int(ints.min()), int(ints.max())
+        step = 1
+        if kind == "M" and hi > lo:
+            # periods on a regular grid (e.g. days): divide by the gcd of the offsets
+            step = int(np.gcd.reduce(np.unique(ints[: min(len(ints), 100_000)] - lo)))
+            step = step if step > 0 and not np.any((ints - lo) % step) else 0
+        if step and (hi - lo) // step <= 4 * len(values):
+            off = (ints - lo) // step if step > 1 else ints - lo
+            seen = np.zeros(off.max() + 1, dtype=bool)
+            seen[off] = True
+            rank = np.cumsum(seen) - 1
+            uniq = (np.flatnonzero(seen) * step + lo).astype(np.int64)
+            uniq = uniq.view(values.dtype) if kind == "M" else uniq.astype(values.dtype)
+            return rank[off], uniq
+    codes, uniq = pd.factorize(values, sort=True)
+    return codes, np.asarray(uniq)
+
+
 def _per_unit_constant(values: np.ndarray, n: int, n_t: int) -> np.ndarray:
     """Boolean per unit: is the column constant over the unit's rows (NaN == NaN)?"""
     m = values.reshape(n, n_t)
@@ -260,8 +283,8 @@ def build_panel(
         cluster_const = _per_unit_constant(data[cluster].to_numpy(), n, n_t) if cluster else None
         present = None
     else:
-        ucode, unit_ids = pd.factorize(unit_v, sort=False)
-        tcode, tuniq = pd.factorize(time_v, sort=True)
+        ucode, unit_ids = _factorize(unit_v)
+        tcode, tuniq = _factorize(time_v)
         n, n_t = len(unit_ids), len(tuniq)
         time_labels = np.asarray(tuniq)
         key = ucode.astype(np.int64) * n_t + tcode
