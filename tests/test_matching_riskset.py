@@ -135,7 +135,7 @@ def brute_risk_set(panel, persons, *, H=12, caliper_sd=None, replace=False):
 
 @pytest.mark.parametrize("seed,caliper", [(0, None), (1, 0.25), (2, None)])
 def test_risk_set_matching_equals_brute_force(seed, caliper):
-    panel, persons = make_data(seed=seed)
+    panel, persons = make_data(n_eng=40, n_cmp=180, seed=seed)
     expected, params = brute_risk_set(panel, persons, caliper_sd=caliper)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExcludedRowsWarning)
