@@ -453,6 +453,10 @@ def test_bad_options_list_allowed_values():
         fit(data).aggregate("event")
     with pytest.raises(SocdataError, match="alpha"):
         fit(data, alpha=5)
+    with pytest.raises(SocdataError, match="widen the event-time window"):
+        fit(data).aggregate("dynamic", min_e=50)
+    with pytest.raises(SocdataError, match="dynamic' aggregation only"):
+        fit(data).aggregate("group", balance_e=1)
 
 
 def test_no_never_treated_group():

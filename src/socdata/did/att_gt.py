@@ -297,6 +297,8 @@ class AttGtResult(Result):
         if balance_e is not None and kind != "dynamic":
             raise AttGtInputError("balance_e applies to the 'dynamic' aggregation only.")
         alpha = self.settings["alpha"] if alpha is None else float(alpha)
+        if not 0 < alpha < 1:
+            raise AttGtInputError(f"alpha={alpha!r}: use a number strictly between 0 and 1.")
         att = self.cells["estimate"].to_numpy(dtype=float)
         pg = self._stats.n_h[self._cohort_code_of_cell] / self._stats.n
         spec = _agg.build(
@@ -314,6 +316,11 @@ class AttGtResult(Result):
             max_e=max_e,
             balance_e=balance_e,
         )
+        if kind != "simple" and len(spec.labels) == 1:
+            raise AttGtInputError(
+                f"the {kind!r} aggregation has no rows with min_e={min_e}, max_e={max_e}, "
+                f"balance_e={balance_e}; widen the event-time window."
+            )
         used = np.any(spec.weights != 0, axis=0)
         if np.any(~np.isfinite(att[used])):
             bad = self.cells.loc[used & ~np.isfinite(att), "term"].tolist()
