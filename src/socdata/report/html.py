@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from socdata.report.disclosure import RuleSet, apply_to_frame
+from socdata.report.disclosure import RuleSet, _is_margin, apply_to_frame
 from socdata.report.validation import ValidationSummary
 
 __all__ = ["MAIN_TABLE_IDS", "ReportInputs", "build_report", "pivot_for_display"]
@@ -157,6 +157,8 @@ def pivot_for_display(table: pd.DataFrame) -> pd.DataFrame:
             if text and lo is not None and hi is not None and not pd.isna(lo) and not pd.isna(hi):
                 text += f" ({_fmt(lo)}–{_fmt(hi)})"
         cells[(str(rec["row_label"]), col)] = text
+    # margins ("Overall", "Total") last, whatever order the cells came in
+    cols = sorted(cols, key=lambda c: _is_margin(c.rsplit(" (", 1)[0] if multi else c))
     data = [[r, *(cells.get((r, c), "") for c in cols)] for r in rows]
     return pd.DataFrame(data, columns=["", *cols])
 
