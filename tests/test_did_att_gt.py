@@ -232,25 +232,30 @@ def test_methods_coincide_without_covariates_and_are_unbiased_with_them(est_meth
 
 # ------------------------------------------------------------------ simulation, bootstrap
 @pytest.mark.slow
-def test_simulation_bias_and_coverage_of_the_simple_aggregation():
-    # truth: cohort g effect 1 + 0.5 (t - g); with 6 periods the simple-aggregation target is
-    # the cohort-size weighted mean over post cells, computed from the design
+def test_simulation_bias_and_coverage_of_simple_and_dynamic_aggregations():
+    # truth: cohort g effect 1 + 0.5 (t - g).  Simple aggregation: the cohort-size weighted
+    # mean over post cells (depends on the drawn cohort sizes).  Dynamic overall: the mean
+    # over event times 0..3 of 1 + 0.5 e = 1.75 whatever the cohort sizes.
     cohorts, n_t = (0, 3, 4, 5), 6
     truth_cells = {(g, t): 1 + 0.5 * (t - g) for g in cohorts[1:] for t in range(g, n_t + 1)}
-    reps, hits, errs = 300, 0, []
+    reps = 500
+    hits = {"simple": 0, "dynamic": 0}
+    errs: dict[str, list[float]] = {"simple": [], "dynamic": []}
     for r in range(reps):
         data = toy_panel(n=200, n_t=n_t, seed=1000 + r, cohorts=cohorts)
         n_g = data.groupby("unit")["g"].first().value_counts()
         num = sum(n_g.get(g, 0) * v for (g, _), v in truth_cells.items())
         den = sum(n_g.get(g, 0) for (g, _) in truth_cells)
-        truth = num / den
-        row = fit(data).aggregate("simple").tidy().iloc[0]
-        errs.append(row["estimate"] - truth)
-        hits += row["conf_low"] <= truth <= row["conf_high"]
-    errs = np.asarray(errs)
-    assert abs(errs.mean()) < 3 * errs.std() / np.sqrt(reps)
-    # 95% interval: coverage within +-3 binomial standard errors of 0.95
-    assert abs(hits / reps - 0.95) < 3 * np.sqrt(0.95 * 0.05 / reps)
+        res = fit(data)
+        for kind, truth in (("simple", num / den), ("dynamic", 1.75)):
+            row = res.aggregate(kind).tidy().iloc[0]
+            errs[kind].append(row["estimate"] - truth)
+            hits[kind] += row["conf_low"] <= truth <= row["conf_high"]
+    for kind in hits:
+        e = np.asarray(errs[kind])
+        assert abs(e.mean()) < 3 * e.std() / np.sqrt(reps), kind
+        # 95% interval: coverage within +-3 binomial standard errors of 0.95
+        assert abs(hits[kind] / reps - 0.95) < 3 * np.sqrt(0.95 * 0.05 / reps), kind
 
 
 def test_bootstrap_se_close_to_analytic_and_uniform_band_wider():
