@@ -221,3 +221,23 @@ def test_parallel_jobs_keep_nn_order(tmp_path, monkeypatch):
     assert "ZeroDivisionError" in run.failed[0].error
     with pytest.raises(rp.ReproduceError, match="jobs"):
         rp.reproduce(None, tmp_path / "o2", progress=None, jobs=0)
+
+
+@pytest.mark.slow
+def test_run_is_a_result_with_tidy(good_run):
+    run, *_ = good_run
+    tidy = run.tidy()
+    assert list(tidy.columns[:9]) == [
+        "term",
+        "estimate",
+        "std_error",
+        "statistic",
+        "p_value",
+        "conf_low",
+        "conf_high",
+        "ci_type",
+        "n",
+    ]
+    assert tidy["term"].tolist() == ["10_good.py"] and tidy["status"].tolist() == ["ok"]
+    assert run.provenance.function == "socdata.reproduce.reproduce"
+    assert "socdata reproduce: OK" in repr(run)

@@ -46,6 +46,7 @@ from socdata.report.manifest import write_manifest
 from socdata.report.synthetic import data_kind, input_files
 from socdata.report.tables import DATA_KIND_ENV, DISCLOSURE_ENV
 from socdata.report.validation import ValidationSummary, summary_as_mapping, validation_summary
+from socdata.results import Result, order_tidy
 
 __all__ = [
     "KERNEL_NAME",
@@ -112,7 +113,7 @@ class NotebookRun:
 
 
 @dataclasses.dataclass(frozen=True)
-class ReproduceRun:
+class ReproduceRun(Result):
     """What a :func:`reproduce` run did.
 
     Attributes
@@ -140,7 +141,7 @@ class ReproduceRun:
     seconds
         Duration of the whole run.
     provenance
-        Inputs hashed, parameters, version.
+        Inputs hashed, parameters, version (inherited from :class:`socdata.results.Result`).
     """
 
     out_dir: Path
@@ -157,7 +158,6 @@ class ReproduceRun:
     comparison: Path | None
     notes: tuple[str, ...]
     seconds: float
-    provenance: Provenance = dataclasses.field(repr=False)
 
     @property
     def ok(self) -> bool:
@@ -168,6 +168,19 @@ class ReproduceRun:
     def failed(self) -> tuple[NotebookRun, ...]:
         """The notebooks that failed."""
         return tuple(nb for nb in self.notebooks if nb.status != "ok")
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per notebook: ``term`` = notebook, ``estimate`` = seconds, then
+        ``status`` and ``error``."""
+        frame = pd.DataFrame(
+            {
+                "term": [nb.name for nb in self.notebooks],
+                "estimate": [round(nb.seconds, 2) for nb in self.notebooks],
+                "status": [nb.status for nb in self.notebooks],
+                "error": [nb.error or "" for nb in self.notebooks],
+            }
+        )
+        return order_tidy(frame)
 
     def summary(self) -> str:
         """Short readable account of the run."""
