@@ -531,3 +531,20 @@ def test_published_bases_act_as_totals():
         eqs.append([(1, (r, a)) for r in counts] + [(-1, base)])
     assert not chain_attack(cells, supp, eqs)
     assert not determined_by_linear_algebra(supp, eqs)
+
+
+def test_n_column_is_a_controlled_base():
+    t = pd.DataFrame(
+        {
+            "table_id": "rates",
+            "row_label": ["arrests", "arrests"],
+            "column_label": ["Cardiff", "Dundee"],
+            "measure": ["rate_ratio", "rate_ratio"],
+            "value": [0.812, 1.5],
+            "n": [57, 6],
+        }
+    )
+    out = apply_to_table(t, DEFAULT_RULE_SET).set_index("column_label")
+    assert out.loc["Cardiff", "value"] == 0.8 and out.loc["Cardiff", "n"] == 55
+    assert out.loc["Dundee", "disclosure_status"] == "suppressed (base under 10)"
+    assert pd.isna(out.loc["Dundee", "n"])

@@ -694,7 +694,7 @@ def apply_to_table(table: pd.DataFrame, rules: str | RuleSet) -> pd.DataFrame:
     status = pd.Series("shown", index=out.index, dtype=object)
     value = pd.to_numeric(out["value"], errors="coerce").astype(float)
     measure = out["measure"].astype(str).str.strip().str.lower()
-    num_cols = [c for c in ("numerator", "denominator") if c in out]
+    num_cols = [c for c in ("numerator", "denominator", "n") if c in out]
     nums = {c: pd.to_numeric(out[c], errors="coerce").astype(float) for c in num_cols}
 
     # ---- counts: grid of n cells, or of percentage numerators when a table has no n cells

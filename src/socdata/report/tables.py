@@ -43,7 +43,7 @@ DATA_KIND_ENV = "SOCDATA_DATA_KIND"
 
 #: Columns every tidy table starts with.
 TABLE_COLUMNS: tuple[str, ...] = ("table_id", "row_label", "column_label", "measure", "value")
-_OPTIONAL_COLUMNS: tuple[str, ...] = ("numerator", "denominator", "conf_low", "conf_high")
+_OPTIONAL_COLUMNS: tuple[str, ...] = ("numerator", "denominator", "n", "conf_low", "conf_high")
 
 _UNSET = object()
 
@@ -131,8 +131,10 @@ def write_table(
         Tidy table: ``table_id`` (optional when ``table_id`` is passed), ``row_label``,
         ``column_label``, ``measure`` (``n``, ``pct``, ``mean``, ``min``, ``max``, ...),
         ``value``, and optionally ``numerator``, ``denominator`` (the base of a percentage,
-        mean, min or max: give it, or the cell is suppressed on real data), ``conf_low``,
-        ``conf_high`` and any other columns.  ``Total``/``Overall`` rows and columns are
+        mean, min or max: give it, or the cell is suppressed on real data), ``n`` (people
+        behind an estimate; its base when there is no ``denominator``), ``conf_low``,
+        ``conf_high`` and any other columns.  ``numerator``, ``denominator`` and ``n`` are
+        counts of people and are controlled like ``n`` cells.  ``Total``/``Overall`` rows and columns are
         margins.  Not modified.
     out_dir
         Output folder of the run (``tables/`` is created inside it).
