@@ -34,7 +34,7 @@ def _panel_fit(f: pd.DataFrame):
         cluster="area",
     )
     panel = drop_uninformative(panel, function="t")
-    return panel, fit_linear(panel, function="t")
+    return panel, fit_linear(panel, function="t", need_arrays=True)
 
 
 def _wildboottest_tboot(f: pd.DataFrame, v: np.ndarray | None) -> tuple[float, np.ndarray]:

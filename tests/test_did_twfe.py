@@ -372,3 +372,35 @@ def test_weighted_demeaning_is_an_orthogonal_projection_property() -> None:
         np.testing.assert_allclose(dm.demean(r), r, atol=1e-9)
 
     check()
+
+
+@pytest.mark.parametrize("shift", [0.0, 1e7])
+def test_moments_fast_path_equals_explicit_demeaning(shift: float) -> None:
+    """Sorted balanced panels use per-unit moments without demeaning; with a huge outcome
+    mean the precision guard falls back to explicit demeaning. Both equal the oracle."""
+    from socdata.did._linear import _grid_moments, fit_linear
+    from socdata.did._panel import build_panel
+
+    f = make_panel(80, 10, seed=13)
+    f["x2"] = np.random.default_rng(2).normal(size=len(f))
+    f["y"] = f["y"] + shift
+    panel = build_panel(
+        f, function="t", outcome="y", unit="person_id", time="month", regressors=["treatment", "x2"]
+    )
+    assert panel.sorted_balanced
+    fast = fit_linear(panel, function="t")
+    slow = fit_linear(panel, function="t", need_arrays=True)
+    assert (fast.xt is None) == (shift == 0.0)
+    assert (_grid_moments(panel) is None) == (shift != 0.0)
+    np.testing.assert_allclose(fast.coef, slow.coef, rtol=1e-10)
+    np.testing.assert_allclose(fast.vcov, slow.vcov, rtol=1e-8)
+    b, se = dummy_ols_crv1(
+        f["y"].to_numpy() - shift,
+        f[["treatment", "x2"]].to_numpy(float),
+        f["person_id"].to_numpy(),
+        f["month"].to_numpy(),
+        f["person_id"].to_numpy(),
+        k_nested_fe=79,
+    )
+    np.testing.assert_allclose(fast.coef, b, rtol=1e-8)
+    np.testing.assert_allclose(np.sqrt(np.diag(fast.vcov)), se, rtol=1e-8)

@@ -28,8 +28,8 @@ class LinearFit:
     bread
         ``(X~'X~)^-1``.
     xt, yt, resid
-        Demeaned regressors (n, k), demeaned outcome and residuals (n,); ``resid`` is
-        ``None`` when the fast path did not need it (use :meth:`residuals`).
+        Demeaned regressors (n, k), demeaned outcome and residuals (n,); all ``None`` on
+        the moments-only fast path (``need_arrays=False``).
     ssc, df_k
         Small-sample factor and its K.
     demeaner
@@ -41,8 +41,8 @@ class LinearFit:
     coef: np.ndarray
     vcov: np.ndarray
     bread: np.ndarray
-    xt: np.ndarray
-    yt: np.ndarray
+    xt: np.ndarray | None
+    yt: np.ndarray | None
     resid: np.ndarray | None
     ssc: float
     df_k: int
@@ -54,7 +54,61 @@ class LinearFit:
         return self.resid if self.resid is not None else self.yt - self.xt @ self.coef
 
 
-def fit_linear(panel: Panel, *, function: str, drop_collinear: bool = False) -> LinearFit:
+def _grid_moments(
+    panel: Panel,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float] | None:
+    """Per-unit cross-products of the two-way demeaned columns, without demeaning.
+
+    For a sorted balanced panel with grids ``A`` and ``B`` (units x periods), row means
+    ``r``, column means ``c`` and ``c' = c - grand mean``, the demeaned cross-product within
+    unit ``i`` is ``sum_t A B - T r_A r_B - (A c'_B)_i - (B c'_A)_i + c'_A . c'_B`` (the other
+    terms vanish because ``sum_t c' = 0``).  Every term is a read-only pass (row-wise dot
+    products, matrix-vector products), so no n-length array is written.
+
+    Returns ``(sxy, sxx, gram, xty, ratio)`` with ``sxy`` (units, k), ``sxx`` (units, k, k),
+    or ``None`` when the columns' means are so large next to their within variation that
+    the expansion would lose precision (then the caller demeans explicitly).
+    """
+    na, nb = panel.n_units, panel.n_times
+    k = panel.X.shape[1]
+    cols = [panel.y.reshape(na, nb)] + [
+        np.ascontiguousarray(panel.X[:, j]).reshape(na, nb) for j in range(k)
+    ]
+    row = [c.mean(axis=1) for c in cols]
+    colm = [c.mean(axis=0) for c in cols]
+    cprime = [cm - r.mean() for cm, r in zip(colm, row, strict=True)]
+
+    def cross(a: int, b: int) -> np.ndarray:
+        e = np.einsum("it,it->i", cols[a], cols[b])
+        e -= nb * row[a] * row[b]
+        e -= cols[a] @ cprime[b]
+        e -= cols[b] @ cprime[a]
+        e += float(cprime[a] @ cprime[b])
+        return e
+
+    sxy = np.empty((na, k))
+    sxx = np.empty((na, k, k))
+    for j in range(k):
+        sxy[:, j] = cross(j + 1, 0)
+        for m in range(j, k):
+            sxx[:, j, m] = sxx[:, m, j] = cross(j + 1, m + 1)
+    syy = cross(0, 0)
+    # precision guard: uncentred over demeaned sums of squares (rounding error ~ eps * ratio)
+    ratio = 0.0
+    for a, ss in [(0, float(syy.sum()))] + [(j + 1, float(sxx[:, j, j].sum())) for j in range(k)]:
+        unc = float(np.einsum("it,it->", cols[a], cols[a]))
+        if ss <= 0:
+            ratio = max(ratio, np.inf if unc > 0 else 0.0)
+        else:
+            ratio = max(ratio, unc / ss)
+    if ratio > 1e4:
+        return None
+    return sxy, sxx, sxx.sum(axis=0), sxy.sum(axis=0), ratio
+
+
+def fit_linear(
+    panel: Panel, *, function: str, drop_collinear: bool = False, need_arrays: bool = False
+) -> LinearFit:
     """OLS slopes with two-way fixed effects and CRV1 covariance.
 
     Parameters
@@ -66,7 +120,46 @@ def fit_linear(panel: Panel, *, function: str, drop_collinear: bool = False) -> 
     drop_collinear
         Drop regressors collinear with the fixed effects or each other (event studies);
         otherwise raise :class:`~socdata.errors.EstimationError` naming them.
+    need_arrays
+        Keep the demeaned arrays (the wild bootstrap needs them).  Otherwise a sorted
+        balanced panel clustered by unit with at most 3 regressors uses
+        :func:`_grid_moments` and never materialises them.
     """
+    k0 = panel.X.shape[1]
+    if panel.sorted_balanced and panel.cluster_codes is None and k0 <= 3 and not need_arrays:
+        moments = _grid_moments(panel)
+        if moments is not None:
+            sxy, sxx, gram, xty, _ = moments
+            raw = np.array([float(panel.X[:, j] @ panel.X[:, j]) for j in range(k0)])
+            kept = [
+                j for j in independent_columns(gram) if gram[j, j] > 1e-10 * max(raw[j], 1e-300)
+            ]
+            if len(kept) == k0:
+                bread = np.linalg.inv(gram)
+                coef = bread @ xty
+                scores = sxy - np.einsum("ijm,m->ij", sxx, coef)
+                ssc, df_k = small_sample_factor(
+                    n=panel.n,
+                    k=k0,
+                    n_units=panel.n_units,
+                    n_times=panel.n_times,
+                    n_clusters=panel.n_clusters,
+                    unit_nested=True,
+                    time_nested=panel.n_units == 1,
+                )
+                vcov = sandwich(bread, scores, ssc)
+                return LinearFit(
+                    coef,
+                    vcov,
+                    bread,
+                    None,
+                    None,
+                    None,
+                    ssc,
+                    df_k,
+                    TwoWayDemeaner(panel),
+                    list(range(k0)),
+                )
     dm = TwoWayDemeaner(panel)
     yt = dm.demean(panel.y)
     xt = dm.demean(panel.X)
@@ -90,22 +183,8 @@ def fit_linear(panel: Panel, *, function: str, drop_collinear: bool = False) -> 
         raise EstimationError(f"{function}: no regressor is identified after the fixed effects.")
     bread = np.linalg.inv(gram)
     coef = bread @ (xt.T @ yt)
-    k = xt.shape[1]
-    if panel.sorted_balanced and panel.cluster_codes is None and k <= 3:
-        # person clusters on a sorted balanced panel: per-person score sums
-        # sum_t x~ (y~ - x~'b) from row-wise dot products, without n-length temporaries
-        shape = (panel.n_units, panel.n_times)
-        yg = yt.reshape(shape)
-        xg = [xt[:, j].reshape(shape) for j in range(k)]
-        scores = np.empty((panel.n_units, k))
-        for j in range(k):
-            scores[:, j] = np.einsum("it,it->i", xg[j], yg)
-            for m in range(k):
-                scores[:, j] -= coef[m] * np.einsum("it,it->i", xg[j], xg[m])
-        resid = None
-    else:
-        resid = yt - xt @ coef
-        scores = cluster_sums(panel, xt * resid[:, None])
+    resid = yt - xt @ coef
+    scores = cluster_sums(panel, xt * resid[:, None])
     ssc, df_k = small_sample_factor(
         n=panel.n,
         k=len(kept),

@@ -349,7 +349,7 @@ def wild_cluster_bootstrap(
         cluster=cluster,
     )
     panel = drop_uninformative(panel, function=fn)
-    fit = fit_linear(panel, function=fn)
+    fit = fit_linear(panel, function=fn, need_arrays=True)
     inf = wcr_inference(
         panel,
         fit,

@@ -230,7 +230,7 @@ def event_study(
         panel.n_in = n_in
     cluster_name = cluster or unit
     use_boot = few_cluster_policy(fn, panel, cluster_name, inference)
-    fit = fit_linear(panel, function=fn, drop_collinear=True)
+    fit = fit_linear(panel, function=fn, drop_collinear=True, need_arrays=use_boot)
     names = [panel.names[i] for i in fit.kept]
     dropped = tuple(
         int(nm.split("::")[1])

@@ -172,7 +172,7 @@ def twfe(
     panel = drop_uninformative(panel, function=fn)
     cluster_name = cluster or unit
     use_boot = few_cluster_policy(fn, panel, cluster_name, inference)
-    fit = fit_linear(panel, function=fn)
+    fit = fit_linear(panel, function=fn, need_arrays=use_boot)
     boot: tuple[BootstrapInference, ...] = ()
     if use_boot:
         boot = (
