@@ -410,6 +410,13 @@ def build_report(out_dir: str | Path, inputs: ReportInputs) -> Path:
     if not model:
         body.append('<p class="note">No matching or DiD tables in this run.</p>')
     body.append('<h2 id="figures">Figures</h2>')
+    if not inputs.synthetic and figures:
+        body.append(
+            '<p class="note">Figures are drawn by the notebooks and are not checked by '
+            "disclosure control: a survival curve steps once per young person, and a "
+            "scatter or swimmer plot shows individuals. Check each figure before it leaves "
+            "the secure environment.</p>"
+        )
     body.extend(_figure_block(p) for p in figures)
     if not figures:
         body.append('<p class="note">No figures in this run.</p>')
