@@ -242,6 +242,7 @@ def test_build_report_self_contained(tmp_path):
     text = path.read_text()
     assert "DISCLOSURE CONTROL IS SWITCHED OFF" in text
     assert "REAL DATA" in text and "FAILED" in text and "KeyError" in text
+    assert "not checked by disclosure control" in text  # figures from real data
     assert "table4_case_status" in text and "police_statements" in text
     m = re.search(r'src="data:image/png;base64,([^"]+)"', text)
     assert m and base64.b64decode(m.group(1))[:4] == b"\x89PNG"
