@@ -122,3 +122,5 @@ def test_required_table_ids_exist(synthetic_run):
         frame = pd.read_csv(tables[t])
         assert set(TIDY) <= set(frame.columns), t
         assert len(frame), t
+        assert set(frame["measure"]) <= {"n", "pct", "mean", "min", "max", "fraction"}, t
+        assert (frame["disclosure"] == "none").all(), t  # synthetic data: published as computed
