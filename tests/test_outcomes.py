@@ -69,7 +69,10 @@ def test_round_half_up(x, want):
         (20, 30, "two-thirds"),
         (19, 30, None),
         (12, 30, "two-fifths"),
-        (11, 16, None),
+        # socdata.words: a bare fraction is true within 2.5 points of its value
+        (11, 16, "two-thirds"),  # 68.75%: 2.08 points from 66.67%
+        (7, 10, None),  # 70%: 3.33 points from two-thirds, 5 from three quarters
+        (23, 30, "three quarters"),  # 76.67%: 1.67 points from 75%
         (8, 16, "half"),
         (16, 16, "all"),
         (0, 4, "none"),

@@ -35,12 +35,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from socdata.describe.outcomes import round_half_up
 from socdata.describe.tables import TABLE_IDS
 from socdata.errors import SocdataError
 from socdata.paths import published_dir
 from socdata.provenance import Provenance
 from socdata.results import Result, order_tidy
+from socdata.rounding import round_half_up
+from socdata.words import word_interval
 
 __all__ = [
     "COMPARISON_COLUMNS",
@@ -84,65 +85,20 @@ _MATCH, _ROUND, _INCONS, _NOTREP = STATUSES
 # --------------------------------------------------------------------------- words
 
 
-_FRACTIONS = {
-    "all": Fraction(1),
-    "none": Fraction(0),
-    "half": Fraction(1, 2),
-    "a half": Fraction(1, 2),
-    "one half": Fraction(1, 2),
-    "a third": Fraction(1, 3),
-    "one third": Fraction(1, 3),
-    "one-third": Fraction(1, 3),
-    "two thirds": Fraction(2, 3),
-    "two-thirds": Fraction(2, 3),
-    "a quarter": Fraction(1, 4),
-    "one quarter": Fraction(1, 4),
-    "three quarters": Fraction(3, 4),
-    "three-quarters": Fraction(3, 4),
-    "a fifth": Fraction(1, 5),
-    "one fifth": Fraction(1, 5),
-    "one-fifth": Fraction(1, 5),
-    "two fifths": Fraction(2, 5),
-    "two-fifths": Fraction(2, 5),
-    "three fifths": Fraction(3, 5),
-    "three-fifths": Fraction(3, 5),
-    "four fifths": Fraction(4, 5),
-    "four-fifths": Fraction(4, 5),
-}
-
-
 def fraction_word_is_true(word: str, numerator: int, denominator: int) -> bool | None:
     """Whether a fraction word printed in a report is true of ``numerator / denominator``.
 
-    Plain fractions ("two-thirds") are true when the proportion rounds to the same whole
-    percentage as the fraction (20/30 = 67% is two-thirds; 19/30 = 63% is not);
-    "over X" / "more than X" when it is larger; "just over X" when larger by at most five
-    points; "nearly X" / "almost X" when smaller by at most five points; "most" / "the
-    majority" when over half. Returns ``None`` for a word it does not know.
+    The rule is the package's one vocabulary, :func:`socdata.words.word_interval` (a bare
+    fraction is true within 2.5 percentage points: 20/30 is two-thirds, 19/30 is not;
+    "over X" strictly above; "most" over half). Returns ``None`` for a word it does not
+    know.
     """
     if denominator <= 0:
         return None
-    w = re.sub(r"\s+", " ", str(word).strip().lower().replace("\u2011", "-"))
-    p = Fraction(int(numerator), int(denominator))
-    if w in ("most", "the majority", "majority", "a majority"):
-        return p > Fraction(1, 2)
-    for prefix, test in (
-        ("just over ", lambda f: f < p <= f + Fraction(5, 100)),
-        ("over ", lambda f: p > f),
-        ("more than ", lambda f: p > f),
-        ("nearly ", lambda f: f - Fraction(5, 100) <= p < f),
-        ("almost ", lambda f: f - Fraction(5, 100) <= p < f),
-        ("under ", lambda f: p < f),
-        ("less than ", lambda f: p < f),
-    ):
-        if w.startswith(prefix) and w[len(prefix) :] in _FRACTIONS:
-            return bool(test(_FRACTIONS[w[len(prefix) :]]))
-    if w in _FRACTIONS:
-        f = _FRACTIONS[w]
-        if f in (0, 1):
-            return p == f
-        return round_half_up(100 * float(p)) == round_half_up(100 * float(f))
-    return None
+    meaning = word_interval(str(word))
+    if meaning is None:
+        return None
+    return meaning.contains(Fraction(100 * int(numerator), int(denominator)))
 
 
 # --------------------------------------------------------------------------- loading

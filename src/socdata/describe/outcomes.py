@@ -10,7 +10,7 @@ explicit:
 
 Percentages are rounded half-up to whole numbers, as the report prints them
 (62.5% -> 63%, not banker's 62%). A fraction word ("two-thirds") is given only when it is
-exactly true of the numbers: 20/30 is two-thirds, 19/30 is not.
+true of the numbers under :mod:`socdata.words`: 20/30 is two-thirds, 19/30 is not.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 from typing import Literal
 
 import numpy as np
@@ -29,6 +27,8 @@ from scipy import stats
 from socdata.errors import ExcludedRowsWarning, SocdataError
 from socdata.provenance import FlowLog, Provenance
 from socdata.results import Result, order_tidy
+from socdata.rounding import round_half_up
+from socdata.words import fraction_word_for
 
 __all__ = [
     "OUTCOME_LABELS",
@@ -54,37 +54,13 @@ _VALUES = ("Yes", "No", "Not recorded")
 DENOMINATORS = ("recorded", "all")
 CI_METHODS = ("wilson", "exact")
 
-# Fraction words the report uses, exact values only.
-_WORDS: tuple[tuple[Fraction, str], ...] = (
-    (Fraction(1, 1), "all"),
-    (Fraction(3, 4), "three-quarters"),
-    (Fraction(2, 3), "two-thirds"),
-    (Fraction(3, 5), "three-fifths"),
-    (Fraction(1, 2), "half"),
-    (Fraction(2, 5), "two-fifths"),
-    (Fraction(1, 3), "a third"),
-    (Fraction(1, 4), "a quarter"),
-    (Fraction(1, 5), "a fifth"),
-    (Fraction(4, 5), "four-fifths"),
-    (Fraction(0, 1), "none"),
-)
-
-
-def round_half_up(x: float | None, ndigits: int = 0) -> float | None:
-    """Round half away from zero, as printed reports do (2.5 -> 3, 62.5 -> 63).
-
-    Python's :func:`round` rounds half to even (62.5 -> 62); reports do not. The value is
-    rounded through its shortest decimal representation, so ``round_half_up(0.285, 2)``
-    is 0.29.
-    """
-    if x is None or (isinstance(x, float) and np.isnan(x)):
-        return None
-    q = Decimal(1).scaleb(-ndigits)
-    return float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP))
-
 
 def fraction_word(numerator: int, denominator: int) -> str | None:
-    """A fraction word that is exactly true of ``numerator / denominator``, else ``None``.
+    """A fraction word that is true of ``numerator / denominator``, else ``None``.
+
+    Uses the package's one vocabulary and rule, :func:`socdata.words.fraction_word_for`
+    (a bare fraction is true within 2.5 percentage points), so the words socdata produces
+    are the words :mod:`socdata.review` accepts.
 
     >>> fraction_word(20, 30)
     'two-thirds'
@@ -93,11 +69,7 @@ def fraction_word(numerator: int, denominator: int) -> str | None:
     """
     if denominator <= 0:
         return None
-    f = Fraction(int(numerator), int(denominator))
-    for value, word in _WORDS:
-        if f == value:
-            return word
-    return None
+    return fraction_word_for(int(numerator), int(denominator))
 
 
 def wilson_interval(k: int | np.ndarray, n: int | np.ndarray, level: float = 0.95):

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from socdata.errors import DisclosureError, SocdataWarning
+from socdata.rounding import round_half_up
 
 __all__ = [
     "DEFAULT_RULE_SET",
@@ -239,9 +240,7 @@ def round_to_base(value: float, base: int) -> float:
 def _round_half_up(value: float, decimals: int) -> float:
     if value is None or pd.isna(value) or decimals >= 15:
         return value
-    factor = 10**decimals
-    # add a tiny epsilon so that 12.5 -> 13 despite binary representation
-    return math.copysign(math.floor(abs(value) * factor + 0.5 + 1e-9) / factor, value)
+    return round_half_up(float(value), decimals)
 
 
 def _is_margin(label: Any) -> bool:
