@@ -48,6 +48,15 @@ def case_socdata(n_people: int, shuffle: bool = False) -> dict:
     }
 
 
+def case_frame_only(n_people: int) -> dict:
+    """Build the frame only: the peak memory of the data (generation included)."""
+    import socdata.did as did
+
+    did.att_gt  # noqa: B018  (same imports as case_socdata)
+    frame = make_panel(n_people, columns=COLUMNS)
+    return {"seconds": 0.0, "frame_gb": float(frame.memory_usage(deep=True).sum() / 1024**3)}
+
+
 def case_csdid(n_people: int) -> dict:
     """csdid ATTgt(...).fit(bstrap=False) + four aggte calls on the same panel."""
     from csdid.att_gt import ATTgt
@@ -85,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     print(machine_description(), flush=True)
     records = []
     for n in args.sizes:
+        base = run_case("benchmarks.bench_att_gt:case_frame_only", n_people=n)
+        base["impl"] = "frame only (make_panel)"
+        records.append(base)
+        print(base, flush=True)
         rec = run_case("benchmarks.bench_att_gt:case_socdata", n_people=n)
         rec["impl"] = "socdata"
         records.append(rec)
@@ -97,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_peer and n <= args.peer_max:
             peer = run_case("benchmarks.bench_att_gt:case_csdid", n_people=n, timeout=1800)
             peer["impl"] = "csdid"
-            ours = records[-1 - int(args.shuffled)]
+            ours = records[-1 - int(args.shuffled)]  # the sorted-frame socdata case
             if peer.get("ok") and ours.get("ok"):
                 peer["speedup"] = peer["seconds"] / ours["seconds"]
                 peer["max_abs_diff"] = max(
