@@ -124,3 +124,46 @@ def test_required_table_ids_exist(synthetic_run):
         assert len(frame), t
         assert set(frame["measure"]) <= {"n", "pct", "mean", "min", "max", "fraction"}, t
         assert (frame["disclosure"] == "none").all(), t  # synthetic data: published as computed
+
+
+# ----------------------------------------------------------------------------- "real" data
+
+
+@pytest.fixture(scope="session")
+def real_run(tmp_path_factory):
+    """The synthetic extracts with Windows line endings in one file: same content, other
+    bytes, so the run must treat them as real data."""
+    import shutil
+
+    from socdata.paths import synthetic_dir
+
+    data = tmp_path_factory.mktemp("real-data")
+    for p in synthetic_dir().glob("*.csv"):
+        shutil.copy(p, data / p.name)
+    service = data / "service.csv"
+    service.write_bytes(service.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    out = tmp_path_factory.mktemp("reproduce-real")
+    return reproduce(data, out, progress=None)
+
+
+@pytest.mark.slow
+def test_real_data_outputs_pass_disclosure_control(real_run):
+    run = real_run
+    assert run.ok, run.summary()
+    assert not run.synthetic and run.disclosure == "soceis-default-v1"
+    assert not run.swimmer_plots
+    assert not [p for p in run.figures if "swimmer" in p.name]
+    for path in run.tables:
+        frame = pd.read_csv(path)
+        assert (frame["disclosure"] == "soceis-default-v1").all(), path.name
+        if "measure" not in frame.columns:
+            continue
+        counts = frame[(frame["measure"] == "n") & frame["value"].notna()]
+        assert not ((counts["value"] > 0) & (counts["value"] < 10)).any(), path.name
+        assert (counts["value"] % 5 == 0).all(), path.name
+        for col in ("numerator", "denominator"):
+            if col in frame.columns:
+                v = frame[col].dropna()
+                assert not ((v > 0) & (v < 10)).any(), (path.name, col)
+    html = (run.out_dir / "report.html").read_text()
+    assert "REAL DATA" in html and "soceis-default-v1" in html
