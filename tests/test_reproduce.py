@@ -241,3 +241,17 @@ def test_run_is_a_result_with_tidy(good_run):
     assert tidy["term"].tolist() == ["10_good.py"] and tidy["status"].tolist() == ["ok"]
     assert run.provenance.function == "socdata.reproduce.reproduce"
     assert "socdata reproduce: OK" in repr(run)
+
+
+def test_optional_modules_degrade_only_when_absent(tmp_path, monkeypatch):
+    notes: list[str] = []
+    assert rp._optional("socdata.no_such_module", "f", "thing", notes) is None
+    assert "not part of this version" in notes[-1]
+    assert rp._optional("socdata.report", "no_such_function", "thing", notes) is None
+    assert "does not exist" in notes[-1]
+    pkg = tmp_path / "brokenpkg_socdata_test"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("import module_that_is_not_installed_anywhere\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModuleNotFoundError, match="module_that_is_not_installed_anywhere"):
+        rp._optional("brokenpkg_socdata_test", "f", "thing", notes)

@@ -500,11 +500,32 @@ def _as_frame(obj: Any) -> pd.DataFrame:
     raise TypeError(f"cannot show {type(obj).__name__} as a table")
 
 
-def _compare(out_dir: Path, notes: list[str]) -> tuple[pd.DataFrame | None, Path | None]:
+def _optional(module: str, name: str, what: str, notes: list[str]) -> Callable[..., Any] | None:
+    """``module.name`` if this version of socdata has it, else ``None`` and a note.
+
+    Only the absence of the module itself, or of the name in it, degrades; an import
+    error *inside* an existing module (a broken dependency) surfaces.
+    """
+    import importlib
+
     try:
-        from socdata.compare import compare_published
-    except ImportError as exc:
-        notes.append(f"comparison with the published figures not available ({exc})")
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        notes.append(f"{what} not available: {module} is not part of this version of socdata")
+        return None
+    func = getattr(mod, name, None)
+    if func is None:
+        notes.append(f"{what} not available: {module}.{name} does not exist in this version")
+    return func
+
+
+def _compare(out_dir: Path, notes: list[str]) -> tuple[pd.DataFrame | None, Path | None]:
+    compare_published = _optional(
+        "socdata.compare", "compare_published", "comparison with the published figures", notes
+    )
+    if compare_published is None:
         return None, None
     comparison = _as_frame(compare_published(_all_tables(out_dir / "tables")))
     path = out_dir / "comparison.csv"
@@ -513,10 +534,10 @@ def _compare(out_dir: Path, notes: list[str]) -> tuple[pd.DataFrame | None, Path
 
 
 def _audit(out_dir: Path, notes: list[str]) -> pd.DataFrame | None:
-    try:
-        from socdata.review import audit_bundled
-    except ImportError as exc:
-        notes.append(f"audit of the published figures not available ({exc})")
+    audit_bundled = _optional(
+        "socdata.review", "audit_bundled", "audit of the published figures", notes
+    )
+    if audit_bundled is None:
         return None
     audit = _as_frame(audit_bundled())
     audit.to_csv(out_dir / "audit.csv", index=False, float_format="%.12g")
