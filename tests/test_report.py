@@ -300,3 +300,9 @@ def test_validation_summary_counts_rejected_rows(tmp_path):
     assert s.rules["problems"].sum() >= 3 and set(s.rules["kind"]) == {"service"}
     assert s.unknown_files == ("notes.txt",)
     assert not s.ok
+
+
+def test_bundled_synthetic_data_resolve_to_none():
+    assert data_kind(None).synthetic  # the bundled files match their manifest
+    assert resolve_disclosure("auto", data_dir=None).name == "none"
+    assert resolve_disclosure("soceis-default-v1", data_dir=None) is DEFAULT_RULE_SET
