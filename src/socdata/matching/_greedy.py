@@ -253,24 +253,12 @@ def left_counts(
 
 
 def stable_argsort(x: np.ndarray) -> np.ndarray:
-    """Stable ascending argsort: a quicksort, then ties put back in input order.
+    """Stable ascending argsort (ties in input order), as R's ``sort.list``.
 
-    Equivalent to ``np.argsort(x, kind="stable")`` but about twice as fast on large
-    arrays with few ties (only elements of tied runs are re-sorted).
+    numpy's stable sort (radix or timsort) was measured faster than a quicksort followed by
+    a repair of tied runs, because propensity scores of discrete covariates tie often.
     """
-    x = np.asarray(x)
-    perm = np.argsort(x, kind="quicksort")
-    xs = x[perm]
-    tie = xs[1:] == xs[:-1]
-    if not tie.any():
-        return perm
-    in_run = np.zeros(x.size, dtype=bool)
-    in_run[1:] |= tie
-    in_run[:-1] |= tie
-    run_id = np.cumsum(np.r_[True, ~tie])
-    sub = np.flatnonzero(in_run)
-    perm[sub] = perm[sub][np.lexsort((perm[sub], run_id[sub]))]
-    return perm
+    return np.argsort(np.asarray(x), kind="stable")
 
 
 def sort_controls(scores: np.ndarray, keys: np.ndarray) -> np.ndarray:

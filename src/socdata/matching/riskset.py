@@ -319,10 +319,17 @@ def risk_set_match(
         row_person = pd.Index(pid).get_indexer(pcol.to_numpy())
     n_unknown = int((row_person < 0).sum())
     pmonth = _month_index(panel["month"].to_numpy())
+    if (pmonth == np.iinfo(np.int64).min).any():
+        raise MatchingError(
+            f"panel: column 'month' has {int((pmonth == np.iinfo(np.int64).min).sum())} missing "
+            "value(s); every panel row needs its calendar month"
+        )
     m0 = int(pmonth.min())
     T = int(pmonth.max()) - m0 + 1
-    known = row_person >= 0
-    flat = (pmonth[known] - m0).astype(np.int64) * n_p + row_person[known].astype(np.int64)
+    known = row_person >= 0 if n_unknown else slice(None)  # no copies when all are known
+    flat = pmonth[known] - m0
+    flat *= n_p
+    flat += row_person[known]
     # month-major layout (T, n_p): the gathers below read one month for many persons
     obs = np.zeros(T * n_p, dtype=bool)
     obs[flat] = True
@@ -335,7 +342,7 @@ def risk_set_match(
     counts = {}
     for col in dict.fromkeys(v[0] for v in count_spec.values()):
         vals = panel[col].to_numpy()[known]
-        if pd.isna(vals).any():
+        if vals.dtype.kind not in "iub" and pd.isna(vals).any():
             raise MatchingError(
                 f"panel: column {col!r} has missing values; counts must be 0 or more"
             )
@@ -461,9 +468,7 @@ def risk_set_match(
 
     # ---------------------------------------------------------------- model rows
     # candidate comparators of every stratum, found once (int32 person indices, ascending)
-    cand_of = [
-        candidates(int(stratum_person[eng[s[0]]]), int(rm[s[0]])).astype(np.int32) for s in strata
-    ]
+    cand_of = [candidates(int(stratum_person[eng[s[0]]]), int(rm[s[0]])) for s in strata]
     total_cand = int(sum(c.size for c in cand_of))
     if total_cand == 0:
         raise MatchingError(
@@ -588,7 +593,6 @@ def risk_set_match(
             cand, Xc = cand[free], Xc[free]
             if distance == "logit":
                 sc_c = sc_c[free]
-        cand = cand.astype(np.int64)
         if not exact_any_idx:
             match_cell(s, cand, Xc, sc_c if distance == "logit" else None)
             continue
