@@ -6,6 +6,7 @@ Static checks of the notebook files (parameters cell, public API only) are fast.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 
@@ -62,13 +63,28 @@ def test_notebook_has_parameters_cell(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_uses_public_api_only(path):
-    text = path.read_text()
-    private = re.findall(
-        r"(?:from\s+socdata[\w.]*\s+import\s+.*\b_\w+|socdata(?:\.\w+)*\._\w+)", text
-    )
+    tree = ast.parse(path.read_text())
+    private = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("socdata"):
+            parts = node.module.split(".")
+            private += [f"{node.module}.{a.name}" for a in node.names if a.name.startswith("_")]
+            private += [node.module] if any(p.startswith("_") for p in parts) else []
+        elif isinstance(node, ast.Import):
+            private += [
+                a.name
+                for a in node.names
+                if a.name.startswith("socdata")
+                and any(p.startswith("_") for p in a.name.split("."))
+            ]
     assert not private, f"{path.name} uses private socdata names: {private}"
-    assert "to_csv(" not in text, f"{path.name}: write tables with socdata.report.write_table"
-    assert "savefig(" not in text, f"{path.name}: save figures with socdata.report.save_figure"
+    calls = {
+        node.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+    }
+    assert "to_csv" not in calls, f"{path.name}: write tables with socdata.report.write_table"
+    assert "savefig" not in calls, f"{path.name}: save figures with socdata.report.save_figure"
 
 
 def test_notebooks_folder_is_the_bundled_one():
