@@ -111,6 +111,7 @@ def main(argv: list[str] | None = None) -> None:
                 "n_engagers",
                 "n_comparators",
                 "seconds",
+                "cpu_seconds",
                 "peak_gb",
                 "matched",
                 "unmatched",
