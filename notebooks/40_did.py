@@ -305,6 +305,14 @@ dyn
 
 # %% [markdown]
 # ## Naive before/after next to the DiD estimates and the built-in effect
+#
+# Which rows to trust: the simulation in `docs/explanation/simulation.md` (500 draws of the
+# synthetic generator with a known effect) finds that the naive before/after change misses
+# the effect (bias about -60%, coverage about 64%), that calendar-month fixed effects with
+# the matched comparators as never-treated overstate it (bias above 100%), and that the 2x2
+# and the TWFE and Poisson estimators **on the matched (event-month) clock** have close to
+# nominal coverage with a residual overstatement of 15-25%. A single data set, such as this
+# one, can land anywhere in those distributions.
 
 # %%
 est = pd.DataFrame(rows)
