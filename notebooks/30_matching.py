@@ -138,6 +138,13 @@ for r in bal.itertuples():
         value = getattr(r, col)
         if pd.isna(value):
             continue
+        # the base of each statistic: the engagers (and comparators) it summarises
+        after = col.endswith("_after")
+        base = (
+            (matched.n_control_matched if after else matched.n_control)
+            if "control" in col
+            else (matched.n_treated_matched if after else matched.n_treated)
+        )
         records.append(
             {
                 "table_id": "matching_balance",
@@ -145,6 +152,7 @@ for r in bal.itertuples():
                 "column_label": col,
                 "measure": measure,
                 "value": float(value),
+                "denominator": int(base),
             }
         )
 write_table(pd.DataFrame(records), out_dir, table_id="matching_balance", disclosure=rules)
