@@ -80,11 +80,17 @@ class TwoWayDemeaner:
         The prepared panel (its layout decides the route).
     weights
         Optional positive weights per row (e.g. IRLS weights of a Poisson fit).
+    work
+        Optional scratch array of ``n`` floats reused by the grid route (saves allocating
+        and page-faulting a fresh array on every IRLS step of a large panel).
     """
 
-    def __init__(self, panel: Panel, weights: np.ndarray | None = None) -> None:
+    def __init__(
+        self, panel: Panel, weights: np.ndarray | None = None, work: np.ndarray | None = None
+    ) -> None:
         self.panel = panel
         self.weights = weights
+        self._work = work
         na, nb = panel.n_units, panel.n_times
         if min(na, nb) > MAX_SMALL_SIDE:
             raise EstimationError(
@@ -131,21 +137,35 @@ class TwoWayDemeaner:
         wa = self._W.sum(axis=1)
         wb = self._W.sum(axis=0)
         self._inv_wa = np.divide(1.0, wa, out=np.zeros_like(wa), where=wa > 0)
-        scaled = self._W * self._inv_wa[:, None]
+        if self._work is not None and p.cells() is None and not self._transpose:
+            scaled = np.multiply(
+                self._W, self._inv_wa[:, None], out=self._work.reshape(self._W.shape)
+            )
+        else:
+            scaled = self._W * self._inv_wa[:, None]
         m = np.diag(wb) - self._W.T @ scaled
         del scaled
         self._solver = _SingularSolver(m)
 
-    def _demean_grid(self, x: np.ndarray) -> np.ndarray:
+    def _demean_grid(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         xg = self._to_grid(x)
         sa = np.einsum("ij,ij->i", self._W, xg)  # weighted sums, no n-length temporary
         sb = np.einsum("ij,ij->j", self._W, xg)
         b = sb - self._W.T @ (sa * self._inv_wa)
         g = self._solver.solve(b)
         a = (sa - self._W @ g) * self._inv_wa
+        if out is not None and self.panel.cells() is None and not self._transpose:
+            og = out.reshape(xg.shape)
+            np.subtract(xg, a[:, None], out=og)
+            og -= g[None, :]
+            return out
         r = np.subtract(xg, a[:, None])
         r -= g[None, :]
-        return self._from_grid(r)
+        res = self._from_grid(r)
+        if out is not None:
+            out[...] = res
+            return out
+        return res
 
     # ---- rows -----------------------------------------------------------------------------
     def _setup_rows(self) -> None:
@@ -196,20 +216,28 @@ class TwoWayDemeaner:
         return out
 
     # ---- public ---------------------------------------------------------------------------
-    def demean(self, x: np.ndarray) -> np.ndarray:
-        """Residual of ``x`` (1-d, or 2-d with one column per variable) after the FE."""
+    def demean(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Residual of ``x`` (1-d, or 2-d with one column per variable) after the FE.
+
+        ``out`` (same shape; for 2-d, Fortran order) receives the result when given.
+        """
         x = np.asarray(x, dtype=np.float64)
         if x.ndim == 2:
-            out = np.empty(x.shape, order="F")
+            if out is None:
+                out = np.empty(x.shape, order="F")
             for j in range(x.shape[1]):
                 col = np.ascontiguousarray(x[:, j])
-                if self.route == "closed":
-                    self._demean_closed(col, out=out[:, j])
-                else:
-                    out[:, j] = self.demean(col)
+                self.demean(col, out=out[:, j])
+            return out
+        if out is not None and not out.flags.c_contiguous:
+            out[...] = self.demean(x)
             return out
         if self.route == "closed":
-            return self._demean_closed(x)
+            return self._demean_closed(x, out=out)
         if self.route == "grid":
-            return self._demean_grid(x)
-        return self._demean_rows(x)
+            return self._demean_grid(x, out=out)
+        res = self._demean_rows(x)
+        if out is not None:
+            out[...] = res
+            return out
+        return res

@@ -143,30 +143,43 @@ def poisson_twfe(
     def deviance(eta: np.ndarray, mu: np.ndarray) -> float:
         return 2.0 * (ylogy - float(y @ eta) - sum_y + float(mu.sum()))
 
-    mu = (y + sum_y / y.size) / 2
+    n, k = x.shape
+    # buffers reused across IRLS steps: on tens of millions of rows, allocating (and
+    # page-faulting) fresh arrays each step costs more than the arithmetic
+    mu = (y + sum_y / n) / 2
     eta = np.log(mu)
+    z = np.empty(n)
+    zt = np.empty(n)
+    xt = np.empty((n, k), order="F")
+    work = np.empty(n)
     last = deviance(eta, mu)
     converged = False
     iterations = 0
     crit = np.inf
+    beta = np.zeros(k)
     for it in range(1, max_iter + 1):
         iterations = it
-        z = y / mu  # working variable z = eta - offset + (y - mu) / mu, built in place
+        # working variable z = eta - offset + (y - mu) / mu
+        np.divide(y, mu, out=z)
         z -= 1.0
         z += eta
         if off is not None:
             z -= off
-        dm = TwoWayDemeaner(panel, weights=mu)
-        zt = dm.demean(z)
-        xt = dm.demean(x)
-        wx = xt * mu[:, None]
-        xwx = xt.T @ wx
+        dm = TwoWayDemeaner(panel, weights=mu, work=work)
+        dm.demean(z, out=zt)
+        dm.demean(x, out=xt)
+        xwx = np.empty((k, k))
+        xwz = np.empty(k)
+        for j in range(k):
+            xwz[j] = np.einsum("i,i,i->", xt[:, j], mu, zt)
+            for m in range(j, k):
+                xwx[j, m] = xwx[m, j] = np.einsum("i,i,i->", xt[:, j], mu, xt[:, m])
         if it == 1:
-            raw = np.array([float(np.var(x[:, j])) * panel.n for j in range(x.shape[1])])
+            raw = np.array([float(np.var(x[:, j])) * n for j in range(k)])
             kept = independent_columns(xwx)
             bad = [
                 panel.names[j]
-                for j in range(x.shape[1])
+                for j in range(k)
                 if j not in kept or xwx[j, j] <= 1e-10 * max(raw[j], 1e-300)
             ]
             if bad:
@@ -174,17 +187,15 @@ def poisson_twfe(
                     f"{fn}: regressor(s) {bad} are collinear with the unit and period fixed "
                     "effects or with each other; use a time-varying treatment indicator."
                 )
-        beta = np.linalg.solve(xwx, wx.T @ zt)
-        del wx
-        # linear predictor = z - (z~ - x~ b) + offset
-        eta = z
-        eta -= zt
-        del zt
-        for j in range(x.shape[1]):
-            eta += beta[j] * xt[:, j]
+        beta = np.linalg.solve(xwx, xwz)
+        # linear predictor = z - (z~ - x~ b) + offset, then mu = exp(eta), in place
+        np.subtract(z, zt, out=eta)
+        for j in range(k):
+            np.multiply(xt[:, j], beta[j], out=work)
+            eta += work
         if off is not None:
             eta += off
-        mu = np.exp(eta)
+        np.exp(eta, out=mu)
         dev = deviance(eta, mu)
         crit = abs(dev - last) / (0.1 + abs(last))
         last = dev
@@ -200,12 +211,22 @@ def poisson_twfe(
     # sandwich at the converged mean: x~ re-projected with weights mu, scores x~ (y - mu);
     # exact at the optimum whatever the stopping point (pyfixest's last-step working
     # quantities converge to the same matrix)
-    dm = TwoWayDemeaner(panel, weights=mu)
-    xt = dm.demean(x)
-    wx = xt * mu[:, None]
-    bread = np.linalg.inv(xt.T @ wx)
-    scores = xt * (y - mu)[:, None]
-    g_scores = cluster_sums(panel, scores)
+    dm = TwoWayDemeaner(panel, weights=mu, work=work)
+    dm.demean(x, out=xt)
+    xwx = np.empty((k, k))
+    for j in range(k):
+        for m in range(j, k):
+            xwx[j, m] = xwx[m, j] = np.einsum("i,i,i->", xt[:, j], mu, xt[:, m])
+    bread = np.linalg.inv(xwx)
+    resid = np.subtract(y, mu, out=work)  # response residuals y - mu
+    if panel.sorted_balanced and panel.cluster_codes is None:
+        shape = (panel.n_units, panel.n_times)
+        rg = resid.reshape(shape)
+        g_scores = np.column_stack(
+            [np.einsum("it,it->i", xt[:, j].reshape(shape), rg) for j in range(k)]
+        )
+    else:
+        g_scores = cluster_sums(panel, xt * resid[:, None])
     ssc, df_k = small_sample_factor(
         n=panel.n,
         k=x.shape[1],
