@@ -283,10 +283,15 @@ its coverage is close to 95%.
   before, on missing episodes and on an unobserved high-risk spell, which the observed
   counts capture only in part.
 * **ATT(g,t) on the matched clock** uses the month before referral alone as its base period
-  (R did's default "varying" base), the month the selection acts on; it errs the other way
-  and its analytic standard error ({att_se:.4f} on average) is about {att_ratio:.1f} times
-  the standard deviation of its estimates over replications ({att_sd:.4f}), hence
-  over-coverage.
+  (R did's default "varying" base), the month the selection acts on; it errs the other way.
+  Its analytic standard error ({att_se:.4f} on average) is about {att_ratio:.1f} times the
+  standard deviation of its estimates over replications ({att_sd:.4f}), hence
+  over-coverage. This is not a defect of the implementation (on seed 5, socdata's
+  `att_gt` and the `csdid` package give the same simple ATT, -0.0871, and the same
+  standard error, 0.0646): the formula treats engagers and comparators as independent
+  samples, while matching makes each engager's base-month outcome close to that of its
+  comparator, so their changes are positively correlated and the unpaired variance
+  overstates the variance of the difference, as for paired data analysed unpaired.
 
 ## Reproduce
 
