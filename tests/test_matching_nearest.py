@@ -124,7 +124,9 @@ def test_match_end_to_end_equals_oracle_on_fitted_propensity(seed):
     lin = -2 + 0.3 * (df.age - 14) - 0.1 * df.decile + 0.5 * df.prior
     df["engaged"] = (rng.random(n) < 1 / (1 + np.exp(-lin))).astype(int)
     df.index = [f"P{i:04d}" for i in range(n)]
-    res = match(df, treatment="engaged", covariates=["age", "decile", "prior"], caliper=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExcludedRowsWarning)  # unmatched counts tested elsewhere
+        res = match(df, treatment="engaged", covariates=["age", "decile", "prior"], caliper=0.1)
     X = sm.add_constant(df[["age", "decile", "prior"]].astype(float))
     ps = sm.Logit(df["engaged"], X).fit(disp=0).predict(X).to_numpy()
     cal = 0.1 * np.std(ps, ddof=1)
