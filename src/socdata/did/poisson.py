@@ -175,7 +175,8 @@ def poisson_twfe(
             for m in range(j, k):
                 xwx[j, m] = xwx[m, j] = np.einsum("i,i,i->", xt[:, j], mu, xt[:, m])
         if it == 1:
-            raw = np.array([float(np.var(x[:, j])) * n for j in range(k)])
+            # uncentred sums of squares: a column collinear with the FE demeans to ~0
+            raw = np.array([float(x[:, j] @ x[:, j]) for j in range(k)])
             kept = independent_columns(xwx)
             bad = [
                 panel.names[j]
