@@ -124,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         "n_people",
         "seconds",
         "peak_gb",
+        "frame_gb",
         "speedup",
         "max_abs_diff",
         "simple",
