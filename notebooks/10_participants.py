@@ -32,15 +32,12 @@ from pathlib import Path
 import socdata
 from socdata.describe.tables import interview_text, table1, table2
 from socdata.paths import synthetic_dir
-from socdata.report import data_kind, find_extracts, resolve_disclosure, write_table
+from socdata.report import data_kind, resolve_disclosure, write_table
 
 data_path = Path(data_dir) if data_dir is not None else synthetic_dir()
 rules = resolve_disclosure(disclosure, data_dir=data_dir)
 print(f"data: {data_path} ({data_kind(data_path).label}); disclosure: {rules.describe()}")
-files = find_extracts(data_path)
-if files["participants"] is None:
-    raise FileNotFoundError(f"no participants extract in {data_path}")
-participants = socdata.read_extract(files["participants"], "participants")
+participants = socdata.read_extract(data_path, "participants")
 
 # %% [markdown]
 # ## Table 1: young people and caregivers interviewed

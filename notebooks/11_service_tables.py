@@ -39,15 +39,12 @@ from pathlib import Path
 import socdata
 from socdata.describe import tables as T
 from socdata.paths import synthetic_dir
-from socdata.report import data_kind, find_extracts, resolve_disclosure, write_table
+from socdata.report import data_kind, resolve_disclosure, write_table
 
 data_path = Path(data_dir) if data_dir is not None else synthetic_dir()
 rules = resolve_disclosure(disclosure, data_dir=data_dir)
 print(f"data: {data_path} ({data_kind(data_path).label}); disclosure: {rules.describe()}")
-files = find_extracts(data_path)
-if files["service"] is None:
-    raise FileNotFoundError(f"no service extract in {data_path}")
-service = socdata.read_extract(files["service"], "service")
+service = socdata.read_extract(data_path, "service")
 print(f"{len(service)} referral episodes, {service['person_id'].nunique()} young people")
 
 

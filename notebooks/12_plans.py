@@ -35,15 +35,12 @@ from pathlib import Path
 import socdata
 from socdata.describe.tables import domains_text, table5
 from socdata.paths import synthetic_dir
-from socdata.report import data_kind, find_extracts, resolve_disclosure, write_table
+from socdata.report import data_kind, resolve_disclosure, write_table
 
 data_path = Path(data_dir) if data_dir is not None else synthetic_dir()
 rules = resolve_disclosure(disclosure, data_dir=data_dir)
 print(f"data: {data_path} ({data_kind(data_path).label}); disclosure: {rules.describe()}")
-files = find_extracts(data_path)
-if files["plans"] is None:
-    raise FileNotFoundError(f"no plans extract in {data_path}")
-plans = socdata.read_extract(files["plans"], "plans")
+plans = socdata.read_extract(data_path, "plans")
 
 # %%
 t5 = table5(plans, not_on_form=not_on_form)

@@ -62,7 +62,6 @@ from socdata.paths import synthetic_dir
 from socdata.plots.swimmer import swimmer_plot
 from socdata.report import (
     data_kind,
-    find_extracts,
     resolve_disclosure,
     save_figure,
     write_table,
@@ -72,10 +71,7 @@ data_path = Path(data_dir) if data_dir is not None else synthetic_dir()
 kind = data_kind(data_path)
 rules = resolve_disclosure(disclosure, data_dir=data_dir)
 print(f"data: {data_path} ({kind.label}); disclosure: {rules.describe()}")
-files = find_extracts(data_path)
-if files["service"] is None:
-    raise FileNotFoundError(f"no service extract in {data_path}")
-service = socdata.read_extract(files["service"], "service")
+service = socdata.read_extract(data_path, "service")
 
 # %% [markdown]
 # ## Spells and the flow of referral episodes into them

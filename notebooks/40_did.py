@@ -88,16 +88,9 @@ rules = resolve_disclosure(disclosure, data_dir=data_dir)
 print(f"data: {data_path}; disclosure: {rules.describe()}")
 
 
-def _find(kind: str) -> Path:
-    for ext in (".csv", ".xlsx", ".parquet"):
-        if (data_path / f"{kind}{ext}").exists():
-            return data_path / f"{kind}{ext}"
-    raise FileNotFoundError(f"no {kind} extract (.csv, .xlsx or .parquet) in {data_path}")
-
-
-persons = socdata.read_extract(_find("police_persons"), "police_persons")
-events = socdata.read_extract(_find("police_events"), "police_events")
-missing = socdata.read_extract(_find("police_missing"), "police_missing")
+persons = socdata.read_extract(data_path, "police_persons")
+events = socdata.read_extract(data_path, "police_events")
+missing = socdata.read_extract(data_path, "police_missing")
 panel = person_month_panel(persons, events, missing)
 
 # the built-in effect of the bundled synthetic data (None on real data)

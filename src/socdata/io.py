@@ -42,9 +42,11 @@ import pandas as pd
 from socdata.errors import ExcludedRowsWarning, ExtractReadError
 
 __all__ = [
+    "EXTRACT_SUFFIXES",
     "HEADER_SCAN_ROWS",
     "MISSING_TOKENS",
     "RawTable",
+    "find_extract",
     "is_missing",
     "label_key",
     "normalise_labels",
@@ -522,6 +524,56 @@ def _blank_row(row: list[Any]) -> bool:
     )
 
 
+#: File suffixes :func:`read_table` reads, in the order :func:`find_extract` prefers them.
+EXTRACT_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".xlsm", ".parquet", ".pq", ".tsv", ".txt")
+
+
+def find_extract(folder: str | Path, kind: str) -> Path:
+    """The file of extract ``kind`` in ``folder``: ``<kind>.csv``, ``.xlsx``, ``.parquet``...
+
+    The file's name (without suffix, case-insensitive) must be the kind, as in the bundled
+    ``data/synthetic`` folder and the folders ``socdata reproduce --data`` reads.
+
+    Raises
+    ------
+    ExtractReadError
+        No such file in the folder (the message lists the files that are there), or
+        several (choosing one would be a guess).
+
+    Examples
+    --------
+    >>> from socdata.paths import synthetic_dir
+    >>> find_extract(synthetic_dir(), "service").name
+    'service.csv'
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ExtractReadError(f"{folder}: no such folder; check the path and try again")
+    hits = sorted(
+        (
+            p
+            for p in folder.iterdir()
+            if p.is_file()
+            and p.stem.lower() == kind.lower()
+            and p.suffix.lower() in EXTRACT_SUFFIXES
+        ),
+        key=lambda p: EXTRACT_SUFFIXES.index(p.suffix.lower()),
+    )
+    if not hits:
+        present = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in EXTRACT_SUFFIXES)
+        raise ExtractReadError(
+            f"{folder}: no {kind} extract (looked for {kind}.csv, .xlsx or .parquet; found "
+            f"{', '.join(present[:10]) or 'no extract files'}); name the file {kind}.csv "
+            "or give its path"
+        )
+    if len(hits) > 1:
+        raise ExtractReadError(
+            f"{folder}: several files for the {kind} extract ({', '.join(p.name for p in hits)}); "
+            "keep one, or give the file's path"
+        )
+    return hits[0]
+
+
 def read_table(
     path: str | Path,
     *,
@@ -690,7 +742,8 @@ def read_extract(
     Parameters
     ----------
     path
-        CSV, XLSX or Parquet file.
+        CSV, XLSX or Parquet file, or a folder holding ``<kind>.csv`` (or ``.xlsx``,
+        ``.parquet``; see :func:`find_extract`).
     kind
         Extract kind, one of :data:`socdata.schemas.KINDS` (e.g. ``"service"``).
     sheet

@@ -30,6 +30,7 @@ from socdata.errors import ExtractReadError, ExtractValidationError, SchemaError
 from socdata.io import (
     RawTable,
     _cell_text,
+    find_extract,
     frame_table,
     is_missing,
     normalise_labels,
@@ -500,6 +501,8 @@ def validate_extract(
         raw = frame_table(source)
         inputs: dict[str, Any] = {"frames": {"source": source}}
     else:
+        if Path(source).is_dir():
+            source = find_extract(source, kind)
         raw = read_table(source, sheet=sheet, known_names=known, kind=kind)
         inputs = {"files": {"source": source}}
     mapped, unknown = _map_columns(raw, spec, column_map)
