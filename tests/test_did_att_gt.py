@@ -496,3 +496,15 @@ def test_inverse_probability_tilting_balances_covariates_exactly():
     ref = base.aggregate("simple").tidy()
     assert abs(diff - ref["estimate"].iloc[0]) < 2 * ref["std_error"].iloc[0]
     assert "improved doubly robust" in res.summary()
+
+
+@pytest.mark.parametrize("kind", ["dynamic", "group", "calendar"])
+def test_aggregate_plot_draws_rows_with_intervals(kind):
+    import matplotlib.pyplot as plt
+
+    agg = fit(toy_panel(n=200, seed=26)).aggregate(kind)
+    ax = agg.plot()
+    n_rows = len(agg.tidy()) - 1
+    drawn = sum(len(line.get_xdata()) for line in ax.lines if line.get_marker() == "o")
+    assert drawn == n_rows
+    plt.close(ax.figure)

@@ -142,6 +142,62 @@ class AttGtAggregate(Result):
         """The overall row."""
         return self.table.iloc[0]
 
+    def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
+        """Plot the non-overall rows with their intervals (an event-study plot for dynamic).
+
+        Parameters
+        ----------
+        ax
+            A matplotlib Axes to draw on (default: a new figure).
+        title
+            Axes title (default: describes the aggregation and the interval type).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        tab = self.table.iloc[1:]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4))
+        if self.kind == "dynamic":
+            x = tab["event_time"].astype(float).to_numpy()
+            pre = x < 0
+            xlabel = "periods since first treatment (e = t - g)"
+        else:
+            x = np.arange(len(tab), dtype=float)
+            pre = np.zeros(len(tab), dtype=bool)
+            labels = [_fmt(v) for v in tab["group" if self.kind == "group" else "period"]]
+            ax.set_xticks(x, labels, rotation=90 if len(x) > 12 else 0)
+            xlabel = "cohort (first treated period)" if self.kind == "group" else "period"
+        est = tab["estimate"].to_numpy(float)
+        lo, hi = tab["conf_low"].to_numpy(float), tab["conf_high"].to_numpy(float)
+        for mask, colour, label in (
+            (pre, "tab:grey", "pre-treatment"),
+            (~pre, "tab:blue", "from first treatment"),
+        ):
+            if mask.any():
+                ax.errorbar(
+                    x[mask],
+                    est[mask],
+                    yerr=[est[mask] - lo[mask], hi[mask] - est[mask]],
+                    fmt="o",
+                    color=colour,
+                    capsize=2,
+                    label=label,
+                )
+        ax.axhline(0.0, color="black", linewidth=0.8)
+        if self.kind == "dynamic" and pre.any():
+            ax.axvline(-0.5, color="black", linestyle=":", linewidth=0.8)
+            ax.legend(loc="best")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("ATT")
+        ci = str(tab["ci_type"].iloc[0]) if len(tab) else ""
+        level = 100 * (1 - self.settings["alpha"])
+        ax.set_title(title or f"ATT by {self.kind} aggregation, {level:.0f}% {ci} intervals")
+        return ax
+
     def _summary_body(self) -> str:
         names = {
             "simple": "Overall ATT: cohort-size weighted average of post-treatment ATT(g,t)",
