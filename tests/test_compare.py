@@ -8,6 +8,7 @@ import pytest
 from socdata.compare import STATUSES, compare_published, fraction_word_is_true
 from socdata.datasets.soceis import generate
 from socdata.describe.tables import TABLE_IDS, all_tables
+from socdata.results import TIDY_COLUMNS
 
 TEXT_IDS = (
     "text_2_1_1_managers",
@@ -108,17 +109,7 @@ def test_explanations_show_the_arithmetic(comparison):
 
 def test_result_interface(comparison):
     tidy = comparison.tidy()
-    assert list(tidy.columns[:9]) == [
-        "term",
-        "estimate",
-        "std_error",
-        "statistic",
-        "p_value",
-        "conf_low",
-        "conf_high",
-        "ci_type",
-        "n",
-    ]
+    assert list(tidy.columns[:9]) == list(TIDY_COLUMNS)
     assert set(comparison.frame["status"]) <= set(STATUSES)
     assert "printed figure inconsistent" in comparison.summary()
     with pytest.raises(AttributeError):

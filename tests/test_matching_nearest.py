@@ -21,6 +21,7 @@ from socdata.matching import MatchResult, match
 from socdata.matching._greedy import greedy_match_1d, left_counts, sort_controls
 from socdata.matching.propensity import fit_logit
 from socdata.matching.weights import matchit_weights
+from socdata.results import TIDY_COLUMNS
 
 RTOL = 1e-8
 
@@ -297,17 +298,7 @@ def test_no_mutation_frozen_and_small_pickle():
     assert added < 0.1 * (len(pickle.dumps(wide)) - len(pickle.dumps(df)))
     assert "x" not in res.pairs.columns and "x" not in res.unit_weights.columns
     tidy = res.tidy()
-    assert list(tidy.columns[:9]) == [
-        "term",
-        "estimate",
-        "std_error",
-        "statistic",
-        "p_value",
-        "conf_low",
-        "conf_high",
-        "ci_type",
-        "n",
-    ]
+    assert list(tidy.columns[:9]) == list(TIDY_COLUMNS)
     assert "Balance" in res.summary()
 
 

@@ -18,6 +18,7 @@ from socdata.describe.outcomes import (
     wilson_interval,
 )
 from socdata.errors import SocdataError
+from socdata.results import TIDY_COLUMNS
 
 CASES = [(0, 5), (1, 5), (5, 5), (23, 30), (19, 30), (10, 16), (13, 16), (1, 1), (7, 223)]
 
@@ -113,17 +114,7 @@ def test_denominator_rule_is_explicit():
 def test_tidy_columns_and_no_person_rows():
     r = outcome_percentages(_cardiff_open(), outcomes=["outcome_reduced_offending"], ci="exact")
     tidy = r.tidy()
-    assert list(tidy.columns[:9]) == [
-        "term",
-        "estimate",
-        "std_error",
-        "statistic",
-        "p_value",
-        "conf_low",
-        "conf_high",
-        "ci_type",
-        "n",
-    ]
+    assert list(tidy.columns[:9]) == list(TIDY_COLUMNS)
     assert "Clopper-Pearson" in tidy["ci_type"].iloc[0]
     assert {"numerator", "denominator", "pct", "fraction_word"} <= set(tidy.columns)
     assert len(pickle.dumps(r)) < 20_000

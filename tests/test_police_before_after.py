@@ -11,6 +11,7 @@ import pytest
 from socdata.derive.police import DAYS_PER_MONTH, referral_windows
 from socdata.describe.police import before_after, police_statements
 from socdata.errors import ExcludedRowsWarning
+from socdata.results import TIDY_COLUMNS
 
 NAT = pd.NaT
 
@@ -130,17 +131,7 @@ def test_rate_ratio_se_equals_clustered_poisson_glm():
     np.testing.assert_allclose(np.log(row.rate_ratio), fit.params[1], rtol=1e-8)
     np.testing.assert_allclose(row.log_rr_se, fit.bse[1] * np.sqrt(n / (n - 1)), rtol=1e-6)
     tidy = res.tidy()
-    assert list(tidy.columns[:9]) == [
-        "term",
-        "estimate",
-        "std_error",
-        "statistic",
-        "p_value",
-        "conf_low",
-        "conf_high",
-        "ci_type",
-        "n",
-    ]
+    assert list(tidy.columns[:9]) == list(TIDY_COLUMNS)
 
 
 def test_result_holds_no_person_rows():

@@ -14,6 +14,7 @@ import pytest
 import socdata.reproduce as rp
 from socdata.cli import main
 from socdata.report import DisclosureOffWarning
+from socdata.results import TIDY_COLUMNS
 
 HEADER = textwrap.dedent(
     """\
@@ -227,17 +228,7 @@ def test_parallel_jobs_keep_nn_order(tmp_path, monkeypatch):
 def test_run_is_a_result_with_tidy(good_run):
     run, *_ = good_run
     tidy = run.tidy()
-    assert list(tidy.columns[:9]) == [
-        "term",
-        "estimate",
-        "std_error",
-        "statistic",
-        "p_value",
-        "conf_low",
-        "conf_high",
-        "ci_type",
-        "n",
-    ]
+    assert list(tidy.columns[:9]) == list(TIDY_COLUMNS)
     assert tidy["term"].tolist() == ["10_good.py"] and tidy["status"].tolist() == ["ok"]
     assert run.provenance.function == "socdata.reproduce.reproduce"
     assert "socdata reproduce: OK" in repr(run)
