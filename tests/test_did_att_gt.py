@@ -322,6 +322,11 @@ def test_row_order_ids_and_datetime_periods_do_not_change_results():
     for other in (fit(shuffled), fit(dated), fit(strings)):
         np.testing.assert_allclose(other.cells["estimate"], ref.cells["estimate"], rtol=1e-12)
         np.testing.assert_allclose(other.cells["std_error"], ref.cells["std_error"], rtol=1e-10)
+    np.testing.assert_allclose(
+        fit(dated, anticipation=1, control_group="not_yet_treated").cells["estimate"],
+        fit(data, anticipation=1, control_group="not_yet_treated").cells["estimate"],
+        rtol=1e-12,
+    )
     dyn = fit(dated).aggregate("dynamic").tidy()
     assert dyn["event_time"].iloc[1:].tolist() == list(range(-3, 4))
     cal = fit(dated).aggregate("calendar").tidy()
