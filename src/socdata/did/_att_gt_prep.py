@@ -225,6 +225,7 @@ def build_panel(
     anticipation: int,
     control_group: str,
     balance: str,
+    stacklevel: int = 3,
 ) -> PanelArrays:
     """Validate the long frame and reshape it to matrices (see :class:`PanelArrays`)."""
     if not isinstance(data, pd.DataFrame):
@@ -406,7 +407,7 @@ def build_panel(
             + "; ".join(f"{k}: {v}" for k, v in excluded.items())
             + f" (of {n_units_in} units).",
             ExcludedRowsWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
 
     late = np.isfinite(gnum) & (gnum > time_num[-1] + anticipation) & keep

@@ -21,6 +21,7 @@ Example
 from __future__ import annotations
 
 import dataclasses
+import sys
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -612,6 +613,8 @@ def att_gt(
         Unbalanced panel under ``balance="require"``, no comparison group, too small a
         never-treated group.
     """
+    # warnings point at the user's call, also when it goes through the callable module
+    _level = 3 if sys._getframe(1).f_code is _CallableModule.__call__.__code__ else 2
     control_group = check_choice("control_group", control_group, CONTROL_GROUPS)
     base_period = check_choice("base_period", base_period, BASE_PERIODS)
     est_method = check_choice("est_method", est_method, EST_METHODS)
@@ -663,6 +666,7 @@ def att_gt(
         anticipation=int(anticipation),
         control_group=control_group,
         balance=balance,
+        stacklevel=_level + 1,
     )
     n, n_t = p.y.shape
     n_cohorts = len(p.cohort_values)
@@ -680,14 +684,14 @@ def att_gt(
             f"cohorts with fewer than {reqsize} units: {', '.join(map(_fmt, small))}; their "
             "ATT(g,t) are imprecise.",
             DataQualityWarning,
-            stacklevel=2,
+            stacklevel=_level,
         )
     if cluster and p.n_clusters < _FEW_CLUSTERS:
         warnings.warn(
             f"only {p.n_clusters} clusters in {cluster!r}: cluster-robust analytic and "
             "multiplier-bootstrap inference is unreliable with so few clusters.",
             SmallClusterWarning,
-            stacklevel=2,
+            stacklevel=_level,
         )
 
     cells = _plan_cells(p, control_group, base_period, int(anticipation))
@@ -731,7 +735,7 @@ def att_gt(
                     f"no comparison units for ATT({_fmt(p.cohort_labels[code[j]])},"
                     f"{_fmt(p.time_labels[ct[j]])}); it is left missing.",
                     DataQualityWarning,
-                    stacklevel=2,
+                    stacklevel=_level,
                 )
                 continue
             pooled = float(n_h[ctrl] @ dbar[ctrl, j]) / n_ctrl[j]
@@ -763,7 +767,7 @@ def att_gt(
                     f"ATT({_fmt(p.cohort_labels[code[j]])},{_fmt(p.time_labels[ct[j]])}) "
                     f"could not be estimated and is left missing: {exc}",
                     DataQualityWarning,
-                    stacklevel=2,
+                    stacklevel=_level,
                 )
                 continue
             att[j] = a
@@ -869,6 +873,4 @@ class _CallableModule(type(dataclasses)):
         return att_gt(*args, **kwargs)
 
 
-import sys as _sys  # noqa: E402
-
-_sys.modules[__name__].__class__ = _CallableModule
+sys.modules[__name__].__class__ = _CallableModule
