@@ -513,3 +513,42 @@ def test_aggregate_plot_draws_rows_with_intervals(kind):
     drawn = sum(len(line.get_xdata()) for line in ax.lines if line.get_marker() == "o")
     assert drawn == n_rows
     plt.close(ax.figure)
+
+
+def test_integer_weights_equal_repeated_units_for_the_estimates():
+    data = toy_panel(n=300, seed=27)
+    rng = np.random.default_rng(1)
+    reps = pd.Series(rng.integers(1, 4, 300), index=np.arange(300))
+    weighted = fit(data.assign(w=data["unit"].map(reps).astype(float)), weights="w")
+    copies = pd.concat(
+        [
+            data[data["unit"].map(reps) > k].assign(unit=lambda f, k=k: f["unit"] + 1000 * k)
+            for k in range(3)
+        ],
+        ignore_index=True,
+    )
+    repeated = fit(copies)
+    np.testing.assert_allclose(
+        weighted.cells["estimate"], repeated.cells["estimate"], rtol=1e-10, atol=1e-12
+    )
+    for kind in ("simple", "group", "dynamic", "calendar"):
+        np.testing.assert_allclose(
+            weighted.aggregate(kind).tidy()["estimate"],
+            repeated.aggregate(kind).tidy()["estimate"],
+            rtol=1e-10,
+            atol=1e-12,
+        )
+    # unit weights of 1 change nothing at all
+    ones = fit(data.assign(w=1.0), weights="w")
+    assert "unit weights: 'w'" in ones.summary()
+    np.testing.assert_allclose(ones.cells["std_error"], fit(data).cells["std_error"], rtol=1e-12)
+
+
+def test_bad_weights_are_rejected():
+    data = toy_panel(n=60, seed=28)
+    with pytest.raises(SocdataError, match="negative"):
+        fit(data.assign(w=-1.0), weights="w")
+    with pytest.raises(SocdataError, match="changes within"):
+        fit(data.assign(w=data["t"].astype(float)), weights="w")
+    with pytest.raises(SocdataError, match="not implemented"):
+        fit(data.assign(w=1.0), weights="w", covariates=["x"])

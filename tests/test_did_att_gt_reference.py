@@ -278,3 +278,40 @@ def test_improved_dr_matches_moderndid_with_drdid_imp_panel(mpdta, control_group
         ours.cells["estimate"], np.asarray(ref.att_gt), rtol=RTOL_ATT, atol=ATOL
     )
     np.testing.assert_allclose(ours.cells["std_error"], np.asarray(ref.se_gt), rtol=RTOL_SE)
+
+
+@pytest.mark.parametrize("control_group", ["never_treated", "not_yet_treated"])
+@pytest.mark.parametrize("cluster", [None, "state"])
+def test_unit_weights_match_csdid(mpdta, control_group, cluster):
+    rng = np.random.default_rng(0)
+    ids = mpdta["countyreal"].unique()
+    data = mpdta.assign(
+        w=mpdta["countyreal"].map(dict(zip(ids, rng.uniform(0.2, 3, len(ids)), strict=True)))
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = csdid_att_gt.ATTgt(
+            yname="lemp",
+            gname="first.treat",
+            idname="countyreal",
+            tname="year",
+            data=data.copy(),
+            weights_name="w",
+            clustervar=cluster,
+            control_group={"never_treated": "nevertreated", "not_yet_treated": "notyettreated"}[
+                control_group
+            ],
+        ).fit(est_method="dr", bstrap=False)
+        ours = did.att_gt(
+            data,
+            outcome="lemp",
+            unit="countyreal",
+            time="year",
+            cohort="first.treat",
+            control_group=control_group,
+            weights="w",
+            cluster=cluster,
+        )
+    _check_cells(ours, ref)
+    for kind in ("simple", "group", "dynamic", "calendar"):
+        _check_aggregate(ours, ref, kind)

@@ -95,6 +95,7 @@ class PanelArrays:
     notes: list[str]
     n_rows_in: int
     control_only: float | None = None
+    weights: np.ndarray | None = None
 
 
 def fingerprint(data: pd.DataFrame, columns: Sequence[str | None]) -> str:
@@ -226,6 +227,7 @@ def build_panel(
     control_group: str,
     balance: str,
     stacklevel: int = 3,
+    weights: str | None = None,
 ) -> PanelArrays:
     """Validate the long frame and reshape it to matrices (see :class:`PanelArrays`)."""
     if not isinstance(data, pd.DataFrame):
@@ -233,7 +235,14 @@ def build_panel(
     covariates = list(covariates or [])
     _columns_present(
         data,
-        {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort, "cluster": cluster}
+        {
+            "outcome": outcome,
+            "unit": unit,
+            "time": time,
+            "cohort": cohort,
+            "cluster": cluster,
+            "weights": weights,
+        }
         | {f"covariates[{i}]": c for i, c in enumerate(covariates)},
     )
     if len(data) == 0:
@@ -247,7 +256,7 @@ def build_panel(
             f"period column {time!r} ({data[time].dtype}): both numeric or both dates. The "
             "cohort is the first treated period (0 or missing = never treated)."
         )
-    for col in [outcome, *covariates]:
+    for col in [outcome, *covariates, *([weights] if weights else [])]:
         if not pd.api.types.is_numeric_dtype(data[col]) or pd.api.types.is_bool_dtype(data[col]):
             raise AttGtInputError(
                 f"column {col!r} has dtype {data[col].dtype}; outcome and covariates must be "
@@ -333,6 +342,22 @@ def build_panel(
             "for each unit, treatment is irreversible. Set it to the unit's first treated "
             "period on every row."
         )
+    if weights:
+        wv = data[weights].to_numpy(dtype=np.float64)
+        if not np.all(np.isfinite(wv)) or np.any(wv < 0):
+            bad = int((~np.isfinite(wv) | (wv < 0)).sum())
+            raise AttGtInputError(
+                f"column {weights!r} has {bad} missing, infinite or negative values; rule: "
+                "weights are finite and >= 0. Fix or drop those units."
+            )
+        w_const = _per_unit_constant(wv, n, n_t) if present is None else constant(weights)
+        if not w_const.all():
+            bad = np.flatnonzero(~w_const)
+            raise AttGtInputError(
+                f"column {weights!r} changes within {len(bad)} units (e.g. unit "
+                f"{mask_id(unit_ids[bad[0]])}); rule: a unit's weight is the same in every "
+                "period. Use its weight at the first period on every row."
+            )
     if cluster_const is not None and not cluster_const.all():
         bad = np.flatnonzero(~cluster_const)
         raise AttGtInputError(
@@ -424,6 +449,9 @@ def build_panel(
     raw_cohort = raw_cohort[idx]
     if x is not None:
         x = x[idx]
+    unit_w = per_unit_first(data[weights].to_numpy(dtype=np.float64))[idx] if weights else None
+    if unit_w is not None and not unit_w.sum() > 0:
+        raise AttGtInputError(f"the weights in {weights!r} sum to zero.")
     cluster_code = None
     n_clusters = len(idx)
     if cluster:
@@ -502,4 +530,5 @@ def build_panel(
         notes=notes,
         n_rows_in=n_rows_in,
         control_only=control_only,
+        weights=unit_w,
     )

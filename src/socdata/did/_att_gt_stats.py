@@ -75,6 +75,12 @@ class IFStats:
     boot_sums, boot_n
         Per-draw multiplier-weighted sums of centred features ``(B, Hb, d)`` and of the
         multipliers per cohort ``(B, H)``, or ``None`` without bootstrap.
+    sum_zw, sum_ww
+        With unit weights ``w`` (cohort mode only) the features are ``z_i = w_i (y_i -
+        mean_h)`` and the constant part of an influence function is ``c_h w_i``: then
+        ``n_h`` holds the summed weights, ``scatter`` ``sum w^2 (y - mean)(y - mean)'``,
+        ``sum_zw`` ``sum w^2 (y - mean)`` ``(H, d)`` and ``sum_ww`` ``sum w^2`` ``(H,)``.
+        ``None`` without weights (``sum_zw = 0``, ``sum_ww = n_h``).
     """
 
     n: int
@@ -90,6 +96,8 @@ class IFStats:
     cluster_n: np.ndarray | None = None
     boot_sums: np.ndarray | None = None
     boot_n: np.ndarray | None = None
+    sum_zw: np.ndarray | None = None
+    sum_ww: np.ndarray | None = None
 
     # ------------------------------------------------------------------ coefficients
     def coefficients(
@@ -150,8 +158,15 @@ class IFStats:
             return s @ s.T if full else np.einsum("jc,jc->j", s, s)
         n_j = beta.shape[0]
         d = self.scatter.shape[1]
+        sww = self.n_h if self.sum_ww is None else self.sum_ww
+        out = (c * sww) @ c.T if full else (c * c) @ sww
+        if self.sum_zw is not None:
+            n_h = len(self.n_h)
+            rows = np.arange(n_h * d)
+            blk = sparse.csr_matrix((self.sum_zw.ravel(), (rows, rows // d)), shape=(n_h * d, n_h))
+            bz = np.asarray((beta @ blk).todense())  # (J, H): beta_jh . sum_zw_h
+            out = out + (bz @ c.T + c @ bz.T if full else 2.0 * np.einsum("jh,jh->j", bz, c))
         beta = beta.tocsc()
-        out = (c * self.n_h) @ c.T if full else (c * c) @ self.n_h
         for hb in range(self.scatter.shape[0]):
             b = beta[:, hb * d : (hb + 1) * d].tocsr()
             if b.nnz == 0:
@@ -206,6 +221,7 @@ def cohort_mode_stats(
     n_boot: int,
     boot_weights: str,
     rng: np.random.Generator | None,
+    weights: np.ndarray | None = None,
 ) -> tuple[IFStats, np.ndarray]:
     """Build :class:`IFStats` in cohort mode from the ``(n, T)`` outcome matrix.
 
@@ -215,7 +231,10 @@ def cohort_mode_stats(
     """
     n, n_t = y.shape
     order, starts = _cohort_blocks(cohort_code, n_cohorts)
-    n_h = np.diff(starts)
+    counts = np.diff(starts)
+    n_h = counts.astype(np.float64)
+    szw = np.zeros((n_cohorts, n_t)) if weights is not None else None
+    sww = np.zeros(n_cohorts) if weights is not None else None
     means = np.zeros((n_cohorts, n_t))
     scatter = np.zeros((n_cohorts, n_t, n_t))
     csums = np.zeros((n_clusters, n_cohorts, n_t)) if cluster_code is not None else None
@@ -224,7 +243,7 @@ def cohort_mode_stats(
     bsums = np.zeros((n_boot, n_cohorts, n_t)) if unit_boot else None
     bn = np.zeros((n_boot, n_cohorts)) if unit_boot else None
     for h in range(n_cohorts):
-        if n_h[h] == 0:
+        if counts[h] == 0:
             continue
         idx = order[starts[h] : starts[h + 1]]
         # a contiguous slice avoids a gather when units are already grouped by cohort
@@ -232,24 +251,35 @@ def cohort_mode_stats(
             yc = y[idx[0] : idx[-1] + 1].copy()
         else:
             yc = y[idx]  # a copy (fancy indexing): centred in place below
-        mu = yc.mean(axis=0)
-        yc -= mu
+        if weights is None:
+            wh = np.ones(len(idx))
+            mu = yc.mean(axis=0)
+            yc -= mu
+            scatter[h] = yc.T @ yc
+        else:
+            wh = weights[idx]
+            n_h[h] = wh.sum()
+            mu = (wh @ yc) / n_h[h] if n_h[h] > 0 else yc.mean(axis=0)
+            yc -= mu
+            yc *= wh[:, None]  # features z = w (y - mean)
+            scatter[h] = yc.T @ yc
+            szw[h] = wh @ yc
+            sww[h] = wh @ wh
         means[h] = mu
-        scatter[h] = yc.T @ yc
         if csums is not None:
             cl = cluster_code[idx]
             ind = sparse.csr_matrix(
                 (np.ones(len(idx)), (cl, np.arange(len(idx)))), shape=(n_clusters, len(idx))
             )
             csums[:, h, :] = ind @ yc
-            cn[:, h] = np.bincount(cl, minlength=n_clusters)
+            cn[:, h] = np.bincount(cl, weights=wh, minlength=n_clusters)
         if unit_boot:
             chunk = max(1, min(n_boot, 20_000_000 // max(len(idx), 1)))
             for b0 in range(0, n_boot, chunk):
                 b1 = min(n_boot, b0 + chunk)
                 v = multipliers(rng, (b1 - b0, len(idx)), boot_weights)
                 bsums[b0:b1, h, :] = v @ yc
-                bn[b0:b1, h] = v.sum(axis=1)
+                bn[b0:b1, h] = v @ wh
         del yc
     if n_boot > 0 and cluster_code is not None:
         v = multipliers(rng, (n_boot, n_clusters), boot_weights)
@@ -257,7 +287,7 @@ def cohort_mode_stats(
         bn = v @ cn
     stats = IFStats(
         n=n,
-        n_h=n_h.astype(np.float64),
+        n_h=n_h,
         mode="cohort",
         scatter=scatter,
         means=means,
@@ -269,6 +299,8 @@ def cohort_mode_stats(
         cluster_n=cn,
         boot_sums=bsums,
         boot_n=bn,
+        sum_zw=szw,
+        sum_ww=sww,
     )
     return stats, means
 

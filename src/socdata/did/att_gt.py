@@ -486,7 +486,8 @@ def _settings_lines(s: dict[str, Any]) -> list[str]:
             "SE = sqrt(sum of squared cluster sums of IF) / n, as R did), pointwise "
             f"{100 * (1 - s['alpha']):.0f}% normal intervals."
         )
-    lines.append(f"Units: {s['n_units']}; clusters: {s['n_clusters']}.")
+    weights = f"; unit weights: {s['weights']!r}" if s.get("weights") else ""
+    lines.append(f"Units: {s['n_units']}; clusters: {s['n_clusters']}{weights}.")
     return lines
 
 
@@ -553,6 +554,7 @@ def att_gt(
     cband: bool = True,
     cluster: str | None = None,
     balance: str = "require",
+    weights: str | None = None,
 ) -> AttGtResult:
     """Group-time average treatment effects ATT(g,t) (Callaway and Sant'Anna 2021).
 
@@ -599,6 +601,11 @@ def att_gt(
         ``"require"`` (default): an unbalanced panel is an error naming how many units are
         incomplete; ``"drop_incomplete"``: those units are dropped, counted and warned
         (R did's default).
+    weights
+        Column of unit weights (e.g. matching weights of comparators), constant within
+        unit, as did's ``weightsname``: weighted cohort means, weighted cohort shares in the
+        aggregations, and influence functions as in did.  Not yet available together with
+        ``covariates``.
 
     Returns
     -------
@@ -623,6 +630,11 @@ def att_gt(
     if isinstance(covariates, str):
         covariates = [covariates]
     covariates = list(covariates) if covariates else []
+    if weights is not None and covariates:
+        raise AttGtInputError(
+            "weights together with covariates are not implemented yet; use weights without "
+            "covariates (matched comparators are already balanced on the matching variables)."
+        )
     if not (isinstance(anticipation, (int, np.integer)) and anticipation >= 0):
         raise AttGtInputError(f"anticipation={anticipation!r}: use a whole number >= 0.")
     if not (0 < float(alpha) < 1):
@@ -648,10 +660,11 @@ def att_gt(
         "cband": cband,
         "cluster": cluster,
         "balance": balance,
+        "weights": weights,
     }
     digest = fingerprint_async(
         data,
-        [unit, time, cohort, outcome, *covariates, cluster]
+        [unit, time, cohort, outcome, *covariates, cluster, weights]
         if isinstance(data, pd.DataFrame)
         else [],
     )
@@ -667,6 +680,7 @@ def att_gt(
         control_group=control_group,
         balance=balance,
         stacklevel=_level + 1,
+        weights=weights,
     )
     n, n_t = p.y.shape
     n_cohorts = len(p.cohort_values)
@@ -722,7 +736,11 @@ def att_gt(
             n_boot=nb,
             boot_weights=boot_weights,
             rng=rng,
+            weights=p.weights,
         )
+        wsum = stats.n_h  # units per cohort, or summed weights
+        w_treat = wsum[code]
+        w_ctrl = np.array([wsum[c].sum() for c in cells.controls], dtype=float)
         dbar = means[:, ct] - means[:, cb]  # (H, K): mean change of each cohort per cell
         pk, ph, pa, pc = [], [], [], []
         for j in range(k):
@@ -730,7 +748,7 @@ def att_gt(
                 att[j] = 0.0
                 continue
             ctrl = cells.controls[j]
-            if n_ctrl[j] == 0:
+            if w_ctrl[j] == 0 or w_treat[j] == 0:
                 warnings.warn(
                     f"no comparison units for ATT({_fmt(p.cohort_labels[code[j]])},"
                     f"{_fmt(p.time_labels[ct[j]])}); it is left missing.",
@@ -738,12 +756,12 @@ def att_gt(
                     stacklevel=_level,
                 )
                 continue
-            pooled = float(n_h[ctrl] @ dbar[ctrl, j]) / n_ctrl[j]
+            pooled = float(wsum[ctrl] @ dbar[ctrl, j]) / w_ctrl[j]
             att[j] = dbar[code[j], j] - pooled
             pk.append(np.full(1 + len(ctrl), j))
             ph.append(np.concatenate([[code[j]], ctrl]))
-            a_c = -n / n_ctrl[j]
-            pa.append(np.concatenate([[n / n_treat[j]], np.full(len(ctrl), a_c)]))
+            a_c = -n / w_ctrl[j]
+            pa.append(np.concatenate([[n / w_treat[j]], np.full(len(ctrl), a_c)]))
             pc.append(np.concatenate([[0.0], a_c * (dbar[ctrl, j] - pooled)]))
         pairs = tuple(np.concatenate(v) if v else np.zeros(0) for v in (pk, ph, pa, pc))
         pairs = (pairs[0].astype(int), pairs[1].astype(int), pairs[2], pairs[3])
@@ -833,6 +851,7 @@ def att_gt(
         "cband": bool(cband),
         "cluster": cluster,
         "n_units": n,
+        "weights": weights,
         "n_clusters": p.n_clusters,
     }
     notes = [
