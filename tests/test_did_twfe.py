@@ -14,6 +14,7 @@ import pytest
 
 import socdata.did as did
 from socdata.errors import EstimationError, ExcludedRowsWarning, SmallClusterWarning
+from socdata.results import TIDY_COLUMNS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._common import make_panel
@@ -248,17 +249,7 @@ def test_twfe_contract_tidy_columns_no_mutation_small_pickle() -> None:
     res = did.twfe(f, outcome="y", unit="person_id", time="month", treatment="treatment")
     pd.testing.assert_frame_equal(f, before)
     t = res.tidy()
-    assert list(t.columns[:9]) == [
-        "term",
-        "estimate",
-        "std_error",
-        "statistic",
-        "p_value",
-        "conf_low",
-        "conf_high",
-        "ci_type",
-        "n",
-    ]
+    assert list(t.columns[:9]) == list(TIDY_COLUMNS)
     assert t.loc[0, "term"] == "treatment"
     assert len(pickle.dumps(res)) < 20_000  # aggregates only, no person rows
     with pytest.raises(dataclasses_frozen_error()):
