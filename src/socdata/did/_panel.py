@@ -385,7 +385,7 @@ def build_panel(
             + "; ".join(f"{k}: {v}" for k, v in missing.items())
             + ").",
             ExcludedRowsWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
         frame_u = data[unit][keep]
         frame_t = data[time][keep]
@@ -531,7 +531,7 @@ def drop_uninformative(panel: Panel, *, function: str, poisson: bool = False) ->
             f"{function}: excluded {n0 - panel.n} observations that carry no information "
             "for the fixed effects (" + "; ".join(f"{k}: {v}" for k, v in reasons.items()) + ").",
             ExcludedRowsWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     return panel
 

@@ -5,6 +5,9 @@ memory-bound; multi-threaded OpenBLAS gains little on them and, on a loaded mach
 its spinning threads make a 0.05 s product take seconds (measured: 100x slower on the
 shared 2-core benchmark machine).  Capping BLAS to one thread inside the estimators
 makes their speed predictable; the caller's setting is restored afterwards.
+
+Warnings raised inside decorated estimators use a ``stacklevel`` one higher than usual to
+skip the wrapper frame, so they point at the caller's line.
 """
 
 from __future__ import annotations

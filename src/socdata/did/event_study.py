@@ -199,7 +199,7 @@ def event_study(
                 f"{fn}: excluded {n_out} treated observations outside the window "
                 f"[{lo}, {hi}] (bin_endpoints=False).",
                 ExcludedRowsWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
             frame = data.loc[~outside]
             et = et[~outside]

@@ -240,7 +240,7 @@ def poisson_twfe(
     vcov = sandwich(bread, g_scores, ssc)
     rr = np.exp(beta[0])
     if not np.isfinite(rr):
-        warnings.warn(f"{fn}: rate ratio is not finite.", SocdataWarning, stacklevel=2)
+        warnings.warn(f"{fn}: rate ratio is not finite.", SocdataWarning, stacklevel=3)
     return FixedEffectsResult(
         provenance=_provenance(
             fn,

@@ -76,7 +76,7 @@ def few_cluster_policy(function: str, panel: Panel, cluster_name: str, inference
                 "unreliable formula; use inference='auto' for the wild cluster bootstrap."
             ),
             SmallClusterWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     return inference == "bootstrap" or (few and inference == "auto")
 
