@@ -211,6 +211,14 @@ def test_event_study_errors() -> None:
         did.event_study(bad, outcome="y", unit="person_id", time="period", cohort="cohort")
     with pytest.raises(EstimationError, match="both be"):
         did.event_study(f, outcome="y", unit="person_id", time="month", cohort="cohort")
+    with pytest.raises(EstimationError, match="period numbers"):
+        did.event_study(
+            f.assign(p=f["period"].astype(str), c=f["cohort"].astype(str)),
+            outcome="y",
+            unit="person_id",
+            time="p",
+            cohort="c",
+        )
     with pytest.raises(EstimationError, match="no unit has a cohort"):
         did.event_study(
             f.assign(cohort=0), outcome="y", unit="person_id", time="period", cohort="cohort"

@@ -85,6 +85,13 @@ def event_times(data: pd.DataFrame, *, time: str, cohort: str) -> np.ndarray:
         )
     if t_dt:
         return _month_index(t) - _month_index(c)
+    for col, s in ((time, t), (cohort, c)):
+        if not pd.api.types.is_numeric_dtype(s.dtype):
+            raise EstimationError(
+                f"event_study: {col!r} has dtype {s.dtype}; event time needs dates "
+                "(datetime64, counted in calendar months) or period numbers. Convert it, e.g. "
+                f"pd.to_datetime(data[{col!r}])."
+            )
     tv = pd.to_numeric(t, errors="coerce").to_numpy(dtype=np.float64)
     cv = pd.to_numeric(c, errors="coerce").to_numpy(dtype=np.float64)
     cv = np.where(cv == 0, np.nan, cv)
