@@ -193,3 +193,48 @@ def test_wcr_coverage_with_four_clusters() -> None:
             )
         cover.append(row["conf_low"] <= TRUE_EFFECT <= row["conf_high"])
     assert np.mean(cover) >= 0.85
+
+
+@pytest.mark.reference
+def test_enumeration_with_a_covariate_matches_wildboottest() -> None:
+    f = make_panel(36, 6, n_areas=5, seed=31)
+    f["x2"] = np.random.default_rng(4).normal(size=len(f))
+    panel = build_panel(
+        f,
+        function="t",
+        outcome="y",
+        unit="person_id",
+        time="month",
+        regressors=["treatment", "x2"],
+        cluster="area",
+    )
+    fit = fit_linear(panel, function="t", need_arrays=True)
+    v, _ = _weight_matrix(5, "rademacher", 9999, np.random.default_rng(0))
+    t_obs, t_star = bootstrap_t_draws(panel, fit, "treatment", v)
+    u = pd.get_dummies(f["person_id"]).to_numpy(float)
+    t = pd.get_dummies(f["month"]).to_numpy(float)[:, 1:]
+    x = np.column_stack([f[["treatment", "x2"]].to_numpy(float), u, t])
+    r = np.zeros(x.shape[1])
+    r[0] = 1.0
+    boot = wbt.WildboottestCL(
+        X=x,
+        Y=f["y"].to_numpy(),
+        cluster=f["area"].cat.codes.to_numpy(),
+        R=r,
+        B=99_999,
+        seed=1,
+        parallel=False,
+    )
+    boot.get_scores(bootstrap_type="11", impose_null=True, adj=True, cluster_adj=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        boot.get_weights(weights_type="rademacher")
+    boot.get_numer()
+    boot.get_denom()
+    boot.get_tboot()
+    boot.get_vcov()
+    boot.get_tstat()
+    ref_t = float(np.ravel(boot.t_stat)[0])
+    np.testing.assert_allclose(
+        np.sort(t_star / t_obs), np.sort(np.ravel(boot.t_boot) / ref_t), rtol=1e-8
+    )
