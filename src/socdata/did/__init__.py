@@ -13,26 +13,23 @@ Every estimator returns an immutable result with ``tidy()``, ``summary()`` and
 
 from __future__ import annotations
 
-import importlib
+# Eager imports, on purpose: each public function shares its name with its module, and
+# Python binds a package attribute to a submodule when that submodule is first imported.
+# Importing the functions here, after their modules, leaves ``socdata.did.twfe`` etc.
+# bound to the functions for good (a lazy ``__getattr__`` would be shadowed by the module
+# as soon as anything imported ``socdata.did.twfe``).
+from socdata.did.att_gt import att_gt
+from socdata.did.bootstrap import wild_cluster_bootstrap
+from socdata.did.event_study import event_study
+from socdata.did.poisson import poisson_twfe
+from socdata.did.twfe import twfe
+from socdata.did.twobytwo import did_2x2
 
-_EXPORTS = {
-    "did_2x2": "twobytwo",
-    "twfe": "twfe",
-    "poisson_twfe": "poisson",
-    "event_study": "event_study",
-    "wild_cluster_bootstrap": "bootstrap",
-    "att_gt": "att_gt",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        module = importlib.import_module(f"socdata.did.{_EXPORTS[name]}")
-        return getattr(module, name)
-    raise AttributeError(f"module 'socdata.did' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__all__ = [
+    "att_gt",
+    "did_2x2",
+    "event_study",
+    "poisson_twfe",
+    "twfe",
+    "wild_cluster_bootstrap",
+]

@@ -21,7 +21,6 @@ Example
 from __future__ import annotations
 
 import dataclasses
-import sys
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -620,8 +619,7 @@ def att_gt(
         Unbalanced panel under ``balance="require"``, no comparison group, too small a
         never-treated group.
     """
-    # warnings point at the user's call, also when it goes through the callable module
-    _level = 3 if sys._getframe(1).f_code is _CallableModule.__call__.__code__ else 2
+    _level = 2  # warnings point at the user's call
     control_group = check_choice("control_group", control_group, CONTROL_GROUPS)
     base_period = check_choice("base_period", base_period, BASE_PERIODS)
     est_method = check_choice("est_method", est_method, EST_METHODS)
@@ -882,14 +880,3 @@ def att_gt(
         _time_labels=p.time_labels,
         _cohort_labels=tuple(p.cohort_labels),
     )
-
-
-# ``socdata.did`` maps ``att_gt`` lazily to this function, but once this module is imported
-# Python binds the *module* to the package attribute ``socdata.did.att_gt``.  Making the
-# module callable keeps ``socdata.did.att_gt(data, ...)`` working either way.
-class _CallableModule(type(dataclasses)):
-    def __call__(self, *args: Any, **kwargs: Any) -> AttGtResult:
-        return att_gt(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -28,10 +28,7 @@ aggregation.  The plot is :func:`socdata.plots.event_study.event_study_plot`.
 from __future__ import annotations
 
 import dataclasses
-import sys
-import types
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -348,15 +345,3 @@ def _evt_only(result: EventStudyResult) -> EventStudyResult:
         vcov=result.vcov[np.ix_(keep, keep)],
         event_times=tuple(result.event_times[i] for i in keep),
     )
-
-
-class _CallableModule(types.ModuleType):
-    """Importing ``socdata.did.event_study`` (the module) rebinds the package attribute
-    ``event_study`` to this module; making it callable keeps
-    ``socdata.did.event_study(data, ...)`` working either way."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> EventStudyResult:
-        return event_study(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -23,11 +23,8 @@ Inference
 from __future__ import annotations
 
 import dataclasses
-import sys
-import types
 import warnings
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -248,15 +245,3 @@ def _provenance(
         notes=notes,
     )
     return dataclasses.replace(prov, inputs={"data": fingerprint(data, columns)})
-
-
-class _CallableModule(types.ModuleType):
-    """Importing ``socdata.did.twfe`` (the module) rebinds the package attribute ``twfe``
-    from the lazily exported function to this module; making the module callable keeps
-    ``socdata.did.twfe(data, ...)`` working either way."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> FixedEffectsResult:
-        return twfe(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
