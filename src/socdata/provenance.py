@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 
@@ -37,11 +38,65 @@ def hash_file(path: str | Path, algorithm: str = "sha256") -> str:
     return f"{algorithm}:{h.hexdigest()}"
 
 
-def hash_frame(frame: pd.DataFrame, algorithm: str = "sha256") -> str:
-    """Order-sensitive fingerprint of a frame's values, index and column names."""
+def _column_bytes(values: pd.Series | pd.Index) -> bytes | memoryview:
+    """The raw bytes of a column: numeric buffers as they are, anything else hashed by pandas."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        cats = "|".join(
+            map(str, values.categories if isinstance(values, pd.Index) else values.cat.categories)
+        )
+        codes = values.codes if isinstance(values, pd.Index) else values.cat.codes.to_numpy()
+        return cats.encode() + memoryview(np.ascontiguousarray(codes).view(np.uint8)).tobytes()
+    if dtype.kind in "biufmM" and not pd.api.types.is_extension_array_dtype(dtype):
+        return memoryview(np.ascontiguousarray(values.to_numpy()).view(np.uint8))
+    hashed = pd.util.hash_pandas_object(values, index=False).to_numpy()
+    return memoryview(np.ascontiguousarray(hashed).view(np.uint8))
+
+
+def hash_frame(
+    frame: pd.DataFrame,
+    algorithm: str = "sha256",
+    *,
+    columns: Iterable[str | None] | None = None,
+) -> str:
+    """Order-sensitive fingerprint of a frame's column names, dtypes and values.
+
+    Numeric and date columns are hashed from their raw buffers (no per-cell Python work, so
+    48 million rows take about a second); text and nullable columns go through pandas'
+    value hashing first.  With ``columns``, only those columns (in that order, duplicates
+    and ``None`` skipped) are fingerprinted, e.g. the columns an estimator reads; without,
+    every column and the index.  It identifies an input; it is not a security measure.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"x": [1, 2], "y": ["a", "b"]})
+    >>> hash_frame(a) == hash_frame(a.copy())
+    True
+    >>> hash_frame(a) == hash_frame(a.assign(x=[2, 1]))
+    False
+    >>> hash_frame(a, columns=["x"]) == hash_frame(a.assign(y=["c", "d"]), columns=["x"])
+    True
+    """
     h = hashlib.new(algorithm)
-    h.update("|".join(map(str, frame.columns)).encode())
-    h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    cols = (
+        list(frame.columns)
+        if columns is None
+        else list(dict.fromkeys(c for c in columns if c is not None))
+    )
+    h.update(repr((len(frame), [str(c) for c in cols])).encode())
+    for col in cols:
+        values = frame[col]
+        h.update(str(col).encode() + b"\x00" + str(values.dtype).encode())
+        h.update(_column_bytes(values))
+    if columns is None:
+        h.update(b"\x00index\x00")
+        h.update(
+            _column_bytes(
+                frame.index.to_series(index=range(len(frame)))
+                if isinstance(frame.index, pd.MultiIndex)
+                else frame.index
+            )
+        )
     return f"{algorithm}:{h.hexdigest()}"
 
 
@@ -88,13 +143,25 @@ class FlowLog:
         rows: list[dict[str, Any]] = []
         for s in self.steps:
             rows.append(
-                {"step": s.step, "unit": s.unit, "n_in": s.n_in, "n_out": s.n_out,
-                 "excluded_reason": "", "n_excluded": s.n_in - s.n_out}
+                {
+                    "step": s.step,
+                    "unit": s.unit,
+                    "n_in": s.n_in,
+                    "n_out": s.n_out,
+                    "excluded_reason": "",
+                    "n_excluded": s.n_in - s.n_out,
+                }
             )
             for reason, n in s.excluded:
                 rows.append(
-                    {"step": s.step, "unit": s.unit, "n_in": pd.NA, "n_out": pd.NA,
-                     "excluded_reason": reason, "n_excluded": n}
+                    {
+                        "step": s.step,
+                        "unit": s.unit,
+                        "n_in": pd.NA,
+                        "n_out": pd.NA,
+                        "excluded_reason": reason,
+                        "n_excluded": n,
+                    }
                 )
         return pd.DataFrame(
             rows, columns=["step", "unit", "n_in", "n_out", "excluded_reason", "n_excluded"]
@@ -184,7 +251,8 @@ class Provenance:
         for s in self.flow.steps:
             excl = "; ".join(f"{r}: {n}" for r, n in s.excluded)
             lines.append(
-                f"  {s.step}: {s.n_in} -> {s.n_out} {s.unit}" + (f" (excluded {excl})" if excl else "")
+                f"  {s.step}: {s.n_in} -> {s.n_out} {s.unit}"
+                + (f" (excluded {excl})" if excl else "")
             )
         lines.extend(f"Note: {n}" for n in self.notes)
         return "\n".join(lines)
@@ -192,6 +260,8 @@ class Provenance:
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly dict."""
         d = dataclasses.asdict(self)
-        d["parameters"] = {k: repr(v) if not isinstance(v, (int, float, str, bool, type(None))) else v
-                           for k, v in self.parameters.items()}
+        d["parameters"] = {
+            k: repr(v) if not isinstance(v, (int, float, str, bool, type(None))) else v
+            for k, v in self.parameters.items()
+        }
         return d

@@ -12,7 +12,6 @@ excluded unit is counted in the flow log and warned.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from socdata.errors import EstimationError, ExcludedRowsWarning, SocdataError
-from socdata.provenance import FlowLog
+from socdata.provenance import FlowLog, hash_frame
 
 #: Allowed values of the string options, declared once (messages are generated from here).
 CONTROL_GROUPS = ("never_treated", "not_yet_treated")
@@ -98,35 +97,12 @@ class PanelArrays:
     weights: np.ndarray | None = None
 
 
-def fingerprint(data: pd.DataFrame, columns: Sequence[str | None]) -> str:
-    """SHA-1 of the shape, names, dtypes and raw values of the columns the estimator reads.
-
-    :func:`socdata.provenance.hash_frame` hashes every cell through pandas, which takes
-    seconds on tens of millions of rows; this reads the numeric buffers directly (object
-    columns go through pandas' hashing) and runs in a background thread while the
-    estimator works (hashlib releases the GIL).  It identifies the input; it is not a
-    security measure.
-    """
-    h = hashlib.sha1()
-    h.update(repr(data.shape).encode())
-    for col in dict.fromkeys(c for c in columns if c is not None):
-        s = data[col]
-        h.update(str(col).encode() + b"\x00" + str(s.dtype).encode())
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            h.update("|".join(map(str, s.cat.categories)).encode())
-            arr = np.ascontiguousarray(s.cat.codes.to_numpy())
-        elif s.dtype.kind in "biufmM" and not pd.api.types.is_extension_array_dtype(s.dtype):
-            arr = np.ascontiguousarray(s.to_numpy())
-        else:
-            arr = pd.util.hash_pandas_object(s, index=False).to_numpy()
-        h.update(memoryview(arr.view(np.uint8)))
-    return f"sha1:{h.hexdigest()}"
-
-
 def fingerprint_async(data: pd.DataFrame, columns: Sequence[str | None]) -> Future:
-    """Start :func:`fingerprint` in a background thread; ``.result()`` gives the digest."""
+    """Start :func:`socdata.provenance.hash_frame` of the columns the estimator reads in a
+    background thread (hashlib releases the GIL), so fingerprinting overlaps estimation;
+    ``.result()`` gives the digest."""
     pool = ThreadPoolExecutor(max_workers=1)
-    fut = pool.submit(fingerprint, data, columns)
+    fut = pool.submit(hash_frame, data, columns=columns)
     pool.shutdown(wait=False)
     return fut
 

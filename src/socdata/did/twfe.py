@@ -31,12 +31,12 @@ import pandas as pd
 
 from socdata.did._inference import FEW_CLUSTERS
 from socdata.did._linear import fit_linear
-from socdata.did._panel import Panel, build_panel, drop_uninformative, fingerprint
+from socdata.did._panel import Panel, build_panel, drop_uninformative
 from socdata.did._results import BootstrapInference, FixedEffectsResult
 from socdata.did._threads import single_threaded_blas
 from socdata.did.bootstrap import wcr_inference
 from socdata.errors import EstimationError, SmallClusterWarning
-from socdata.provenance import Provenance
+from socdata.provenance import Provenance, hash_frame
 
 __all__ = ["FixedEffectsResult", "twfe"]
 
@@ -244,4 +244,4 @@ def _provenance(
         flow=panel.flow,
         notes=notes,
     )
-    return dataclasses.replace(prov, inputs={"data": fingerprint(data, columns)})
+    return dataclasses.replace(prov, inputs={"data": hash_frame(data, columns=columns)})

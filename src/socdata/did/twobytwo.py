@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from socdata.did._panel import check_columns, fingerprint, numeric_column
+from socdata.did._panel import check_columns, numeric_column
 from socdata.errors import EstimationError, ExcludedRowsWarning
-from socdata.provenance import FlowLog, Provenance
+from socdata.provenance import FlowLog, Provenance, hash_frame
 from socdata.results import Result, order_tidy
 
 __all__ = ["TwoByTwoResult", "did_2x2"]
@@ -297,7 +297,7 @@ def did_2x2(
         notes=["Person-level rates; Welch two-sample standard error of the DiD."],
     )
     prov = dataclasses.replace(
-        prov, inputs={"data": fingerprint(data, [outcome, unit, treated, post, exposure])}
+        prov, inputs={"data": hash_frame(data, columns=[outcome, unit, treated, post, exposure])}
     )
     return TwoByTwoResult(
         provenance=prov,
