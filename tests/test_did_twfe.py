@@ -164,9 +164,13 @@ def test_twfe_matches_pyfixest_wage_panel(cluster: str | None) -> None:
 def test_twfe_matches_pyfixest_unbalanced_jobtraining() -> None:
     """Firm panel with missing outcomes (unbalanced after dropping them), grant DiD."""
     data = _jobtraining()
-    with pytest.warns(ExcludedRowsWarning, match="missing"):
+    with (
+        pytest.warns(ExcludedRowsWarning, match="missing"),
+        pytest.warns(ExcludedRowsWarning, match=r"singleton\): 4"),
+    ):
         res = did.twfe(data, outcome="hrsemp", unit="fcode", time="year", treatment="grant")
-    m = pf.feols("hrsemp ~ grant | fcode + year", data=data, vcov={"CRV1": "fcode"})
+    with pytest.warns(UserWarning, match="4 singleton fixed effect"):
+        m = pf.feols("hrsemp ~ grant | fcode + year", data=data, vcov={"CRV1": "fcode"})
     np.testing.assert_allclose(res.coef, m.coef().to_numpy(), rtol=EST_RTOL)
     np.testing.assert_allclose(res.std_errors, m.se().to_numpy(), rtol=SE_RTOL)
     assert res.n_obs == m._N
