@@ -39,6 +39,7 @@ from socdata.describe.tables import TABLE_IDS
 from socdata.errors import SocdataError
 from socdata.paths import published_dir
 from socdata.provenance import Provenance
+from socdata.published import PUBLISHED_COLUMNS
 from socdata.results import Result, order_tidy
 from socdata.rounding import round_half_up
 from socdata.words import word_interval
@@ -67,17 +68,6 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
     "regenerated",
     "status",
     "explanation",
-)
-_PUBLISHED_COLUMNS = (
-    "table_id",
-    "source",
-    "locator",
-    "row_label",
-    "column_label",
-    "measure",
-    "value",
-    "denominator_as_printed",
-    "note",
 )
 _MATCH, _ROUND, _INCONS, _NOTREP = STATUSES
 
@@ -133,7 +123,7 @@ def load_published(paths: Iterable[str | Path] | None = None) -> pd.DataFrame:
         if missing:
             raise SocdataError(
                 f"{f}: not a published-figure file (missing columns {missing}; "
-                f"expected {list(_PUBLISHED_COLUMNS)})"
+                f"expected {list(PUBLISHED_COLUMNS)})"
             )
         frames.append(df)
     return pd.concat(frames, ignore_index=True)

@@ -55,16 +55,7 @@ def _finish(kind: str, rows: list[dict]) -> pd.DataFrame:
 
 
 def _service(n: int, rng: np.random.Generator) -> pd.DataFrame:
-    sources = [
-        "Children's Services",
-        "Police",
-        "Youth Justice Service",
-        "Third Sector Agency",
-        "Probation",
-        "Education",
-        "Other",
-        "Not known",
-    ]
+    sources = list(load_spec("service").column("referral_source").allowed)
     source_p = np.array([96, 43, 38, 7, 1, 31, 4, 3], dtype=float)
     reasons = [
         "Criminal exploitation",

@@ -47,6 +47,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from socdata.schemas import load_spec
+
 __all__ = [
     "AREAS",
     "DEFAULT_SEED",
@@ -84,16 +86,7 @@ _FIRST_START = {
 }
 
 # ---- Table 4 ------------------------------------------------------------------------
-_SOURCES = [
-    "Children's Services",
-    "Police",
-    "Youth Justice Service",
-    "Third Sector Agency",
-    "Probation",
-    "Education",
-    "Other",
-    "Not known",
-]
+_SOURCES = list(load_spec("service").column("referral_source").allowed)
 _SOURCE_N = {
     "Cardiff": [42, 7, 33, 1, 1, 0, 0, 0],
     "Edinburgh": [38, 9, 1, 3, 0, 2, 4, 1],
@@ -692,25 +685,26 @@ def _participants(rng: np.random.Generator) -> pd.DataFrame:
 def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     """Generate the synthetic ``service``, ``plans`` and ``participants`` extracts.
 
-    Parameters
-    ----------
-    seed
-        Seed of :func:`numpy.random.default_rng`. Every seed gives extracts that reproduce
-        the same published cells (the counts are fixed); the seed changes who is in which
-        category and the dates.
+        Parameters
+        ----------
+        seed
+            Seed of :func:`numpy.random.default_rng`. Every seed gives extracts that reproduce
+            the same published cells (the counts are fixed); the seed changes who is in which
+            category and the dates.
 
-    Returns
-    -------
-    dict of str to pandas.DataFrame
-        Keys ``"service"``, ``"plans"``, ``"participants"``, columns in the canonical
-        names of the data contract. All identifiers start with ``SYN-``.
+        Returns
+        -------
+        dict of str to pandas.DataFrame
+            Keys ``"service"``, ``"plans"``, ``"participants"``, columns in the canonical
+            names of the data contract. All identifiers start with ``SYN-``.
 
-    Examples
-    --------
-    >>> from socdata.datasets.soceis import generate
-    >>> data = generate()
-    >>> len(data["service"]), len(data["plans"])
-    (223, 40)
+        Examples
+        --------
+        >>> from socdata.schemas import load_spec
+    from socdata.datasets.soceis import generate
+        >>> data = generate()
+        >>> len(data["service"]), len(data["plans"])
+        (223, 40)
     """
     rng = np.random.default_rng(seed)
     service = _service(rng)

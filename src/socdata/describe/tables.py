@@ -33,6 +33,7 @@ from socdata.derive.spells import engagement_spells
 from socdata.describe.duration import early_closed_range
 from socdata.describe.outcomes import outcome_percentages, round_half_up
 from socdata.errors import ExcludedRowsWarning, SocdataError
+from socdata.schemas import load_spec
 
 __all__ = [
     "AREA_ORDER",
@@ -89,16 +90,8 @@ AREA_ORDER: tuple[str, ...] = ("Cardiff", "Edinburgh", "Newcastle", "Dundee")
 #: Column order of Tables 1-2.
 PARTICIPANT_AREA_ORDER: tuple[str, ...] = ("Cardiff", "Dundee", "Edinburgh", "Newcastle")
 
-_SOURCES = (
-    "Children's Services",
-    "Police",
-    "Youth Justice Service",
-    "Third Sector Agency",
-    "Probation",
-    "Education",
-    "Other",
-    "Not known",
-)
+#: Referral sources in Table 4's row order (the service schema declares them in that order).
+_SOURCES = tuple(load_spec("service").column("referral_source").allowed)
 _STATUSES = ("Open", "Closed", "Not allocated", "Not started", "Unknown")
 _CLOSURES = ("Intervention completed", "Support from other services", "Other", "Declined support")
 _REASONS = (

@@ -17,23 +17,14 @@ from typing import Any
 
 import pandas as pd
 
+from socdata.describe.tables import TABLE_IDS
 from socdata.report.disclosure import RuleSet, _is_margin, apply_to_frame
 from socdata.report.validation import ValidationSummary
 
 __all__ = ["MAIN_TABLE_IDS", "ReportInputs", "build_report", "pivot_for_display"]
 
 #: Table ids of the June 2023 report, shown first and in this order.
-MAIN_TABLE_IDS: tuple[str, ...] = (
-    "table1",
-    "table2",
-    "table3",
-    "table4_referral_source",
-    "table4_case_status",
-    "table4_closure_reason",
-    "table5",
-    "outcomes_5_1_closed",
-    "outcomes_5_1_open",
-)
+MAIN_TABLE_IDS: tuple[str, ...] = TABLE_IDS
 _SECTION_TABLES = {"validation_summary", "validation_rules", "flow_referral_to_closure"}
 _POLICE = "police_statements"
 _MODEL_PREFIXES = ("did", "matching", "event_study", "balance", "att")

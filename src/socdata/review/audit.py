@@ -21,6 +21,7 @@ import pandas as pd
 
 from socdata.paths import published_dir
 from socdata.provenance import FlowLog, Provenance
+from socdata.published import PUBLISHED_COLUMNS, PUBLISHED_MEASURES
 from socdata.results import Result, order_tidy
 from socdata.review.checks import (
     RULES,
@@ -42,20 +43,8 @@ from socdata.review.checks import (
 from socdata.review.errors import PublishedFiguresError
 from socdata.review.rounding import check_rounding, parse_number
 
-#: Columns of a published-figures table, in order.
-PUBLISHED_COLUMNS: tuple[str, ...] = (
-    "table_id",
-    "source",
-    "locator",
-    "row_label",
-    "column_label",
-    "measure",
-    "value",
-    "denominator_as_printed",
-    "note",
-)
 #: Allowed values of ``measure``.
-MEASURES: tuple[str, ...] = ("n", "pct", "mean", "min", "max", "fraction")
+MEASURES = PUBLISHED_MEASURES
 #: Tags read from ``note``.
 TAGS: tuple[str, ...] = ("total", "base", "n", "k", "key", "le", "notpart")
 #: Columns of :attr:`AuditResult.findings`.
