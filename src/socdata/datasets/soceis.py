@@ -685,26 +685,25 @@ def _participants(rng: np.random.Generator) -> pd.DataFrame:
 def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     """Generate the synthetic ``service``, ``plans`` and ``participants`` extracts.
 
-        Parameters
-        ----------
-        seed
-            Seed of :func:`numpy.random.default_rng`. Every seed gives extracts that reproduce
-            the same published cells (the counts are fixed); the seed changes who is in which
-            category and the dates.
+    Parameters
+    ----------
+    seed
+        Seed of :func:`numpy.random.default_rng`. Every seed gives extracts that reproduce
+        the same published cells (the counts are fixed); the seed changes who is in which
+        category and the dates.
 
-        Returns
-        -------
-        dict of str to pandas.DataFrame
-            Keys ``"service"``, ``"plans"``, ``"participants"``, columns in the canonical
-            names of the data contract. All identifiers start with ``SYN-``.
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Keys ``"service"``, ``"plans"``, ``"participants"``, columns in the canonical
+        names of the data contract. All identifiers start with ``SYN-``.
 
-        Examples
-        --------
-        >>> from socdata.schemas import load_spec
-    from socdata.datasets.soceis import generate
-        >>> data = generate()
-        >>> len(data["service"]), len(data["plans"])
-        (223, 40)
+    Examples
+    --------
+    >>> from socdata.datasets.soceis import generate
+    >>> data = generate()
+    >>> len(data["service"]), len(data["plans"])
+    (223, 40)
     """
     rng = np.random.default_rng(seed)
     service = _service(rng)
