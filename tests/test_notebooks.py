@@ -142,6 +142,17 @@ def test_required_table_ids_exist(synthetic_run):
         assert (frame["disclosure"] == "none").all(), t  # synthetic data: published as computed
 
 
+def test_police_statements_contract(synthetic_run):
+    """Issue 4's interface: one row per claim of the March 2024 summary's police section."""
+    tables = {p.stem: p for p in synthetic_run.tables}
+    assert "police_statements" in tables
+    frame = pd.read_csv(tables["police_statements"])
+    assert {"statement", "printed", "regenerated", "status"} <= set(frame.columns)
+    assert set(frame["status"]) <= {"match", "differs", "not reproducible"}
+    assert frame["statement"].str.contains("arrest", case=False).any()
+    assert frame["statement"].str.contains("missing", case=False).any()
+
+
 # ----------------------------------------------------------------------------- "real" data
 
 
