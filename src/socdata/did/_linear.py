@@ -3,6 +3,12 @@
 By the Frisch-Waugh-Lovell theorem the slopes of ``y ~ X + unit FE + period FE`` are the
 slopes of the demeaned ``y~`` on the demeaned ``X~``, and the residuals coincide, so the
 CRV1 sandwich uses ``X~`` and those residuals.
+
+With observation weights ``w`` (``panel.weights``) the same holds for weighted least squares:
+the fixed effects are projected out with weights ``w`` (exact weighted demeaning), the slopes
+are ``(X~'WX~)^-1 X~'Wy~`` and the cluster scores are ``sum_g w x~ e``, pyfixest's
+``feols(..., weights=...)`` (analytic weights; ``N`` in the small-sample factor is the
+number of rows, not the sum of the weights).
 """
 
 from __future__ import annotations
@@ -126,6 +132,9 @@ def fit_linear(
         :func:`_grid_moments` and never materialises them.
     """
     k0 = panel.X.shape[1]
+    w = panel.weights
+    if w is not None:
+        return _fit_weighted(panel, w, function=function, drop_collinear=drop_collinear)
     if panel.sorted_balanced and panel.cluster_codes is None and k0 <= 3 and not need_arrays:
         moments = _grid_moments(panel)
         if moments is not None:
@@ -160,12 +169,23 @@ def fit_linear(
                     TwoWayDemeaner(panel),
                     list(range(k0)),
                 )
-    dm = TwoWayDemeaner(panel)
+    return _fit_weighted(panel, None, function=function, drop_collinear=drop_collinear)
+
+
+def _fit_weighted(
+    panel: Panel, w: np.ndarray | None, *, function: str, drop_collinear: bool
+) -> LinearFit:
+    """General path: explicit (weighted when ``w`` is given) demeaning, then the sandwich."""
+    dm = TwoWayDemeaner(panel, weights=w)
     yt = dm.demean(panel.y)
     xt = dm.demean(panel.X)
-    gram = xt.T @ xt
+    wxt = xt if w is None else xt * w[:, None]
+    gram = wxt.T @ xt
     # uncentred sums of squares: a column collinear with the FE demeans to ~0
-    raw = np.array([float(panel.X[:, j] @ panel.X[:, j]) for j in range(xt.shape[1])])
+    if w is None:
+        raw = np.array([float(panel.X[:, j] @ panel.X[:, j]) for j in range(xt.shape[1])])
+    else:
+        raw = np.array([float((w * panel.X[:, j]) @ panel.X[:, j]) for j in range(xt.shape[1])])
     kept = [j for j in independent_columns(gram) if gram[j, j] > 1e-10 * max(raw[j], 1e-300)]
     if len(kept) < xt.shape[1]:
         dropped = [panel.names[j] for j in range(xt.shape[1]) if j not in kept]
@@ -178,13 +198,14 @@ def fit_linear(
                 "time-varying treatment indicator (e.g. treated x post), not the group label."
             )
         xt = np.asfortranarray(xt[:, kept])
+        wxt = xt if w is None else xt * w[:, None]
         gram = gram[np.ix_(kept, kept)]
     if not kept:
         raise EstimationError(f"{function}: no regressor is identified after the fixed effects.")
     bread = np.linalg.inv(gram)
-    coef = bread @ (xt.T @ yt)
+    coef = bread @ (wxt.T @ yt)
     resid = yt - xt @ coef
-    scores = cluster_sums(panel, xt * resid[:, None])
+    scores = cluster_sums(panel, wxt * resid[:, None])
     ssc, df_k = small_sample_factor(
         n=panel.n,
         k=len(kept),

@@ -67,6 +67,39 @@ def numeric_column(data: pd.DataFrame, col: str, role: str, function: str) -> np
     return s.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+def weight_column(data: pd.DataFrame, col: str, function: str) -> np.ndarray:
+    """Observation weights as float64; raise for missing, infinite or negative weights.
+
+    Weights are analytic (e.g. matching) weights: each row's contribution to the sums of
+    squares (or the Poisson score) is multiplied by its weight.  Zero is allowed (the row is
+    then dropped by :func:`build_panel` and counted); negative, missing or infinite weights
+    have no meaning and raise :class:`~socdata.errors.EstimationError`.
+    """
+    w = numeric_column(data, col, "weights", function)
+    missing = ~np.isfinite(w)
+    if missing.any():
+        raise EstimationError(
+            f"{function}: weights column {col!r} has {int(missing.sum())} missing or "
+            "non-finite values. Rule: every row needs a finite non-negative weight. Fill them "
+            "(e.g. 0 to exclude the row, 1 for an unweighted row) or drop those rows first."
+        )
+    negative = w < 0
+    if negative.any():
+        raise EstimationError(
+            f"{function}: weights column {col!r} has {int(negative.sum())} negative values "
+            f"(e.g. {w[negative][0]:g}). Rule: weights are non-negative (0 excludes a row). "
+            "Check how the weights were computed (matching weights are counts of uses)."
+        )
+    return w
+
+
+def _compose(keep: np.ndarray, sub: np.ndarray) -> np.ndarray:
+    """Row mask on the original frame from ``keep`` followed by ``sub`` on the kept rows."""
+    out = keep.copy()
+    out[np.flatnonzero(keep)[~sub]] = False
+    return out
+
+
 def _codes_sorted(values: np.ndarray) -> np.ndarray | None:
     """Codes for a monotone non-decreasing numeric array (None when not monotone)."""
     if values.size == 0:
@@ -147,6 +180,9 @@ class Panel:
         Cluster codes per row (None = clusters are the units), and ``n_clusters``.
     offset
         Optional offset (log exposure) for Poisson, length n.
+    weights
+        Optional positive observation weights (analytic/matching weights), length n;
+        ``None`` when unweighted.
     flow
         Flow log so far.
     """
@@ -166,6 +202,7 @@ class Panel:
     n_in: int
     extra: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
     _cells: np.ndarray | None = None
+    weights: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -287,6 +324,8 @@ class Panel:
         self.X = np.asfortranarray(self.X[keep])
         if self.offset is not None:
             self.offset = self.offset[keep]
+        if self.weights is not None:
+            self.weights = self.weights[keep]
         self.extra = {k: v[keep] for k, v in self.extra.items()}
         if self.cluster_codes is not None:
             c = self.cluster_codes[keep]
@@ -307,6 +346,7 @@ def build_panel(
     offset_column: str | None = None,
     extra_numeric: Sequence[str] = (),
     regressor_arrays: dict[str, np.ndarray] | None = None,
+    weights: str | None = None,
 ) -> Panel:
     """Validate and encode a long panel (see module docstring).
 
@@ -324,6 +364,9 @@ def build_panel(
         Further numeric columns carried along (e.g. the cohort for event studies).
     regressor_arrays
         Extra regressors computed by the caller (already aligned with ``data`` rows).
+    weights
+        Column of non-negative observation weights (see :func:`weight_column`); rows with
+        weight 0 are dropped and counted in the flow log.
 
     Returns
     -------
@@ -334,6 +377,7 @@ def build_panel(
     roles.update({f"regressor {i + 1}": r for i, r in enumerate(regressors)})
     roles["cluster"] = cluster
     roles["exposure"] = offset_column
+    roles["weights"] = weights
     check_columns(data, roles, function)
     n_in = len(data)
     if n_in == 0:
@@ -352,6 +396,7 @@ def build_panel(
     if offset_column is not None:
         off = numeric_column(data, offset_column, "exposure", function)
     extra = {c: numeric_column(data, c, c, function) for c in extra_numeric}
+    wts = weight_column(data, weights, function) if weights is not None else None
 
     # ---- missing values: count by column, drop once --------------------------------------
     missing: dict[str, int] = {}
@@ -393,15 +438,45 @@ def build_panel(
         y = y[keep]
         cols = [c[keep] for c in cols]
         off = off[keep] if off is not None else None
+        wts = wts[keep] if wts is not None else None
         extra = {k: v[keep] for k, v in extra.items()}
     else:
         keep = None
         frame_u = data[unit]
         frame_t = data[time]
         frame_c = data[cluster] if cluster is not None else None
+    if wts is not None and (wts == 0).any():
+        zero = wts == 0
+        n_before = int(y.size)
+        n_zero = int(zero.sum())
+        flow = flow.add(
+            "drop rows with zero weight",
+            n_before,
+            n_before - n_zero,
+            {f"weight {weights!r} equal to 0": n_zero},
+        )
+        warnings.warn(
+            f"{function}: excluded {n_zero} of {n_before} rows with zero weight in "
+            f"{weights!r} (they do not contribute to the weighted fit).",
+            ExcludedRowsWarning,
+            stacklevel=4,
+        )
+        nz = ~zero
+        keep = nz if keep is None else _compose(keep, nz)
+        frame_u = frame_u[nz]
+        frame_t = frame_t[nz]
+        frame_c = frame_c[nz] if frame_c is not None else None
+        y = y[nz]
+        cols = [c[nz] for c in cols]
+        off = off[nz] if off is not None else None
+        wts = wts[nz]
+        extra = {k: v[nz] for k, v in extra.items()}
     n = y.size
     if n == 0:
-        raise EstimationError(f"{function}: no rows left after dropping missing values.")
+        raise EstimationError(
+            f"{function}: no rows left after dropping missing values"
+            + (" and zero weights." if wts is not None else ".")
+        )
 
     # ---- identifiers ---------------------------------------------------------------------
     unit_codes: np.ndarray | None
@@ -465,6 +540,7 @@ def build_panel(
         flow=flow,
         n_in=n_in,
         extra=extra,
+        weights=wts,
     )
     if not sorted_balanced:
         panel._cells = cell

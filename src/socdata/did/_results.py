@@ -93,6 +93,8 @@ class FixedEffectsResult(Result):
         ``"identity"`` or ``"log"`` (Poisson; tidy adds rate ratios).
     few_clusters
         Whether the cluster count is below the threshold where the cluster formula is trusted.
+    weights
+        Name of the observation-weight column (weighted fit), or ``None`` (unweighted).
     """
 
     method: str = "twfe"
@@ -112,6 +114,7 @@ class FixedEffectsResult(Result):
     scale: str = "identity"
     few_clusters: bool = False
     iterations: int | None = None
+    weights: str | None = None
 
     # ---- accessors ------------------------------------------------------------------------
     @property
@@ -215,6 +218,13 @@ class FixedEffectsResult(Result):
             "",
             self.inference_note(),
         ]
+        if self.weights is not None:
+            lines.insert(
+                2,
+                f"Weighted by {self.weights!r} (analytic/matching weights: weighted fit, CRV1 "
+                "scores multiplied by the weights; N in the small-sample factor counts rows "
+                "with positive weight).",
+            )
         return "\n".join(lines)
 
 

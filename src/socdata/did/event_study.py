@@ -39,7 +39,13 @@ from socdata.did._panel import build_panel, check_columns, drop_uninformative
 from socdata.did._results import BootstrapInference, EventStudyResult, wald_test
 from socdata.did._threads import single_threaded_blas
 from socdata.did.bootstrap import wcr_inference
-from socdata.did.twfe import _frozen, _provenance, check_options, few_cluster_policy
+from socdata.did.twfe import (
+    _frozen,
+    _provenance,
+    check_options,
+    few_cluster_policy,
+    raise_weighted_bootstrap,
+)
 from socdata.errors import EstimationError, ExcludedRowsWarning
 from socdata.provenance import FlowLog
 
@@ -113,6 +119,7 @@ def event_study(
     bootstrap_weights: str = "auto",
     bootstrap_draws: int = 9999,
     seed: int | None = 20240301,
+    weights: str | None = None,
 ) -> EventStudyResult:
     """TWFE event study around the first treated period, with a joint pre-trend test.
 
@@ -138,6 +145,10 @@ def event_study(
         Further time-varying regressors.
     conf_level, inference, bootstrap_weights, bootstrap_draws, seed
         As in :func:`socdata.did.twfe`.
+    weights
+        Column of non-negative observation weights (analytic/matching weights): weighted
+        least squares as in :func:`socdata.did.twfe`; rows with weight 0 are excluded and
+        counted.  Not yet supported with the wild cluster bootstrap.
 
     Returns
     -------
@@ -148,7 +159,8 @@ def event_study(
     Raises
     ------
     socdata.errors.EstimationError
-        A cohort that varies within a unit, a reference outside the window, no treated unit.
+        A cohort that varies within a unit, a reference outside the window, no treated unit,
+        negative or missing weights, weights with the wild cluster bootstrap.
     """
     fn = "socdata.did.event_study"
     check_options(fn, inference, conf_level, bootstrap_draws)
@@ -227,6 +239,7 @@ def event_study(
         regressors=regs,
         cluster=cluster,
         regressor_arrays=dummies,
+        weights=weights,
     )
     panel = drop_uninformative(panel, function=fn)
     if pre_flow.steps:
@@ -234,6 +247,8 @@ def event_study(
         panel.n_in = n_in
     cluster_name = cluster or unit
     use_boot = few_cluster_policy(fn, panel, cluster_name, inference)
+    if use_boot and weights is not None:
+        raise_weighted_bootstrap(fn, panel.n_clusters, cluster_name, inference)
     fit = fit_linear(panel, function=fn, drop_collinear=True, need_arrays=use_boot)
     names = [panel.names[i] for i in fit.kept]
     dropped = tuple(
@@ -305,8 +320,9 @@ def event_study(
                 bootstrap_weights=bootstrap_weights,
                 bootstrap_draws=bootstrap_draws,
                 seed=seed,
+                weights=weights,
             ),
-            [outcome, unit, time, cohort, *regs, cluster],
+            [outcome, unit, time, cohort, *regs, cluster, weights],
             notes=[str(pretrend)],
         ),
         method="event_study",
@@ -331,6 +347,7 @@ def event_study(
         pretrend=pretrend,
         dropped_event_times=dropped,
         outcome=outcome,
+        weights=weights,
     )
     return result
 

@@ -19,6 +19,11 @@ scores ``x~ (y - mu)`` and bread ``(x~' diag(mu) x~)^-1``, with ``x~`` the regre
 demeaned with weights ``mu`` at the converged fit (pyfixest uses the working quantities of
 its last step, which converge to the same matrix: agreement to 1e-8 once both are tightly
 converged).
+
+Weights (``weights=``): each observation's contribution to the pseudo-likelihood is
+multiplied by its weight, so the IRLS working weights are ``w * mu``, the deviance is
+weighted and the scores are ``w x~ (y - mu)`` with bread ``(x~' diag(w mu) x~)^-1``
+(pyfixest's ``fepois(..., weights=...)``).
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ def poisson_twfe(
     inference: str = "auto",
     tol: float = 1e-10,
     max_iter: int = 100,
+    weights: str | None = None,
 ) -> FixedEffectsResult:
     """Poisson PML with unit and period fixed effects; treatment effect as a rate ratio.
 
@@ -90,6 +96,10 @@ def poisson_twfe(
         ``"auto"`` or ``"analytic"`` (CRV1 t inference; the bootstrap is not available here).
     tol, max_iter
         IRLS convergence tolerance (relative deviance change) and iteration cap.
+    weights
+        Column of non-negative observation weights (analytic/matching weights); ``None``
+        (default) unweighted.  The weights multiply the IRLS working weights.  Rows with
+        weight 0 are excluded and counted in the flow log.
 
     Returns
     -------
@@ -100,7 +110,8 @@ def poisson_twfe(
     Raises
     ------
     socdata.errors.EstimationError
-        Negative outcomes, missing columns, non-convergence, a collinear treatment.
+        Negative outcomes, missing columns, non-convergence, a collinear treatment,
+        negative or missing weights.
     """
     fn = "socdata.did.poisson_twfe"
     check_options(fn, inference, conf_level)
@@ -120,6 +131,7 @@ def poisson_twfe(
         regressors=regs,
         cluster=cluster,
         offset_column=exposure,
+        weights=weights,
     )
     neg = panel.y < 0
     if neg.any():
@@ -133,15 +145,24 @@ def poisson_twfe(
 
     y, x = panel.y, panel.X
     off = panel.offset
+    wts = panel.weights
     # deviance 2 sum(y log(y/mu) - (y - mu)) = 2 (sum y log y - y'eta - sum y + sum mu)
     # with eta = log mu: two passes per evaluation, the y log y term computed once
+    # (weighted: every term multiplied by w)
     pos = y > 0
-    ylogy = float(np.sum(y[pos] * np.log(y[pos])))
+    if wts is None:
+        ylogy = float(np.sum(y[pos] * np.log(y[pos])))
+    else:
+        ylogy = float(np.sum(wts[pos] * y[pos] * np.log(y[pos])))
     del pos
     sum_y = float(y.sum())
+    wy = y if wts is None else wts * y
+    sum_wy = float(wy.sum())
 
     def deviance(eta: np.ndarray, mu: np.ndarray) -> float:
-        return 2.0 * (ylogy - float(y @ eta) - sum_y + float(mu.sum()))
+        if wts is None:
+            return 2.0 * (ylogy - float(y @ eta) - sum_y + float(mu.sum()))
+        return 2.0 * (ylogy - float(wy @ eta) - sum_wy + float(wts @ mu))
 
     n, k = x.shape
     # buffers reused across IRLS steps: on tens of millions of rows, allocating (and
@@ -152,6 +173,7 @@ def poisson_twfe(
     zt = np.empty(n)
     xt = np.empty((n, k), order="F")
     work = np.empty(n)
+    wmu = None if wts is None else np.empty(n)  # IRLS working weights w * mu
     last = deviance(eta, mu)
     converged = False
     iterations = 0
@@ -165,15 +187,18 @@ def poisson_twfe(
         z += eta
         if off is not None:
             z -= off
-        dm = TwoWayDemeaner(panel, weights=mu, work=work)
+        if wmu is not None:
+            np.multiply(wts, mu, out=wmu)
+        omega = mu if wmu is None else wmu
+        dm = TwoWayDemeaner(panel, weights=omega, work=work)
         dm.demean(z, out=zt)
         dm.demean(x, out=xt)
         xwx = np.empty((k, k))
         xwz = np.empty(k)
         for j in range(k):
-            xwz[j] = np.einsum("i,i,i->", xt[:, j], mu, zt)
+            xwz[j] = np.einsum("i,i,i->", xt[:, j], omega, zt)
             for m in range(j, k):
-                xwx[j, m] = xwx[m, j] = np.einsum("i,i,i->", xt[:, j], mu, xt[:, m])
+                xwx[j, m] = xwx[m, j] = np.einsum("i,i,i->", xt[:, j], omega, xt[:, m])
         if it == 1:
             # uncentred sums of squares: a column collinear with the FE demeans to ~0
             raw = np.array([float(x[:, j] @ x[:, j]) for j in range(k)])
@@ -212,14 +237,19 @@ def poisson_twfe(
     # sandwich at the converged mean: x~ re-projected with weights mu, scores x~ (y - mu);
     # exact at the optimum whatever the stopping point (pyfixest's last-step working
     # quantities converge to the same matrix)
-    dm = TwoWayDemeaner(panel, weights=mu, work=work)
+    if wmu is not None:
+        np.multiply(wts, mu, out=wmu)
+    omega = mu if wmu is None else wmu
+    dm = TwoWayDemeaner(panel, weights=omega, work=work)
     dm.demean(x, out=xt)
     xwx = np.empty((k, k))
     for j in range(k):
         for m in range(j, k):
-            xwx[j, m] = xwx[m, j] = np.einsum("i,i,i->", xt[:, j], mu, xt[:, m])
+            xwx[j, m] = xwx[m, j] = np.einsum("i,i,i->", xt[:, j], omega, xt[:, m])
     bread = np.linalg.inv(xwx)
     resid = np.subtract(y, mu, out=work)  # response residuals y - mu
+    if wts is not None:
+        resid *= wts  # weighted scores w x~ (y - mu)
     if panel.sorted_balanced and panel.cluster_codes is None:
         shape = (panel.n_units, panel.n_times)
         rg = resid.reshape(shape)
@@ -258,8 +288,9 @@ def poisson_twfe(
                 inference=inference,
                 tol=tol,
                 max_iter=max_iter,
+                weights=weights,
             ),
-            [outcome, unit, time, *regs, cluster, exposure],
+            [outcome, unit, time, *regs, cluster, exposure, weights],
             notes=[f"IRLS converged in {iterations} iterations (deviance {last:.6g})."],
         ),
         method="poisson_twfe",
@@ -278,4 +309,5 @@ def poisson_twfe(
         scale="log",
         few_clusters=panel.n_clusters < FEW_CLUSTERS,
         iterations=iterations,
+        weights=weights,
     )

@@ -78,6 +78,22 @@ def few_cluster_policy(function: str, panel: Panel, cluster_name: str, inference
     return inference == "bootstrap" or (few and inference == "auto")
 
 
+def raise_weighted_bootstrap(function: str, n_clusters: int, cluster: str, inference: str) -> None:
+    """Weights with the wild cluster bootstrap: not supported yet, say what to do instead."""
+    why = (
+        "inference='bootstrap' was requested"
+        if inference == "bootstrap"
+        else f"only {n_clusters} clusters in {cluster!r} (fewer than {FEW_CLUSTERS}) switch "
+        "inference='auto' to the wild cluster bootstrap"
+    )
+    raise EstimationError(
+        f"{function}: weights= combined with the wild cluster bootstrap is not supported yet "
+        f"({why}). Use inference='analytic' for weighted CRV1 inference (unreliable with few "
+        "clusters), or cluster by a variable with at least "
+        f"{FEW_CLUSTERS} clusters (e.g. the unit)."
+    )
+
+
 @single_threaded_blas
 def twfe(
     data: pd.DataFrame,
@@ -93,6 +109,7 @@ def twfe(
     bootstrap_weights: str = "auto",
     bootstrap_draws: int = 9999,
     seed: int | None = 20240301,
+    weights: str | None = None,
 ) -> FixedEffectsResult:
     """Two-way fixed-effects DiD: ``outcome ~ treatment + covariates | unit + time``.
 
@@ -126,6 +143,13 @@ def twfe(
         Draws for the bootstrap (all patterns are enumerated when fewer).
     seed
         Seed for bootstrap draws.
+    weights
+        Column of non-negative observation weights (analytic weights, e.g. the
+        ``match_weight`` of :func:`socdata.matching.matched_panel`); ``None`` (default) for
+        unweighted least squares.  Weighted least squares with exactly (weighted) demeaned
+        fixed effects and CRV1 scores ``w x~ e`` (pyfixest's ``feols(..., weights=...)``).
+        Rows with weight 0 are excluded and counted in the flow log.  Not yet supported
+        with the wild cluster bootstrap.
 
     Returns
     -------
@@ -137,7 +161,8 @@ def twfe(
     ------
     socdata.errors.EstimationError
         Missing columns, non-numeric values, duplicate unit-period rows, a treatment that is
-        collinear with the fixed effects, or too few observations.
+        collinear with the fixed effects, too few observations, negative or missing
+        weights, or weights combined with the wild cluster bootstrap.
 
     Warns
     -----
@@ -165,10 +190,13 @@ def twfe(
         time=time,
         regressors=regs,
         cluster=cluster,
+        weights=weights,
     )
     panel = drop_uninformative(panel, function=fn)
     cluster_name = cluster or unit
     use_boot = few_cluster_policy(fn, panel, cluster_name, inference)
+    if use_boot and weights is not None:
+        raise_weighted_bootstrap(fn, panel.n_clusters, cluster_name, inference)
     fit = fit_linear(panel, function=fn, need_arrays=use_boot)
     boot: tuple[BootstrapInference, ...] = ()
     if use_boot:
@@ -200,8 +228,9 @@ def twfe(
                 bootstrap_weights=bootstrap_weights,
                 bootstrap_draws=bootstrap_draws,
                 seed=seed,
+                weights=weights,
             ),
-            [outcome, unit, time, *regs, cluster],
+            [outcome, unit, time, *regs, cluster, weights],
         ),
         method="twfe",
         terms=tuple(panel.names),
@@ -218,6 +247,7 @@ def twfe(
         conf_level=conf_level,
         bootstrap=boot,
         few_clusters=panel.n_clusters < FEW_CLUSTERS,
+        weights=weights,
     )
     return result
 
