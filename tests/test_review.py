@@ -368,8 +368,12 @@ def test_fraction_word_for_is_always_true(n, data):
 
 
 def test_fraction_word_for_rejects_bad_counts():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"numerator <= denominator .* got 5/4"):
         fraction_word_for(5, 4)
+    with pytest.raises(ValueError, match="got -1/4"):
+        fraction_word_for(-1, 4)
+    with pytest.raises(ValueError, match="got 1/0"):
+        fraction_word_for(1, 0)
 
 
 # ---------------------------------------------------------------- property tests
