@@ -116,6 +116,12 @@ def test_tidy_columns_and_no_person_rows():
     tidy = r.tidy()
     assert list(tidy.columns[:9]) == list(TIDY_COLUMNS)
     assert "Clopper-Pearson" in tidy["ci_type"].iloc[0]
+    # the numbers, not just the columns: 13 of the 16 recorded, interval from statsmodels
+    row = tidy.iloc[0]
+    assert (row["numerator"], row["denominator"], row["n"]) == (13, 16, 16)
+    assert row["estimate"] == pytest.approx(13 / 16, abs=1e-15)
+    ref = proportion_confint(13, 16, alpha=0.05, method="beta")
+    np.testing.assert_allclose([row["conf_low"], row["conf_high"]], ref, rtol=0, atol=1e-10)
     assert {"numerator", "denominator", "pct", "fraction_word"} <= set(tidy.columns)
     assert len(pickle.dumps(r)) < 20_000
     assert "cases with the outcome recorded" in r.summary()
@@ -138,6 +144,20 @@ def test_wilson_coverage_simulation():
     lo, hi = wilson_interval(k, np.full(reps, n))
     cover = np.mean((lo <= p) & (p <= hi))
     assert 0.92 < cover < 0.98
+    # exact coverage, brute force over every k = 0..n with binomial probabilities
+    # (and the interval written out by hand): the simulated share must be near it
+    z = 1.959963984540054
+    pmf = np.array([math.comb(n, j) * p**j * (1 - p) ** (n - j) for j in range(n + 1)])
+    covered = np.zeros(n + 1, dtype=bool)
+    for j in range(n + 1):
+        ph = j / n
+        centre = (ph + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * math.sqrt(ph * (1 - ph) / n + z * z / (4 * n * n))
+        covered[j] = centre - half <= p <= centre + half
+        lo_j, hi_j = wilson_interval(j, n)
+        assert (lo_j <= p <= hi_j) == covered[j], j
+    exact_cover = float(pmf @ covered)
+    assert abs(cover - exact_cover) < 4 * math.sqrt(exact_cover * (1 - exact_cover) / reps)
 
 
 def test_groups_and_missing_group_counted():
