@@ -149,6 +149,9 @@ def test_kaplan_meier_hand_computation():
     # Greenwood at t=3: S * sqrt(1/(6*5) + 1/(5*4))
     assert km.loc[3, "std_error"] == pytest.approx(s3 * np.sqrt(1 / 30 + 1 / 20), abs=1e-12)
     assert km.loc[3, "at_risk"] == 5 and km.loc[3, "censored"] == 1
+    # Greenwood at t=5 (3 at risk, 1 event): adds 1/(3*2)
+    assert km.loc[5, "std_error"] == pytest.approx(s5 * np.sqrt(1 / 30 + 1 / 20 + 1 / 6), abs=1e-12)
+    assert km.loc[5, "at_risk"] == 3 and km.loc[8, "at_risk"] == 1
 
 
 def _random_spells(seed, n=80):
@@ -214,6 +217,11 @@ def test_km_censoring_lengthens_median_vs_naive():
     km = kaplan_meier(t, e)
     s = km.loc[km["events"] > 0]
     med = s["time"].iloc[np.flatnonzero(s["survival"] <= 0.5)[0]]
+    # on these data the KM median is deterministic: lifelines must give the same number
+    from lifelines import KaplanMeierFitter
+
+    assert med == pytest.approx(KaplanMeierFitter().fit(t, e).median_survival_time_, abs=1e-12)
+    # and it is near the true median (sampling error only, n = 4000)
     assert med == pytest.approx(10 * np.log(2), rel=0.06)
     assert np.median(t) < 0.85 * med  # naive median is biased down
 
