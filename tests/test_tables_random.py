@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from socdata.compare import STATUSES, compare_published
@@ -35,6 +36,18 @@ def test_counts_add_up_and_percentages_are_of_their_base(tables):
         for area, total in per_col.items():
             want = len(s) if area == "Overall" else int((s["area"] == area).sum())
             assert total == want, (tid, area)
+        # every cell against a brute-force count of the raw rows (crosstab, not the builder)
+        col = {"table4_referral_source": "referral_source", "table4_case_status": "case_status"}[
+            tid
+        ]
+        brute = pd.crosstab(s[col], s["area"])
+        brute["Overall"] = brute.sum(axis=1)
+        checked = 0
+        for r in n.itertuples():
+            want = int(brute.at[r.row_label, r.column_label]) if r.row_label in brute.index else 0
+            assert r.value == want, (tid, r.row_label, r.column_label)
+            checked += 1
+        assert checked == brute.shape[1] * n["row_label"].nunique()
     pct = t[(t.measure == "pct") & t.denominator.gt(0)]
     np.testing.assert_allclose(
         pct["exact"], 100 * pct["numerator"] / pct["denominator"], rtol=0, atol=1e-9
