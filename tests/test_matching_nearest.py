@@ -160,6 +160,11 @@ def test_weighted_logit_equals_replicated_rows():
     rep = np.repeat(np.arange(n), w)
     fr = fit_logit(X[rep], y[rep])
     np.testing.assert_allclose(fw.coef, fr.coef, rtol=1e-9)
+    # and against a second implementation: statsmodels' binomial GLM with frequency weights
+    ref = sm.GLM(y, sm.add_constant(X), family=sm.families.Binomial(), freq_weights=w).fit(
+        tol=1e-12
+    )
+    np.testing.assert_allclose(fw.coef, ref.params, rtol=RTOL, atol=1e-10)
 
 
 def test_weights_follow_matchit_formula():
