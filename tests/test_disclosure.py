@@ -524,6 +524,12 @@ def test_published_bases_act_as_totals():
     assert ("Open", "Dundee") in supp and len(supp) >= 2
     cells = {(r, a): counts[r][areas.index(a)] for r in counts for a in areas}
     shown_bases = out[(out["measure"] == "pct") & out["denominator"].notna()]
+    # both bases are printed (Dundee's 45 on the Closed row), so the attack below is not empty
+    assert set(shown_bases["column_label"]) == set(areas)
+    assert shown_bases.groupby("column_label")["denominator"].first().to_dict() == {
+        "Cardiff": 89,
+        "Dundee": 45,
+    }
     eqs = []
     for a in set(shown_bases["column_label"]):
         base = ("__base__", a)
