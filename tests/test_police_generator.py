@@ -65,12 +65,15 @@ def test_referred_list_and_found_in_police_data(data):
 
 
 def test_validates_against_the_extract_schemas(data, tmp_path):
-    validate = pytest.importorskip("socdata.validate").validate_extract
-    to_csv = pytest.importorskip("socdata.datasets").to_csv
+    # both are part of socdata itself: a broken import must fail here, not skip the test
+    from socdata.datasets import to_csv
+    from socdata.validate import validate_extract as validate
+
     for kind in ("police_persons", "police_events", "police_missing"):
         path = to_csv(data[kind], tmp_path / f"{kind}.csv", kind)
         res = validate(path, kind)
         assert res.n_rejected == 0, res.describe()
+        assert res.n_input == res.n_valid == len(data[kind]) > 0
 
 
 def test_seeded_and_scalable():
