@@ -279,7 +279,15 @@ def test_strict_message_is_capped(tmp_path):
     rows = "".join(f"IP{i},Cardiff,Bad{i % 30},{i % 7},x{i}\n" for i in range(500))
     with pytest.raises(ExtractValidationError) as info:
         validate_extract(_write(tmp_path, PARTICIPANTS + rows), "participants", strict=True)
-    assert len(str(info.value).splitlines()) < 40
+    msg = str(info.value)
+    assert len(msg.splitlines()) < 40
+    # capped, yet still complete in its counts: every row breaks role and date; phase
+    # (i % 7) is outside 1-4 for i % 7 in {0, 5, 6}
+    n_phase = sum(not 1 <= i % 7 <= 4 for i in range(500))
+    assert msg.startswith("p.csv: 500 of 500 rows break the participants schema")
+    assert "participants.R03: 500 rows" in msg and "participants.R04: 500 rows" in msg
+    assert f"participants.R05: {n_phase} rows" in msg and f"and {n_phase - 2} more" in msg
+    assert info.value.result.rejected.shape[0] == 500 + 500 + n_phase
 
 
 # ----------------------------------------------------------------- Excel and Parquet
