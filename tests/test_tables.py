@@ -227,6 +227,10 @@ def test_outcomes_5_1_engaged_definitions_and_denominators():
     assert "Achieved positive outcomes" not in set(closed["row_label"])
     o = cell(opened, "Reduction in exploitation", "Cardiff", "pct")
     assert o.value == 100.0 and o.conf_high == pytest.approx(100.0)
+    # 1 of 1: Wilson 95% interval by hand, lower = 1 / (1 + z^2) (statsmodels agrees)
+    z = 1.959963984540054
+    assert o.conf_low == pytest.approx(100 / (1 + z * z), abs=1e-9)
+    assert o.conf_high == pytest.approx(100.0, abs=1e-9)
     # decision-making not recorded for the open case: no denominator, no percentage
     dm = cell(opened, "Developed decision-making about risk", "Cardiff", "pct")
     assert dm.denominator == 0 and np.isnan(dm.value)
