@@ -183,9 +183,13 @@ def test_unknown_kind():
 @pytest.mark.parametrize("kind", CORE)
 def test_pandera_accepts_valid_random_extracts(kind):
     df = random_extract(kind, n=60, seed=4)
+    schema = pandera_schema(kind)
+    # not an empty schema that accepts anything: one pandera column per spec column
+    assert list(schema.columns) == [c.name for c in load_spec(kind).columns]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        pandera_schema(kind).validate(df, lazy=True)
+        out = schema.validate(df, lazy=True)
+    pd.testing.assert_frame_equal(out, df)
 
 
 def _pandera_failures(kind, frame):
