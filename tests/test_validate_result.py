@@ -56,6 +56,17 @@ def test_provenance_flow_counts_each_rejected_row_once():
     assert res.provenance.inputs["source"].startswith("sha256:")
 
 
+def test_provenance_of_a_file_is_the_sha256_of_its_bytes(tmp_path):
+    import hashlib
+
+    from socdata.datasets import to_csv
+
+    path = to_csv(random_extract("participants", n=10, seed=2), tmp_path / "p.csv", "participants")
+    res = validate_extract(path, "participants")
+    want = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+    assert res.provenance.inputs["source"] == want
+
+
 def test_frame_with_supplier_column_names():
     df = pd.DataFrame(
         {
