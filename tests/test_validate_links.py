@@ -84,6 +84,13 @@ def test_same_day_datetime_is_not_after_the_date():
     missing.loc[0, "found_datetime"] = end + pd.Timedelta(hours=23, minutes=30)
     out = validate_links({"police_persons": persons, "police_missing": missing})
     assert out.empty
+    # control: the next calendar day is after the follow-up end and is flagged
+    missing.loc[0, "reported_datetime"] = end + pd.Timedelta(days=1)
+    missing.loc[0, "found_datetime"] = end + pd.Timedelta(days=1, minutes=30)
+    out = validate_links({"police_persons": persons, "police_missing": missing})
+    assert out[["row", "column", "rule"]].values.tolist() == [
+        [2, "reported_datetime", "police_missing.L02"]
+    ]
 
 
 def test_plans_link_is_a_warning_and_rows_come_from_the_file(tmp_path):
