@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pandas as pd
@@ -52,6 +53,9 @@ def test_bundled_manifest_matches_files():
     assert set(manifest["files"]) == {f"{k}.csv" for k in BUNDLED_KINDS}
     for name, digest in manifest["files"].items():
         assert hash_file(synthetic_dir() / name) == digest
+        # and by a second route: hashlib over the file's bytes
+        raw = (synthetic_dir() / name).read_bytes()
+        assert digest == "sha256:" + hashlib.sha256(raw).hexdigest(), name
 
 
 @pytest.mark.slow
