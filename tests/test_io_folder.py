@@ -50,3 +50,21 @@ def test_match_ignores_case_and_other_suffixes(tmp_path):
 def test_no_such_folder(tmp_path):
     with pytest.raises(ExtractReadError, match="no such folder"):
         find_extract(tmp_path / "absent", "service")
+
+
+def test_reproduce_sees_every_file_read_extract_can_find(tmp_path):
+    """One suffix list: a Parquet extract named ``.pq`` is found by read_extract and listed by
+    reproduce's validation step alike, and an ``.xls`` is found and refused with the fix."""
+    import pandas as pd
+
+    from socdata.report import find_extracts
+
+    frame = pd.read_csv(synthetic_dir() / "plans.csv")
+    frame.to_parquet(tmp_path / "plans.pq")
+    (tmp_path / "service.xls").write_bytes(b"not really excel")
+    found = find_extracts(tmp_path)
+    assert found["plans"] == tmp_path / "plans.pq"
+    assert found["service"] == tmp_path / "service.xls"
+    assert len(socdata.read_extract(tmp_path, "plans")) == len(frame)
+    with pytest.raises(ExtractReadError, match="xlsx"):
+        socdata.read_extract(tmp_path, "service")

@@ -46,6 +46,7 @@ __all__ = [
     "HEADER_SCAN_ROWS",
     "MISSING_TOKENS",
     "RawTable",
+    "extract_files",
     "find_extract",
     "is_missing",
     "label_key",
@@ -524,8 +525,34 @@ def _blank_row(row: list[Any]) -> bool:
     )
 
 
-#: File suffixes :func:`read_table` reads, in the order :func:`find_extract` prefers them.
-EXTRACT_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".xlsm", ".parquet", ".pq", ".tsv", ".txt")
+#: File suffixes of extracts, in the order :func:`find_extract` prefers them.  ``.xls`` is
+#: listed so that such a file is found and then refused by :func:`read_table` with the fix
+#: ("save it as .xlsx"), rather than reported as missing.
+EXTRACT_SUFFIXES: tuple[str, ...] = (
+    ".csv",
+    ".xlsx",
+    ".xlsm",
+    ".xls",
+    ".parquet",
+    ".pq",
+    ".tsv",
+    ".txt",
+)
+
+
+def extract_files(folder: str | Path) -> list[Path]:
+    """Extract files in ``folder`` (by suffix; not recursive, hidden files skipped, sorted).
+
+    An absent folder has none.
+    """
+    d = Path(folder)
+    if not d.is_dir():
+        return []
+    return sorted(
+        p
+        for p in d.iterdir()
+        if p.is_file() and p.suffix.lower() in EXTRACT_SUFFIXES and not p.name.startswith(".")
+    )
 
 
 def find_extract(folder: str | Path, kind: str) -> Path:
@@ -537,8 +564,8 @@ def find_extract(folder: str | Path, kind: str) -> Path:
     Raises
     ------
     ExtractReadError
-        No such file in the folder (the message lists the files that are there), or
-        several (choosing one would be a guess).
+        No such folder, no such file in the folder (the message lists the extract files
+        that are there), or several (choosing one would be a guess).
 
     Examples
     --------
@@ -549,22 +576,13 @@ def find_extract(folder: str | Path, kind: str) -> Path:
     folder = Path(folder)
     if not folder.is_dir():
         raise ExtractReadError(f"{folder}: no such folder; check the path and try again")
-    hits = sorted(
-        (
-            p
-            for p in folder.iterdir()
-            if p.is_file()
-            and p.stem.lower() == kind.lower()
-            and p.suffix.lower() in EXTRACT_SUFFIXES
-        ),
-        key=lambda p: EXTRACT_SUFFIXES.index(p.suffix.lower()),
-    )
+    files = extract_files(folder)
+    hits = [p for p in files if p.stem.lower() == kind.lower()]
     if not hits:
-        present = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in EXTRACT_SUFFIXES)
         raise ExtractReadError(
             f"{folder}: no {kind} extract (looked for {kind}.csv, .xlsx or .parquet; found "
-            f"{', '.join(present[:10]) or 'no extract files'}); name the file {kind}.csv "
-            "or give its path"
+            f"{', '.join(p.name for p in files[:10]) or 'no extract files'}); name the file "
+            f"{kind}.csv or give its path"
         )
     if len(hits) > 1:
         raise ExtractReadError(

@@ -18,25 +18,17 @@ import dataclasses
 import json
 from pathlib import Path
 
+from socdata.io import EXTRACT_SUFFIXES, extract_files
 from socdata.paths import synthetic_dir
 from socdata.provenance import hash_file
 
 __all__ = ["INPUT_SUFFIXES", "DataKind", "data_kind", "input_files", "is_bundled_synthetic"]
 
-#: File suffixes read as extracts.
-INPUT_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".xls", ".parquet", ".tsv", ".txt")
+#: File suffixes read as extracts (declared once, in :mod:`socdata.io`).
+INPUT_SUFFIXES: tuple[str, ...] = EXTRACT_SUFFIXES
 
-
-def input_files(data_dir: str | Path) -> list[Path]:
-    """Extract files in ``data_dir`` (not recursive, sorted, manifest excluded)."""
-    d = Path(data_dir)
-    if not d.is_dir():
-        return []
-    return sorted(
-        p
-        for p in d.iterdir()
-        if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES and not p.name.startswith(".")
-    )
+#: Extract files in a folder (not recursive, sorted, hidden files and the manifest excluded).
+input_files = extract_files
 
 
 @dataclasses.dataclass(frozen=True)

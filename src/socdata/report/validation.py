@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from socdata.errors import SocdataError
+from socdata.io import find_extract
 from socdata.report.synthetic import input_files
 
 __all__ = ["EXTRACT_KINDS", "ValidationSummary", "find_extracts", "validation_summary"]
@@ -38,19 +39,10 @@ def find_extracts(data_dir: str | Path) -> dict[str, Path | None]:
     """Map each extract kind to its file in ``data_dir`` (``<kind>.csv``, ``.xlsx``, ...).
 
     Kinds without a file map to ``None``.  When several files share a kind's name (say
-    ``service.csv`` and ``service.xlsx``), the choice would be a guess, so it is an error.
+    ``service.csv`` and ``service.xlsx``), :func:`socdata.io.find_extract` refuses to guess.
     """
-    files = input_files(data_dir)
-    found: dict[str, Path | None] = {}
-    for kind in EXTRACT_KINDS:
-        hits = [p for p in files if p.stem.lower() == kind]
-        if len(hits) > 1:
-            raise SocdataError(
-                f"{data_dir}: several files for extract kind {kind!r}: "
-                f"{[p.name for p in hits]}; keep one"
-            )
-        found[kind] = hits[0] if hits else None
-    return found
+    stems = {p.stem.lower() for p in input_files(data_dir)}
+    return {k: find_extract(data_dir, k) if k in stems else None for k in EXTRACT_KINDS}
 
 
 @dataclasses.dataclass(frozen=True)
