@@ -4,7 +4,6 @@ dummy-variable oracles (balanced, unbalanced, disconnected), contract and error 
 from __future__ import annotations
 
 import pickle
-import sys
 import warnings
 from pathlib import Path
 
@@ -13,11 +12,9 @@ import pandas as pd
 import pytest
 
 import socdata.did as did
+from benchmarks._common import make_panel
 from socdata.errors import EstimationError, ExcludedRowsWarning, SmallClusterWarning
 from socdata.results import TIDY_COLUMNS
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks._common import make_panel
 
 EST_RTOL = 1e-6  # estimates vs an established implementation
 SE_RTOL = 1e-5  # analytic standard errors under the same small-sample convention

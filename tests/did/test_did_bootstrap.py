@@ -3,22 +3,18 @@ dummy-variable regression, test inversion, weights, coverage with four clusters.
 
 from __future__ import annotations
 
-import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import socdata.did as did
+from benchmarks._common import TRUE_EFFECT, make_panel
 from socdata.did._linear import fit_linear
 from socdata.did._panel import build_panel, drop_uninformative
 from socdata.did.bootstrap import _p_value, _wcr_parts, _weight_matrix, bootstrap_t_draws
 from socdata.errors import EstimationError, SmallClusterWarning
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks._common import TRUE_EFFECT, make_panel
 
 wbt = pytest.importorskip("wildboottest.wildboottest")
 

@@ -9,7 +9,6 @@ equivalence of point estimates, zero weights versus dropped rows, error messages
 
 from __future__ import annotations
 
-import sys
 import warnings
 from pathlib import Path
 
@@ -18,10 +17,8 @@ import pandas as pd
 import pytest
 
 import socdata.did as did
-from socdata.errors import EstimationError, ExcludedRowsWarning, SocdataError
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._common import make_panel
+from socdata.errors import EstimationError, ExcludedRowsWarning, SocdataError
 
 EST_RTOL = 1e-6  # estimates vs an established implementation
 SE_RTOL = 1e-5  # analytic standard errors under the same small-sample convention

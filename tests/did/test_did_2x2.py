@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pickle
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,10 +10,8 @@ import pytest
 from scipy import stats
 
 import socdata.did as did
-from socdata.errors import EstimationError, ExcludedRowsWarning
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._common import make_panel
+from socdata.errors import EstimationError, ExcludedRowsWarning
 
 RTOL = 1e-12
 

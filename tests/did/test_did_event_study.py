@@ -3,7 +3,6 @@ endpoints against explicit dummies, the pre-trend Wald test, the plot, and error
 
 from __future__ import annotations
 
-import sys
 import warnings
 from pathlib import Path
 
@@ -13,10 +12,8 @@ import pytest
 from scipy import stats
 
 import socdata.did as did
-from socdata.errors import EstimationError, ExcludedRowsWarning, SmallClusterWarning
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._common import make_panel
+from socdata.errors import EstimationError, ExcludedRowsWarning, SmallClusterWarning
 
 EST_RTOL = 1e-6
 SE_RTOL = 1e-5

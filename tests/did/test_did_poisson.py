@@ -4,19 +4,15 @@ a brute-force oracle, exclusions of all-zero units, exposure offset, rate ratios
 from __future__ import annotations
 
 import pickle
-import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import socdata.did as did
-from socdata.errors import EstimationError, ExcludedRowsWarning, SmallClusterWarning
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._common import TRUE_RATE_RATIO, make_panel
+from socdata.errors import EstimationError, ExcludedRowsWarning, SmallClusterWarning
 
 EST_RTOL = 1e-6
 SE_RTOL = 1e-5

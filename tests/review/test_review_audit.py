@@ -286,7 +286,7 @@ def test_findings_pages_are_up_to_date() -> None:
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     r = subprocess.run(
         [sys.executable, str(root / "scripts" / "audit_seeds.py"), "--check"],
         capture_output=True,

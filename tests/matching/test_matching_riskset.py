@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-from test_matching_nearest import brute_greedy
 
 from socdata.errors import ExcludedRowsWarning, MatchingError
 from socdata.matching import matched_panel, risk_set_match
+from tests.matching.test_matching_nearest import brute_greedy
 
 MONTHS = pd.date_range("2019-01-01", periods=36, freq="MS")
 

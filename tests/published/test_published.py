@@ -15,7 +15,7 @@ import pytest
 
 from socdata.paths import published_dir
 
-SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seeds" / "000_74b4e48e7b589187.txt"
+SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seeds" / "000_74b4e48e7b589187.txt"
 COLUMNS = [
     "table_id",
     "source",
