@@ -179,8 +179,7 @@ flow
 # ## The March 2024 statements, regenerated
 
 # %%
-# counts below the disclosure threshold are masked in the text (statuses use exact values)
-small = None if rules.name == "none" else rules.threshold
+# every count in the text passes output control (suppressed under the threshold, rounded)
 statements = police_statements(
     persons,
     events,
@@ -188,7 +187,7 @@ statements = police_statements(
     referred=referred,
     window_months=window_months,
     result=result,
-    small_count=small,
+    rules=rules,
 )
 write_frame(statements, out_dir, name="police_statements", disclosure=rules)
 statements[["statement_id", "printed", "regenerated", "status"]]

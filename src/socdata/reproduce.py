@@ -417,6 +417,9 @@ def mask_small_numbers(text: str, rules: RuleSet) -> str:
     """
     if not rules.enabled or rules.threshold <= 1:
         return text
+    from socdata.report.text_control import control_text
+
+    text = control_text(text, rules)  # counts in words: rounded or "<threshold"
 
     def repl(m: re.Match[str]) -> str:
         n = int(m.group(1))
@@ -719,6 +722,9 @@ def reproduce(
         say("      " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
 
     say("[5/5] Writing report.html and manifest.json")
+    from socdata.report.output_request import write_output_request
+
+    write_output_request(out_path, rules)  # SACRO/ACRO output-checking request
     published_runs = [_published_run(r, rules) for r in runs]
     report_path = build_report(
         out_path,
@@ -746,7 +752,11 @@ def reproduce(
         finished=finished,
         extra={
             "data": {"synthetic": kind.synthetic, "reason": kind.reason},
-            "disclosure": {"rule_set": rules.name, "description": rules.describe()},
+            "disclosure": {
+                "rule_set": rules.name,
+                "description": rules.describe(),
+                "rules": rules.to_acro(),
+            },
             "validation": summary_as_mapping(validation, rules),
             "notes": notes,
             "status": "ok" if all(r.status == "ok" for r in runs) else "failed",

@@ -28,7 +28,6 @@ rule set) and a ``disclosure_status`` column (what happened to the cell).
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
@@ -36,7 +35,8 @@ import numpy as np
 import pandas as pd
 
 from socdata.errors import DisclosureError, SocdataWarning
-from socdata.rounding import round_half_up
+from socdata.report.derived import derive_numerator, protected_proportion
+from socdata.rounding import round_half_up, round_to_base
 
 __all__ = [
     "DEFAULT_RULE_SET",
@@ -117,6 +117,42 @@ class RuleSet:
     pct_decimals: int = 0
     mean_decimals: int = 1
     description: str = ""
+    safe_dof_threshold: int = 10
+    safe_nk_n: int = 2
+    safe_nk_k: float = 0.9
+    safe_pratio_p: float = 0.1
+    survival_safe_threshold: int = 10
+    zeros_are_disclosive: bool = False
+    check_missing_values: bool = False
+    derive_from_protected: bool = True
+
+    def to_acro(self) -> dict[str, Any]:
+        """The rule set in ACRO's vocabulary (``acro/default.yaml`` keys), plus socdata's own.
+
+        ACRO (the SACRO project's checker) names its parameters ``safe_threshold``,
+        ``safe_dof_threshold``, ``safe_nk_n``, ``safe_nk_k``, ``safe_pratio_p``,
+        ``survival_safe_threshold``, ``zeros_are_disclosive``, ``safe_round_base`` and
+        ``check_missing_values``; an output checker reads them unchanged.
+        """
+        return {
+            "name": self.name,
+            "safe_threshold": self.threshold,
+            "safe_round_base": self.rounding_base,
+            "safe_dof_threshold": self.safe_dof_threshold,
+            "safe_nk_n": self.safe_nk_n,
+            "safe_nk_k": self.safe_nk_k,
+            "safe_pratio_p": self.safe_pratio_p,
+            "survival_safe_threshold": self.survival_safe_threshold,
+            "zeros_are_disclosive": self.zeros_are_disclosive,
+            "check_missing_values": self.check_missing_values,
+            "secondary_suppression": self.secondary,
+            "min_base": self.min_base,
+            "extremes_min_base": self.extremes_min_base,
+            "derive_from_protected": self.derive_from_protected,
+            "pct_decimals": self.pct_decimals,
+            "mean_decimals": self.mean_decimals,
+            "enabled": self.enabled,
+        }
 
     def __post_init__(self) -> None:
         if self.threshold < 0 or self.rounding_base < 1 or self.min_base < 0:
@@ -146,11 +182,24 @@ class RuleSet:
             )
         parts.append(f"no percentage, mean or other statistic on a base under {self.min_base};")
         if self.extremes_min_base is None:
-            parts.append("minimum and maximum of individual values always suppressed.")
+            parts.append("minimum and maximum of individual values always suppressed;")
         else:
             parts.append(
-                f"minimum and maximum only on a base of at least {self.extremes_min_base}."
+                f"minimum and maximum only on a base of at least {self.extremes_min_base};"
             )
+        if self.derive_from_protected and self.rounding_base > 1:
+            parts.append(
+                "percentages and their 95% intervals computed from the rounded counts "
+                "(Wilson score);"
+            )
+        parts.append(
+            f"models need at least {self.safe_dof_threshold} residual degrees of freedom; "
+            f"magnitude tables: dominance (n={self.safe_nk_n}, k={self.safe_nk_k:g}) and "
+            f"p-ratio (p={self.safe_pratio_p:g}); every Kaplan-Meier step backed by at least "
+            f"{self.survival_safe_threshold} people; zeros "
+            f"{'disclosive' if self.zeros_are_disclosive else 'shown'} "
+            "(ACRO vocabulary)."
+        )
         return " ".join(parts)
 
 
@@ -198,6 +247,7 @@ RULE_SETS: dict[str, RuleSet] = {
         extremes_min_base=0,
         pct_decimals=15,
         mean_decimals=15,
+        derive_from_protected=False,
         description="No disclosure control (synthetic data, or explicit request).",
     ),
 }
@@ -220,21 +270,6 @@ def get_rule_set(rules: str | RuleSet) -> RuleSet:
         f"unknown disclosure rule set {rules!r}; choose one of "
         f"{', '.join(sorted(RULE_SETS))} (or 'auto' to pick from the data)"
     )
-
-
-def round_to_base(value: float, base: int) -> float:
-    """Round ``value`` to the nearest multiple of ``base``, halves away from zero.
-
-    >>> round_to_base(12, 5), round_to_base(13, 5), round_to_base(15, 10)
-    (10, 15, 20)
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return float("nan")
-    if base <= 1:
-        return value
-    q = abs(value) / base
-    r = math.floor(q + 0.5) * base
-    return math.copysign(r, value) if r else 0
 
 
 def _round_half_up(value: float, decimals: int) -> float:
@@ -748,6 +783,9 @@ def apply_to_table(table: pd.DataFrame, rules: str | RuleSet) -> pd.DataFrame:
         reason = None
         base = _base_of(out.loc[i])
         numerator = nums["numerator"][i] if "numerator" in nums else np.nan
+        if m in PROPORTION_MEASURES and pd.isna(numerator) and base is not None:
+            # a proportion of a known base is a count: protect it as one
+            numerator = derive_numerator(value[i], base, m)
         if key in suppressed_cells:
             reason = "count suppressed"
         elif (
@@ -768,6 +806,17 @@ def apply_to_table(table: pd.DataFrame, rules: str | RuleSet) -> pd.DataFrame:
             value[i] = np.nan
             continue
         decimals = rules.pct_decimals if m in PROPORTION_MEASURES else rules.mean_decimals
+        if m in PROPORTION_MEASURES and rules.derive_from_protected and rules.rounding_base > 1:
+            # released % and interval are functions of the released (rounded) counts only
+            v, lo, hi = protected_proportion(
+                numerator, base, m, rules.rounding_base, rules.pct_decimals
+            )
+            value[i] = v
+            for c, x in (("conf_low", lo), ("conf_high", hi)):
+                if c in out and not pd.isna(out.at[i, c]):
+                    out.at[i, c] = x
+            status[i] = "derived from rounded counts"
+            continue
         value[i] = _round_half_up(value[i], decimals)
         for c in ("conf_low", "conf_high"):
             if c in out and not pd.isna(out.at[i, c]):

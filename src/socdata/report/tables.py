@@ -29,6 +29,9 @@ from socdata.report.figures import _check_name
 __all__ = [
     "DATA_KIND_ENV",
     "DISCLOSURE_ENV",
+    "DOF_COLUMNS",
+    "MODEL_COUNT_COLUMNS",
+    "PUBLISHED_TEXT_COLUMNS",
     "TABLE_COLUMNS",
     "UncontrolledColumnWarning",
     "resolve_disclosure",
@@ -46,6 +49,69 @@ TABLE_COLUMNS: tuple[str, ...] = ("table_id", "row_label", "column_label", "meas
 _OPTIONAL_COLUMNS: tuple[str, ...] = ("numerator", "denominator", "n", "conf_low", "conf_high")
 
 _UNSET = object()
+
+#: Columns of model outputs and flows that hold counts of people (controlled as counts by
+#: :func:`write_frame` even when not named in ``count_columns``).
+MODEL_COUNT_COLUMNS: frozenset[str] = frozenset(
+    {
+        "n",
+        "n_obs",
+        "nobs",
+        "n_clusters",
+        "n_treated",
+        "n_control",
+        "n_comparators",
+        "n_engagers",
+        "n_people",
+        "n_persons",
+        "n_units",
+        "n_matched",
+        "numerator",
+        "denominator",
+    }
+)
+#: Columns of model outputs holding residual degrees of freedom.
+DOF_COLUMNS: frozenset[str] = frozenset({"df", "df_resid", "dof", "df_residual"})
+#: Text columns that quote the published reports (public): left as printed.
+PUBLISHED_TEXT_COLUMNS: frozenset[str] = frozenset({"statement", "printed", "source", "rule"})
+_LABEL_COLUMNS = frozenset({"table_id", "row_label", "column_label", "measure", "disclosure"})
+
+
+def _control_text_columns(frame: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+    """Counts printed in free-text columns pass :func:`control_text` (not labels, not quotes)."""
+    if not rules.enabled:
+        return frame
+    from socdata.report.text_control import control_text
+
+    out = frame.copy()
+    for c in out.columns:
+        if c in _LABEL_COLUMNS or c in PUBLISHED_TEXT_COLUMNS or c == "disclosure_status":
+            continue
+        col = out[c]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            continue
+        out[c] = col.map(lambda v: control_text(v, rules) if isinstance(v, str) else v)
+    return out
+
+
+def _control_dof(frame: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+    """Residual degrees of freedom: a model under ``safe_dof_threshold`` is suppressed
+    (ACRO's MinimumDoFCheck); otherwise the df is rounded like a count (df = clusters - 1
+    would give back a rounded cluster count)."""
+    from socdata.rounding import round_to_base
+
+    cols = [c for c in frame.columns if str(c) in DOF_COLUMNS]
+    if not rules.enabled or not cols:
+        return frame
+    out = frame.copy()
+    for c in cols:
+        v = pd.to_numeric(out[c], errors="coerce")
+        low = v < rules.safe_dof_threshold
+        if low.any():
+            num = [x for x in out.columns if pd.api.types.is_numeric_dtype(out[x]) and x != c]
+            out.loc[low, num] = float("nan")
+        out[c] = v.where(~low).map(lambda x: round_to_base(x, rules.rounding_base))
+    return out
 
 
 def resolve_disclosure(disclosure: str | RuleSet = "auto", *, data_dir=_UNSET) -> RuleSet:
@@ -215,7 +281,7 @@ def write_table(
                 stacklevel=2,
             )
             frame = frame.drop(columns=uncontrolled)
-    out = apply_to_table(frame, rules)
+    out = _control_text_columns(apply_to_table(frame, rules), rules)
     first = [*TABLE_COLUMNS, *(c for c in _OPTIONAL_COLUMNS if c in out)]
     tail = ["disclosure", "disclosure_status"]
     rest = [c for c in out.columns if c not in first and c not in tail]
@@ -266,7 +332,13 @@ def write_frame(
     _check_no_identifiers(frame, f"frame {name!r}")
     rules = resolve_disclosure(disclosure)
     _warn_if_off_on_real(rules, f"frame {name!r}")
-    out = apply_to_frame(frame, rules, count_columns=count_columns)
+    count_columns = list(count_columns)
+    if rules.enabled:  # model n / clusters / flows are counts whatever the caller says
+        count_columns += [
+            c for c in frame.columns if str(c) in MODEL_COUNT_COLUMNS and c not in count_columns
+        ]
+    out = apply_to_frame(_control_dof(frame, rules), rules, count_columns=count_columns)
+    out = _control_text_columns(out, rules)
     folder = Path(out_dir) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.csv"
