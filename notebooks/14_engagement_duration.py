@@ -47,6 +47,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import pandas as pd
 from matplotlib.figure import Figure
 
 import socdata
@@ -64,8 +65,10 @@ from socdata.report import (
     data_kind,
     resolve_disclosure,
     save_figure,
+    write_frame,
     write_table,
 )
+from socdata.report.survival import controlled_km_curve
 
 data_path = Path(data_dir) if data_dir is not None else synthetic_dir()
 kind = data_kind(data_path)
@@ -119,10 +122,21 @@ km = km_median_duration(spells)
 write_table(km.to_table(), out_dir, table_id="duration_km_median", disclosure=rules)
 fig = Figure(figsize=(7, 4), layout="constrained")
 ax = fig.subplots()
-for group, c in km.curves.groupby("group", sort=False):
-    if group == "Overall":
-        continue
-    ax.step([0, *c["time"]], [1.0, *c["survival"]], where="post", label=group)
+# every released step backed by >= survival_safe_threshold events (grouped intervals);
+# the figure is drawn from, and its data written as, the controlled curve
+steps = pd.concat(
+    [
+        controlled_km_curve(c, rules).assign(group=group)
+        for group, c in km.curves.groupby("group", sort=False)
+        if group != "Overall"
+    ],
+    ignore_index=True,
+)
+write_frame(
+    steps, out_dir, name="figure_duration_km", count_columns=["at_risk", "events"], disclosure=rules
+)
+for group, c in steps.groupby("group", sort=False):
+    ax.step([0, *c["time_to"]], [1.0, *c["survival"]], where="post", label=group)
 ax.axhline(0.5, color="grey", linestyle=":", linewidth=0.8)
 ax.set_xlabel("full months since intervention start")
 ax.set_ylabel("share still engaged")

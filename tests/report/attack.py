@@ -209,4 +209,37 @@ def _published_quotes(out: Path) -> set[str]:
         t = pd.read_csv(p, dtype=str, keep_default_na=False)
         for c in PUBLISHED_TEXT_COLUMNS & set(t.columns):
             quotes |= {v.strip() for v in t[c]}
+    comparison = out / "comparison.csv"
+    if comparison.exists():  # arithmetic on the published figures: checked separately
+        t = pd.read_csv(comparison, dtype=str, keep_default_na=False)
+        quotes |= {v.strip() for v in t.get("explanation", [])}
+        quotes |= {v.strip() for v in t.get("printed", [])}
+    audit = out / "audit.csv"
+    if audit.exists():  # the audit checks published figures against each other only
+        t = pd.read_csv(audit, dtype=str, keep_default_na=False)
+        for c in t.columns:
+            quotes |= {v.strip() for v in t[c]}
     return quotes
+
+
+_REGENERATED = re.compile(r"(?:regenerated|extracts' base is|it shows) (\d+)(?:\s*/\s*(\d+))?")
+
+
+def regenerated_in_comparison(out: Path) -> list[str]:
+    """Counts of the extracts quoted in the comparison with the published figures."""
+    comparison = out / "comparison.csv"
+    if not comparison.exists():
+        return []
+    t = pd.read_csv(comparison, dtype=str, keep_default_na=False)
+    bad = []
+    for measure, text in zip(t.get("measure", []), t.get("explanation", []), strict=False):
+        for m in _REGENERATED.finditer(text):
+            nums = [int(g) for g in m.groups() if g]
+            if measure != "n" and m.group(2) is None:
+                continue  # a percentage or mean, not a count
+            if any(_unsafe(x) for x in nums):
+                bad.append(m.group(0))
+    if {"measure", "regenerated"} <= set(t.columns):
+        n = pd.to_numeric(t.loc[t["measure"] == "n", "regenerated"], errors="coerce").dropna()
+        bad += [f"regenerated n {v}" for v in n if _unsafe(v)]
+    return bad

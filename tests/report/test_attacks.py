@@ -71,6 +71,18 @@ def test_no_counts_in_released_text(real_out):
     assert bad == {}, json.dumps(bad, indent=1)[:3000]
 
 
+def test_no_counts_of_the_extracts_in_the_comparison_with_published_figures(real_out):
+    bad = attack.regenerated_in_comparison(real_out)
+    assert bad == [], "\n".join(bad[:40])
+
+
+def test_figure_data_are_written_and_controlled(real_out, tables):
+    assert "figure_duration_km" in tables
+    km = tables["figure_duration_km"]
+    assert (km["events"] >= 10).all() and (km["at_risk"] >= 10).all()
+    assert not list((real_out / "figures").glob("*swimmer*"))  # off on real data
+
+
 def test_every_table_and_figure_is_in_the_output_request(real_out):
     request = real_out / "output_request"
     data = json.loads((request / "results.json").read_text(encoding="utf-8"))

@@ -30,6 +30,7 @@ __all__ = [
     "DATA_KIND_ENV",
     "DISCLOSURE_ENV",
     "DOF_COLUMNS",
+    "EXACT_COLUMNS",
     "MODEL_COUNT_COLUMNS",
     "PUBLISHED_TEXT_COLUMNS",
     "TABLE_COLUMNS",
@@ -70,6 +71,9 @@ MODEL_COUNT_COLUMNS: frozenset[str] = frozenset(
         "denominator",
     }
 )
+#: Unrounded copies of ``value`` (kept by table builders for the comparison with the
+#: published figures); dropped from every file written under a rule set.
+EXACT_COLUMNS: frozenset[str] = frozenset({"exact"})
 #: Columns of model outputs holding residual degrees of freedom.
 DOF_COLUMNS: frozenset[str] = frozenset({"df", "df_resid", "dof", "df_residual"})
 #: Text columns that quote the published reports (public): left as printed.
@@ -215,7 +219,12 @@ def write_table(
         may be published as they are.  Under any rule set but ``none``, every *other*
         extra numeric column (say an ``exact`` copy of the unrounded value) is left out of
         the file with an :class:`UncontrolledColumnWarning`, because disclosure control
-        cannot know what it holds.  Text columns (``note``) are published as they are:
+        cannot know what it holds.  Two kinds are known: ``exact`` (the unrounded copy
+        of ``value`` that table builders keep for the comparison with the published
+        figures) is dropped silently, and people counts named in
+        :data:`MODEL_COUNT_COLUMNS` (``n_people``, ...) are suppressed and rounded.
+        Counts in free-text columns pass
+        :func:`~socdata.report.text_control.control_text`.  Text columns (``note``) are published as they are:
         never put counts in them.
 
     Returns
@@ -265,8 +274,15 @@ def write_table(
         raise DisclosureError(
             f"keep_columns {sorted(unknown_keep)} are not columns of table {table_id!r}"
         )
+    extra_counts = [
+        c for c in frame.columns if str(c) in MODEL_COUNT_COLUMNS and c not in _OPTIONAL_COLUMNS
+    ]
     if rules.enabled:
-        known = {*TABLE_COLUMNS, *_OPTIONAL_COLUMNS, "disclosure", "disclosure_status"}
+        # ``exact``: the unrounded copy of ``value`` that table builders keep for the
+        # comparison with the published figures on synthetic data; never released
+        frame = frame.drop(columns=[c for c in EXACT_COLUMNS if c in frame.columns])
+        known = {*TABLE_COLUMNS, *_OPTIONAL_COLUMNS, *extra_counts}
+        known |= {"disclosure", "disclosure_status"}
         uncontrolled = [
             c
             for c in frame.columns
@@ -282,6 +298,11 @@ def write_table(
             )
             frame = frame.drop(columns=uncontrolled)
     out = _control_text_columns(apply_to_table(frame, rules), rules)
+    if rules.enabled and extra_counts:  # other people counts (n_people, ...): as counts
+        hidden = out["disclosure_status"].astype(str).str.startswith("suppressed")
+        controlled = apply_to_frame(out[extra_counts], rules, count_columns=extra_counts)
+        for c in extra_counts:
+            out[c] = controlled[c].where(~hidden)
     first = [*TABLE_COLUMNS, *(c for c in _OPTIONAL_COLUMNS if c in out)]
     tail = ["disclosure", "disclosure_status"]
     rest = [c for c in out.columns if c not in first and c not in tail]

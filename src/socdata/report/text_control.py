@@ -99,6 +99,7 @@ def control_text(text: str, rules) -> str:
         return f"{pct} ({int(rk)}/{int(rn)})"
 
     text = _PCT_FRACTION.sub(pct_fraction, text)
+
     def pair(m: re.Match[str]) -> str:
         if m.group(2).strip() == "/" and any(1900 <= int(g) <= 2100 for g in m.group(1, 3)):
             return m.group(0)  # a date (03/2024), not a fraction
