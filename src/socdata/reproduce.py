@@ -12,7 +12,7 @@ Steps, each reported through ``progress``:
 3. run every ``notebooks/NN_*.py`` in NN order with papermill, parameters ``data_dir``,
    ``out_dir``, ``disclosure`` and ``swimmer_plots`` injected; executed copies (with
    outputs) go to ``out_dir/notebooks/``;
-4. compare the regenerated tables with the published figures (``socdata.compare``) and
+4. compare the regenerated tables with the published figures (``socdata.soceis.compare``) and
    collect the audit of the published figures (``socdata.review``) when those modules
    exist;
 5. write ``report.html`` and ``manifest.json``.
@@ -523,7 +523,7 @@ def _optional(module: str, name: str, what: str, notes: list[str]) -> Callable[.
 
 def _compare(out_dir: Path, notes: list[str]) -> tuple[pd.DataFrame | None, Path | None]:
     compare_published = _optional(
-        "socdata.compare", "compare_published", "comparison with the published figures", notes
+        "socdata.soceis.compare", "compare_published", "comparison with the published figures", notes
     )
     if compare_published is None:
         return None, None

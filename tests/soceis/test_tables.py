@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from socdata.describe.tables import (
+from socdata.errors import ExcludedRowsWarning, SocdataError
+from socdata.soceis.tables import (
     DOMAIN_LABELS,
     TABLE_COLUMNS,
     closure_text,
@@ -22,7 +23,6 @@ from socdata.describe.tables import (
     table4_referral_source,
     table5,
 )
-from socdata.errors import ExcludedRowsWarning, SocdataError
 
 
 def cell(t, row, col, measure):
@@ -265,7 +265,7 @@ def test_text_figures():
 
 
 def test_engaged_interview_and_domain_text():
-    from socdata.describe.tables import domains_text, engaged_text, interview_text
+    from socdata.soceis.tables import domains_text, engaged_text, interview_text
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExcludedRowsWarning)
@@ -299,7 +299,7 @@ def test_other_areas_follow_the_report_areas():
 
 
 def test_no_builder_mutates_its_input():
-    from socdata.describe.tables import all_tables
+    from socdata.soceis.tables import all_tables
 
     s, p = _service(), _plans()
     s["extract_date"] = pd.Timestamp("2022-10-31")

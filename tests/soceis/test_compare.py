@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from socdata.compare import STATUSES, compare_published, fraction_word_is_true
-from socdata.datasets.soceis import generate
-from socdata.describe.tables import TABLE_IDS, all_tables
 from socdata.results import TIDY_COLUMNS
+from socdata.soceis.compare import STATUSES, compare_published, fraction_word_is_true
+from socdata.soceis.synthetic import generate
+from socdata.soceis.tables import TABLE_IDS, all_tables
 
 TEXT_IDS = (
     "text_2_1_1_managers",
