@@ -13,6 +13,7 @@ ROOT = Path(socdata.__file__).parent
 
 #: Layer of each top-level module or package, upstream (low) to downstream (high).
 LAYERS = {
+    "_lazy": 0,
     "errors": 0,
     "provenance": 0,
     "results": 0,
