@@ -32,6 +32,7 @@ LAYERS = {
     "did": 9,
     "review": 10,
     "report": 11,
+    "pipeline": 12,
     "reproduce": 12,
     "commands": 13,
     "cli": 13,
