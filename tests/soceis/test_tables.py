@@ -172,7 +172,7 @@ def _plans():
 
 def test_table5_form_coverage():
     p = _plans()
-    t = table5(p)
+    t = table5(p, not_on_form="exclude")
     assert cell(t, "Intervention plans", "Overall", "n").value == 5
     er = cell(t, "Emotional regulation", "Overall", "pct")
     assert (er.value, er.numerator, er.denominator) == (40.0, 2, 5)
@@ -180,7 +180,8 @@ def test_table5_form_coverage():
     assert np.isnan(off_c.value) and off_c.note == "Not on form"
     off = cell(t, "Offending", "Overall", "pct")
     assert (off.value, off.numerator, off.denominator) == (50.0, 1, 2)  # not 1/5
-    t_no = table5(p, not_on_form="as_no")
+    t_no = table5(p)  # the report's convention by default
+    assert t_no.equals(table5(p, not_on_form="as_no"))
     assert cell(t_no, "Offending", "Cardiff", "n").value == 0
     assert cell(t_no, "Offending", "Overall", "pct").value == 20.0
     with pytest.raises(SocdataError, match="not_on_form"):

@@ -13,23 +13,33 @@ gives each a status:
     truncated;
 ``printed figure inconsistent``
     the printed figure does not follow from the report's own numbers (its count and base,
-    the column total, another table), or uses a base the data contradict; the explanation
-    shows the arithmetic;
+    the column total, another table), or is printed on a base the report's other figures
+    contradict; the explanation shows the arithmetic;
 ``not reproducible from these extracts``
-    the extracts cannot give this figure (no builder for it, a field not on the form), or
-    they give another value while the printed figure is consistent with itself.
+    the extracts cannot give this figure (no builder for it), or they give another value
+    while the printed figure is consistent with itself;
+``base differs``
+    the printed figure holds on the report's own base and the extracts reproduce it under
+    the report's convention, but socdata's base gives another value (Table 5: the report
+    counts a plan whose form has no field for a topic as "No", so Offending is 10 of all 40
+    plans, 25%; socdata divides by the 27 plans whose form has the topic, 37%). The
+    explanation gives both.
 
-Printed figures are checked first against the report's own numbers; the regenerated
-value decides only between ``match`` and the other statuses. Codes never bend to hit a
-printed number: a disagreement is reported, with its arithmetic.
+Printed figures are judged first against the report's own numbers by the review engine
+(:func:`socdata.review.audit`, the same checks and the same loader as ``socdata audit``, so
+one printed figure gets one verdict whichever tool asks); the regenerated value then
+decides between ``match`` and the other statuses. Code never bends to hit a printed number:
+a disagreement is reported, with its arithmetic.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
+import io
 import re
 from collections.abc import Iterable
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -40,11 +50,18 @@ from socdata.paths import published_dir
 from socdata.provenance import Provenance
 from socdata.published import PUBLISHED_COLUMNS
 from socdata.results import Result, order_tidy
+from socdata.review import (
+    ROUNDING_RULES,
+    PublishedFiguresError,
+    audit,
+    check_fraction_word,
+    read_published,
+)
 from socdata.rounding import round_half_up
-from socdata.soceis.tables import TABLE_IDS
-from socdata.words import word_interval
+from socdata.soceis.tables import TABLE5_ON_FORM, TABLE_IDS
 
 __all__ = [
+    "ALTERNATIVE_BASES",
     "COMPARISON_COLUMNS",
     "STATUSES",
     "ComparisonResult",
@@ -58,6 +75,7 @@ STATUSES: tuple[str, ...] = (
     "rounding",
     "printed figure inconsistent",
     "not reproducible from these extracts",
+    "base differs",
 )
 COMPARISON_COLUMNS: tuple[str, ...] = (
     "table_id",
@@ -69,7 +87,7 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
     "status",
     "explanation",
 )
-_MATCH, _ROUND, _INCONS, _NOTREP = STATUSES
+_MATCH, _ROUND, _INCONS, _NOTREP, _BASE = STATUSES
 
 
 # --------------------------------------------------------------------------- words
@@ -78,55 +96,36 @@ _MATCH, _ROUND, _INCONS, _NOTREP = STATUSES
 def fraction_word_is_true(word: str, numerator: int, denominator: int) -> bool | None:
     """Whether a fraction word printed in a report is true of ``numerator / denominator``.
 
-    The rule is the package's one vocabulary, :func:`socdata.words.word_interval` (a bare
-    fraction is true within 2.5 percentage points: 20/30 is two-thirds, 19/30 is not;
-    "over X" strictly above; "most" over half). Returns ``None`` for a word it does not
-    know.
+    The verdict of :func:`socdata.review.check_fraction_word` (the package's one vocabulary,
+    :mod:`socdata.words`: a bare fraction is true within 2.5 percentage points, so 20/30
+    is two-thirds and 19/30 is not; "over X" strictly above; "most" over half). Returns
+    ``None`` for a word it does not know.
     """
     if denominator <= 0:
         return None
-    meaning = word_interval(str(word))
-    if meaning is None:
-        return None
-    return meaning.contains(Fraction(100 * int(numerator), int(denominator)))
+    chk = check_fraction_word(str(word), int(numerator), int(denominator))
+    return None if chk.verdict == "cannot check" else chk.ok
 
 
 # --------------------------------------------------------------------------- loading
 
 
 def load_published(paths: Iterable[str | Path] | None = None) -> pd.DataFrame:
-    """Read the published figures (``data/published/*.csv``) into one frame.
+    """Read the published figures (default: every file of ``data/published``) into one frame.
+
+    The one loader, :func:`socdata.review.read_published`, reads and validates each file.
 
     Raises
     ------
-    SocdataError
-        No file found, or a file without the published-figure columns.
+    socdata.review.PublishedFiguresError
+        No file found, or a file that is not in the published-figures format.
     """
-    files = (
-        sorted(Path(p) for p in paths)
-        if paths is not None
-        else sorted(published_dir().glob("*.csv"))
-    )
+    if paths is None:
+        return read_published(published_dir())
+    files = sorted(Path(p) for p in paths)
     if not files:
-        raise SocdataError(
-            f"no published-figure CSV files found in {published_dir()}; "
-            "pass published=... explicitly"
-        )
-    frames = []
-    for f in files:
-        df = pd.read_csv(f, dtype=str, keep_default_na=False)
-        missing = [
-            c
-            for c in ("table_id", "row_label", "column_label", "measure", "value")
-            if c not in df.columns
-        ]
-        if missing:
-            raise SocdataError(
-                f"{f}: not a published-figure file (missing columns {missing}; "
-                f"expected {list(PUBLISHED_COLUMNS)})"
-            )
-        frames.append(df)
-    return pd.concat(frames, ignore_index=True)
+        raise PublishedFiguresError("load_published: no files given")
+    return pd.concat([read_published(f) for f in files], ignore_index=True)
 
 
 # --------------------------------------------------------------------------- result
@@ -219,193 +218,122 @@ def _pct_text(k: float, n: float) -> str:
     return f"{_fmt(k)}/{_fmt(n)} = {100 * k / n:.1f}% -> {_fmt(round_half_up(100 * k / n))}"
 
 
-_N_ANNOT = re.compile(r"\{n=(\d+)\}")
-_LE_ANNOT = re.compile(r"\{le=([^}]*)\}")
+#: Printed tables whose report convention the builders reproduce, with the table id of
+#: socdata's better base for the same cells (see :func:`socdata.soceis.tables.table5`).
+ALTERNATIVE_BASES: dict[str, str] = {"table5": TABLE5_ON_FORM}
+_KEY = ["file", "table_id", "row_label", "column_label", "measure", "locator"]
+_PCT_CHECKS = {"percentage", "granularity"}
+_OTHER_ROUNDING = ("half_even", "truncate")
+
+
+def _key(r) -> tuple[str, ...]:
+    return tuple(str(r[c]) for c in _KEY)
+
+
+@functools.lru_cache(maxsize=8)
+def _audit_cached(digest: str, frame_csv: str, rounding: str) -> pd.DataFrame:
+    del digest  # part of the cache key only
+    frame = pd.read_csv(io.StringIO(frame_csv), dtype=str, keep_default_na=False)
+    return audit(frame, rounding=rounding).findings
+
+
+def _audit(pub: pd.DataFrame, rounding: str = "half_up") -> pd.DataFrame:
+    """Findings of the review engine on ``pub`` (cached: the printed figures rarely change)."""
+    text = pub[[*PUBLISHED_COLUMNS, "file"]].to_csv(index=False)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return _audit_cached(digest, text, rounding)
 
 
 class _Printed:
-    """Index of the printed figures for look-ups by (table, row, column, measure)."""
+    """The printed figures with the review engine's verdict on each."""
 
     def __init__(self, pub: pd.DataFrame) -> None:
         self.pub = pub
-        self.idx: dict[tuple[str, str, str, str], pd.Series] = {}
-        for _, r in pub.iterrows():
-            self.idx.setdefault(
-                (
-                    r["table_id"],
-                    _norm(r["row_label"]),
-                    _norm(r["column_label"]),
-                    str(r["measure"]).strip().lower(),
-                ),
-                r,
-            )
+        self.count = {
+            (r["table_id"], _norm(r["row_label"]), _norm(r["column_label"])): _num(r["value"])
+            for _, r in pub[pub["measure"] == "n"].iterrows()
+        }
+        f = _audit(pub)
+        # a column's percent-total finding is about the column, not the part it is filed on
+        total = f["row_label"].str.strip().str.lower().eq("total") | f["note"].str.contains(
+            "{total}", regex=False
+        )
+        f = f[(f["check"] != "percent_total") | total]
+        self.denominator = {
+            _key(r): float(r["denominator"])
+            for _, r in f[f["check"].isin([*_PCT_CHECKS, "fraction_word"])].iterrows()
+            if pd.notna(r["denominator"])
+        }
+        self.verdict: dict[tuple[str, ...], tuple[str, str]] = {}
+        bad = f[f["verdict"] == "inconsistent"]
+        pct_only = {k for k, g in bad.groupby(_KEY, sort=False) if set(g["check"]) <= _PCT_CHECKS}
+        rounded = self._other_rounding(pct_only)
+        for k, g in bad.groupby(_KEY, sort=False):
+            text = " ".join(dict.fromkeys(g["explanation"]))
+            self.verdict[k] = (_ROUND, f"{text} {rounded[k]}") if k in rounded else (_INCONS, text)
+        for k, g in f[f["verdict"] == "rounding"].groupby(_KEY, sort=False):
+            self.verdict.setdefault(k, (_ROUND, " ".join(dict.fromkeys(g["explanation"]))))
+        # figures printed on a base row the report's own figures contradict
+        self.bad_bases: dict[tuple[str, float], str] = {}
+        for _, r in pub[pub["note"].str.contains("{base}", regex=False)].iterrows():
+            v = self.verdict.get(_key(r))
+            if v is not None and v[0] == _INCONS and _num(r["value"]) is not None:
+                self.bad_bases[(r["table_id"], _num(r["value"]))] = v[1]
 
-    def value(self, table: str, row: str, col: str, measure: str = "n") -> float | None:
-        r = self.idx.get((table, _norm(row), _norm(col), measure))
-        return None if r is None else _num(r["value"])
+    def _other_rounding(self, keys: set[tuple[str, ...]]) -> dict[tuple[str, ...], str]:
+        """Percentages that another usual rounding rule reproduces (a rounding difference)."""
+        if not keys:
+            return {}
+        tables = {k[1] for k in keys}
+        sub = self.pub[self.pub["table_id"].isin(tables)].reset_index(drop=True)
+        out: dict[tuple[str, ...], str] = {}
+        for rule in _OTHER_ROUNDING:
+            f = _audit(sub, rule)
+            ok = f[f["check"].isin(_PCT_CHECKS) & (f["verdict"] == "ok")]
+            for _, r in ok.iterrows():
+                k = _key(r)
+                if k in keys and k not in out:
+                    out[k] = f"Rounded {ROUNDING_RULES[rule]}: {r['explanation']}"
+        return out
 
-    def base(self, r: pd.Series) -> float | None:
-        """The base a printed percentage or word refers to."""
+    def value(self, table: str, row: str, col: str) -> float | None:
+        return self.count.get((table, _norm(row), _norm(col)))
+
+    def base_problem(self, r: pd.Series) -> str | None:
         den = _num(r.get("denominator_as_printed", ""))
-        if den is not None:
-            return den
-        tid, col = r["table_id"], r["column_label"]
-        if tid in ("table4_referral_source", "table4_case_status"):
-            return self.value("table4_referral_source", "Total", col)
-        if tid == "table4_closure_reason":
-            return self.value("table4_case_status", "Closed", col)
-        if tid == "table5":
-            return self.value("table5", "Intervention plans", col)
-        m = _N_ANNOT.search(str(r.get("note", "")))
-        return float(m.group(1)) if m else None
-
-    def ref(self, path: str) -> float | None:
-        parts = [p.strip() for p in path.split("/")]
-        if len(parts) != 3:
-            return None
-        return self.value(parts[0], parts[1], parts[2], "n")
-
-
-def _eval_le(expr: str, printed: _Printed) -> tuple[float | None, str]:
-    """Evaluate ``a/b/c - d/e/f + ...`` over printed n cells; return (value, arithmetic)."""
-    tokens = re.split(r"\s+([+-])\s+", expr.strip())
-    total, text, sign = 0.0, [], 1
-    for tok in tokens:
-        if tok in ("+", "-"):
-            sign = 1 if tok == "+" else -1
-            continue
-        v = printed.ref(tok)
-        if v is None:
-            return None, ""
-        total += sign * v
-        text.append(("- " if sign < 0 else ("+ " if text else "")) + f"{_fmt(v)} ({tok})")
-    return total, " ".join(text)
-
-
-def _internal_check(r: pd.Series, printed: _Printed) -> tuple[str, str] | None:
-    """Check a printed figure against the report's own numbers.
-
-    Returns ``(status, explanation)`` when the printed figure is inconsistent (or a
-    rounding artefact), else ``None``.
-    """
-    tid, row, col = r["table_id"], r["row_label"], r["column_label"]
-    meas = str(r["measure"]).strip().lower()
-    val = _num(r["value"])
-    note = str(r.get("note", ""))
-    if meas == "n" and val is not None:
-        m = _LE_ANNOT.search(note)
-        if m:
-            bound, arith = _eval_le(m.group(1), printed)
-            if bound is not None and val > bound:
-                return _INCONS, (
-                    f"printed {_fmt(val)} exceeds what the report's other figures "
-                    f"allow: {arith} = {_fmt(bound)}"
-                )
-        # a total ({total} in the note) must equal the sum of its parts: the other counts of
-        # the same table and column, except those marked {notpart}
-        if "{total}" in note:
-            pub = printed.pub
-            parts = [
-                _num(x["value"])
-                for _, x in pub[(pub["table_id"] == tid) & (pub["measure"] == "n")].iterrows()
-                if _norm(x["column_label"]) == _norm(col)
-                and _norm(x["row_label"]) != _norm(row)
-                and "{notpart}" not in str(x.get("note", ""))
-                and "{total}" not in str(x.get("note", ""))
-            ]
-            parts = [p for p in parts if p is not None]
-            if parts and sum(parts) != val:
-                return _INCONS, (
-                    f"the printed counts it totals sum to "
-                    f"{' + '.join(_fmt(p) for p in parts)} = {_fmt(sum(parts))}, "
-                    f"not the printed {_fmt(val)}"
-                )
-        return None
-    if meas == "pct" and val is not None:
-        if _norm(row) == "total":
-            parts = [
-                printed.value(tid, x["row_label"], col, "pct")
-                for _, x in printed.pub[
-                    (printed.pub["table_id"] == tid) & (printed.pub["measure"] == "pct")
-                ].iterrows()
-                if _norm(x["row_label"]) != "total" and _norm(x["column_label"]) == _norm(col)
-            ]
-            parts = [p for p in parts if p is not None]
-            if parts and val != 100:
-                s = sum(parts)
-                expl = (
-                    f"the percentages of a column add to 100 exactly; the printed total "
-                    f"{_fmt(val)} is the sum of the rounded parts "
-                    f"{' + '.join(_fmt(p) for p in parts)} = {_fmt(s)}"
-                )
-                return (
-                    (_ROUND, expl)
-                    if s == val
-                    else (
-                        _INCONS,
-                        expl.replace("is the sum", "is not even the sum")
-                        + f" (they sum to {_fmt(s)})",
-                    )
-                )
-            return None
-        k = printed.value(tid, row, col, "n")
-        base = printed.base(r)
-        if base is None or base <= 0:
-            return None
-        if k is not None:
-            want = round_half_up(100 * k / base)
-            if want != val:
-                exact = 100 * k / base
-                alt = [
-                    d
-                    for d in range(max(int(k), 1), int(base) + 50)
-                    if round_half_up(100 * k / d) == val
-                ]
-                if not alt:
-                    hint = f"; no base gives {_fmt(k)}/n = {_fmt(val)}% when rounded"
-                elif len(alt) == 1:
-                    hint = f"; only the base {alt[0]} gives {_fmt(val)}%"
-                else:
-                    hint = f"; bases {alt[0]} to {alt[-1]} give {_fmt(val)}%"
-
-                if round(exact) == val or int(exact) == val:
-                    return _ROUND, (
-                        f"{_pct_text(k, base)} rounded half-up; the printed "
-                        f"{_fmt(val)} is {exact:.2f} rounded another way"
-                    )
-                return _INCONS, f"printed {_fmt(val)}% but {_pct_text(k, base)}{hint}"
-            return None
-        # no printed count: is any count out of the base consistent with the percentage?
-        ks = [j for j in range(int(base) + 1) if round_half_up(100 * j / base) == val]
-        if not ks:
-            lo = int(np.floor(val * base / 100))
-            opts = ", ".join(
-                f"{j}/{_fmt(base)} = {100 * j / base:.1f}%" for j in (lo, lo + 1) if 0 <= j <= base
-            )
-            return _INCONS, (f"no count out of {_fmt(base)} rounds to {_fmt(val)}% ({opts})")
-        return None
-    if meas == "fraction":
-        k = printed.value(tid, row, col, "n")
-        base = printed.base(r)
-        if k is not None and base:
-            ok = fraction_word_is_true(str(r["value"]), int(k), int(base))
-            if ok is False:
-                return _INCONS, (
-                    f"'{r['value']}' is not true of {_fmt(k)}/{_fmt(base)} = {100 * k / base:.1f}%"
-                )
-    return None
-
-
-def _base_problem(r: pd.Series, printed: _Printed, flagged: dict) -> str | None:
-    """Explanation when the printed base of this figure was itself found inconsistent."""
-    den = _num(r.get("denominator_as_printed", ""))
-    for (tid, base_val), why in flagged.items():
-        if tid == r["table_id"] and den is not None and den == base_val:
-            return why
-    return None
+        return None if den is None else self.bad_bases.get((r["table_id"], den))
 
 
 # --------------------------------------------------------------------------- main
+
+
+def _prepare_published(published: pd.DataFrame | None) -> pd.DataFrame:
+    if published is None:
+        return load_published()
+    need = ("table_id", "row_label", "column_label", "measure", "value")
+    miss = [c for c in need if c not in published.columns]
+    if miss:
+        raise SocdataError(f"compare_published: published figures lack column(s) {miss}")
+    pub = published.copy()
+    for c in PUBLISHED_COLUMNS:  # optional in a hand-made frame: source, locator, base, note
+        if c not in pub.columns:
+            pub[c] = ""
+    return read_published(pub)
+
+
+def _regenerated_index(tables: pd.DataFrame) -> dict[tuple[str, str, str, str], pd.Series]:
+    regen: dict[tuple[str, str, str, str], pd.Series] = {}
+    for _, r in tables.iterrows():
+        regen.setdefault(
+            (
+                r["table_id"],
+                _norm(r["row_label"]),
+                _norm(r["column_label"]),
+                str(r["measure"]).strip().lower(),
+            ),
+            r,
+        )
+    return regen
 
 
 def compare_published(
@@ -416,16 +344,21 @@ def compare_published(
 ) -> ComparisonResult:
     """Compare regenerated tables with the printed figures.
 
+    Each printed figure is first judged against the report's own numbers by the review
+    engine (:func:`socdata.review.audit`: one verdict per printed figure, whichever tool
+    asks); the regenerated value then decides between ``match`` and the other statuses.
+
     Parameters
     ----------
     tables
         Regenerated tidy tables (``table_id, row_label, column_label, measure, value`` and,
         for counts and percentages, ``numerator, denominator``), e.g.
-        :func:`socdata.soceis.tables.all_tables`.
+        :func:`socdata.soceis.tables.all_tables`. A table of :data:`ALTERNATIVE_BASES`
+        (``table5_on_form``) gives socdata's better base beside the report's convention.
     published
-        Printed figures (columns ``table_id, row_label, column_label, measure, value``,
-        ideally ``denominator_as_printed`` and ``note``). Default: every file of
-        ``data/published``.
+        Printed figures in the format of ``data/published`` (at least ``table_id,
+        row_label, column_label, measure, value``; ideally ``denominator_as_printed`` and
+        ``note`` with its tags). Default: every file of ``data/published``.
     table_ids
         Printed tables to compare. Default: the report's Tables 1-5 and 5.1
         (:data:`socdata.soceis.tables.TABLE_IDS`) plus every table id in ``tables``.
@@ -442,55 +375,30 @@ def compare_published(
             f"compare_published: tables lack column(s) {miss}; build them with "
             "socdata.soceis.tables"
         )
-    pub = load_published() if published is None else published.copy()
-    miss = [c for c in need if c not in pub.columns]
-    if miss:
-        raise SocdataError(f"compare_published: published figures lack column(s) {miss}")
-    for c in ("denominator_as_printed", "note"):
-        if c not in pub.columns:
-            pub[c] = ""
-    pub = pub.fillna("").astype({c: str for c in need if c != "value"})
-    ids = set(TABLE_IDS) | set(tables["table_id"]) if table_ids is None else set(table_ids)
-    pub = pub[pub["table_id"].isin(ids)].reset_index(drop=True)
+    pub = _prepare_published(published)
     printed = _Printed(pub)
-
-    regen: dict[tuple[str, str, str, str], pd.Series] = {}
-    for _, r in tables.iterrows():
-        regen.setdefault(
-            (
-                r["table_id"],
-                _norm(r["row_label"]),
-                _norm(r["column_label"]),
-                str(r["measure"]).strip().lower(),
-            ),
-            r,
-        )
-
-    # first pass: inconsistent base rows, inherited by the figures printed on that base
-    flagged: dict[tuple[str, float], str] = {}
-    for _, r in pub.iterrows():
-        if "{base}" in str(r["note"]):
-            chk = _internal_check(r, printed)
-            if chk is not None and _num(r["value"]) is not None:
-                flagged[(r["table_id"], _num(r["value"]))] = chk[1]
-
+    ids = set(TABLE_IDS) | set(tables["table_id"]) if table_ids is None else set(table_ids)
+    sel = pub[pub["table_id"].isin(ids)]
+    regen = _regenerated_index(tables)
     rows = []
-    for _, r in pub.iterrows():
+    for _, r in sel.iterrows():
         tid, row, col = r["table_id"], r["row_label"], r["column_label"]
         meas = str(r["measure"]).strip().lower()
-        key = (tid, _norm(row), _norm(col), meas)
-        p_val = r["value"]
-        g = regen.get(key)
-        if meas == "fraction":
-            g = regen.get((tid, _norm(row), _norm(col), "n"))
-        status, expl, regenerated = _classify(r, meas, g, printed, flagged)
+        look = "n" if meas == "fraction" else meas
+        g = regen.get((tid, _norm(row), _norm(col), look))
+        alt = (
+            regen.get((ALTERNATIVE_BASES[tid], _norm(row), _norm(col), look))
+            if tid in ALTERNATIVE_BASES
+            else None
+        )
+        status, expl, regenerated = _classify(r, meas, g, alt, printed)
         rows.append(
             {
                 "table_id": tid,
                 "row_label": row,
                 "column_label": col,
                 "measure": meas,
-                "printed": p_val,
+                "printed": r["value"],
                 "regenerated": regenerated,
                 "status": status,
                 "explanation": expl,
@@ -500,61 +408,74 @@ def compare_published(
     prov = Provenance.build(
         "socdata.soceis.compare.compare_published",
         parameters={"table_ids": sorted(ids)},
-        frames={"tables": tables.reset_index(drop=True), "published": pub.reset_index(drop=True)},
-        n_in=len(pub),
+        frames={"tables": tables.reset_index(drop=True), "published": sel.reset_index(drop=True)},
+        n_in=len(sel),
         n_out=len(frame),
         notes=[
-            "Printed figures are checked against the report's own numbers first; "
-            "percentages rounded half-up."
+            "Printed figures are judged against the report's own numbers by "
+            "socdata.review.audit first; percentages rounded half-up (a percentage that "
+            "half-to-even or truncation reproduces is a rounding difference)."
         ],
     )
     return ComparisonResult(provenance=prov, frame=frame)
 
 
-def _classify(r, meas, g, printed, flagged) -> tuple[str, str, object]:
-    p_val = r["value"]
-    internal = _internal_check(r, printed)
-    inherited = _base_problem(r, printed, flagged)
-    if g is None:
-        why = "no table builder regenerates this figure" if internal is None else internal[1]
-        status = _NOTREP if internal is None else internal[0]
-        return status, why, ""
-    g_val = _num(g["value"])
-    g_note = str(g.get("note", "") or "")
-    if isinstance(g.get("note"), float):  # NaN read back from a CSV
-        g_note = ""
+def _disclosure_text(g: pd.Series) -> str:
     sdc = str(g.get("disclosure_status", "") or "")
-    sdc_rules = str(g.get("disclosure", "") or "")
-    sdc_text = (
-        f"the regenerated cell was {sdc} by disclosure control"
-        + (f" (rule set {sdc_rules})" if sdc_rules and sdc_rules != "nan" else "")
-        if sdc.startswith(("suppressed", "rounded"))
-        else ""
+    if not sdc.startswith(("suppressed", "rounded")):
+        return ""
+    rules = str(g.get("disclosure", "") or "")
+    return f"the regenerated cell was {sdc} by disclosure control" + (
+        f" (rule set {rules})" if rules and rules != "nan" else ""
     )
+
+
+def _note(g: pd.Series | None) -> str:
+    if g is None:
+        return ""
+    v = g.get("note", "")
+    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+
+
+def _base_differs(
+    r: pd.Series, meas: str, g: pd.Series, alt: pd.Series | None, arith: str
+) -> tuple[str, str] | None:
+    """The report's convention reproduced, and socdata's base (``alt``) gives another value."""
+    if alt is None:
+        return None
+    a_val = _num(alt["value"])
+    g_val = _num(g["value"])
+    if a_val == g_val:
+        return None
+    num, den = _num(alt.get("numerator")), _num(alt.get("denominator"))
+    if a_val is None:
+        better = f"socdata's base gives no value ({_note(alt) or 'no base'})"
+    elif meas == "pct" and num is not None and den:
+        better = f"on socdata's base it is {_pct_text(num, den)}"
+    else:
+        better = f"on socdata's base it is {_fmt(a_val)}"
+    why = _note(g)
+    return _BASE, (
+        f"the printed {_fmt(_num(r['value']))} is reproduced under the report's convention "
+        f"({arith}{'; ' + why if why else ''}); {better}"
+        + (f" ({_note(alt)})" if a_val is not None and _note(alt) else "")
+    )
+
+
+def _classify(r, meas, g, alt, printed: _Printed) -> tuple[str, str, object]:
+    p_val = r["value"]
+    internal = printed.verdict.get(_key(r))
+    inherited = printed.base_problem(r)
+    if g is None:
+        if internal is not None:
+            return internal[0], internal[1], ""
+        return _NOTREP, "no table builder regenerates this figure", ""
+    g_val = _num(g["value"])
+    g_note = _note(g)
     num = _num(g.get("numerator")) if "numerator" in g.index else None
     den = _num(g.get("denominator")) if "denominator" in g.index else None
     if meas == "fraction":
-        if num is None or not den:
-            return _NOTREP, "no regenerated count and base for this fraction word", ""
-        truth = fraction_word_is_true(str(p_val), int(num), int(den))
-        shown = f"{_fmt(num)}/{_fmt(den)} = {100 * num / den:.1f}%"
-        if truth is None:
-            return _NOTREP, f"the word '{p_val}' is not one socdata can check", shown
-        if truth:
-            return _MATCH, f"'{p_val}' is true of {shown}", shown
-        if internal is not None:
-            return internal[0], internal[1] + f"; regenerated {shown}", shown
-        if inherited:
-            return (
-                _INCONS,
-                (
-                    f"printed on a base that the report's other figures contradict "
-                    f"({inherited}); regenerated {shown} is not '{p_val}'"
-                ),
-                shown,
-            )
-        return _NOTREP, f"'{p_val}' is not true of the regenerated {shown}", shown
-    # numbers
+        return _classify_word(p_val, num, den, internal, inherited)
     if _is_dash(p_val) or _num(p_val) is None:
         if g_val is None:
             return (
@@ -570,60 +491,83 @@ def _classify(r, meas, g, printed, flagged) -> tuple[str, str, object]:
         else f"regenerated {_fmt(g_val)}"
     )
     if g_val is None:
-        why = sdc_text or g_note or "the extracts give no value for this cell"
-        if "not on form" in g_note.lower():
-            why = (
-                "the extract records this domain as 'Not on form' for every plan of the "
-                "area, so no count can be derived; the printed 0 stands for 'not on the "
-                "form' (the report's footnote *), not for 'in no plan'"
-            )
-        if internal is not None:
-            return internal[0], internal[1] + f"; {why}", ""
-        return _NOTREP, why, ""
+        return _classify_missing(p, g, g_note, internal)
     if g_val == p:
-        extra = ""
-        if internal is not None:
-            extra = f" (the printed base would not give it: {internal[1]})"
-        return _MATCH, f"{arith}{extra}", g_val
+        differs = _base_differs(r, meas, g, alt, arith)
+        if internal is None and differs is not None:
+            return differs[0], differs[1], g_val
+        if internal is not None:  # one verdict per printed figure: the review engine's
+            return (
+                internal[0],
+                (f"{internal[1]}; the extracts give the printed value on their own base ({arith})"),
+                g_val,
+            )
+        return _MATCH, arith, g_val
     if internal is not None:
         return internal[0], f"{internal[1]}; {arith}", g_val
+    sdc_text = _disclosure_text(g)
     if sdc_text:
         return _NOTREP, f"{sdc_text}: it shows {_fmt(g_val)}, the report prints {_fmt(p)}", g_val
     if inherited:
         return (
             _INCONS,
-            (
-                f"printed on a base that the report's other figures contradict "
-                f"({inherited}); {arith}"
-            ),
+            f"printed on a base that the report's other figures contradict ({inherited}); {arith}",
             g_val,
         )
-    pbase = printed.base(r)
-    pk = printed.value(r["table_id"], r["row_label"], r["column_label"], "n")
-    if (
-        meas == "pct"
-        and num is not None
-        and den
-        and pbase
-        and den != pbase
-        and (pk is None or pk == num)
-    ):
+    pbase = printed.denominator.get(_key(r))
+    pk = printed.value(r["table_id"], r["row_label"], r["column_label"])
+    if meas == "pct" and num is not None and den and pbase and den != pbase and pk in (None, num):
         reason = f" ({g_note})" if g_note else ""
         return (
-            _INCONS,
-            (
-                f"the printed {_fmt(p)}% uses the base {_fmt(pbase)} "
-                f"({_fmt(num)}/{_fmt(pbase)} = {100 * num / pbase:.1f}%), while the "
-                f"extracts' base is {_fmt(den)}{reason}: {arith}"
-            ),
+            _BASE,
+            f"the printed {_fmt(p)}% is {_fmt(num)}/{_fmt(pbase)} = {100 * num / pbase:.1f}% "
+            f"on the report's base of {_fmt(pbase)}, which holds; the extracts' base is "
+            f"{_fmt(den)}{reason}: {arith}",
             g_val,
         )
     return (
         _NOTREP,
-        (
-            f"printed {_fmt(p)} is consistent with the report's own numbers, but "
-            f"the extracts give {_fmt(g_val)} ({arith}): different data or "
-            "definitions"
-        ),
+        f"printed {_fmt(p)} is consistent with the report's own numbers, but the extracts "
+        f"give {_fmt(g_val)} ({arith}): different data or definitions",
         g_val,
     )
+
+
+def _classify_missing(p, g, g_note, internal) -> tuple[str, str, object]:
+    """A printed number where the extracts give no value."""
+    why = _disclosure_text(g) or g_note or "the extracts give no value for this cell"
+    if internal is not None:
+        return internal[0], f"{internal[1]}; {why}", ""
+    if "not on form" in g_note.lower() and p == 0:
+        return (
+            _BASE,
+            (
+                "the printed 0 counts plans whose form has no field for this topic as 'No' (the "
+                "report's convention, footnote *); socdata leaves them out of the base, and no "
+                "plan of this area's form has the topic, so no value can be derived"
+            ),
+            "",
+        )
+    return _NOTREP, why, ""
+
+
+def _classify_word(p_val, num, den, internal, inherited) -> tuple[str, str, object]:
+    if num is None or not den:
+        return _NOTREP, "no regenerated count and base for this fraction word", ""
+    truth = fraction_word_is_true(str(p_val), int(num), int(den))
+    shown = f"{_fmt(num)}/{_fmt(den)} = {100 * num / den:.1f}%"
+    if truth is None:
+        return _NOTREP, f"the word '{p_val}' is not one socdata can check", shown
+    if internal is not None:  # one verdict per printed figure: the review engine's
+        true = "true" if truth else "not true"
+        return internal[0], f"{internal[1]}; '{p_val}' is {true} of the regenerated {shown}", shown
+    if truth:
+        return _MATCH, f"'{p_val}' is true of {shown}", shown
+    if inherited:
+        return (
+            _INCONS,
+            f"printed on a base that the report's other figures contradict ({inherited}); "
+            f"regenerated {shown} is not '{p_val}'",
+            shown,
+        )
+    return _NOTREP, f"'{p_val}' is not true of the regenerated {shown}", shown

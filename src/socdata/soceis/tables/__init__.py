@@ -16,7 +16,9 @@ Every builder takes validated extracts and returns a *tidy* frame with the colum
 
 Denominators follow the report: in Table 4 referral source and case status are
 percentages of all referrals in the area and closure reason of the area's closed cases;
-Table 5 divides by the area's plans whose form has the domain (see :func:`table5`).
+Table 5 counts a plan whose form has no field for a domain as "No" and divides by all
+plans, as printed; socdata's better base, the plans whose form has the domain, is given
+beside it as table ``table5_on_form`` (see :func:`table5`).
 Rows are referral episodes (a re-referral is a new referral), as in Table 4.
 
 Modules: ``participants`` (Tables 1-2, interview counts), ``service`` (Tables 3-4),
@@ -29,6 +31,7 @@ from socdata.soceis.tables._common import (
     DOMAIN_LABELS,
     OUTCOME_ROW_LABELS,
     PARTICIPANT_AREA_ORDER,
+    TABLE5_ON_FORM,
     TABLE_COLUMNS,
     TABLE_IDS,
 )
@@ -56,6 +59,7 @@ __all__ = [
     "DOMAIN_LABELS",
     "OUTCOME_ROW_LABELS",
     "PARTICIPANT_AREA_ORDER",
+    "TABLE5_ON_FORM",
     "TABLE_COLUMNS",
     "TABLE_IDS",
     "all_tables",

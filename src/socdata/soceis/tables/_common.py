@@ -21,6 +21,7 @@ __all__ = [
     "OUTCOME_ROW_LABELS",
     "OVERALL",
     "PARTICIPANT_AREA_ORDER",
+    "TABLE5_ON_FORM",
     "TABLE_COLUMNS",
     "TABLE_IDS",
 ]
@@ -48,6 +49,8 @@ TABLE_IDS: tuple[str, ...] = (
     "outcomes_5_1_closed",
     "outcomes_5_1_open",
 )
+#: Table 5 on socdata's base (plans whose form has the domain), beside the printed ``table5``.
+TABLE5_ON_FORM = "table5_on_form"
 OVERALL = "Overall"
 #: Column order of Tables 3-5.
 AREA_ORDER: tuple[str, ...] = ("Cardiff", "Edinburgh", "Newcastle", "Dundee")

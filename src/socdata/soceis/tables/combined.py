@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from socdata.errors import SocdataError
+from socdata.soceis.tables._common import TABLE5_ON_FORM
 from socdata.soceis.tables.outcomes import outcomes_5_1
 from socdata.soceis.tables.participants import interview_text, table1, table2
 from socdata.soceis.tables.plans import domains_text, table5
@@ -68,7 +69,10 @@ def all_tables(extracts: Mapping[str, pd.DataFrame], *, include_text: bool = Tru
                 rereferral_text(s),
             ]
     if "plans" in extracts:
-        parts.append(table5(extracts["plans"]))
+        parts.append(table5(extracts["plans"]))  # as printed: "Not on form" counted as No
+        parts.append(
+            table5(extracts["plans"], not_on_form="exclude").assign(table_id=TABLE5_ON_FORM)
+        )
         if include_text:
             parts.append(domains_text(extracts["plans"]))
     if not parts:

@@ -21,20 +21,23 @@ from socdata.soceis.tables._common import (
 
 
 def table5(
-    plans: pd.DataFrame, *, not_on_form: Literal["exclude", "as_no"] = "exclude"
+    plans: pd.DataFrame, *, not_on_form: Literal["as_no", "exclude"] = "as_no"
 ) -> pd.DataFrame:
-    """Table 5: intervention-plan domains by area, using each area's form coverage.
+    """Table 5: intervention-plan domains by area, as printed or on each area's form coverage.
 
     Parameters
     ----------
     plans
         Validated ``plans`` extract (one row per plan; domains Yes / No / Not on form).
     not_on_form
-        ``"exclude"`` (default): a plan whose form has no field for the domain is outside
-        that domain's denominator; an area whose form lacks the domain gets no value (note
-        ``Not on form``), and the Overall percentage divides by the plans whose form has
-        the domain. ``"as_no"``: the report's convention, counting "Not on form" as "No"
-        (0 for the area; Overall divides by all plans).
+        ``"as_no"`` (default): the report's printed convention, counting a plan whose form
+        has no field for the domain as "No": 0 for the area, and the Overall percentage
+        divides by all plans (Offending: 10 of 40, 25%). ``"exclude"``: socdata's better
+        base; such a plan is outside that domain's denominator, an area whose form lacks
+        the domain gets no value (note ``Not on form``), and the Overall percentage
+        divides by the plans whose form has the domain (Offending: 10 of 27, 37%).
+        :func:`socdata.soceis.tables.all_tables` gives both, the second as table
+        ``table5_on_form``.
 
     Returns
     -------
