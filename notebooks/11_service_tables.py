@@ -36,7 +36,7 @@ swimmer_plots = "auto"
 
 # %%
 import socdata
-from socdata.describe import tables as T
+from socdata.soceis import tables as T
 from socdata.pipeline import RunContext
 from socdata.report import write_table
 

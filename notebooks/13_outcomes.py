@@ -34,7 +34,7 @@ ci = "wilson"  # or "exact" (Clopper-Pearson)
 
 # %%
 import socdata
-from socdata.describe.tables import outcomes_5_1
+from socdata.soceis.tables import outcomes_5_1
 from socdata.pipeline import RunContext
 from socdata.report import write_table
 
