@@ -104,6 +104,23 @@ class RuleSet:
         many people; ``None`` suppresses them always.
     pct_decimals, mean_decimals
         Decimal places of published percentages and of means and other statistics.
+    safe_dof_threshold
+        Models with fewer residual degrees of freedom are not released (ACRO's
+        ``safe_dof_threshold``, default 10).
+    safe_nk_n, safe_nk_k
+        Dominance rule for magnitude tables: a cell fails when its ``safe_nk_n`` largest
+        contributions make up more than ``safe_nk_k`` of its total (ACRO: 2, 0.9).
+    safe_pratio_p
+        p-ratio rule for magnitude tables: a cell fails when the total less the two largest
+        contributions is under ``safe_pratio_p`` of the largest (ACRO: 0.1).
+    survival_safe_threshold
+        Every released step of a Kaplan-Meier curve, and every row of a survival table, is
+        backed by at least this many people (events and people at risk; ACRO: 10).
+    zeros_are_disclosive
+        Whether a zero count is disclosive (ACRO's default ``True``: a zero says that
+        nobody in a group has an attribute).  socdata's rule sets show zeros (they are
+        mostly structural in these tables) and the output-checking request marks every
+        table with zeros for review, so that the checker decides.
     description
         One line saying what the rule set does (printed in the report).
     """
@@ -116,6 +133,12 @@ class RuleSet:
     extremes_min_base: int | None = None
     pct_decimals: int = 0
     mean_decimals: int = 1
+    safe_dof_threshold: int = 10
+    safe_nk_n: int = 2
+    safe_nk_k: float = 0.9
+    safe_pratio_p: float = 0.1
+    survival_safe_threshold: int = 10
+    zeros_are_disclosive: bool = False
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -125,6 +148,27 @@ class RuleSet:
                 f"rounding_base >= 1 (got threshold={self.threshold}, "
                 f"rounding_base={self.rounding_base}, min_base={self.min_base})"
             )
+
+    def acro_parameters(self) -> dict[str, object]:
+        """The rule set in ACRO's vocabulary (``acro/default.yaml`` names).
+
+        >>> get_rule_set("soceis-default-v1").acro_parameters()["safe_threshold"]
+        10
+        """
+        return {
+            "safe_threshold": self.threshold,
+            "safe_dof_threshold": self.safe_dof_threshold,
+            "safe_nk_n": self.safe_nk_n,
+            "safe_nk_k": self.safe_nk_k,
+            "safe_pratio_p": self.safe_pratio_p,
+            "check_missing_values": False,
+            "survival_safe_threshold": self.survival_safe_threshold,
+            "zeros_are_disclosive": self.zeros_are_disclosive,
+            "safe_round_base": self.rounding_base,
+            "secondary_suppression": self.secondary,
+            "min_base_for_statistics": self.min_base,
+            "extremes_min_base": self.extremes_min_base,
+        }
 
     @property
     def enabled(self) -> bool:
@@ -198,6 +242,8 @@ RULE_SETS: dict[str, RuleSet] = {
         extremes_min_base=0,
         pct_decimals=15,
         mean_decimals=15,
+        safe_dof_threshold=0,
+        survival_safe_threshold=0,
         description="No disclosure control (synthetic data, or explicit request).",
     ),
 }
@@ -797,6 +843,9 @@ def apply_to_table(table: pd.DataFrame, rules: str | RuleSet) -> pd.DataFrame:
             out.loc[status.str.startswith("suppressed"), c] = np.nan
     out["value"] = value
     out["disclosure_status"] = status
+    from socdata.report.control import rederive_proportions
+
+    rederive_proportions(out, rules)
     return out
 
 

@@ -22,6 +22,7 @@ from socdata.report.disclosure import (
     apply_to_table,
     get_rule_set,
 )
+from socdata.report.control import control_model_frame, model_count_columns
 from socdata.report.figures import _check_name
 
 __all__ = [
@@ -204,6 +205,7 @@ def write_frame(
     *,
     name: str,
     count_columns: Iterable[str] = (),
+    text_columns: Iterable[str] = (),
     disclosure: str | RuleSet = "auto",
 ) -> Path:
     """Write a non-tidy frame to ``out_dir/tables/<name>.csv`` with disclosure control.
@@ -236,7 +238,9 @@ def write_frame(
     name = _check_name(name, "name")
     _check_no_identifiers(frame, f"frame {name!r}")
     rules = resolve_disclosure(disclosure)
-    out = apply_to_frame(frame, rules, count_columns=count_columns)
+    counts = list(dict.fromkeys([*count_columns, *model_count_columns(frame)]))
+    controlled = control_model_frame(frame, rules, text_columns=text_columns)
+    out = apply_to_frame(controlled, rules, count_columns=counts if rules.enabled else ())
     folder = Path(out_dir) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.csv"
