@@ -32,9 +32,9 @@ not_on_form = "exclude"  # or "as_no" (the report's convention)
 
 # %%
 import socdata
-from socdata.soceis.tables import domains_text, table5
 from socdata.pipeline import RunContext
 from socdata.report import write_table
+from socdata.soceis.tables import domains_text, table5
 
 ctx = RunContext.for_notebook(
     run_context,

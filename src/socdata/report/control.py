@@ -41,11 +41,13 @@ from socdata.report.disclosure import (
     round_to_base,
 )
 from socdata.rounding import round_half_up
+from socdata.words import fraction_word_for
 
 __all__ = [
     "MASK",
     "Registry",
     "control_model_frame",
+    "control_survival_curve",
     "control_text",
     "count_formatter",
     "model_count_columns",
@@ -68,6 +70,7 @@ _DOF_NAMES = ("df_resid", "df", "dof")
 _INTEGER = re.compile(r"(?<![\w.:/\-+])(\d+)(?![\w.:%]|/\d|-\d)")
 _FRACTION = re.compile(r"(?:(\d+(?:\.\d+)?)%\s*)?\((\d+)\s*/\s*(\d+)\)")
 _YEAR = range(1900, 2101)
+_PARAMETER = re.compile(r"\b(?!n\b)[A-Za-z_]{2,}=$")
 
 
 def wilson_limits(k: float, n: float, conf_level: float = 0.95) -> tuple[float, float]:
@@ -149,6 +152,9 @@ def control_text(text: str, rules: str | RuleSet) -> str:
         return f"{int(pct)}% ({int(rk)}/{int(rn)})"
 
     def integer(m: re.Match[str]) -> str:
+        before = m.string[max(0, m.start() - 24) : m.start()]
+        if _PARAMETER.search(before):  # a setting such as anticipation=1, not a count
+            return m.group(1)
         v = int(m.group(1))
         if v in _YEAR and len(m.group(1)) == 4:
             return m.group(1)
@@ -193,6 +199,10 @@ def rederive_proportions(out: pd.DataFrame, rules: RuleSet, conf_level: float = 
             continue
         value[i] = round_half_up(scale * num[i] / den[i], dec)
         status[i] = "derived from released counts"
+        if "fraction_word" in out:  # a word chosen on the exact share would narrow it
+            out.at[i, "fraction_word"] = (
+                fraction_word_for(int(num[i]), int(den[i])) if num[i] <= den[i] else None
+            )
         if has_ci and not (pd.isna(lows[i]) and pd.isna(highs[i])):
             lo, hi = wilson_limits(num[i], den[i], conf_level)
             lows[i] = round_half_up(lo * scale / 100, dec)
@@ -245,6 +255,57 @@ def control_model_frame(
     return out
 
 
+def control_survival_curve(curves: pd.DataFrame, rules: str | RuleSet) -> pd.DataFrame:
+    """A Kaplan-Meier curve safe to draw: every released step backed by enough people.
+
+    ACRO's survival rule: a step of a released curve is the event of identifiable people
+    when fewer than ``survival_safe_threshold`` share it.  Consecutive steps of each group
+    are merged until each released step has at least that many events, the curve stops
+    where fewer than that many people are still at risk, survival is given to two
+    decimals, and the counts behind each step are rounded like any count.
+
+    Parameters
+    ----------
+    curves
+        ``group, time, at_risk, events, survival`` (as
+        :attr:`socdata.describe.KaplanMeierResult.curves`).
+    rules
+        Rule set; under ``none`` the curve is returned as it is.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group, time, survival, at_risk, events``: one row per released step (``time`` is
+        the end of the merged interval).
+    """
+    rules = get_rule_set(rules)
+    cols = ["group", "time", "survival", "at_risk", "events"]
+    if not rules.enabled or curves.empty:
+        return curves[cols].reset_index(drop=True)
+    k = max(rules.survival_safe_threshold, 1)
+    rows = []
+    for group, c in curves.sort_values("time").groupby("group", sort=False):
+        events = 0.0
+        start_risk = None
+        for r in c.itertuples():
+            if r.at_risk < k:
+                break
+            start_risk = r.at_risk if start_risk is None else start_risk
+            events += r.events
+            if events >= k:
+                rows.append(
+                    {
+                        "group": group,
+                        "time": r.time,
+                        "survival": round_half_up(float(r.survival), 2),
+                        "at_risk": round_to_base(float(start_risk), rules.rounding_base),
+                        "events": round_to_base(events, rules.rounding_base),
+                    }
+                )
+                events, start_risk = 0.0, None
+    return pd.DataFrame(rows, columns=cols)
+
+
 _ESTIMATE_COLUMNS = ("estimate", "conf_low", "conf_high", "std_error")
 
 
@@ -256,9 +317,14 @@ def _round_to_uncertainty(out: pd.DataFrame) -> None:
     precision its uncertainty supports it no longer is.  Test statistics keep two
     decimals and p-values three.
     """
-    if "std_error" not in out:
+    if "std_error" in out:
+        se = pd.to_numeric(out["std_error"], errors="coerce").astype(float)
+    elif "conf_low" in out and "conf_high" in out:  # the width of a 95% interval ~ 3.92 SE
+        lo = pd.to_numeric(out["conf_low"], errors="coerce").astype(float)
+        hi = pd.to_numeric(out["conf_high"], errors="coerce").astype(float)
+        se = (hi - lo).abs() / 3.92
+    else:
         return
-    se = pd.to_numeric(out["std_error"], errors="coerce").astype(float)
     for i in out.index:
         s = se[i]
         if pd.isna(s) or s <= 0:

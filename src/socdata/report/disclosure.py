@@ -189,6 +189,12 @@ class RuleSet:
                 "secondary suppression so that no suppressed count can be recovered from totals;"
             )
         parts.append(f"no percentage, mean or other statistic on a base under {self.min_base};")
+        parts.append(
+            "percentages and intervals computed from the released counts; model counts "
+            f"rounded, no model with under {self.safe_dof_threshold} residual degrees of "
+            "freedom, estimates at the precision of their standard errors; Kaplan-Meier "
+            f"steps backed by at least {self.survival_safe_threshold} people;"
+        )
         if self.extremes_min_base is None:
             parts.append("minimum and maximum of individual values always suppressed.")
         else:
@@ -685,7 +691,9 @@ def _base_of(row: pd.Series) -> float | None:
     return None
 
 
-def apply_to_table(table: pd.DataFrame, rules: str | RuleSet) -> pd.DataFrame:
+def apply_to_table(
+    table: pd.DataFrame, rules: str | RuleSet, *, protect: Iterable[tuple] = ()
+) -> pd.DataFrame:
     """Apply a disclosure rule set to one tidy table.
 
     Parameters
@@ -700,6 +708,10 @@ def apply_to_table(table: pd.DataFrame, rules: str | RuleSet) -> pd.DataFrame:
         ``none``.
     rules
         A :class:`RuleSet` or its name.
+    protect
+        ``(row_label, column_label)`` count cells suppressed in another table of the same
+        population (:class:`socdata.report.control.Registry`): suppressed here too
+        ("suppressed (protected in another table)"), with secondary suppression around them.
 
     Returns
     -------
@@ -760,6 +772,8 @@ def apply_to_table(table: pd.DataFrame, rules: str | RuleSet) -> pd.DataFrame:
     pseudo = _denominator_margins(out, measure, nums, cells) if cells else {}
     grid = {**cells, **pseudo}
     primary = {k for k, v in grid.items() if not pd.isna(v) and 0 < v < rules.threshold}
+    elsewhere = {tuple(k) for k in protect} & set(cells) - primary
+    primary |= elsewhere
     secondary: set = set()
     if rules.secondary and primary:
         secondary = secondary_suppression(grid, primary)
@@ -768,7 +782,11 @@ def apply_to_table(table: pd.DataFrame, rules: str | RuleSet) -> pd.DataFrame:
     secondary -= hidden_denominators
     suppressed_cells = primary | secondary
     for k in primary:
-        status[index_of[k]] = f"suppressed (count 1-{rules.threshold - 1})"
+        status[index_of[k]] = (
+            "suppressed (protected in another table)"
+            if k in elsewhere
+            else f"suppressed (count 1-{rules.threshold - 1})"
+        )
     for k in secondary:
         status[index_of[k]] = "suppressed (secondary)"
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from socdata.errors import DisclosureError, SocdataWarning
+from socdata.report.control import Registry, control_model_frame, model_count_columns
 from socdata.report.disclosure import (
     DEFAULT_RULE_SET,
     IDENTIFIER_COLUMNS,
@@ -22,7 +23,6 @@ from socdata.report.disclosure import (
     apply_to_table,
     get_rule_set,
 )
-from socdata.report.control import control_model_frame, model_count_columns
 from socdata.report.figures import _check_name
 
 __all__ = [
@@ -95,6 +95,7 @@ def write_table(
     table_id: str | None = None,
     disclosure: str | RuleSet = "auto",
     keep_columns: Iterable[str] = (),
+    population: str | None = None,
 ) -> Path:
     """Apply disclosure control to a tidy table and write ``out_dir/tables/<table_id>.csv``.
 
@@ -124,6 +125,11 @@ def write_table(
         the file with an :class:`UncontrolledColumnWarning`, because disclosure control
         cannot know what it holds.  Text columns (``note``) are published as they are:
         never put counts in them.
+    population
+        The people the table's counts are about (e.g. ``"service referrals"``).  Tables
+        of the run that declare the same population share one registry of protected
+        cells (:class:`~socdata.report.control.Registry`): a count cell suppressed in one
+        is suppressed in the others.
 
     Returns
     -------
@@ -187,7 +193,16 @@ def write_table(
                 stacklevel=2,
             )
             frame = frame.drop(columns=uncontrolled)
-    out = apply_to_table(frame, rules)
+    registry = Registry(out_dir) if population and rules.enabled else None
+    protect = registry.protected(population) if registry else set()
+    out = apply_to_table(frame, rules, protect=protect)
+    if registry:
+        hidden = out["disclosure_status"].astype(str).str.startswith("suppressed") & (
+            out["measure"].astype(str).str.lower() == "n"
+        )
+        registry.register(
+            population, zip(out.loc[hidden, "row_label"], out.loc[hidden, "column_label"], strict=True)
+        )
     first = [*TABLE_COLUMNS, *(c for c in _OPTIONAL_COLUMNS if c in out)]
     tail = ["disclosure", "disclosure_status"]
     rest = [c for c in out.columns if c not in first and c not in tail]
