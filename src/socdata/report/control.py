@@ -219,9 +219,10 @@ def model_count_columns(frame: pd.DataFrame) -> list[str]:
     for c in frame.columns:
         name = str(c).strip().lower()
         if name in _MODEL_COUNT_NAMES or _MODEL_COUNT_PATTERN.match(name):
-            if pd.api.types.is_numeric_dtype(frame[c]) or pd.to_numeric(
-                frame[c], errors="coerce"
-            ).notna().any():
+            if (
+                pd.api.types.is_numeric_dtype(frame[c])
+                or pd.to_numeric(frame[c], errors="coerce").notna().any()
+            ):
                 cols.append(c)
     return cols
 
@@ -343,29 +344,58 @@ class Registry:
     """The run's registry of protected cells (``out_dir/control/registry.json``).
 
     Each table that declares a ``population`` (the people its counts are about, e.g.
-    ``"service referrals by area"``) registers its suppressed cells under that name; a later
-    table of the same population has the same cells suppressed, so that no released table
-    or text gives back a cell another one hides.  The registry holds labels and statuses,
-    never values.
+    ``"service referrals"``) registers itself and its suppressed count cells under that
+    name; a later table of the same population has the same cells suppressed, so that no
+    released table gives back a cell another one hides.  A cell suppressed only in a
+    *later* table cannot be withdrawn from an earlier file: :meth:`conflicts` finds such
+    cells and the output-checking request marks the earlier table ``fail``.  The registry
+    holds labels and statuses, never values.
     """
 
     def __init__(self, out_dir: str | Path) -> None:
-        self.path = Path(out_dir) / "control" / "registry.json"
+        self.out_dir = Path(out_dir)
+        self.path = self.out_dir / "control" / "registry.json"
 
-    def _load(self) -> dict[str, list[list[str]]]:
+    def _load(self) -> dict[str, dict[str, list]]:
         if not self.path.exists():
             return {}
         return json.loads(self.path.read_text(encoding="utf-8"))
 
     def protected(self, population: str) -> set[tuple[str, str]]:
         """(row_label, column_label) cells suppressed so far in ``population``."""
-        return {(r, c) for r, c in self._load().get(population, [])}
+        entry = self._load().get(population, {})
+        return {(r, c) for r, c, _table in entry.get("suppressed", [])}
 
-    def register(self, population: str, cells: Iterable[tuple[str, str]]) -> None:
-        """Add suppressed (row_label, column_label) cells of ``population``."""
+    def register(self, population: str, table_id: str, cells: Iterable[tuple[str, str]]) -> None:
+        """Record that ``table_id`` shows ``population`` and suppressed ``cells`` of it."""
         data = self._load()
-        known = {tuple(x) for x in data.get(population, [])}
-        known |= {(str(r), str(c)) for r, c in cells}
-        data[population] = sorted([list(x) for x in known])
+        entry = data.setdefault(population, {"tables": [], "suppressed": []})
+        if table_id not in entry["tables"]:
+            entry["tables"].append(table_id)
+        known = {tuple(x) for x in entry["suppressed"]}
+        known |= {(str(r), str(c), table_id) for r, c in cells}
+        entry["suppressed"] = sorted([list(x) for x in known])
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+
+    def conflicts(self) -> dict[str, list[tuple[str, str, str]]]:
+        """Tables that show a count cell another table of their population suppressed.
+
+        Returns ``{table_id: [(row_label, column_label, suppressed_in), ...]}``.
+        """
+        found: dict[str, list[tuple[str, str, str]]] = {}
+        for entry in self._load().values():
+            hidden = {(r, c): t for r, c, t in entry.get("suppressed", [])}
+            for table_id in entry.get("tables", []):
+                path = self.out_dir / "tables" / f"{table_id}.csv"
+                if not path.exists():
+                    continue
+                frame = pd.read_csv(path)
+                n = frame[frame["measure"].astype(str).str.lower() == "n"]
+                shown = n[pd.to_numeric(n["value"], errors="coerce").notna()]
+                for r, c in zip(
+                    shown["row_label"].astype(str), shown["column_label"].astype(str), strict=True
+                ):
+                    if (r, c) in hidden and hidden[(r, c)] != table_id:
+                        found.setdefault(table_id, []).append((r, c, hidden[(r, c)]))
+        return found

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from socdata.report.control import model_count_columns
+from socdata.report.control import Registry, model_count_columns
 from socdata.report.disclosure import RuleSet
 
 __all__ = ["ACRO_FORMAT_VERSION", "check_table", "write_output_request"]
@@ -214,6 +214,7 @@ def write_output_request(
             "fair": {},
         }
 
+    conflicts = Registry(out_dir).conflicts()
     for path in sorted((out_dir / "tables").glob("*.csv")):
         frame = pd.read_csv(path)
         if synthetic or not rules.enabled:
@@ -222,6 +223,13 @@ def write_output_request(
                 status, summary = "fail", "fail; disclosure control switched off on real data"
         else:
             status, sdc, summary = check_table(frame, rules)
+            if path.stem in conflicts:
+                cells = conflicts[path.stem]
+                status = "fail"
+                summary = (
+                    f"fail; {len(cells)} cell(s) shown here are suppressed in "
+                    f"{sorted({t for _r, _c, t in cells})}"
+                )
         add("table", path.stem, status, sdc, summary, path)
     for path in sorted((out_dir / "figures").glob("*.png")):
         status, note = _figure_record(path, rules, synthetic)

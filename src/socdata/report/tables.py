@@ -200,9 +200,8 @@ def write_table(
         hidden = out["disclosure_status"].astype(str).str.startswith("suppressed") & (
             out["measure"].astype(str).str.lower() == "n"
         )
-        registry.register(
-            population, zip(out.loc[hidden, "row_label"], out.loc[hidden, "column_label"], strict=True)
-        )
+        cells = zip(out.loc[hidden, "row_label"], out.loc[hidden, "column_label"], strict=True)
+        registry.register(population, table_id, cells)
     first = [*TABLE_COLUMNS, *(c for c in _OPTIONAL_COLUMNS if c in out)]
     tail = ["disclosure", "disclosure_status"]
     rest = [c for c in out.columns if c not in first and c not in tail]
