@@ -197,5 +197,3 @@ def table4_closure_reason(service: pd.DataFrame) -> pd.DataFrame:
         base_mask=closed,
         base_note="% of the area's closed cases",
     )
-
-
