@@ -24,7 +24,7 @@ from socdata.datasets.random import random_extract
 from socdata.errors import SocdataError
 from socdata.paths import synthetic_dir
 from socdata.provenance import hash_file
-from socdata.schemas import KINDS, load_spec
+from socdata.schemas import EXTRACT_KINDS, KINDS, load_spec
 from socdata.soceis import synthetic
 from socdata.validate import validate_extract
 
@@ -32,12 +32,10 @@ __all__ = ["BUNDLED_KINDS", "DEFAULT_SIZES", "random_extract", "to_csv", "write_
 
 #: Kinds written by :func:`write_bundled`, with the generator that supplies them.
 BUNDLED_KINDS: Mapping[str, str] = {
-    "service": "socdata.soceis.synthetic.generate",
-    "plans": "socdata.soceis.synthetic.generate",
-    "participants": "socdata.soceis.synthetic.generate",
-    "police_persons": "socdata.datasets.police.generate",
-    "police_events": "socdata.datasets.police.generate",
-    "police_missing": "socdata.datasets.police.generate",
+    kind: "socdata.datasets.police.generate"
+    if kind.startswith("police_")
+    else "socdata.soceis.synthetic.generate"
+    for kind in EXTRACT_KINDS
 }
 _GENERATORS: Mapping[str, Callable[[int], Mapping[str, pd.DataFrame]]] = {
     "socdata.soceis.synthetic.generate": synthetic.generate,

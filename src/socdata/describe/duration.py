@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -86,25 +87,21 @@ class DurationDistributionResult(Result):
         extra = t.drop(columns=[c for c in t.columns if c in out.columns]).reset_index(drop=True)
         return order_tidy(pd.concat([out, extra], axis=1))
 
-    def to_table(self, table_id: str = "duration_by_area") -> pd.DataFrame:
-        """Tidy report table: rows Closed / Open / All, columns the groups, measures
-        ``n``, ``mean``, ``median``, ``q1``, ``q3``, ``min``, ``max`` (months; denominator = n)."""
-        rows = []
+    table_id: ClassVar[str] = "duration_by_area"
+
+    def _table_rows(self):
+        """Rows Closed / Open / All, columns the groups, measures ``n``, ``mean``,
+        ``median``, ``q1``, ``q3``, ``min``, ``max`` (months; denominator = n)."""
         for _, r in self.table.iterrows():
             for m in ("n", "mean", "median", "q1", "q3", "min", "max"):
-                v = r[m]
-                rows.append(
-                    {
-                        "table_id": table_id,
-                        "row_label": f"{r['status']} spells",
-                        "column_label": r["group"],
-                        "measure": m,
-                        "value": float(v) if pd.notna(v) else np.nan,
-                        "numerator": float(r["n"]) if m == "n" else np.nan,
-                        "denominator": float(r["n"]),
-                    }
-                )
-        return pd.DataFrame(rows)
+                yield {
+                    "row_label": f"{r['status']} spells",
+                    "column_label": r["group"],
+                    "measure": m,
+                    "value": r[m],
+                    "numerator": r["n"] if m == "n" else np.nan,
+                    "denominator": r["n"],
+                }
 
 
 def _fmt_m(x: float) -> str:
@@ -490,10 +487,11 @@ class KaplanMeierResult(Result):
             + t.drop(columns=["conf_low", "conf_high"]).to_string(index=False)
         )
 
-    def to_table(self, table_id: str = "duration_km_median") -> pd.DataFrame:
-        """Tidy report table: per group the spells, closed (events), open (censored) and the
-        median months with its interval (``conf_low``, ``conf_high``; denominator = spells)."""
-        rows = []
+    table_id: ClassVar[str] = "duration_km_median"
+
+    def _table_rows(self):
+        """Per group the spells, closed (events), open (censored) and the median months with
+        its interval (``conf_low``, ``conf_high``; denominator = spells)."""
         for _, r in self.table.iterrows():
             g, n = r["group"], float(r["n"])
             for label, k in (
@@ -501,33 +499,23 @@ class KaplanMeierResult(Result):
                 ("Closed (event)", r["events"]),
                 ("Open (censored)", r["censored"]),
             ):
-                rows.append(
-                    {
-                        "table_id": table_id,
-                        "row_label": label,
-                        "column_label": g,
-                        "measure": "n",
-                        "value": float(k),
-                        "numerator": float(k),
-                        "denominator": n,
-                        "conf_low": np.nan,
-                        "conf_high": np.nan,
-                    }
-                )
-            rows.append(
-                {
-                    "table_id": table_id,
-                    "row_label": "Kaplan-Meier median (months)",
+                yield {
+                    "row_label": label,
                     "column_label": g,
-                    "measure": "median",
-                    "value": r["median"],
-                    "numerator": np.nan,
+                    "measure": "n",
+                    "value": k,
+                    "numerator": k,
                     "denominator": n,
-                    "conf_low": r["conf_low"],
-                    "conf_high": r["conf_high"],
                 }
-            )
-        return pd.DataFrame(rows)
+            yield {
+                "row_label": "Kaplan-Meier median (months)",
+                "column_label": g,
+                "measure": "median",
+                "value": r["median"],
+                "denominator": n,
+                "conf_low": r["conf_low"],
+                "conf_high": r["conf_high"],
+            }
 
 
 def km_median_duration(
