@@ -37,7 +37,7 @@ swimmer_plots = "auto"
 from pathlib import Path
 
 import socdata
-from socdata.describe import tables as T
+from socdata.soceis import tables as T
 from socdata.paths import synthetic_dir
 from socdata.report import data_kind, resolve_disclosure, write_table
 

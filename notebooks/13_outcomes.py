@@ -35,7 +35,7 @@ ci = "wilson"  # or "exact" (Clopper-Pearson)
 from pathlib import Path
 
 import socdata
-from socdata.describe.tables import outcomes_5_1
+from socdata.soceis.tables import outcomes_5_1
 from socdata.paths import synthetic_dir
 from socdata.report import data_kind, resolve_disclosure, write_table
 

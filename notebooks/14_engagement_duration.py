@@ -56,7 +56,7 @@ from socdata.describe.duration import (
     early_closed_range,
     km_median_duration,
 )
-from socdata.describe.tables import duration_text, rereferral_text
+from socdata.soceis.tables import duration_text, rereferral_text
 from socdata.errors import ExcludedRowsWarning
 from socdata.paths import synthetic_dir
 from socdata.plots.swimmer import swimmer_plot
