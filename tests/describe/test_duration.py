@@ -244,7 +244,7 @@ def test_median_not_reached_is_nan():
 
 def test_km_median_interval_coverage_simulation():
     # known truth: exponential durations with mean 10 (median 10 ln 2), uniform censoring
-    from socdata.describe.duration import _km_median
+    from socdata.describe.kaplan_meier import _km_median
 
     rng = np.random.default_rng(11)
     truth = 10 * np.log(2)
