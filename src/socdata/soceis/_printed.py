@@ -119,11 +119,18 @@ class PrintedFigures:
         """Percentages that another usual rounding rule reproduces (a rounding difference)."""
         if not keys:
             return {}
-        tables = {k[1] for k in keys}
-        sub = self.pub[self.pub["table_id"].isin(tables)].reset_index(drop=True)
+        # each percentage audited with the counts of its column (its count, base or total):
+        # the figure's own check sees the same numbers; the table-wide checks are not re-run
+        pub = self.pub
+        keyed = pub.apply(_key, axis=1)
+        subs = []
+        for k in keys:
+            col = (pub["file"] == k[0]) & (pub["table_id"] == k[1]) & (pub["column_label"] == k[3])
+            own = keyed.map(lambda x, k=k: x == k)
+            subs.append(pub[col & ((pub["measure"] == "n") | own)].reset_index(drop=True))
         out: dict[tuple[str, ...], str] = {}
         for rule in _OTHER_ROUNDING:
-            f = _audit(sub, rule)
+            f = pd.concat([_audit(s, rule) for s in subs], ignore_index=True)
             ok = f[f["check"].isin(_PCT_CHECKS) & (f["verdict"] == "ok")]
             for _, r in ok.iterrows():
                 k = _key(r)
