@@ -21,6 +21,7 @@ ROOT = Path(socdata.__file__).parent
 #: Layer of each top-level module or package, upstream (low) to downstream (high).
 LAYERS = {
     # foundations: no socdata imports except each other
+    "_lazy": 0,
     "errors": 0,
     "provenance": 0,
     "results": 0,
