@@ -39,7 +39,7 @@ class June2023Counts:
         Table 5 header: ``{area: number of plans}``.
     domains
         Table 5: ``{domain column: {area: n or None}}``; ``None`` where the area's form has
-        no field for the domain (the report's footnote *, printed as 0).
+        no field for the domain (the report's footnote ``*``, printed as 0).
     participants
         Tables 1-2 (phase 3 interviews): ``{role: {area: n}}``.
     outcomes_closed, outcomes_open
