@@ -257,7 +257,7 @@ def test_every_output_is_in_the_output_checking_request(real_run):
 
 def test_acro_reads_the_request(real_run):
     acro_record = pytest.importorskip(
-        "acro.record", reason="acro (pandas<=2.3.3) is installed in CI's pandas-2 environment"
+        "acro.record", reason="acro pins pandas<=2.3.3: runs in CI's pandas 2 environment"
     )
     folder = Path(real_run.out_dir) / "output_request"
     records = acro_record.load_records(str(folder))
