@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["round_half_up", "round_to_base"]
+__all__ = ["round_half_up"]
 
 
 def round_half_up(x: float | None, ndigits: int = 0) -> float | None:
@@ -44,20 +44,3 @@ def round_half_up(x: float | None, ndigits: int = 0) -> float | None:
         return None
     q = Decimal(1).scaleb(-ndigits)
     return float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP))
-
-
-def round_to_base(value: float, base: int) -> float:
-    """Round ``value`` to the nearest multiple of ``base``, halves away from zero.
-
-    The rounding of released counts (output control); ``base <= 1`` leaves it unchanged.
-
-    >>> round_to_base(12, 5), round_to_base(13, 5), round_to_base(15, 10)
-    (10.0, 15.0, 20.0)
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return float("nan")
-    if base <= 1:
-        return value
-    q = abs(value) / base
-    r = math.floor(q + 0.5) * base
-    return math.copysign(r, value) if r else 0

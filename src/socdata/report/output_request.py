@@ -1,228 +1,266 @@
-"""The output-checking request: a folder an output checker opens in SACRO-Viewer.
+"""The output-checking request: a SACRO/ACRO ``results.json`` beside the outputs of a run.
 
-Trusted research environments release outputs only after an output checker has approved
-them.  The SACRO project's tools (ACRO for researchers, SACRO-Viewer for checkers) share a
-format: a folder holding ``results.json`` (every output with its status ``pass``, ``fail``
-or ``review``, the checks run, their summary, the researcher's comments and requested
-exceptions) and the output files themselves.  :func:`write_output_request` writes that
-folder beside the outputs of ``socdata reproduce``, mirroring what ACRO's
-``Records.finalise_json`` writes, so the checker's usual tools read it unchanged
-(``acro.record.load_records(folder)``).
+A trusted research environment releases outputs only after an output checker approves
+them.  ``socdata reproduce`` writes ``OUT/output_request/`` in the format of ACRO (the
+SACRO project's checker used by UK TREs, ``acro.record.Records.finalise_json``): one
+record per released table and figure, with its status (``pass``, ``fail`` or ``review``),
+the checks run on it (``sdc``), a summary, and comments for the checker; the files sit
+beside ``results.json`` so that SACRO-Viewer (or ``acro.record.load_records``) opens the
+folder as it is.
 
-Status of each output:
-
-* a table written through output control (``disclosure_status`` column) with no cell
-  suppressed: ``pass``; with suppressed cells: ``review`` (ACRO's status for a table whose
-  disclosive cells were suppressed);
-* a table whose free-text columns hold numbers, or a figure: ``review`` (a person must
-  look: disclosure control cannot read prose or pixels);
-* a table without output control, or any output of a run with control off: ``fail``.
+The checks here are *independent* of the control that produced the tables: they read the
+written CSV files and look for what an output checker looks for (counts below the
+threshold, counts off the rounding base, zeros, unrounded model counts), so a bug in the
+control shows up as a ``fail`` rather than passing silently.
 """
 
 from __future__ import annotations
 
-import datetime
+import datetime as _dt
 import hashlib
 import json
-import re
 import shutil
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from socdata.report.disclosure import RuleSet, get_rule_set
+from socdata.report.control import Registry, model_count_columns
+from socdata.report.disclosure import RuleSet
 
-__all__ = ["ACRO_FORMAT_VERSION", "OUTPUT_REQUEST_DIR", "write_output_request"]
+__all__ = ["ACRO_FORMAT_VERSION", "check_table", "write_output_request"]
 
-#: ACRO release whose ``results.json`` layout is mirrored.  ``load_records`` refuses a
-#: file whose ``version`` differs from the installed ACRO's, so the installed version is
-#: written when ACRO is importable.
+#: ACRO version whose ``results.json`` layout this writer follows (``load_records``
+#: refuses a file whose ``version`` differs from the installed ACRO's).
 ACRO_FORMAT_VERSION = "1.0.2"
-#: Folder (inside the run's output folder) holding the request.
-OUTPUT_REQUEST_DIR = "output_request"
 
-_TEXT_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
-_SDC_KEYS = ("negative", "missing", "threshold", "p-ratio", "nk-rule", "all-values-are-same")
+_COUNT_COLUMNS = ("numerator", "denominator", "n")
+
+#: What each figure shows, for the checker (name prefix -> comment).
+_FIGURE_NOTES = {
+    "swimmer": (
+        "fail",
+        "one bar per young person (individual-level records): not for release from a "
+        "secure setting; drawn only when --swimmer-plots was given",
+    ),
+    "duration_km": (
+        "review",
+        "Kaplan-Meier curve drawn from the controlled survival table: every released step "
+        "is backed by at least survival_safe_threshold people (events grouped otherwise)",
+    ),
+    "did_event_study": (
+        "review",
+        "event-study coefficients and intervals from did_event_study.csv (controlled model "
+        "output; estimates at the precision of their standard errors)",
+    ),
+    "love": ("review", "standardised mean differences from matching_balance.csv"),
+}
 
 
-def _acro_version() -> str:
-    try:
-        from importlib.metadata import version
+def _sdc(threshold_cells: list, off_base: list, zeros: list, suppressed: bool) -> dict:
+    return {
+        "summary": {
+            "suppressed": suppressed,
+            "negative": 0,
+            "missing": 0,
+            "threshold": len(threshold_cells),
+            "p-ratio": 0,
+            "nk-rule": 0,
+            "all-values-are-same": 0,
+            "rounding": len(off_base),
+            "zeros": len(zeros),
+        },
+        "cells": {
+            "negative": [],
+            "missing": [],
+            "threshold": threshold_cells,
+            "p-ratio": [],
+            "nk-rule": [],
+            "all-values-are-same": [],
+            "rounding": off_base,
+            "zeros": zeros,
+        },
+    }
 
-        return version("acro")
-    except Exception:
-        return ACRO_FORMAT_VERSION
 
-
-def _sdc(threshold_cells: list[list[int]], suppressed: bool) -> dict[str, Any]:
-    summary: dict[str, Any] = dict.fromkeys(_SDC_KEYS, 0)
-    summary["threshold"] = len(threshold_cells)
-    summary["suppressed"] = suppressed
-    cells: dict[str, list] = {k: [] for k in _SDC_KEYS}
-    cells["threshold"] = threshold_cells
-    return {"summary": summary, "cells": cells}
-
-
-def _text_columns(frame: pd.DataFrame) -> list[str]:
-    skip = {"table_id", "row_label", "column_label", "measure", "disclosure", "disclosure_status"}
+def _count_cells(frame: pd.DataFrame) -> list[tuple[int, str, float]]:
+    """(row, column, value) of every released count in a written table."""
+    cells = []
+    measure = (
+        frame["measure"].astype(str).str.lower()
+        if "measure" in frame
+        else pd.Series("", index=frame.index)
+    )
+    for i in frame.index:
+        if measure[i] == "n" and "value" in frame:
+            cells.append((i, "value", frame.at[i, "value"]))
+    cols = [c for c in _COUNT_COLUMNS if c in frame]
+    if "measure" not in frame:
+        cols = list(dict.fromkeys([*cols, *model_count_columns(frame)]))
+    for c in cols:
+        for i in frame.index:
+            cells.append((i, c, frame.at[i, c]))
     out = []
-    for c in frame.columns:
-        if c in skip or pd.api.types.is_numeric_dtype(frame[c]):
-            continue
-        if frame[c].astype("string").str.contains(_TEXT_NUMBER, na=False).any():
-            out.append(str(c))
+    for i, c, v in cells:
+        v = pd.to_numeric(pd.Series([v]), errors="coerce").iloc[0]
+        if not pd.isna(v):
+            out.append((int(i), str(c), float(v)))
     return out
 
 
-def _table_record(path: Path, rules: RuleSet) -> dict[str, Any]:
-    frame = pd.read_csv(path, dtype_backend="numpy_nullable")
-    checks = ["threshold", "rounding", "secondary suppression", "text numbers"]
-    if "disclosure_status" not in frame:
-        return {
-            "status": "fail",
-            "summary": "fail; not written through output control (no disclosure_status)",
-            "checks": checks,
-            "sdc": _sdc([], False),
-            "outcome": pd.DataFrame({"disclosure_status": ["not controlled"]}),
-        }
-    status_col = frame["disclosure_status"].astype("string").fillna("")
-    hidden = status_col.str.startswith("suppressed")
-    col = frame.columns.get_loc("value") if "value" in frame else 0
-    cells = [[int(i), int(col)] for i in frame.index[hidden]]
-    text = _text_columns(frame)
-    parts = []
-    if not rules.enabled:
-        verdict = "fail"
-        parts.append(f"disclosure control off (rule set {rules.name})")
+def check_table(frame: pd.DataFrame, rules: RuleSet) -> tuple[str, dict, str]:
+    """Check one written table as an output checker would.
+
+    Returns
+    -------
+    tuple
+        ``(status, sdc, summary)``: ``fail`` when a count is below the threshold or off the
+        rounding base, ``review`` when zeros are shown (ACRO counts zeros as disclosive by
+        default; here the checker decides), ``pass`` otherwise.
+    """
+    counts = _count_cells(frame)
+    small = [[i, c] for i, c, v in counts if 0 < v < rules.threshold]
+    off = [
+        [i, c] for i, c, v in counts if rules.rounding_base > 1 and v % rules.rounding_base != 0
+    ]
+    zeros = [[i, c] for i, c, v in counts if v == 0]
+    status_col = frame.get("disclosure_status")
+    suppressed = bool(
+        status_col is not None and status_col.astype(str).str.startswith("suppressed").any()
+    )
+    if small or off:
+        status = "fail"
+        summary = f"fail; threshold: {len(small)} cells; rounding: {len(off)} cells"
+    elif zeros and not rules.zeros_are_disclosive:
+        status = "review"
+        summary = f"review; {len(zeros)} zero count(s) shown: check they are structural"
     else:
-        verdict = "review" if cells or text else "pass"
-        if cells:
-            parts.append(f"threshold: {len(cells)} cells suppressed")
-        if text:
-            parts.append(f"text column(s) {text} hold numbers: check by hand")
-    summary = "; ".join([verdict, *parts])
-    return {
-        "status": verdict,
-        "summary": summary,
-        "checks": checks,
-        "sdc": _sdc(cells, bool(cells)),
-        "outcome": pd.DataFrame({"disclosure_status": status_col.to_numpy(dtype=object)}),
-    }
+        status = "pass"
+        summary = "pass" + ("; suppression applied" if suppressed else "")
+    return status, _sdc(small, off, zeros, suppressed), summary
 
 
-def _figure_record(path: Path, rules: RuleSet, figure_data: Path | None) -> dict[str, Any]:
-    verdict = "fail" if not rules.enabled else "review"
-    data = f"figure data {figure_data.name}" if figure_data else "no figure data written"
-    return {
-        "status": verdict,
-        "summary": f"{verdict}; figure: an output checker must look at it ({data})",
-        "checks": ["figure: manual review"],
-        "sdc": _sdc([], False),
-        "outcome": pd.DataFrame({"figure": [path.name]}),
-    }
+def _figure_record(path: Path, rules: RuleSet, synthetic: bool) -> tuple[str, str]:
+    for prefix, (status, note) in _FIGURE_NOTES.items():
+        if path.stem.startswith(prefix):
+            if synthetic:
+                return "review", f"bundled synthetic data (no real person); {note}"
+            return status, note
+    return "review", "figure drawn from the run's controlled tables"
 
 
-def _entry(
-    uid: str, rec: dict[str, Any], kind: str, files: list[str], rules: RuleSet, comments: list[str]
-) -> dict[str, Any]:
-    return {
-        "uid": uid,
-        "status": rec["status"],
-        "type": kind,
-        "properties": {
-            "method": "socdata reproduce",
-            "rule_set": rules.name,
-            "checks": rec["checks"],
-        },
-        "files": [{"name": f, "sdc": rec["sdc"]} for f in files],
-        "outcome": json.loads(rec["outcome"].to_json()),
-        "command": f"socdata reproduce ({kind} {uid})",
-        "summary": rec["summary"],
-        "timestamp": datetime.datetime.now().isoformat(),
-        "comments": comments,
-        "exception": "",
-        "fair": {},
-    }
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def write_output_request(
     out_dir: str | Path,
-    rules: str | RuleSet,
+    rules: RuleSet,
     *,
-    comments: Mapping[str, str] | None = None,
-    exceptions: Mapping[str, str] | None = None,
-    folder: str = OUTPUT_REQUEST_DIR,
+    synthetic: bool,
+    comments: dict[str, str] | None = None,
+    folder: str = "output_request",
 ) -> Path:
-    """Write the SACRO/ACRO output-checking request for a run's outputs.
+    """Write ``out_dir/<folder>/results.json`` (ACRO format) for every table and figure.
 
     Parameters
     ----------
     out_dir
-        Output folder of ``socdata reproduce`` (reads ``tables/*.csv`` and
-        ``figures/*.png``; writes only inside ``out_dir/<folder>``).
+        Output folder of the run (``tables/*.csv``, ``figures/*.png``, ``report.html``).
     rules
-        The rule set the run applied (written to ``results.json`` under ``rules`` in
-        ACRO's vocabulary, and into every record's comments).
+        The rule set in force (written into every record's ``properties``).
+    synthetic
+        Whether the run used the bundled synthetic extracts (said in every comment).
     comments
-        Researcher's comment per output uid (table id or figure name).
-    exceptions
-        Requested exception per output uid (why a ``fail``/``review`` should be released).
+        Researcher's comments by output name (table id or figure file stem).
     folder
-        Name of the request folder.
+        Name of the request folder inside ``out_dir``.
 
     Returns
     -------
     pathlib.Path
-        The request folder: ``results.json``, a copy of every output file and
-        ``checksums/<file>.txt`` (SHA-256, as ACRO writes them).
+        The folder written (``results.json``, the files, ``checksums/``).
     """
-    rules = get_rule_set(rules)
-    root = Path(out_dir)
-    dest = root / folder
-    if dest.exists():
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
+    out_dir = Path(out_dir)
+    dest = out_dir / folder
+    dest.mkdir(parents=True, exist_ok=True)
     comments = dict(comments or {})
-    exceptions = dict(exceptions or {})
-    rule_note = f"rule set {rules.name}: {rules.describe()}"
-    results: dict[str, Any] = {}
-    tables = sorted((root / "tables").glob("*.csv"))
-    table_stems = {p.stem for p in tables}
-    for path in tables:
-        shutil.copy2(path, dest / path.name)
-        rec = _table_record(path, rules)
-        note = [rule_note, *([comments[path.stem]] if path.stem in comments else [])]
-        results[path.stem] = _entry(path.stem, rec, "table", [path.name], rules, note)
-    for path in sorted((root / "figures").glob("*.png")):
-        shutil.copy2(path, dest / path.name)
-        data = f"figure_{path.stem}"
-        fig_data = root / "tables" / f"{data}.csv" if data in table_stems else None
-        rec = _figure_record(path, rules, fig_data)
-        note = [rule_note, *([comments[path.stem]] if path.stem in comments else [])]
-        uid = f"figure_{path.stem}" if path.stem in results else path.stem
-        results[uid] = _entry(uid, rec, "custom", [path.name], rules, note)
-    for uid, reason in exceptions.items():
-        if uid in results:
-            results[uid]["exception"] = reason
-    payload = {
-        "version": _acro_version(),
+    when = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    context = (
+        "bundled synthetic extracts: no real person; disclosure control off"
+        if synthetic
+        else f"real extracts; rule set {rules.name}"
+    )
+    params = rules.acro_parameters()
+    records: dict[str, Any] = {}
+
+    def add(kind: str, name: str, status: str, sdc: dict, summary: str, file: Path) -> None:
+        uid = f"output_{len(records)}"
+        shutil.copyfile(file, dest / file.name)
+        note = [context, *([comments[name]] if name in comments else [])]
+        records[uid] = {
+            "uid": uid,
+            "status": status,
+            "type": kind,
+            "properties": {"name": name, "rule_set": rules.name, **params},
+            "files": [{"name": file.name, "sdc": sdc}],
+            "outcome": {},
+            "command": f"socdata reproduce ({kind}: {name})",
+            "summary": summary,
+            "timestamp": when,
+            "comments": note,
+            "exception": "",
+            "fair": {},
+        }
+
+    conflicts = Registry(out_dir).conflicts()
+    for path in sorted((out_dir / "tables").glob("*.csv")):
+        frame = pd.read_csv(path)
+        if synthetic or not rules.enabled:
+            status, sdc, summary = "pass", _sdc([], [], [], False), "pass; synthetic data"
+            if not synthetic:
+                status, summary = "fail", "fail; disclosure control switched off on real data"
+        else:
+            status, sdc, summary = check_table(frame, rules)
+            if path.stem in conflicts:
+                cells = conflicts[path.stem]
+                status = "fail"
+                summary = (
+                    f"fail; {len(cells)} cell(s) shown here are suppressed in "
+                    f"{sorted({t for _r, _c, t in cells})}"
+                )
+        add("table", path.stem, status, sdc, summary, path)
+    for path in sorted((out_dir / "figures").glob("*.png")):
+        status, note = _figure_record(path, rules, synthetic)
+        comments.setdefault(path.stem, note)
+        add("custom", path.stem, status, _sdc([], [], [], False), status, path)
+    report = out_dir / "report.html"
+    if report.exists():
+        comments.setdefault("report", "the run's report: every number in it comes from the tables")
+        add("custom", "report", "review", _sdc([], [], [], False), "review", report)
+    results = {
+        "version": ACRO_FORMAT_VERSION,
         "tool": {
             "@type": "SoftwareApplication",
-            "name": "socdata (ACRO results.json layout)",
+            "name": "socdata (ACRO results format)",
             "url": "https://github.com/AI-SDC/ACRO",
-            "version": _acro_version(),
+            "version": ACRO_FORMAT_VERSION,
         },
-        "rules": rules.to_acro(),
-        "results": results,
+        "results": records,
     }
-    with open(dest / "results.json", "w", encoding="utf-8", newline="") as fh:
-        json.dump(payload, fh, indent=4, sort_keys=False)
+    (dest / "results.json").write_text(
+        json.dumps(results, indent=4, default=_json_default), encoding="utf-8"
+    )
     sums = dest / "checksums"
-    sums.mkdir()
-    for f in sorted(dest.iterdir()):
+    sums.mkdir(exist_ok=True)
+    for f in dest.iterdir():
         if f.is_file():
-            digest = hashlib.sha256(f.read_bytes()).hexdigest()
-            (sums / f"{f.name}.txt").write_text(digest, encoding="utf-8")
+            (sums / f"{f.name}.txt").write_text(_sha256(f), encoding="utf-8")
     return dest
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -7,7 +7,6 @@ rule set (:func:`resolve_disclosure`), apply it, and record it in the file.
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 
 from socdata.errors import DisclosureError, SocdataWarning
+from socdata.report.control import Registry, control_model_frame, model_count_columns
 from socdata.report.disclosure import (
     DEFAULT_RULE_SET,
     IDENTIFIER_COLUMNS,
-    DisclosureOffWarning,
     RuleSet,
     apply_to_frame,
     apply_to_table,
@@ -27,12 +26,6 @@ from socdata.report.disclosure import (
 from socdata.report.figures import _check_name
 
 __all__ = [
-    "DATA_KIND_ENV",
-    "DISCLOSURE_ENV",
-    "DOF_COLUMNS",
-    "EXACT_COLUMNS",
-    "MODEL_COUNT_COLUMNS",
-    "PUBLISHED_TEXT_COLUMNS",
     "TABLE_COLUMNS",
     "UncontrolledColumnWarning",
     "resolve_disclosure",
@@ -40,98 +33,22 @@ __all__ = [
     "write_table",
 ]
 
-#: Environment variable set by ``socdata reproduce``: the rule set notebooks must apply.
-DISCLOSURE_ENV = "SOCDATA_DISCLOSURE"
-#: Environment variable set by ``socdata reproduce``: ``synthetic`` or ``real``.
-DATA_KIND_ENV = "SOCDATA_DATA_KIND"
-
 #: Columns every tidy table starts with.
 TABLE_COLUMNS: tuple[str, ...] = ("table_id", "row_label", "column_label", "measure", "value")
 _OPTIONAL_COLUMNS: tuple[str, ...] = ("numerator", "denominator", "n", "conf_low", "conf_high")
 
 _UNSET = object()
 
-#: Columns of model outputs and flows that hold counts of people (controlled as counts by
-#: :func:`write_frame` even when not named in ``count_columns``).
-MODEL_COUNT_COLUMNS: frozenset[str] = frozenset(
-    {
-        "n",
-        "n_obs",
-        "nobs",
-        "n_clusters",
-        "n_treated",
-        "n_control",
-        "n_comparators",
-        "n_engagers",
-        "n_people",
-        "n_persons",
-        "n_units",
-        "n_matched",
-        "numerator",
-        "denominator",
-    }
-)
-#: Unrounded copies of ``value`` (kept by table builders for the comparison with the
-#: published figures); dropped from every file written under a rule set.
-EXACT_COLUMNS: frozenset[str] = frozenset({"exact"})
-#: Columns of model outputs holding residual degrees of freedom.
-DOF_COLUMNS: frozenset[str] = frozenset({"df", "df_resid", "dof", "df_residual"})
-#: Text columns that quote the published reports (public): left as printed.
-PUBLISHED_TEXT_COLUMNS: frozenset[str] = frozenset({"statement", "printed", "source", "rule"})
-_LABEL_COLUMNS = frozenset({"table_id", "row_label", "column_label", "measure", "disclosure"})
-
-
-def _control_text_columns(frame: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
-    """Counts printed in free-text columns pass :func:`control_text` (not labels, not quotes)."""
-    if not rules.enabled:
-        return frame
-    from socdata.report.text_control import control_text
-
-    out = frame.copy()
-    for c in out.columns:
-        if c in _LABEL_COLUMNS or c in PUBLISHED_TEXT_COLUMNS or c == "disclosure_status":
-            continue
-        col = out[c]
-        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
-            continue
-        out[c] = col.map(lambda v: control_text(v, rules) if isinstance(v, str) else v)
-    return out
-
-
-def _control_dof(frame: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
-    """Residual degrees of freedom: a model under ``safe_dof_threshold`` is suppressed
-    (ACRO's MinimumDoFCheck); otherwise the df is rounded like a count (df = clusters - 1
-    would give back a rounded cluster count)."""
-    from socdata.rounding import round_to_base
-
-    cols = [c for c in frame.columns if str(c) in DOF_COLUMNS]
-    if not rules.enabled or not cols:
-        return frame
-    out = frame.copy()
-    for c in cols:
-        v = pd.to_numeric(out[c], errors="coerce")
-        low = v < rules.safe_dof_threshold
-        if low.any():
-            num = [x for x in out.columns if pd.api.types.is_numeric_dtype(out[x]) and x != c]
-            out.loc[low, num] = float("nan")
-        out[c] = v.where(~low).map(lambda x: round_to_base(x, rules.rounding_base))
-    return out
-
 
 def resolve_disclosure(disclosure: str | RuleSet = "auto", *, data_dir=_UNSET) -> RuleSet:
     """Turn ``"auto"`` (or a name) into the :class:`~socdata.report.disclosure.RuleSet` to apply.
 
-    ``"auto"`` resolves, in order, to
-
-    1. the rule set named by the environment variable ``SOCDATA_DISCLOSURE`` (set by
-       ``socdata reproduce`` for the notebooks it runs);
-    2. when ``data_dir`` is given (``None`` meaning the bundled synthetic extracts):
-       ``none`` if the folder holds the unmodified bundled synthetic extracts
-       (:func:`socdata.report.synthetic.data_kind`), the default rule set otherwise;
-    3. otherwise the default rule set ``soceis-default-v1`` (safe by default).
-
-    Notebooks call ``disclosure = resolve_disclosure(disclosure, data_dir=data_dir)`` once,
-    after their parameters cell, and pass the result to :func:`write_table`.
+    ``"auto"`` resolves, when ``data_dir`` is given (``None`` meaning the bundled synthetic
+    extracts), to ``none`` if the folder holds the unmodified bundled synthetic extracts
+    (:func:`socdata.report.synthetic.data_kind`) and to the default rule set otherwise;
+    without ``data_dir``, to the default rule set ``soceis-default-v1`` (safe by default).
+    No environment variable is read: notebooks run by ``socdata reproduce`` receive the
+    rule set already resolved in the run context (``socdata.pipeline.RunContext``).
 
     Raises
     ------
@@ -143,9 +60,6 @@ def resolve_disclosure(disclosure: str | RuleSet = "auto", *, data_dir=_UNSET) -
     name = "auto" if disclosure is None else str(disclosure).strip()
     if name != "auto":
         return get_rule_set(name)
-    env = os.environ.get(DISCLOSURE_ENV, "").strip()
-    if env and env != "auto":
-        return get_rule_set(env)
     if data_dir is not _UNSET:
         from socdata.report.synthetic import data_kind
 
@@ -165,17 +79,6 @@ def _holds_numbers(col: pd.Series) -> bool:
     return bool(pd.to_numeric(col, errors="coerce").notna().any())
 
 
-def _warn_if_off_on_real(rules: RuleSet, what: str) -> None:
-    if not rules.enabled and os.environ.get(DATA_KIND_ENV, "") == "real":
-        warnings.warn(
-            f"DISCLOSURE CONTROL IS OFF for {what}, written from data that are not the bundled "
-            "synthetic extracts: the file may identify people. Do not share it outside the "
-            "secure environment.",
-            DisclosureOffWarning,
-            stacklevel=3,
-        )
-
-
 def _check_no_identifiers(frame: pd.DataFrame, what: str) -> None:
     ident = sorted(IDENTIFIER_COLUMNS & {str(c) for c in frame.columns})
     if ident:
@@ -192,6 +95,7 @@ def write_table(
     table_id: str | None = None,
     disclosure: str | RuleSet = "auto",
     keep_columns: Iterable[str] = (),
+    population: str | None = None,
 ) -> Path:
     """Apply disclosure control to a tidy table and write ``out_dir/tables/<table_id>.csv``.
 
@@ -219,13 +123,13 @@ def write_table(
         may be published as they are.  Under any rule set but ``none``, every *other*
         extra numeric column (say an ``exact`` copy of the unrounded value) is left out of
         the file with an :class:`UncontrolledColumnWarning`, because disclosure control
-        cannot know what it holds.  Two kinds are known: ``exact`` (the unrounded copy
-        of ``value`` that table builders keep for the comparison with the published
-        figures) is dropped silently, and people counts named in
-        :data:`MODEL_COUNT_COLUMNS` (``n_people``, ...) are suppressed and rounded.
-        Counts in free-text columns pass
-        :func:`~socdata.report.text_control.control_text`.  Text columns (``note``) are published as they are:
+        cannot know what it holds.  Text columns (``note``) are published as they are:
         never put counts in them.
+    population
+        The people the table's counts are about (e.g. ``"service referrals"``).  Tables
+        of the run that declare the same population share one registry of protected
+        cells (:class:`~socdata.report.control.Registry`): a count cell suppressed in one
+        is suppressed in the others.
 
     Returns
     -------
@@ -267,22 +171,14 @@ def write_table(
         )
     _check_no_identifiers(frame, f"table {table_id!r}")
     rules = resolve_disclosure(disclosure)
-    _warn_if_off_on_real(rules, f"table {table_id!r}")
     keep = set(keep_columns)
     unknown_keep = keep - set(frame.columns)
     if unknown_keep:
         raise DisclosureError(
             f"keep_columns {sorted(unknown_keep)} are not columns of table {table_id!r}"
         )
-    extra_counts = [
-        c for c in frame.columns if str(c) in MODEL_COUNT_COLUMNS and c not in _OPTIONAL_COLUMNS
-    ]
     if rules.enabled:
-        # ``exact``: the unrounded copy of ``value`` that table builders keep for the
-        # comparison with the published figures on synthetic data; never released
-        frame = frame.drop(columns=[c for c in EXACT_COLUMNS if c in frame.columns])
-        known = {*TABLE_COLUMNS, *_OPTIONAL_COLUMNS, *extra_counts}
-        known |= {"disclosure", "disclosure_status"}
+        known = {*TABLE_COLUMNS, *_OPTIONAL_COLUMNS, "disclosure", "disclosure_status"}
         uncontrolled = [
             c
             for c in frame.columns
@@ -297,12 +193,15 @@ def write_table(
                 stacklevel=2,
             )
             frame = frame.drop(columns=uncontrolled)
-    out = _control_text_columns(apply_to_table(frame, rules), rules)
-    if rules.enabled and extra_counts:  # other people counts (n_people, ...): as counts
-        hidden = out["disclosure_status"].astype(str).str.startswith("suppressed")
-        controlled = apply_to_frame(out[extra_counts], rules, count_columns=extra_counts)
-        for c in extra_counts:
-            out[c] = controlled[c].where(~hidden)
+    registry = Registry(out_dir) if population and rules.enabled else None
+    protect = registry.protected(population) if registry else set()
+    out = apply_to_table(frame, rules, protect=protect)
+    if registry:
+        hidden = out["disclosure_status"].astype(str).str.startswith("suppressed") & (
+            out["measure"].astype(str).str.lower() == "n"
+        )
+        cells = zip(out.loc[hidden, "row_label"], out.loc[hidden, "column_label"], strict=True)
+        registry.register(population, table_id, cells)
     first = [*TABLE_COLUMNS, *(c for c in _OPTIONAL_COLUMNS if c in out)]
     tail = ["disclosure", "disclosure_status"]
     rest = [c for c in out.columns if c not in first and c not in tail]
@@ -320,6 +219,7 @@ def write_frame(
     *,
     name: str,
     count_columns: Iterable[str] = (),
+    text_columns: Iterable[str] = (),
     disclosure: str | RuleSet = "auto",
 ) -> Path:
     """Write a non-tidy frame to ``out_dir/tables/<name>.csv`` with disclosure control.
@@ -352,14 +252,9 @@ def write_frame(
     name = _check_name(name, "name")
     _check_no_identifiers(frame, f"frame {name!r}")
     rules = resolve_disclosure(disclosure)
-    _warn_if_off_on_real(rules, f"frame {name!r}")
-    count_columns = list(count_columns)
-    if rules.enabled:  # model n / clusters / flows are counts whatever the caller says
-        count_columns += [
-            c for c in frame.columns if str(c) in MODEL_COUNT_COLUMNS and c not in count_columns
-        ]
-    out = apply_to_frame(_control_dof(frame, rules), rules, count_columns=count_columns)
-    out = _control_text_columns(out, rules)
+    counts = list(dict.fromkeys([*count_columns, *model_count_columns(frame)]))
+    controlled = control_model_frame(frame, rules, text_columns=text_columns)
+    out = apply_to_frame(controlled, rules, count_columns=counts if rules.enabled else ())
     folder = Path(out_dir) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.csv"
