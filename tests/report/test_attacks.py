@@ -265,3 +265,27 @@ def test_acro_reads_the_request(real_run):
     assert set(records.get_keys()) == set(results)
     for key, rec in results.items():
         assert records.get(key).status == rec["status"]
+
+
+def test_comparison_with_the_published_figures_quotes_only_released_counts(real_run):
+    """comparison.csv (and the report's comparison section) quote the extracts' figures
+    next to the printed ones ("the extracts' base is 85: regenerated 75/85").  Those
+    quotes must be the released (controlled) counts, never exact ones."""
+    path = real_run.out_dir / "comparison.csv"
+    if not path.exists():
+        pytest.skip("no comparison with the published figures in this run")
+    cmp = pd.read_csv(path, dtype=str, keep_default_na=False)
+    bad = []
+    n_rows = cmp["measure"].astype(str).str.lower() == "n"
+    for v in pd.to_numeric(cmp.loc[n_rows, "regenerated"], errors="coerce").dropna():
+        if v != 0 and (v < THRESHOLD or v % BASE):
+            bad.append(("regenerated n", v))
+    quote = re.compile(r"(?:regenerated|extracts' base is|it shows) (\d+)(?:\s*/\s*(\d+))?")
+    for measure, text in zip(cmp["measure"], cmp.get("explanation", []), strict=False):
+        for m in quote.finditer(text):
+            if str(measure).lower() != "n" and m.group(2) is None:
+                continue  # a percentage or a mean, not a count
+            for g in m.groups():
+                if g is not None and int(g) != 0 and (int(g) < THRESHOLD or int(g) % BASE):
+                    bad.append((text[:80], int(g)))
+    assert not bad, bad[:10]
