@@ -289,3 +289,19 @@ def test_comparison_with_the_published_figures_quotes_only_released_counts(real_
                 if g is not None and int(g) != 0 and (int(g) < THRESHOLD or int(g) % BASE):
                     bad.append((text[:80], int(g)))
     assert not bad, bad[:10]
+
+
+def test_notes_of_tables_carry_only_released_counts(real_run):
+    """A note such as "the 27 of 40 plans (13 'Not on form' left out)" beside a rounded
+    base would give the exact counts back: counts in notes are controlled too."""
+    form = re.compile(r"(?<![\w.])(\d+) of (\d+)(?! areas)|\((\d+) ")
+    bad = []
+    for name, frame in _tables(real_run).items():
+        if "note" not in frame or "measure" not in frame:
+            continue  # police_statements' notes quote the published reports (public)
+        for text in frame["note"].dropna().astype(str).unique():
+            for m in form.finditer(text):
+                for g in m.groups():
+                    if g is not None and int(g) != 0 and (int(g) < THRESHOLD or int(g) % BASE):
+                        bad.append((name, text[:80]))
+    assert not bad, bad[:10]

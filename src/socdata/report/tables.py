@@ -14,7 +14,12 @@ from pathlib import Path
 import pandas as pd
 
 from socdata.errors import DisclosureError, SocdataWarning
-from socdata.report.control import Registry, control_model_frame, model_count_columns
+from socdata.report.control import (
+    Registry,
+    control_model_frame,
+    control_text,
+    model_count_columns,
+)
 from socdata.report.disclosure import (
     DEFAULT_RULE_SET,
     IDENTIFIER_COLUMNS,
@@ -38,6 +43,10 @@ TABLE_COLUMNS: tuple[str, ...] = ("table_id", "row_label", "column_label", "meas
 _OPTIONAL_COLUMNS: tuple[str, ...] = ("numerator", "denominator", "n", "conf_low", "conf_high")
 
 _UNSET = object()
+#: Columns that label cells (never rewritten by the text control).
+_LABELS = frozenset(
+    {"table_id", "row_label", "column_label", "measure", "disclosure", "disclosure_status"}
+)
 
 
 def resolve_disclosure(disclosure: str | RuleSet = "auto", *, data_dir=_UNSET) -> RuleSet:
@@ -123,8 +132,9 @@ def write_table(
         may be published as they are.  Under any rule set but ``none``, every *other*
         extra numeric column (say an ``exact`` copy of the unrounded value) is left out of
         the file with an :class:`UncontrolledColumnWarning`, because disclosure control
-        cannot know what it holds.  Text columns (``note``) are published as they are:
-        never put counts in them.
+        cannot know what it holds.  Counts in text columns (``note``) pass
+        :func:`~socdata.report.control.control_text` (rounded, or masked when 1-9);
+        labels (``row_label``, ``column_label``) are published as they are.
     population
         The people the table's counts are about (e.g. ``"service referrals"``).  Tables
         of the run that declare the same population share one registry of protected
@@ -196,6 +206,11 @@ def write_table(
     registry = Registry(out_dir) if population and rules.enabled else None
     protect = registry.protected(population) if registry else set()
     out = apply_to_table(frame, rules, protect=protect)
+    if rules.enabled:  # counts in free-text columns (a note's "27 of 40 plans") pass control
+        for c in out.columns:
+            if c in _LABELS or pd.api.types.is_numeric_dtype(out[c]):
+                continue
+            out[c] = out[c].map(lambda v: control_text(v, rules) if isinstance(v, str) else v)
     if registry:
         hidden = out["disclosure_status"].astype(str).str.startswith("suppressed") & (
             out["measure"].astype(str).str.lower() == "n"
