@@ -19,6 +19,18 @@ class ExtractReadError(SocdataError):
     """
 
 
+class UsageError(SocdataError):
+    """A command-line argument or an option file cannot be used (exit code 2).
+
+    Also raised for file-system problems with an output path: it names an existing file or
+    an input, its folder is missing or read-only.
+    """
+
+
+class OutputPathError(UsageError):
+    """An output path would overwrite an input or a file socdata did not write (exit 2)."""
+
+
 class ExtractValidationError(SocdataError):
     """Strict validation found rows that break the schema.
 

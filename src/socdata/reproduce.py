@@ -38,6 +38,7 @@ from typing import Any
 import pandas as pd
 
 from socdata.errors import SocdataError
+from socdata.io.options import READ_OPTIONS_ENV, ReadOptions
 from socdata.paths import notebooks_dir, synthetic_dir
 from socdata.provenance import Provenance, hash_file, package_version
 from socdata.report.disclosure import DisclosureOffWarning, RuleSet, get_rule_set
@@ -47,6 +48,8 @@ from socdata.report.synthetic import data_kind, input_files
 from socdata.report.tables import DATA_KIND_ENV, DISCLOSURE_ENV
 from socdata.report.validation import ValidationSummary, summary_as_mapping, validation_summary
 from socdata.results import Result, order_tidy
+from socdata.run_folders import check_data_folder, claim_output_folder, record_outputs
+from socdata.safe_output import write_csv
 
 __all__ = [
     "KERNEL_NAME",
@@ -62,10 +65,6 @@ __all__ = [
 KERNEL_NAME = "socdata-reproduce"
 
 _NOTEBOOK = re.compile(r"^(\d{2})_[A-Za-z0-9_]+\.py$")
-
-#: Output files and folders owned by a run; cleared at the start of the next run.
-_OWNED = (("tables", "*.csv"), ("figures", "*.png"), ("notebooks", "*.ipynb"))
-_OWNED_FILES = ("report.html", "manifest.json", "comparison.csv", "audit.csv")
 
 
 class ReproduceError(SocdataError):
@@ -277,20 +276,6 @@ def _kernel(workdir: Path) -> Iterator[str]:
     env = {"JUPYTER_PATH": path, "JUPYTER_RUNTIME_DIR": str(runtime), "IPYTHONDIR": str(ipython)}
     with _environment(env):
         yield KERNEL_NAME
-
-
-def _clear_previous(out_dir: Path) -> int:
-    n = 0
-    for sub, pattern in _OWNED:
-        for p in (out_dir / sub).glob(pattern):
-            p.unlink()
-            n += 1
-    for name in _OWNED_FILES:
-        p = out_dir / name
-        if p.is_file():
-            p.unlink()
-            n += 1
-    return n
 
 
 def _run_notebook(
@@ -529,7 +514,7 @@ def _compare(out_dir: Path, notes: list[str]) -> tuple[pd.DataFrame | None, Path
         return None, None
     comparison = _as_frame(compare_published(_all_tables(out_dir / "tables")))
     path = out_dir / "comparison.csv"
-    comparison.to_csv(path, index=False, float_format="%.12g")
+    write_csv(comparison, path, float_format="%.12g")
     return comparison, path
 
 
@@ -540,7 +525,7 @@ def _audit(out_dir: Path, notes: list[str]) -> pd.DataFrame | None:
     if audit_bundled is None:
         return None
     audit = _as_frame(audit_bundled())
-    audit.to_csv(out_dir / "audit.csv", index=False, float_format="%.12g")
+    write_csv(audit, out_dir / "audit.csv", float_format="%.12g")
     return audit
 
 
@@ -572,6 +557,8 @@ def reproduce(
     progress: Callable[[str], Any] | None = print,
     cell_timeout: int = 900,
     jobs: int = 1,
+    overwrite: bool = False,
+    read_options: ReadOptions | None = None,
 ) -> ReproduceRun:
     """Validate the extracts, run the notebooks and write the report.
 
@@ -581,9 +568,12 @@ def reproduce(
         Folder of extracts named ``<kind>.csv`` (or ``.xlsx``/``.parquet``); ``None``
         uses the bundled synthetic extracts.
     out_dir
-        Output folder; created if needed.  Files a previous run wrote there (``tables/*.csv``,
-        ``figures/*.png``, ``notebooks/*.ipynb``, ``report.html``, ``manifest.json``,
-        ``comparison.csv``, ``audit.csv``) are removed first, so no stale table survives.
+        Output folder; created if needed.  socdata lists the files it writes there in
+        ``.socdata-outputs.json`` and removes only those (unchanged) at the start of the next
+        run, so no stale table survives and no other file is touched.  A folder holding
+        files socdata did not write is refused unless ``overwrite=True``; the data folder
+        (or a folder inside or around it) is always refused
+        (:func:`socdata.run_folders.claim_output_folder`).
     disclosure
         ``"auto"`` (``none`` on the bundled synthetic extracts, ``soceis-default-v1``
         otherwise), ``"none"``, a rule set name (``socdata.report.RULE_SETS``) or a
@@ -601,6 +591,13 @@ def reproduce(
         Notebooks run at once, each in its own kernel.  ``1`` (default) runs them one
         after the other in NN order; with more, they are started in NN order, so a
         notebook must not read another notebook's outputs.
+    overwrite
+        Write into a folder that holds files socdata did not write (they are kept, never
+        deleted; a file with the name of an output is replaced).
+    read_options
+        Column maps and sheets by extract kind (``socdata reproduce --column-map/--sheet``),
+        used by the validation step and, through :data:`socdata.io.READ_OPTIONS_ENV`, by
+        every notebook's :func:`socdata.read_extract`.
 
     Returns
     -------
@@ -612,25 +609,21 @@ def reproduce(
     Raises
     ------
     ReproduceError
-        The data folder does not exist, an option is unknown, or no kernel can run.
+        An option is unknown, or no kernel can run.
+    UsageError
+        The data folder does not exist or holds no extract (checked before anything runs).
+    OutputPathError
+        The output folder is a file, overlaps the data folder, cannot be written, or holds
+        files socdata did not write (without ``overwrite``).
     """
     say = progress or (lambda _msg: None)
     t_start = time.perf_counter()
     started = _now()
     data_path = Path(data_dir) if data_dir is not None else synthetic_dir()
-    if not data_path.is_dir():
-        raise ReproduceError(
-            f"data folder {data_path} does not exist; pass --data with the folder that holds "
-            "service.csv etc., or leave it out to use the bundled synthetic extracts"
-        )
+    check_data_folder(data_path)  # fail fast: before any output or notebook
     data_path = data_path.resolve()
     out_path = Path(out_dir).resolve()
     nb_folder = notebooks_dir().resolve()
-    if out_path == nb_folder or out_path == data_path:
-        raise ReproduceError(
-            f"--out {out_path} is the notebooks or data folder; choose a separate folder, "
-            "e.g. --out out"
-        )
     if not isinstance(jobs, int) or jobs < 1:
         raise ReproduceError(f"jobs must be a whole number >= 1, not {jobs!r}")
     if swimmer_plots not in ("auto", True, False):
@@ -658,19 +651,22 @@ def reproduce(
             "Swimmer plots were drawn from real data on request: each bar is one young person."
         )
 
-    out_path.mkdir(parents=True, exist_ok=True)
-    n_cleared = _clear_previous(out_path)
-    if n_cleared:
-        say(f"      removed {n_cleared} output file(s) of a previous run in {out_path}")
+    folder = claim_output_folder(
+        out_dir, data_dir=data_path, protected=[nb_folder], overwrite=overwrite
+    )
+    if folder.removed:
+        say(f"      removed {len(folder.removed)} output file(s) of a previous run in {out_path}")
+    if folder.foreign:
+        say(f"      --overwrite: {len(folder.foreign)} file(s) not written by socdata kept")
     inputs = {p.name: hash_file(p) for p in input_files(data_path)}
 
     say(f"[2/5] Validating {len(inputs)} input file(s)")
-    validation = validation_summary(data_path)
+    validation = validation_summary(data_path, read_options=read_options)
     for rec in validation.extracts.to_dict(orient="records"):
         if rec["status"] == "absent":
             continue
         detail = (
-            f"{rec['valid']} valid, {rec['rejected']} rejected"
+            f"{rec['valid']} valid, {rec['rejected']} rejected, {rec['unparseable']} unparseable"
             if rec["status"] in ("valid", "rows rejected")
             else rec["message"] or rec["status"]
         )
@@ -693,6 +689,8 @@ def reproduce(
         "MPLBACKEND": "Agg",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     }
+    if read_options:
+        env[READ_OPTIONS_ENV] = read_options.to_json()
     with tempfile.TemporaryDirectory(prefix="socdata-reproduce-") as tmp:
         work = Path(tmp)
         with _environment(env), _kernel(work / "jupyter") as kernel:
@@ -752,6 +750,7 @@ def reproduce(
             "status": "ok" if all(r.status == "ok" for r in runs) else "failed",
         },
     )
+    record_outputs(folder)
     seconds = time.perf_counter() - t_start
     run = ReproduceRun(
         out_dir=out_path,

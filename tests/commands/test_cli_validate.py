@@ -31,6 +31,7 @@ def test_valid_file_exit_0(capsys):
 def test_some_rows_fail_exit_1_and_report(tmp_path, capsys):
     path = tmp_path / "p.csv"
     path.write_text(HEADER + "IP1,Cardiff,Parent,3,\nIP2,Cardiff,Parnet,9,\n")
+    (tmp_path / "out").mkdir()
     report = tmp_path / "out" / "rejected.csv"
     code, out, _ = _run(capsys, "validate", "participants", str(path), "--report", str(report))
     assert code == 1 and "FAILED: 1 of 2 rows rejected" in out

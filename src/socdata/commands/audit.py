@@ -24,6 +24,7 @@ from socdata.review import (
     common_denominators,
     percentage_granularity,
 )
+from socdata.safe_output import check_output_file, write_csv
 
 NAME = "audit"
 HELP = (
@@ -147,6 +148,14 @@ def _print_summary(findings: pd.DataFrame, show_ok: bool) -> None:
             print(f"    {r['explanation']}")
 
 
+def _first_line(path: Path) -> str:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return fh.readline().strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the audit; return 0 (nothing inconsistent), 1 (something is) or raise (user error)."""
     try:
@@ -161,6 +170,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.out:  # refuse a bad --out before the work, not after it
+        check_output_file(
+            args.out,
+            inputs=[args.path] if args.path else [],
+            what="--out",
+            replace=lambda p: _first_line(p).startswith("id,"),
+        )
     if args.percentages is None and args.path is None:
         raise PublishedFiguresError(
             "give a published-figures CSV (socdata audit PATH) or --percentages with --n"
@@ -181,10 +197,14 @@ def _run(args: argparse.Namespace) -> int:
         findings = result.findings
         _print_summary(findings, show_ok=args.all)
     if args.out:
-        out = Path(args.out)
-        if not out.parent.exists():
-            raise PublishedFiguresError(f"--out: folder {out.parent} does not exist")
-        findings.to_csv(out, index=False)
-        print(f"\nwrote {len(findings)} findings to {out}")
+        header = ",".join(map(str, findings.columns))
+        write_csv(
+            findings,
+            args.out,
+            inputs=[args.path] if args.path else [],
+            what="--out",
+            replace=lambda p: _first_line(p) == header,
+        )
+        print(f"\nwrote {len(findings)} findings to {args.out}")
     n_bad = int((findings["verdict"] == "inconsistent").sum()) if not findings.empty else 0
     return 1 if n_bad else 0

@@ -216,7 +216,9 @@ def _validation_section(inp: ReportInputs) -> str:
     for n in v.notes:
         parts.append(f'<p class="note">{_esc(n)}</p>')
     extracts = apply_to_frame(
-        v.extracts, inp.rules, count_columns=["rows", "valid", "rejected", "warnings"]
+        v.extracts,
+        inp.rules,
+        count_columns=["rows", "valid", "rejected", "unparseable", "warnings"],
     )
     parts.append(_frame_html(extracts.drop(columns=["disclosure"])))
     if len(v.rules):

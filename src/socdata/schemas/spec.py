@@ -25,6 +25,7 @@ from socdata.paths import schemas_dir
 __all__ = [
     "CHECKS",
     "DTYPES",
+    "FILE_CHECKS",
     "KINDS",
     "LINK_CHECKS",
     "ColumnSpec",
@@ -65,6 +66,9 @@ CHECKS: Mapping[str, tuple[str, ...]] = {
     "consistent_within": ("by", "columns"),
     "values_when": ("when", "column"),
     "month_matches": ("column", "date_column"),
+    "records": (),
+    "not_in_future": ("columns",),
+    "not_long_before": ("columns", "reference", "years"),
 }
 
 #: Checks across extracts (``links:`` in a schema file), run by
@@ -76,6 +80,10 @@ LINK_CHECKS: Mapping[str, tuple[str, ...]] = {
 
 #: Checks that are properties of single columns (applied while typing the values).
 COLUMN_CHECKS = ("columns_present", "not_null", "types", "allowed_values", "ranges")
+
+#: Checks of the file itself, applied while reading it (``records``: every line below the
+#: header is a readable record; see :mod:`socdata.io.delimited`).
+FILE_CHECKS = ("records",)
 
 _PREFERRED_ORDER = (
     "service",
@@ -121,6 +129,7 @@ _RULE_KEYS = {
     "other",
     "other_column",
     "key",
+    "years",
 }
 
 
@@ -171,6 +180,14 @@ class ColumnSpec:
     def pandas_dtype(self) -> str:
         """The pandas dtype of the canonical column."""
         return DTYPES[self.dtype]
+
+
+#: Words of the ``records`` rule when a schema file does not declare its own.
+RECORDS_WORDS = (
+    "Every line below the header is one record: as many fields as the header, quotes closed, "
+    "every byte in the file's one encoding (UTF-8, Windows-1252 or UTF-16), no NUL "
+    "characters. A line that is not is reported as unparseable with its line number."
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -263,8 +280,15 @@ class SchemaSpec:
         raise KeyError(f"{self.kind} has no rule {rule_id!r}")
 
     def rule_for(self, check: str) -> RuleSpec | None:
-        """The first rule using a check type (e.g. ``"allowed_values"``), if any."""
-        return next((r for r in self.rules if r.check == check), None)
+        """The first rule using a check type (e.g. ``"allowed_values"``), if any.
+
+        A schema without a ``records`` rule still gets one (``<kind>.R00``, in the words of
+        :data:`RECORDS_WORDS`): every file is read line by line with the same accounting.
+        """
+        found = next((r for r in self.rules if r.check == check), None)
+        if found is None and check == "records":
+            return RuleSpec(f"{self.kind}.R00", "records", RECORDS_WORDS)
+        return found
 
     def alias_table(self) -> dict[str, str]:
         """``{normalised name or alias: canonical name}`` for matching supplier headers."""
