@@ -115,6 +115,15 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def _has_cr(frame: pd.DataFrame) -> bool:
+    for j in range(frame.shape[1]):
+        s = frame.iloc[:, j]
+        if pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype):
+            if s.map(lambda v: isinstance(v, str) and "\r" in v, na_action="ignore").any():
+                return True
+    return "\r" in "".join(map(str, frame.columns))
+
+
 def check_output_file(
     path: str | Path,
     *,
@@ -173,6 +182,12 @@ def check_output_file(
     return path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def _atomic(path: Path, what: str, mode: str = "w"):
     """Write through a temporary file in the same folder, renamed into place at the end."""
@@ -186,6 +201,7 @@ def _atomic(path: Path, what: str, mode: str = "w"):
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     except OSError as exc:
         raise OutputPathError(f"{what} {path}: cannot be written ({exc.strerror or exc})") from None
@@ -224,6 +240,10 @@ def write_csv(
     path = check_output_file(path, inputs=inputs, what=what, replace=replace)
     to_csv.setdefault("index", False)
     safe = neutralise_formulas(frame)
+    if "\r" not in to_csv.get("lineterminator", os.linesep) and _has_cr(safe):
+        # the csv module quotes a cell only for the characters of the line terminator: a
+        # bare CR inside a cell would otherwise be written unquoted and split the record
+        to_csv["lineterminator"] = "\r\n"
     with _atomic(path, what) as tmp:
         safe.to_csv(tmp, **to_csv)
     return path

@@ -195,7 +195,7 @@ def test_missing_file_and_wrong_type(tmp_path):
         validate_extract(tmp_path / "nope.csv", "plans")
     with pytest.raises(ExtractReadError, match="unsupported file type"):
         validate_extract(_write(tmp_path, "x", name="a.docx"), "plans")
-    with pytest.raises(ExtractReadError, match="binary data|not a text table"):
+    with pytest.raises(ExtractReadError, match=r"binary data|not a text table"):
         p = tmp_path / "b.csv"
         p.write_bytes(b"\x89PNG\x00\x00\x01")
         validate_extract(p, "plans")

@@ -804,7 +804,8 @@ def test_police_persons_r12_birth_month_matches_dob():
 
 
 @pytest.mark.parametrize(
-    "kind", ["service", "plans", "participants", "police_persons", "police_events", "police_missing"]
+    "kind",
+    ["service", "plans", "participants", "police_persons", "police_events", "police_missing"],
 )
 def test_r00_unparseable_line_is_counted_and_reported(tmp_path, kind):
     """R00 (records) of every kind: a line with an unclosed quote is one unparseable row."""

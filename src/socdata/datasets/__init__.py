@@ -24,6 +24,7 @@ from socdata.datasets.random import random_extract
 from socdata.errors import SocdataError
 from socdata.paths import synthetic_dir
 from socdata.provenance import hash_file
+from socdata.safe_output import write_csv
 from socdata.schemas import KINDS, load_spec
 
 __all__ = ["BUNDLED_KINDS", "DEFAULT_SIZES", "random_extract", "to_csv", "write_bundled"]
@@ -78,7 +79,7 @@ def to_csv(frame: pd.DataFrame, path: str | Path, kind: str) -> Path:
         )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(path, index=False, lineterminator="\n", na_rep="")
+    write_csv(out, path, lineterminator="\n", na_rep="")  # formula cells neutralised
     return path
 
 

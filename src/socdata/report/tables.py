@@ -25,6 +25,7 @@ from socdata.report.disclosure import (
     get_rule_set,
 )
 from socdata.report.figures import _check_name
+from socdata.safe_output import write_csv
 
 __all__ = [
     "DATA_KIND_ENV",
@@ -223,7 +224,7 @@ def write_table(
     folder = Path(out_dir) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{table_id}.csv"
-    out.to_csv(path, index=False, float_format="%.12g")
+    write_csv(out, path, float_format="%.12g")  # formula cells neutralised
     return path
 
 
@@ -270,5 +271,5 @@ def write_frame(
     folder = Path(out_dir) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.csv"
-    out.to_csv(path, index=False, float_format="%.12g")
+    write_csv(out, path, float_format="%.12g")  # formula cells neutralised
     return path
