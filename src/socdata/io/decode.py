@@ -101,7 +101,7 @@ def decode_bytes(data: bytes, name: str) -> Decoded:
         if data.startswith(magic):
             raise ExtractReadError(f"{name}: is not a text table: it looks like {what}")
     n_nul = head.count(0)
-    if n_nul > max(2, len(head) // 100) or (n_nul and len(head) < 64):
+    if n_nul > max(2, len(head) // 100):
         raise ExtractReadError(
             f"{name}: is not a text table (it contains binary data); "
             "export the extract as CSV, XLSX or Parquet"

@@ -135,7 +135,11 @@ def split_records(
         except csv.Error as exc:
             first = feed.record_start
             msg = str(exc)
-            if "unexpected end of data" in msg or feed.pos - first >= MAX_QUOTED_LINES:
+            if (
+                "unexpected end of data" in msg
+                or feed.pos - first > 1  # the error is on a later line: the quote opened here
+                or feed.pos - first >= MAX_QUOTED_LINES
+            ):
                 reason = (
                     "a quote opened on this line is never closed (the rest of the file would "
                     "be read into one cell); remove the stray quote or close it"
@@ -175,9 +179,23 @@ def _ragged_reason(rec: Record, width: int, truncated: bool) -> str:
 
 def _fits(rec: Record, width: int) -> bool:
     n = len(rec.fields)
-    if n == 0 or (n == 1 and not rec.fields[0].strip()):
-        return True  # a blank line
+    if not any(f.strip() for f in rec.fields):
+        return True  # a blank line (or delimiters only): no data, counted as blank
     return n == width or (n > width and not any(f.strip() for f in rec.fields[width:]))
+
+
+def _swallows_records(rec: Record, delimiter: str, width: int) -> bool:
+    """Whether a multi-line quoted cell is really an unclosed quote that closed by chance.
+
+    A quote opened in field ``k`` of one line and closed (by a stray quote) in field ``m``
+    of a later line gives a record of the header's width exactly when ``k == m``; the cell
+    then holds every delimiter between, at least ``width - 1`` of them.  A legitimate
+    multi-line cell is free text (an address, a note) and holds fewer; one that holds as
+    many is reported rather than risk swallowing whole rows silently.
+    """
+    return width > 1 and any(
+        ("\n" in f or "\r" in f) and f.count(delimiter) >= width - 1 for f in rec.fields
+    )
 
 
 def split_body(
@@ -197,15 +215,16 @@ def split_body(
         records, found = split_records(lines, delimiter, start)
         restart = None
         for rec in records:
-            if _fits(rec, width):
+            multi = rec.last_line > rec.first_line
+            if _fits(rec, width) and not (multi and _swallows_records(rec, delimiter, width)):
                 kept.append(rec)
-            elif rec.last_line > rec.first_line:
+            elif multi:
                 bad.append(
                     Unparseable(
                         rec.first_line,
                         f"a quote opened on this line closes only on line {rec.last_line}, "
-                        f"making a record of {len(rec.fields)} fields where the header has "
-                        f"{width}; remove the stray quote",
+                        "so the lines between would be read into one cell; remove the stray "
+                        "quote (or close it on this line)",
                     )
                 )
                 restart = rec.first_line  # 0-based index of the line after it
