@@ -220,7 +220,8 @@ class ValidationResult(Result):
             lines.append(f"  {rec.rule}{tag}: {rec.rows} row{_s(rec.rows)} - {rec.words}")
             sel = both[(both["rule"] == rec.rule) & (both["severity"] == rec.severity)]
             for p in sel.head(examples).itertuples(index=False):
-                lines.append(f"    row {p.row}, {p.column}: {p.message}")
+                where = f"row {p.row}, {p.column}" if p.column else f"row {p.row}"
+                lines.append(f"    {where}: {p.message}")
             if len(sel) > examples:
                 lines.append(f"    ... and {len(sel) - examples} more")
         return "\n".join(lines)
