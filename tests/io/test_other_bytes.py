@@ -22,7 +22,7 @@ VARIANTS = {
 }
 
 
-CASES = [("service", v) for v in VARIANTS] + [("police_missing", "crlf"), ("plans", "utf16")]
+CASES = [("service", v) for v in VARIANTS] + [("participants", "crlf"), ("plans", "utf16")]
 
 
 @pytest.mark.parametrize(("kind", "variant"), CASES)
