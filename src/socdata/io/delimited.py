@@ -110,11 +110,13 @@ def _problem(fields: list[str], raw: str) -> str | None:
 
 
 def split_records(
-    lines: list[str], delimiter: str, start: int = 0
+    lines: list[str], delimiter: str, start: int = 0, *, check_bytes: bool = True
 ) -> tuple[list[Record], list[Unparseable]]:
     """Split physical lines (from 0-based ``start``) into records; report every other line.
 
     Blank lines are returned as records with no fields (so that they can be counted).
+    ``check_bytes=False`` skips the per-record search for undecodable bytes and NULs (for a
+    text the caller knows holds none).
     """
     records: list[Record] = []
     bad: list[Unparseable] = []
@@ -124,8 +126,7 @@ def split_records(
         try:
             for fields in reader:
                 first, last = feed.record_start, feed.pos  # 0-based first, exclusive last
-                raw = "".join(lines[first:last])
-                reason = _problem(fields, raw)
+                reason = _problem(fields, "".join(lines[first:last])) if check_bytes else None
                 if reason:
                     bad.extend(Unparseable(i + 1, reason) for i in range(first, last))
                 else:
@@ -199,7 +200,7 @@ def _swallows_records(rec: Record, delimiter: str, width: int) -> bool:
 
 
 def split_body(
-    lines: list[str], delimiter: str, width: int, start: int
+    lines: list[str], delimiter: str, width: int, start: int, *, check_bytes: bool = True
 ) -> tuple[list[Record], list[Unparseable]]:
     """Records below the header (0-based line ``start`` on), each of the header's width.
 
@@ -212,7 +213,7 @@ def split_body(
     bad: list[Unparseable] = []
     ends_with_newline = bool(lines) and lines[-1].endswith(("\n", "\r"))
     while True:
-        records, found = split_records(lines, delimiter, start)
+        records, found = split_records(lines, delimiter, start, check_bytes=check_bytes)
         restart = None
         for rec in records:
             multi = rec.last_line > rec.first_line

@@ -20,7 +20,7 @@ import pandas as pd
 
 from socdata.errors import ExtractReadError
 from socdata.io.cells import cell_text, normalise_name
-from socdata.io.decode import decode_bytes
+from socdata.io.decode import decode_bytes, has_undecodable
 from socdata.io.delimited import (
     Unparseable,
     physical_lines,
@@ -201,7 +201,8 @@ def _csv_rows(path: Path, known: Collection[str], kind: str | None) -> _Rows:
     h = _find_header(head, known, name=path.name, kind=kind)
     header = head_records[h]
     width = len(header.fields)
-    body, bad = split_body(lines, delimiter, width, header.last_line)
+    check = has_undecodable(decoded.text) or "\x00" in decoded.text
+    body, bad = split_body(lines, delimiter, width, header.last_line, check_bytes=check)
     notes = (decoded.note,) if decoded.note else ()
     row_of = _record_numbers([*head_records[: h + 1], *body])
     return _Rows(
