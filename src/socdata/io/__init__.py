@@ -41,7 +41,7 @@ from socdata.io.cells import (
 )
 from socdata.io.dates import date_problem, month_first_hint, parse_dates
 from socdata.io.extract import read_extract
-from socdata.io.options import READ_OPTIONS_ENV, ReadOptions, load_column_map, read_options
+from socdata.io.options import ReadOptions, load_column_map, read_options, set_read_options
 from socdata.io.table import (
     EXTRACT_SUFFIXES,
     HEADER_SCAN_ROWS,
@@ -60,7 +60,6 @@ __all__ = [
     "EXTRACT_SUFFIXES",
     "HEADER_SCAN_ROWS",
     "MISSING_TOKENS",
-    "READ_OPTIONS_ENV",
     "RawTable",
     "ReadOptions",
     "Unparseable",
@@ -80,4 +79,5 @@ __all__ = [
     "read_extract",
     "read_options",
     "read_table",
+    "set_read_options",
 ]

@@ -43,8 +43,8 @@ def read_extract(
     column_map
         Extra supplier column names for this file, ``{"Ref Date": "referral_date"}``, used
         on top of the aliases declared in the schema.  When neither ``column_map`` nor
-        ``sheet`` is given, the options ``socdata reproduce --column-map/--sheet`` passed
-        to the notebooks apply (:func:`socdata.io.options.read_options`).
+        ``sheet`` is given, the options of ``socdata reproduce --column-map/--sheet`` apply
+        inside the notebooks it runs (:func:`socdata.io.options.read_options`).
 
     Returns
     -------

@@ -14,27 +14,29 @@ A *column map* file names the supplier's columns that the schema's aliases do no
 
 or a CSV with the columns ``supplier,canonical`` (and optionally ``kind``).
 
-``socdata reproduce`` runs the notebooks in their own kernels; it hands them these options
-through the environment variable :data:`READ_OPTIONS_ENV` (JSON), which
-:func:`socdata.read_extract` reads when it is called without ``column_map`` or ``sheet``.
+``socdata reproduce`` hands these options to every notebook inside its run context
+(:class:`socdata.pipeline.RunContext`); the context makes them the *active* options of the
+notebook's kernel (:func:`set_read_options`), which :func:`socdata.read_extract` uses when
+it is called without ``column_map`` or ``sheet``.  No environment variable is involved.
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
-import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from socdata.errors import UsageError
 
-__all__ = ["READ_OPTIONS_ENV", "ReadOptions", "load_column_map", "parse_sheets", "read_options"]
-
-#: Environment variable through which ``socdata reproduce`` passes read options to notebooks.
-READ_OPTIONS_ENV = "SOCDATA_READ_OPTIONS"
+__all__ = [
+    "ReadOptions",
+    "load_column_map",
+    "parse_sheets",
+    "read_options",
+    "set_read_options",
+]
 
 #: Key of options that apply to every extract kind.
 ALL_KINDS = "*"
@@ -59,27 +61,40 @@ class ReadOptions:
     def __bool__(self) -> bool:
         return bool(self.column_maps or self.sheets)
 
-    def to_json(self) -> str:
-        """JSON text (for :data:`READ_OPTIONS_ENV`)."""
-        return json.dumps(
-            {
-                "column_maps": {k: dict(v) for k, v in self.column_maps.items()},
-                "sheets": dict(self.sheets),
-            },
-            sort_keys=True,
+    def to_mapping(self) -> dict[str, Any]:
+        """JSON-friendly mapping (carried by the run context)."""
+        return {
+            "column_maps": {k: dict(v) for k, v in self.column_maps.items()},
+            "sheets": dict(self.sheets),
+        }
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any] | None) -> ReadOptions:
+        """Rebuild from :meth:`to_mapping` (``None`` or empty: no options)."""
+        mapping = mapping or {}
+        return cls(
+            {str(k): dict(v) for k, v in (mapping.get("column_maps") or {}).items()},
+            dict(mapping.get("sheets") or {}),
         )
 
 
+_ACTIVE: ReadOptions | None = None
+
+
+def set_read_options(options: ReadOptions | None) -> None:
+    """Make ``options`` the active read options of this process (``None``: none).
+
+    Called by the run context of a notebook that ``socdata reproduce`` runs, so that the
+    notebook's ``socdata.read_extract(folder, kind)`` reads with the run's column map and
+    sheets.
+    """
+    global _ACTIVE
+    _ACTIVE = options if options else None
+
+
 def read_options() -> ReadOptions | None:
-    """The options ``socdata reproduce`` passed through :data:`READ_OPTIONS_ENV`, if any."""
-    text = os.environ.get(READ_OPTIONS_ENV)
-    if not text:
-        return None
-    try:
-        raw = json.loads(text)
-        return ReadOptions(dict(raw.get("column_maps", {})), dict(raw.get("sheets", {})))
-    except (ValueError, AttributeError, TypeError) as exc:
-        raise UsageError(f"{READ_OPTIONS_ENV} is not valid read options JSON ({exc})") from None
+    """The active read options (see :func:`set_read_options`), if any."""
+    return _ACTIVE
 
 
 def _flat(mapping: Mapping[Any, Any], where: str) -> dict[str, str]:
