@@ -32,6 +32,7 @@ LAYERS = {
     "published": 0,
     "moved": 0,
     "safe_output": 0,
+    "dates": 0,
     "io": 1,
     "schemas": 2,
     "validate": 3,

@@ -20,18 +20,10 @@ from socdata.errors import SocdataError
 from socdata.io import ReadOptions, find_extract
 from socdata.io import read_options as current_read_options
 from socdata.report.synthetic import input_files
+from socdata.schemas import EXTRACT_KINDS
 
 __all__ = ["EXTRACT_KINDS", "ValidationSummary", "find_extracts", "validation_summary"]
 
-#: Extract kinds, in the order the report shows them.
-EXTRACT_KINDS: tuple[str, ...] = (
-    "service",
-    "plans",
-    "participants",
-    "police_persons",
-    "police_events",
-    "police_missing",
-)
 
 _RULE_COLUMNS = ("rule", "rules", "reason", "reasons", "check", "error")
 

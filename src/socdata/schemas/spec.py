@@ -26,6 +26,7 @@ __all__ = [
     "CHECKS",
     "DTYPES",
     "FILE_CHECKS",
+    "EXTRACT_KINDS",
     "KINDS",
     "LINK_CHECKS",
     "TEXT_DTYPE",
@@ -90,7 +91,9 @@ COLUMN_CHECKS = ("columns_present", "not_null", "types", "allowed_values", "rang
 #: header is a readable record; see :mod:`socdata.io.delimited`).
 FILE_CHECKS = ("records",)
 
-_PREFERRED_ORDER = (
+#: The extract kinds of the SOCEIS data contract, in the order reports list them (the one
+#: list: validation summaries, the bundled synthetic data and the CLI use it).
+EXTRACT_KINDS: tuple[str, ...] = (
     "service",
     "plans",
     "participants",
@@ -323,8 +326,7 @@ def available_kinds(folder: Path | None = None) -> tuple[str, ...]:
     folder = folder or schemas_dir()
     found = sorted(p.stem for p in Path(folder).glob("*.yaml"))
     return tuple(
-        [k for k in _PREFERRED_ORDER if k in found]
-        + [k for k in found if k not in _PREFERRED_ORDER]
+        [k for k in EXTRACT_KINDS if k in found] + [k for k in found if k not in EXTRACT_KINDS]
     )
 
 
