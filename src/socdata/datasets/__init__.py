@@ -23,8 +23,8 @@ from socdata.datasets.random import random_extract
 from socdata.errors import SocdataError
 from socdata.paths import synthetic_dir
 from socdata.provenance import hash_file
-from socdata.schemas import EXTRACT_KINDS, KINDS, load_spec
 from socdata.safe_output import write_csv
+from socdata.schemas import EXTRACT_KINDS, KINDS, load_spec
 
 __all__ = ["BUNDLED_KINDS", "DEFAULT_SIZES", "random_extract", "to_csv", "write_bundled"]
 

@@ -25,8 +25,8 @@ from socdata.paths import schemas_dir
 __all__ = [
     "CHECKS",
     "DTYPES",
-    "FILE_CHECKS",
     "EXTRACT_KINDS",
+    "FILE_CHECKS",
     "KINDS",
     "LINK_CHECKS",
     "TEXT_DTYPE",
