@@ -37,6 +37,11 @@ __all__ = [
 TABLE_COLUMNS: tuple[str, ...] = ("table_id", "row_label", "column_label", "measure", "value")
 _OPTIONAL_COLUMNS: tuple[str, ...] = ("numerator", "denominator", "n", "conf_low", "conf_high")
 
+#: Columns that hold the unrounded value of a cell (kept for the comparison with the
+#: printed figures on synthetic data): never released under disclosure control, dropped
+#: without a warning.
+UNRELEASED_COLUMNS: tuple[str, ...] = ("exact",)
+
 _UNSET = object()
 
 
@@ -178,6 +183,7 @@ def write_table(
             f"keep_columns {sorted(unknown_keep)} are not columns of table {table_id!r}"
         )
     if rules.enabled:
+        frame = frame.drop(columns=[c for c in UNRELEASED_COLUMNS if c in frame and c not in keep])
         known = {*TABLE_COLUMNS, *_OPTIONAL_COLUMNS, "disclosure", "disclosure_status"}
         uncontrolled = [
             c
