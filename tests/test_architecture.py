@@ -15,6 +15,7 @@ ROOT = Path(socdata.__file__).parent
 LAYERS = {
     "errors": 0,
     "provenance": 0,
+    "options": 0,
     "results": 0,
     "paths": 0,
     "rounding": 0,

@@ -33,6 +33,7 @@ from socdata.derive.spells import engagement_spells
 from socdata.describe.duration import early_closed_range
 from socdata.describe.outcomes import outcome_percentages, round_half_up
 from socdata.errors import ExcludedRowsWarning, SocdataError
+from socdata.options import renamed_keywords
 from socdata.schemas import load_spec
 
 __all__ = [
@@ -571,6 +572,7 @@ def _engaged_mask(service: pd.DataFrame, engaged: str) -> pd.Series:
     )
 
 
+@renamed_keywords(level="conf_level")
 def outcomes_5_1(
     service: pd.DataFrame,
     *,
@@ -578,7 +580,7 @@ def outcomes_5_1(
     engaged: Literal["not_declined", "sessions"] = "not_declined",
     denominator: Literal["recorded", "all"] = "recorded",
     ci: Literal["wilson", "exact"] = "wilson",
-    level: float = 0.95,
+    conf_level: float = 0.95,
 ) -> dict[str, pd.DataFrame]:
     """Section 5.1: outcomes of closed cases where the young person engaged, and of open cases.
 
@@ -592,7 +594,7 @@ def outcomes_5_1(
         Which closed cases count as "engaged": ``"not_declined"`` (closure reason other
         than Declined support; the schema's definition) or ``"sessions"`` (at least one
         session attended).
-    denominator, ci, level
+    denominator, ci, conf_level
         Passed to :func:`socdata.describe.outcomes.outcome_percentages`.
 
     Returns
@@ -643,7 +645,9 @@ def outcomes_5_1(
                 f"engaged = {engaged}" if tid.endswith("closed") else "",
             )
         ]
-        res = outcome_percentages(data, outcomes=cols, denominator=denominator, ci=ci, level=level)
+        res = outcome_percentages(
+            data, outcomes=cols, denominator=denominator, ci=ci, conf_level=conf_level
+        )
         extra = []
         for _, r in res.table.iterrows():
             lab = OUTCOME_ROW_LABELS[r["outcome"]]

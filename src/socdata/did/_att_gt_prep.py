@@ -19,7 +19,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from socdata.errors import EstimationError, ExcludedRowsWarning, SocdataError
+from socdata.errors import AttGtInputError, EstimationError, ExcludedRowsWarning
+from socdata.options import check_choice as _check_choice
 from socdata.provenance import FlowLog, hash_frame
 
 #: Allowed values of the string options, declared once (messages are generated from here).
@@ -30,17 +31,13 @@ BALANCE_OPTIONS = ("require", "drop_incomplete")
 BOOT_WEIGHTS = ("rademacher", "mammen")
 
 
-class AttGtInputError(SocdataError, ValueError):
-    """The data or options given to :func:`socdata.did.att_gt` break a rule."""
+
+ATT_GT_INFERENCE = ("analytic", "bootstrap")
 
 
 def check_choice(name: str, value: object, allowed: Sequence[str]) -> str:
-    """Return ``value`` if it is one of ``allowed``, else raise a clear error."""
-    if value not in allowed:
-        raise AttGtInputError(
-            f"{name}={value!r} is not allowed; use one of {', '.join(map(repr, allowed))}."
-        )
-    return str(value)
+    """Return ``value`` if it is one of ``allowed``, else raise :class:`AttGtInputError`."""
+    return str(_check_choice(name, value, allowed, function="att_gt", error=AttGtInputError))
 
 
 def mask_id(value: object) -> str:

@@ -33,6 +33,7 @@ from scipy import stats as _st
 from socdata.did import _att_gt_aggregate as _agg
 from socdata.did._att_gt_drdid import ESTIMATORS
 from socdata.did._att_gt_prep import (
+    ATT_GT_INFERENCE,
     BALANCE_OPTIONS,
     BASE_PERIODS,
     BOOT_WEIGHTS,
@@ -46,6 +47,13 @@ from socdata.did._att_gt_prep import (
 )
 from socdata.did._att_gt_stats import IFStats, cohort_mode_stats, common_mode_stats
 from socdata.errors import DataQualityWarning, EstimationError, SmallClusterWarning
+from socdata.options import (
+    DEFAULT_SEED,
+    Renamed,
+    check_bootstrap_draws,
+    check_conf_level,
+    renamed_keywords,
+)
 from socdata.provenance import Provenance
 from socdata.results import Result, TestResult, order_tidy
 
@@ -83,7 +91,7 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _boot_inference(dev: np.ndarray, alpha: float) -> tuple[np.ndarray, float]:
+def _boot_inference(dev: np.ndarray, conf_level: float) -> tuple[np.ndarray, float]:
     """Bootstrap standard errors (IQR-based, as R did) and the sup-t critical value."""
     q75, q25 = np.quantile(dev, [0.75, 0.25], axis=0)
     se = (q75 - q25) / (_st.norm.ppf(0.75) - _st.norm.ppf(0.25))
@@ -91,12 +99,12 @@ def _boot_inference(dev: np.ndarray, alpha: float) -> tuple[np.ndarray, float]:
     if not ok.any():
         return np.where(ok, se, np.nan), float("nan")
     tmax = np.max(np.abs(dev[:, ok]) / se[ok], axis=1)
-    crit = float(np.quantile(tmax, 1 - alpha, method="inverted_cdf"))
+    crit = float(np.quantile(tmax, conf_level, method="inverted_cdf"))
     return np.where(ok, se, np.nan), crit
 
 
 def _inference_frame(
-    est: np.ndarray, se: np.ndarray, alpha: float, crit: np.ndarray
+    est: np.ndarray, se: np.ndarray, crit: np.ndarray
 ) -> dict[str, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = est / se
@@ -194,7 +202,7 @@ class AttGtAggregate(Result):
         ax.set_xlabel(xlabel)
         ax.set_ylabel("ATT")
         ci = str(tab["ci_type"].iloc[0]) if len(tab) else ""
-        level = 100 * (1 - self.settings["alpha"])
+        level = 100 * self.settings["conf_level"]
         ax.set_title(title or f"ATT by {self.kind} aggregation, {level:.0f}% {ci} intervals")
         return ax
 
@@ -317,6 +325,7 @@ class AttGtResult(Result):
         )
 
     # ---------------------------------------------------------------- aggregation
+    @renamed_keywords(alpha=Renamed("conf_level", lambda a: 1 - a))
     def aggregate(
         self,
         kind: str = "simple",
@@ -324,7 +333,7 @@ class AttGtResult(Result):
         min_e: float = -np.inf,
         max_e: float = np.inf,
         balance_e: int | None = None,
-        alpha: float | None = None,
+        conf_level: float | None = None,
     ) -> AttGtAggregate:
         """Aggregate the ATT(g,t) cells, as R ``did::aggte``.
 
@@ -340,8 +349,9 @@ class AttGtResult(Result):
         balance_e
             Dynamic only: keep cohorts observed for at least ``balance_e`` periods after
             treatment, so that the event-time composition is fixed.
-        alpha
-            Significance level (default: the level given to :func:`att_gt`).
+        conf_level
+            Confidence level (default: the level given to :func:`att_gt`).  Old keyword
+            ``alpha`` (``1 - conf_level``) is deprecated.
 
         Returns
         -------
@@ -352,9 +362,11 @@ class AttGtResult(Result):
         kind = check_choice("kind", kind, _agg.AGG_TYPES)
         if balance_e is not None and kind != "dynamic":
             raise AttGtInputError("balance_e applies to the 'dynamic' aggregation only.")
-        alpha = self.settings["alpha"] if alpha is None else float(alpha)
-        if not 0 < alpha < 1:
-            raise AttGtInputError(f"alpha={alpha!r}: use a number strictly between 0 and 1.")
+        conf_level = (
+            self.settings["conf_level"]
+            if conf_level is None
+            else check_conf_level(conf_level, function="aggregate", error=AttGtInputError)
+        )
         att = self.cells["estimate"].to_numpy(dtype=float)
         pg = self._stats.n_h[self._cohort_code_of_cell] / self._stats.n
         spec = _agg.build(
@@ -389,21 +401,21 @@ class AttGtResult(Result):
         est = np.where(np.all(np.isfinite(spec.weights), axis=1), est, np.nan)
         se = np.sqrt(np.maximum(self._stats.variance(wts, spec.extra), 0.0))
         se = np.where(se > _SE_FLOOR, se, np.nan)
-        crit_rows = np.full(len(est), _st.norm.ppf(1 - alpha / 2))
+        crit_rows = np.full(len(est), _st.norm.ppf((1 + conf_level) / 2))
         ci_type = np.full(len(est), "pointwise (analytic)", dtype=object)
         crit_value = float(crit_rows[0])
-        if self.settings["bootstrap"]:
+        if self.settings["inference"] == "bootstrap":
             dev = self._stats.boot_deviations(wts, spec.extra)
-            bse, _ = _boot_inference(dev, alpha)
+            bse, _ = _boot_inference(dev, conf_level)
             se = bse
             ci_type[:] = "pointwise (multiplier bootstrap)"
             rows = spec.uniform_rows
             if self.settings["cband"] and len(rows) > 0:
-                _, crit = _boot_inference(dev[:, rows], alpha)
+                _, crit = _boot_inference(dev[:, rows], conf_level)
                 crit_rows[rows] = crit
                 ci_type[rows] = "uniform (multiplier bootstrap, sup-t)"
                 crit_value = crit
-        out = _inference_frame(est, se, alpha, crit_rows)
+        out = _inference_frame(est, se, crit_rows)
         table = pd.DataFrame(
             {
                 "term": [
@@ -438,7 +450,7 @@ class AttGtResult(Result):
             kind=kind,
             table=table,
             crit_value=crit_value,
-            settings={**self.settings, "alpha": alpha},
+            settings={**self.settings, "conf_level": conf_level},
         )
 
 
@@ -472,18 +484,18 @@ def _settings_lines(s: dict[str, Any]) -> list[str]:
             "cohort mean changes (all estimation methods coincide)."
         )
     clus = f"clustered by {s['cluster']!r}" if s["cluster"] else "clustered by unit"
-    if s["bootstrap"]:
+    if s["inference"] == "bootstrap":
         band = "uniform (sup-t) bands" if s["cband"] else "pointwise intervals"
         lines.append(
-            f"Inference: multiplier bootstrap ({s['boot_weights'].capitalize()} weights, "
-            f"{s['n_boot']} draws, {clus}, seed {s['seed']}), IQR-based standard errors, "
-            f"{band} at {100 * (1 - s['alpha']):.0f}%."
+            f"Inference: multiplier bootstrap ({s['bootstrap_weights'].capitalize()} weights, "
+            f"{s['bootstrap_draws']} draws, {clus}, seed {s['seed']}), IQR-based standard "
+            f"errors, {band} at {100 * s['conf_level']:.0f}%."
         )
     else:
         lines.append(
             f"Inference: analytic standard errors from influence functions ({clus}; "
             "SE = sqrt(sum of squared cluster sums of IF) / n, as R did), pointwise "
-            f"{100 * (1 - s['alpha']):.0f}% normal intervals."
+            f"{100 * s['conf_level']:.0f}% normal intervals."
         )
     weights = f"; unit weights: {s['weights']!r}" if s.get("weights") else ""
     lines.append(f"Units: {s['n_units']}; clusters: {s['n_clusters']}{weights}.")
@@ -533,6 +545,12 @@ def _plan_cells(p: PanelArrays, control_group: str, base_period: str, anticipati
     return cells
 
 
+@renamed_keywords(
+    alpha=Renamed("conf_level", lambda a: 1 - a),
+    bootstrap=Renamed("inference", lambda b: "bootstrap" if b else "analytic"),
+    n_boot="bootstrap_draws",
+    boot_weights="bootstrap_weights",
+)
 def att_gt(
     data: pd.DataFrame,
     *,
@@ -545,11 +563,11 @@ def att_gt(
     anticipation: int = 0,
     base_period: str = "varying",
     est_method: str = "dr",
-    alpha: float = 0.05,
-    bootstrap: bool = False,
-    n_boot: int = 999,
-    seed: int | None = None,
-    boot_weights: str = "rademacher",
+    conf_level: float = 0.95,
+    inference: str = "analytic",
+    bootstrap_draws: int = 999,
+    bootstrap_weights: str = "rademacher",
+    seed: int | None = DEFAULT_SEED,
     cband: bool = True,
     cluster: str | None = None,
     balance: str = "require",
@@ -583,13 +601,17 @@ def att_gt(
         default), ``"dr_imp"`` (improved doubly robust: inverse probability tilting and
         odds-weighted outcome regression), ``"ipw"`` or ``"reg"``.  Without covariates all
         coincide with the difference of mean changes.
-    alpha
-        Significance level of the intervals.
-    bootstrap
-        Multiplier bootstrap (standard errors and, with ``cband``, simultaneous bands)
-        instead of analytic intervals.
-    n_boot, seed, boot_weights
-        Bootstrap draws, seed, and ``"rademacher"`` (as R did) or ``"mammen"`` weights.
+    conf_level
+        Confidence level of the intervals (old keyword ``alpha = 1 - conf_level``,
+        deprecated).
+    inference
+        ``"analytic"`` (influence-function standard errors, pointwise normal intervals) or
+        ``"bootstrap"``: multiplier bootstrap (standard errors and, with ``cband``,
+        simultaneous bands); old keyword ``bootstrap=True`` (deprecated).
+    bootstrap_draws, bootstrap_weights, seed
+        Bootstrap draws (old ``n_boot``), ``"rademacher"`` (as R did) or ``"mammen"``
+        multipliers (old ``boot_weights``), and the seed (default
+        :data:`socdata.options.DEFAULT_SEED`; ``None`` for fresh entropy).
     cband
         Under the bootstrap, sup-t uniform bands over all cells (and over the rows of an
         aggregation).
@@ -624,7 +646,9 @@ def att_gt(
     base_period = check_choice("base_period", base_period, BASE_PERIODS)
     est_method = check_choice("est_method", est_method, EST_METHODS)
     balance = check_choice("balance", balance, BALANCE_OPTIONS)
-    boot_weights = check_choice("boot_weights", boot_weights, BOOT_WEIGHTS)
+    bootstrap_weights = check_choice("bootstrap_weights", bootstrap_weights, BOOT_WEIGHTS)
+    inference = check_choice("inference", inference, ATT_GT_INFERENCE)
+    bootstrap = inference == "bootstrap"
     if isinstance(covariates, str):
         covariates = [covariates]
     covariates = list(covariates) if covariates else []
@@ -635,10 +659,9 @@ def att_gt(
         )
     if not (isinstance(anticipation, (int, np.integer)) and anticipation >= 0):
         raise AttGtInputError(f"anticipation={anticipation!r}: use a whole number >= 0.")
-    if not (0 < float(alpha) < 1):
-        raise AttGtInputError(f"alpha={alpha!r}: use a number strictly between 0 and 1.")
-    if bootstrap and not (isinstance(n_boot, (int, np.integer)) and n_boot >= 99):
-        raise AttGtInputError(f"n_boot={n_boot!r}: use a whole number of at least 99 draws.")
+    conf_level = check_conf_level(conf_level, function="att_gt", error=AttGtInputError)
+    if bootstrap:
+        check_bootstrap_draws(bootstrap_draws, function="att_gt", error=AttGtInputError)
 
     params = {
         "outcome": outcome,
@@ -650,11 +673,11 @@ def att_gt(
         "anticipation": int(anticipation),
         "base_period": base_period,
         "est_method": est_method,
-        "alpha": alpha,
-        "bootstrap": bool(bootstrap),
-        "n_boot": n_boot,
+        "conf_level": conf_level,
+        "inference": inference,
+        "bootstrap_draws": bootstrap_draws,
+        "bootstrap_weights": bootstrap_weights,
         "seed": seed,
-        "boot_weights": boot_weights,
         "cband": cband,
         "cluster": cluster,
         "balance": balance,
@@ -714,7 +737,7 @@ def att_gt(
             "pre-treatment period and a comparison group."
         )
     rng = np.random.default_rng(seed) if bootstrap else None
-    nb = int(n_boot) if bootstrap else 0
+    nb = int(bootstrap_draws) if bootstrap else 0
     code = np.asarray(cells.cohort)
     ct, cb = np.asarray(cells.t), np.asarray(cells.b)
     n_treat = n_h[code].astype(float)
@@ -732,7 +755,7 @@ def att_gt(
             cluster_code=p.cluster_code,
             n_clusters=p.n_clusters,
             n_boot=nb,
-            boot_weights=boot_weights,
+            boot_weights=bootstrap_weights,
             rng=rng,
             weights=p.weights,
         )
@@ -795,7 +818,7 @@ def att_gt(
             cluster_code=p.cluster_code,
             n_clusters=p.n_clusters,
             n_boot=nb,
-            boot_weights=boot_weights,
+            boot_weights=bootstrap_weights,
             rng=rng,
         )
         del z
@@ -803,17 +826,17 @@ def att_gt(
     eye = sparse.identity(k, format="csr")
     se = np.sqrt(np.maximum(stats.variance(eye), 0.0))
     se = np.where((se > _SE_FLOOR) & np.isfinite(att), se, np.nan)
-    crit = np.full(k, _st.norm.ppf(1 - alpha / 2))
+    crit = np.full(k, _st.norm.ppf((1 + conf_level) / 2))
     ci_type = "pointwise (analytic)"
     if bootstrap:
         dev = stats.boot_deviations(eye)
-        se, c = _boot_inference(dev, alpha)
+        se, c = _boot_inference(dev, conf_level)
         if cband:
             crit[:] = c
             ci_type = "uniform (multiplier bootstrap, sup-t)"
         else:
             ci_type = "pointwise (multiplier bootstrap)"
-    inf = _inference_frame(att, se, alpha, crit)
+    inf = _inference_frame(att, se, crit)
     gnum = p.cohort_values[code]
     tnum = p.time_num[ct]
     cells_df = pd.DataFrame(
@@ -841,11 +864,11 @@ def att_gt(
         "covariates": covariates,
         "base_period": base_period,
         "anticipation": int(anticipation),
-        "alpha": float(alpha),
-        "bootstrap": bool(bootstrap),
-        "n_boot": nb,
+        "conf_level": conf_level,
+        "inference": inference,
+        "bootstrap_draws": nb,
+        "bootstrap_weights": bootstrap_weights,
         "seed": seed,
-        "boot_weights": boot_weights,
         "cband": bool(cband),
         "cluster": cluster,
         "n_units": n,

@@ -47,6 +47,7 @@ from socdata.did.twfe import (
     raise_weighted_bootstrap,
 )
 from socdata.errors import EstimationError, ExcludedRowsWarning
+from socdata.options import DEFAULT_SEED
 from socdata.provenance import FlowLog
 
 __all__ = ["EventStudyResult", "event_study", "event_times"]
@@ -118,7 +119,7 @@ def event_study(
     inference: str = "auto",
     bootstrap_weights: str = "auto",
     bootstrap_draws: int = 9999,
-    seed: int | None = 20240301,
+    seed: int | None = DEFAULT_SEED,
     weights: str | None = None,
 ) -> EventStudyResult:
     """TWFE event study around the first treated period, with a joint pre-trend test.
@@ -284,8 +285,8 @@ def event_study(
                 panel,
                 fit,
                 nm,
-                weights=bootstrap_weights,
-                draws=bootstrap_draws,
+                bootstrap_weights=bootstrap_weights,
+                bootstrap_draws=bootstrap_draws,
                 seed=seed,
                 conf_level=conf_level,
             )

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from socdata.errors import ExcludedRowsWarning, MatchingError
+from socdata.matching._distance import mahalanobis_matrix, matchit_visit_order
 from socdata.matching._greedy import (
     REASON_LABELS,
     greedy_match_1d,
@@ -28,18 +29,20 @@ from socdata.matching.balance import BALANCE_COLUMNS, balance_frame
 from socdata.matching.propensity import fit_logit
 from socdata.matching.result import MatchResult
 from socdata.matching.weights import matchit_weights
+from socdata.options import DEFAULT_SEED, Choice, renamed_keywords
 from socdata.provenance import FlowLog, Provenance
 
-DISTANCES = ("logit", "mahalanobis")
-M_ORDERS = ("largest", "smallest", "data", "random")
-ON_UNMATCHED = ("warn", "raise", "ignore")
+DISTANCE = Choice(
+    "distance",
+    ("logit", "mahalanobis"),
+    ("propensity score from a logit", "Mahalanobis distance on the scaled covariates"),
+)
+M_ORDER = Choice("m_order", ("largest", "smallest", "data", "random"))
+ON_UNMATCHED = Choice("on_unmatched", ("warn", "raise", "ignore"))
 
 
-def _check_choice(name: str, value: object, allowed: Sequence[object]) -> None:
-    if value not in allowed:
-        raise MatchingError(
-            f"`{name}` must be one of {', '.join(map(repr, allowed))}; got {value!r}"
-        )
+def _check_choice(choice: Choice, value: object, function: str) -> None:
+    choice.check(value, function=function, error=MatchingError)
 
 
 def _treatment_vector(data: pd.DataFrame, treatment: str) -> np.ndarray:
@@ -111,28 +114,7 @@ def design_matrix(
     return pd.DataFrame(cols, index=data.index)
 
 
-def pooled_within_cov(X: np.ndarray, treated: np.ndarray) -> np.ndarray:
-    """Pooled within-group covariance ``sum_g (n_g - 1) S_g / (n - 2)`` (Rubin 1980)."""
-    X = np.asarray(X, dtype=float)
-    t = np.asarray(treated, dtype=bool)
-    out = np.zeros((X.shape[1], X.shape[1]))
-    for g in (t, ~t):
-        Xg = X[g] - X[g].mean(axis=0)
-        out += Xg.T @ Xg
-    return out / max(X.shape[0] - 2, 1)
-
-
-def whitening(cov: np.ndarray) -> np.ndarray:
-    """Matrix ``W`` with ``(x - y) W`` having Euclidean norm equal to the Mahalanobis distance.
-
-    Uses the (generalised) inverse of ``cov`` so a singular covariance still works, as
-    MatchIt's ``generalized_inverse``.
-    """
-    vals, vecs = np.linalg.eigh(cov)
-    keep = vals > max(1e-8 * vals.max(), 0)
-    return vecs[:, keep] / np.sqrt(vals[keep])
-
-
+@renamed_keywords(id_col="unit", random_state="seed")
 def match(
     data: pd.DataFrame,
     *,
@@ -145,8 +127,8 @@ def match(
     ratio: int = 1,
     replace: bool = False,
     m_order: Literal["largest", "smallest", "data", "random"] | None = None,
-    id_col: str | None = None,
-    random_state: int | None = None,
+    unit: str | None = None,
+    seed: int | None = DEFAULT_SEED,
     on_unmatched: Literal["warn", "raise", "ignore"] = "warn",
 ) -> MatchResult:
     """Greedy nearest-neighbour matching of treated units to controls (ATT).
@@ -184,12 +166,14 @@ def match(
     m_order
         Order in which treated units are matched: ``"largest"`` propensity first (default
         for ``"logit"``), ``"smallest"``, ``"data"`` (row order; default for
-        ``"mahalanobis"``) or ``"random"`` (seeded by ``random_state``).  Irrelevant with
+        ``"mahalanobis"``) or ``"random"`` (seeded by ``seed``).  Irrelevant with
         replacement.
-    id_col
-        Column of unit identifiers (default: the index).
-    random_state
-        Seed for ``m_order="random"``.
+    unit
+        Column of unit identifiers (default: the index).  Old name ``id_col``
+        (deprecated).
+    seed
+        Seed for ``m_order="random"`` (default :data:`socdata.options.DEFAULT_SEED`;
+        ``None`` for fresh entropy).  Old name ``random_state`` (deprecated).
     on_unmatched
         What to do when some treated units get no match: ``"warn"``
         (:class:`~socdata.errors.ExcludedRowsWarning` with counts by reason), ``"raise"``
@@ -212,11 +196,11 @@ def match(
     all units by score, the nearer of the nearest available control on each side, the
     lower one on an exact tie).  Weights: see :mod:`socdata.matching.weights`.
     """
-    _check_choice("distance", distance, DISTANCES)
-    _check_choice("on_unmatched", on_unmatched, ON_UNMATCHED)
+    _check_choice(DISTANCE, distance, "match")
+    _check_choice(ON_UNMATCHED, on_unmatched, "match")
     if m_order is None:
         m_order = "largest" if distance == "logit" else "data"
-    _check_choice("m_order", m_order, M_ORDERS)
+    _check_choice(M_ORDER, m_order, "match")
     if distance == "mahalanobis" and m_order in ("largest", "smallest"):
         raise MatchingError(
             f'm_order={m_order!r} needs a propensity score; with distance="mahalanobis" use '
@@ -238,15 +222,15 @@ def match(
         raise MatchingError(
             f"matching needs treated and control units; found {n1} treated and {n0} control"
         )
-    if id_col is None:
+    if unit is None:
         ids = data.index.to_numpy()
     else:
-        if id_col not in data.columns:
-            raise MatchingError(f"id column {id_col!r} not in the data")
-        ids = data[id_col].to_numpy()
+        if unit not in data.columns:
+            raise MatchingError(f"unit column {unit!r} not in the data")
+        ids = data[unit].to_numpy()
     if pd.Index(ids).has_duplicates:
         raise MatchingError(
-            f"unit identifiers ({id_col or 'index'}) are not unique: match() needs one row per unit"
+            f"unit identifiers ({unit or 'index'}) are not unique: match() needs one row per unit"
         )
 
     X_model = design_matrix(data, covariates, drop_first=True)
@@ -263,7 +247,7 @@ def match(
     propensity = pd.DataFrame(columns=["term", "estimate"])
     if distance == "logit":
         fit = fit_logit(X_model.to_numpy(), t.astype(float), names=tuple(X_model.columns))
-        score = fit.predict(X_model.to_numpy())
+        score = match_score = fit.predict(X_model.to_numpy())
         propensity = pd.DataFrame({"term": list(fit.names), "estimate": fit.coef})
         cal_width = None
         if caliper is not None:
@@ -277,12 +261,18 @@ def match(
         )
         Z = None
     else:
-        Xm = X_model.to_numpy()
-        W = whitening(pooled_within_cov(Xm, t))
-        Z = Xm @ W
-        score = None
+        # MatchIt codes factors with every level for the distance (the generalised inverse
+        # absorbs the redundancy); the distance is the same as with treatment contrasts
+        Xm = X_bal.to_numpy()
+        A = mahalanobis_matrix(Xm, t)
+        Z = Xm @ A
+        visit_pos = matchit_visit_order(Xm, A)
+        score = match_score = None
         cal_width = None if caliper is None else float(caliper)
-        cal_units = "Mahalanobis distance (pooled within-group covariance)"
+        cal_units = "Mahalanobis distance (scaled covariates, pooled within-group covariance)"
+        if caliper is None and int(np.count_nonzero(np.any(A != 0, axis=1))) == 1:
+            # MatchIt matches on the single transformed covariate as a scalar distance
+            match_score = Z[:, 0].copy()
 
     # exact cells
     if exact_cols:
@@ -295,7 +285,7 @@ def match(
         cell = np.zeros(n, dtype=np.int64)
     cell = np.asarray(cell)
 
-    rng = np.random.default_rng(random_state)
+    rng = np.random.default_rng(seed)
     treated_idx = np.flatnonzero(t)
     control_idx = np.flatnonzero(~t)
     # global matching order of treated units (MatchIt computes it within each cell from the
@@ -319,13 +309,13 @@ def match(
         tr = treated_idx[cell[treated_idx] == c]
         co = control_idx[cell[control_idx] == c]
         order_local = np.argsort(rank_in_order[tr], kind="stable")
-        if distance == "logit":
-            perm = sort_controls(score[co], co)
+        if match_score is not None:
+            perm = sort_controls(match_score[co], co)
             co_sorted = co[perm]
-            lc = left_counts(score[co_sorted], co_sorted, score[tr], tr)
+            lc = left_counts(match_score[co_sorted], co_sorted, match_score[tr], tr)
             mm, rs = greedy_match_1d(
-                score[co_sorted],
-                score[tr],
+                match_score[co_sorted],
+                match_score[tr],
                 lc,
                 order_local,
                 ratio=ratio,
@@ -334,8 +324,21 @@ def match(
             )
             mapped = np.where(mm >= 0, co_sorted[np.clip(mm, 0, None)] if co.size else -1, -1)
         else:
+            # MatchIt searches each exact cell along the cell's own sort order
+            cell_pos = np.empty(n, dtype=np.int64)
+            members = np.concatenate([tr, co])
+            cell_pos[members[np.argsort(visit_pos[members], kind="stable")]] = np.arange(
+                members.size
+            )
             mm, rs = greedy_match_kdtree(
-                Z[co], Z[tr], order_local, ratio=ratio, replace=replace, caliper=cal_width
+                Z[co],
+                Z[tr],
+                order_local,
+                ratio=ratio,
+                replace=replace,
+                caliper=cal_width,
+                control_pos=cell_pos[co],
+                treated_pos=cell_pos[tr],
             )
             mapped = np.where(mm >= 0, co[np.clip(mm, 0, None)] if co.size else -1, -1)
         match_mat[t_pos[tr]] = mapped
@@ -368,8 +371,8 @@ def match(
             "ratio": ratio,
             "replace": replace,
             "m_order": m_order,
-            "id_col": id_col,
-            "random_state": random_state,
+            "unit": unit,
+            "seed": seed,
             "on_unmatched": on_unmatched,
         },
     )

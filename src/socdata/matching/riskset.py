@@ -22,7 +22,7 @@ month (outcome 1) and one row per candidate comparator x index month (outcome 0)
 every (force, exact cell, month) stratum that holds an engager.  Within a stratum only the
 ranking and the differences of scores matter.  When the candidate rows exceed
 ``max_model_rows`` a seeded Bernoulli sample of comparator rows is used with inverse
-sampling-probability weights (``random_state``), which estimates the same coefficients;
+sampling-probability weights (``seed``), which estimates the same coefficients;
 below it the fit is on every row.
 
 Order and availability
@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from socdata.errors import ExcludedRowsWarning, MatchingError
+from socdata.matching._distance import mahalanobis_matrix
 from socdata.matching._greedy import (
     REASON_EXHAUSTED,
     REASON_LABELS,
@@ -67,15 +68,15 @@ from socdata.matching._greedy import (
 )
 from socdata.matching.balance import BALANCE_COLUMNS, balance_from_moments, is_binary
 from socdata.matching.nearest import (
-    DISTANCES,
+    DISTANCE,
     ON_UNMATCHED,
     _check_choice,
     _relax_advice,
-    whitening,
 )
 from socdata.matching.propensity import fit_logit
 from socdata.matching.result import MatchResult
 from socdata.matching.weights import matchit_weights
+from socdata.options import DEFAULT_SEED, renamed_keywords
 from socdata.provenance import FlowLog, Provenance
 
 #: Default matching covariates (measured at the index month).
@@ -152,6 +153,7 @@ def _birth_ns(persons: pd.DataFrame) -> np.ndarray:
     return np.where(have, out, np.iinfo(np.int64).min)
 
 
+@renamed_keywords(random_state="seed")
 def risk_set_match(
     panel: pd.DataFrame,
     persons: pd.DataFrame,
@@ -167,7 +169,7 @@ def risk_set_match(
     ratio: int = 1,
     replace: bool = False,
     max_model_rows: int = 2_000_000,
-    random_state: int = 0,
+    seed: int | None = DEFAULT_SEED,
     on_unmatched: Literal["warn", "raise", "ignore"] = "warn",
 ) -> MatchResult:
     """Match each engager at their referral month to comparators at risk in the same force.
@@ -221,8 +223,9 @@ def risk_set_match(
     max_model_rows
         Cap on comparator rows in the propensity model; above it a seeded weighted sample
         is used (module notes).
-    random_state
-        Seed of that sample.
+    seed
+        Seed of that sample (default :data:`socdata.options.DEFAULT_SEED`).  Old name
+        ``random_state`` (deprecated).
     on_unmatched
         ``"warn"`` (default), ``"raise"`` or ``"ignore"`` when engagers are left unmatched;
         the counts by reason are in the result either way.
@@ -239,8 +242,8 @@ def risk_set_match(
         Missing columns, duplicate person-months, no engagers or comparators, or no
         engager matched (the message says what to relax).
     """
-    _check_choice("distance", distance, DISTANCES)
-    _check_choice("on_unmatched", on_unmatched, ON_UNMATCHED)
+    _check_choice(DISTANCE, distance, "risk_set_match")
+    _check_choice(ON_UNMATCHED, on_unmatched, "risk_set_match")
     if not isinstance(ratio, (int, np.integer)) or ratio < 1:
         raise MatchingError(f"`ratio` must be a whole number >= 1; got {ratio!r}")
     if not isinstance(history_months, (int, np.integer)) or history_months < 1:
@@ -477,7 +480,7 @@ def risk_set_match(
             + _relax_advice(None, ratio, True, bool(exact_cols))
         )
     frac = min(1.0, max_model_rows / total_cand)
-    rng = np.random.default_rng(random_state)
+    rng = np.random.default_rng(seed)
     model_X = [Xe]
     for s, cand in zip(strata, cand_of, strict=True):
         if cand.size == 0:
@@ -509,17 +512,10 @@ def risk_set_match(
         )
         score_e = fit.predict(Xe)
     else:
-        tmask = My == 1
-        cov = np.zeros((MX.shape[1], MX.shape[1]))
-        for g in (tmask, ~tmask):
-            wg = MW[g]
-            mu = np.average(MX[g], axis=0, weights=wg)
-            D = MX[g] - mu
-            cov += (D * wg[:, None]).T @ D
-        cov /= max(MW.sum() - 2, 1)
-        W = whitening(cov)
+        # MatchIt's Mahalanobis distance: covariates scaled, pooled within-group covariance
+        W = mahalanobis_matrix(MX, My == 1, MW)
         cal_width = None if caliper is None else float(caliper)
-        cal_units = "Mahalanobis distance (pooled within-group covariance)"
+        cal_units = "Mahalanobis distance (scaled covariates, pooled within-group covariance)"
         score_e = None
     del MX, MW, My, model_X
 
@@ -769,7 +765,7 @@ def risk_set_match(
     if frac < 1.0:
         notes.append(
             f"Propensity model fitted on a seeded {frac:.4%} Bernoulli sample of the "
-            f"{total_cand} candidate comparator-months (weights 1/{frac:.4g}; random_state={random_state})."
+            f"{total_cand} candidate comparator-months (weights 1/{frac:.4g}; seed={seed})."
         )
     prov = Provenance.build(
         "socdata.matching.risk_set_match",
@@ -785,7 +781,7 @@ def risk_set_match(
             "ratio": ratio,
             "replace": replace,
             "max_model_rows": max_model_rows,
-            "random_state": random_state,
+            "seed": seed,
             "on_unmatched": on_unmatched,
         },
         frames={"panel": panel, "persons": persons}
