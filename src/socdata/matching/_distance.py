@@ -134,7 +134,14 @@ def matchit_visit_order(X: np.ndarray, A: np.ndarray) -> np.ndarray:
     scale = _column_sd(X)
     diag_scaled = (sd_inv * scale) ** 2
     j = int(np.argmax(diag_scaled))
-    mv = X @ inv[:, j]
+    # identical rows must get identical keys (BLAS may round rows differently), and keys
+    # equal up to rounding must not be ordered by noise: compute on the unique rows and
+    # round to 10 significant digits of the largest key
+    uniq, back = np.unique(X, axis=0, return_inverse=True)
+    mv = (uniq @ inv[:, j])[np.ravel(back)]
+    top = float(np.max(np.abs(mv))) if mv.size else 0.0
+    if top > 0:
+        mv = np.round(mv / top, 10)
     order = np.argsort(mv, kind="stable")
     pos = np.empty(X.shape[0], dtype=np.int64)
     pos[order] = np.arange(X.shape[0])

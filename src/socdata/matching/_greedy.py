@@ -35,6 +35,9 @@ REASON_NO_CONTROLS = 1  # no control in the exact cell / stratum at all
 REASON_CALIPER = 2  # no control of the cell, used or not, within the caliper
 REASON_EXHAUSTED = 3  # controls within the caliper exist, but all were already used
 
+#: Relative tolerance under which two Mahalanobis distances count as tied.
+TIE_RTOL = 1e-10
+
 REASON_LABELS = {
     REASON_NO_CONTROLS: "no comparator in the exact cell",
     REASON_CALIPER: "no comparator within the caliper",
@@ -322,8 +325,9 @@ def greedy_match_kdtree(
     a distance *less than or equal to* it; so among controls at the same distance the one
     visited last wins: the one farthest along the sort key, with a left neighbour at
     ``k`` steps visited at time ``2k - 1`` and a right neighbour at ``k`` steps at ``2k``.
-    Distances are compared after rounding to 12 decimals so that floating-point noise in
-    the transformation does not decide ties.
+    Distances within a relative :data:`TIE_RTOL` of the smallest count as tied, so that
+    floating-point noise in the transformation (e.g. after rescaling a covariate) does not
+    decide ties.
     """
     cx = np.asarray(control_x, dtype=float)
     tx = np.asarray(treated_x, dtype=float)
@@ -357,17 +361,18 @@ def greedy_match_kdtree(
                 d, j = d[ok], j[ok]
                 free = np.array([avail[x] and x not in taken for x in j.tolist()], dtype=bool)
                 if free.any():
-                    dd = np.round(d[free], 12)
+                    dd = d[free]
                     jj = j[free]
                     best = dd.min()
-                    tied = jj[dd == best]
-                    if j.size == k < m and np.round(d.max(), 12) == best:
+                    tol = TIE_RTOL * max(best, 1.0)
+                    tied = jj[dd <= best + tol]
+                    if j.size == k < m and d.max() <= best + tol:
                         # the k-th neighbour ties with the best: others may tie beyond it
-                        ball = np.asarray(tree.query_ball_point(tx[i], r=best + 1e-9), int)
+                        ball = np.asarray(tree.query_ball_point(tx[i], r=best + 2 * tol), int)
                         ok_b = avail[ball] & ~np.isin(ball, list(taken))
                         ball = ball[ok_b]
-                        db = np.round(np.linalg.norm(cx[ball] - tx[i], axis=1), 12)
-                        tied = ball[db == best]
+                        db = np.linalg.norm(cx[ball] - tx[i], axis=1)
+                        tied = ball[db <= best + tol]
                     k_sel = _break_tie(tied, i, control_pos, treated_pos)
                     break
                 if k >= m or j.size < k:  # every candidate within the caliper is used
