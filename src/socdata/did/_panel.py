@@ -20,77 +20,29 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from socdata.did._encode import (
+    as_comparable,
+    check_columns,
+    factorize,
+    numeric_column,
+    sorted_balanced_shape,
+    weight_column,
+)
 from socdata.errors import EstimationError, ExcludedRowsWarning
 from socdata.provenance import FlowLog
+
+__all__ = [
+    "Panel",
+    "build_panel",
+    "check_columns",
+    "drop_uninformative",
+    "numeric_column",
+    "weight_column",
+]
 
 #: A dense (units x periods) grid is used when it is at most this many times the rows
 #: (plus a constant), otherwise sums go through ``np.bincount`` on codes.
 GRID_SLACK = 2.5
-
-
-def check_columns(data: pd.DataFrame, columns: dict[str, str | None], function: str) -> None:
-    """Raise a clear error when ``data`` is not a frame or lacks a named column."""
-    if not isinstance(data, pd.DataFrame):
-        raise EstimationError(
-            f"{function}: data must be a pandas DataFrame (one row per unit and period), "
-            f"got {type(data).__name__}."
-        )
-    for role, col in columns.items():
-        if col is None:
-            continue
-        if not isinstance(col, str):
-            raise EstimationError(f"{function}: {role}= must be a column name (str), got {col!r}.")
-        if col not in data.columns:
-            cols = ", ".join(map(str, list(data.columns)[:25]))
-            raise EstimationError(
-                f"{function}: {role}={col!r} is not a column of the data. "
-                f"Columns in the data: [{cols}{', ...' if data.shape[1] > 25 else ''}]."
-            )
-
-
-def numeric_column(data: pd.DataFrame, col: str, role: str, function: str) -> np.ndarray:
-    """Column as float64 (NaN for missing); clear error for non-numeric values."""
-    s = data[col]
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return s.to_numpy(dtype=np.float64, na_value=np.nan)
-    if not pd.api.types.is_numeric_dtype(s.dtype):
-        bad = pd.to_numeric(s, errors="coerce").isna() & s.notna()
-        idx = np.flatnonzero(bad.to_numpy())
-        example = f" e.g. row {data.index[idx[0]]!r} has {s.iloc[idx[0]]!r}" if idx.size else ""
-        raise EstimationError(
-            f"{function}: {role} column {col!r} must be numeric (dtype {s.dtype});{example}. "
-            "Rule: outcomes, treatments and covariates are numbers (0/1 for indicators). "
-            "Recode labels to numbers first."
-        )
-    if isinstance(s.dtype, np.dtype):  # plain numpy column: no NA other than NaN, no copy
-        return s.to_numpy(dtype=np.float64)
-    return s.to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def weight_column(data: pd.DataFrame, col: str, function: str) -> np.ndarray:
-    """Observation weights as float64; raise for missing, infinite or negative weights.
-
-    Weights are analytic (e.g. matching) weights: each row's contribution to the sums of
-    squares (or the Poisson score) is multiplied by its weight.  Zero is allowed (the row is
-    then dropped by :func:`build_panel` and counted); negative, missing or infinite weights
-    have no meaning and raise :class:`~socdata.errors.EstimationError`.
-    """
-    w = numeric_column(data, col, "weights", function)
-    missing = ~np.isfinite(w)
-    if missing.any():
-        raise EstimationError(
-            f"{function}: weights column {col!r} has {int(missing.sum())} missing or "
-            "non-finite values. Rule: every row needs a finite non-negative weight. Fill them "
-            "(e.g. 0 to exclude the row, 1 for an unweighted row) or drop those rows first."
-        )
-    negative = w < 0
-    if negative.any():
-        raise EstimationError(
-            f"{function}: weights column {col!r} has {int(negative.sum())} negative values "
-            f"(e.g. {w[negative][0]:g}). Rule: weights are non-negative (0 excludes a row). "
-            "Check how the weights were computed (matching weights are counts of uses)."
-        )
-    return w
 
 
 def _compose(keep: np.ndarray, sub: np.ndarray) -> np.ndarray:
@@ -111,50 +63,6 @@ def _codes_sorted(values: np.ndarray) -> np.ndarray | None:
     codes[0] = 0
     np.cumsum(change, out=codes[1:])
     return codes
-
-
-def _sorted_balanced_shape(uvals: np.ndarray | None, tvals: np.ndarray) -> tuple[int, int] | None:
-    """(units, periods) when rows are unit blocks of equal length, units strictly
-    increasing between blocks, and every block has the same strictly increasing periods;
-    else None.  Two vectorised passes, no codes materialised."""
-    if uvals is None or uvals.size < 2:
-        return None
-    n = uvals.size
-    change = np.flatnonzero(uvals[: min(n, 1_000_000)] != uvals[0])
-    n_times = int(change[0]) if change.size else n
-    if n % n_times:
-        return None
-    n_units = n // n_times
-    u = uvals.reshape(n_units, n_times)
-    first = u[:, 0]
-    if not (np.all(first[1:] > first[:-1]) and bool((u == first[:, None]).all())):
-        return None
-    block = tvals[:n_times]
-    if not np.all(block[1:] > block[:-1]):
-        return None
-    if not bool((tvals.reshape(n_units, n_times) == block).all()):
-        return None
-    return n_units, n_times
-
-
-def _as_comparable(s: pd.Series) -> np.ndarray | None:
-    """A numeric view of an identifier column for fast paths (None for other dtypes)."""
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        return None
-    if pd.api.types.is_datetime64_dtype(s.dtype):
-        return s.to_numpy().view(np.int64)
-    if pd.api.types.is_integer_dtype(s.dtype) and not pd.api.types.is_extension_array_dtype(
-        s.dtype
-    ):
-        return s.to_numpy()
-    if pd.api.types.is_float_dtype(s.dtype):
-        return s.to_numpy()
-    return None
-
-
-def _factorize(s: pd.Series, sort: bool) -> tuple[np.ndarray, int, np.ndarray]:
-    codes, levels = pd.factorize(s, sort=sort)
-    return codes.astype(np.int64, copy=False), len(levels), np.asarray(levels)
 
 
 @dataclasses.dataclass
@@ -481,9 +389,9 @@ def build_panel(
     # ---- identifiers ---------------------------------------------------------------------
     unit_codes: np.ndarray | None
     time_codes: np.ndarray | None
-    uvals = _as_comparable(frame_u)
-    tvals = _as_comparable(frame_t)
-    sorted_balanced = _sorted_balanced_shape(uvals, tvals) if tvals is not None else None
+    uvals = as_comparable(frame_u)
+    tvals = as_comparable(frame_t)
+    sorted_balanced = sorted_balanced_shape(uvals, tvals) if tvals is not None else None
     if sorted_balanced is not None:
         n_units, n_times = sorted_balanced
         time_levels = frame_t.to_numpy()[:n_times]
@@ -498,8 +406,10 @@ def build_panel(
         if ucodes is not None:
             unit_codes, n_units = ucodes, int(ucodes[-1]) + 1
         else:
-            unit_codes, n_units, _ = _factorize(frame_u, sort=False)
-        time_codes, n_times, time_levels = _factorize(frame_t, sort=True)
+            unit_codes, levels = factorize(frame_u, sort=False)
+            n_units = len(levels)
+        time_codes, time_levels = factorize(frame_t, sort=True)
+        n_times = len(time_levels)
         cell = unit_codes * n_times + time_codes
         if n_units * n_times <= GRID_SLACK * n + 1_000_000:
             counts = np.bincount(cell, minlength=n_units * n_times)
@@ -520,7 +430,8 @@ def build_panel(
     if frame_c is None or cluster == unit:
         cluster_codes, n_clusters = None, n_units
     else:
-        cluster_codes, n_clusters, _ = _factorize(frame_c, sort=False)
+        cluster_codes, c_levels = factorize(frame_c, sort=False)
+        n_clusters = len(c_levels)
 
     X = np.empty((n, len(names)), dtype=np.float64, order="F")
     for j, v in enumerate(cols):
