@@ -28,7 +28,9 @@ aggregation.  The plot is :func:`socdata.plots.event_study.event_study_plot`.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -166,70 +168,17 @@ def event_study(
     fn = "socdata.did.event_study"
     check_options(fn, inference, conf_level, bootstrap_draws)
     check_columns(data, {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort}, fn)
-    lo, hi = (int(window[0]), int(window[1]))
-    if not lo < 0 <= hi:
-        raise EstimationError(
-            f"{fn}: window must satisfy first < 0 <= last (e.g. (-12, 12)), got {window!r}."
-        )
-    if not lo <= reference <= hi or (bin_endpoints and reference in (lo, hi)):
-        raise EstimationError(
-            f"{fn}: reference={reference} must lie inside window {window!r}"
-            + (" and not on a binned endpoint" if bin_endpoints else "")
-            + "; the usual choice is -1 (the month before treatment)."
-        )
-    # cohort constant within unit
-    coh_key = data[cohort]
-    if pd.api.types.is_datetime64_any_dtype(coh_key.dtype):
-        coh_num = coh_key.astype("int64").where(coh_key.notna(), -1)
-    else:
-        coh_num = pd.to_numeric(coh_key, errors="coerce").fillna(0)
-    varies = coh_num.groupby(data[unit], sort=False).nunique(dropna=False)
-    if (varies > 1).any():
-        raise EstimationError(
-            f"{fn}: {int((varies > 1).sum())} units have more than one {cohort!r} value; the "
-            "cohort (first treated period) must be constant within a unit (rule: treatment "
-            "is irreversible and starts once). Recompute it as the unit's first referral."
-        )
-    et = event_times(data, time=time, cohort=cohort)
-    treated_rows = np.isfinite(et)
-    if not treated_rows.any():
-        raise EstimationError(
-            f"{fn}: no unit has a cohort (first treated period); an event study needs "
-            "treated units. Check the cohort column (0 or missing means never treated)."
-        )
+    lo, hi = _check_design(data, fn, unit, cohort, window, reference, bin_endpoints)
     n_in = len(data)
-    pre_flow = FlowLog()
-    frame = data
-    if not bin_endpoints:
-        outside = treated_rows & ((et < lo) | (et > hi))
-        if outside.any():
-            n_out = int(outside.sum())
-            pre_flow = pre_flow.add(
-                "drop treated observations outside the event window",
-                n_in,
-                n_in - n_out,
-                {f"event time outside [{lo}, {hi}] (bin_endpoints=False)": n_out},
-            )
-            import warnings
-
-            warnings.warn(
-                f"{fn}: excluded {n_out} treated observations outside the window "
-                f"[{lo}, {hi}] (bin_endpoints=False).",
-                ExcludedRowsWarning,
-                stacklevel=3,
-            )
-            frame = data.loc[~outside]
-            et = et[~outside]
-    e = np.clip(et, lo, hi) if bin_endpoints else et
-    dummies: dict[str, np.ndarray] = {}
-    times_used: list[int] = []
-    for k in range(lo, hi + 1):
-        if k == reference:
-            continue
-        col = (e == k).astype(np.float64)
-        if col.any():
-            dummies[f"event_time::{k}"] = col
-            times_used.append(k)
+    frame, dummies, pre_flow = _event_dummies(
+        data,
+        fn,
+        time=time,
+        cohort=cohort,
+        window=(lo, hi),
+        reference=reference,
+        bin_endpoints=bin_endpoints,
+    )
     regs = list(covariates or [])
     panel = build_panel(
         frame,
@@ -263,21 +212,7 @@ def event_study(
             f"{fn}: covariate(s) {dropped_cov} are collinear with the fixed effects or the "
             "event-time indicators; remove them."
         )
-    ev_idx = [i for i, nm in enumerate(names) if nm.startswith("event_time::")]
-    ev_times = [int(names[i].split("::")[1]) for i in ev_idx]
-    lead_idx = [i for i, k in zip(ev_idx, ev_times, strict=True) if k < 0]
-    pretrend = wald_test(
-        fit.coef,
-        fit.vcov,
-        lead_idx,
-        panel.n_clusters - 1,
-        name="joint pre-trend Wald test",
-        null=(
-            "all lead coefficients (event times "
-            + ", ".join(str(ev_times[ev_idx.index(i)]) for i in lead_idx)
-            + f"; reference {reference}) are zero: no difference in trends before treatment"
-        ),
-    )
+    ev_idx, pretrend = _pretrend_test(fit, names, reference, panel.n_clusters)
     boot: tuple[BootstrapInference, ...] = ()
     if use_boot:
         boot = tuple(
@@ -351,6 +286,116 @@ def event_study(
         weights=weights,
     )
     return result
+
+
+def _check_design(
+    data: pd.DataFrame,
+    fn: str,
+    unit: str,
+    cohort: str,
+    window: tuple[int, int],
+    reference: int,
+    bin_endpoints: bool,
+) -> tuple[int, int]:
+    """Window and reference consistent; the cohort constant within unit."""
+    lo, hi = (int(window[0]), int(window[1]))
+    if not lo < 0 <= hi:
+        raise EstimationError(
+            f"{fn}: window must satisfy first < 0 <= last (e.g. (-12, 12)), got {window!r}."
+        )
+    if not lo <= reference <= hi or (bin_endpoints and reference in (lo, hi)):
+        raise EstimationError(
+            f"{fn}: reference={reference} must lie inside window {window!r}"
+            + (" and not on a binned endpoint" if bin_endpoints else "")
+            + "; the usual choice is -1 (the month before treatment)."
+        )
+    coh_key = data[cohort]
+    if pd.api.types.is_datetime64_any_dtype(coh_key.dtype):
+        coh_num = coh_key.astype("int64").where(coh_key.notna(), -1)
+    else:
+        coh_num = pd.to_numeric(coh_key, errors="coerce").fillna(0)
+    varies = coh_num.groupby(data[unit], sort=False).nunique(dropna=False)
+    if (varies > 1).any():
+        raise EstimationError(
+            f"{fn}: {int((varies > 1).sum())} units have more than one {cohort!r} value; the "
+            "cohort (first treated period) must be constant within a unit (rule: treatment "
+            "is irreversible and starts once). Recompute it as the unit's first referral."
+        )
+    return lo, hi
+
+
+def _event_dummies(
+    data: pd.DataFrame,
+    fn: str,
+    *,
+    time: str,
+    cohort: str,
+    window: tuple[int, int],
+    reference: int,
+    bin_endpoints: bool,
+) -> tuple[pd.DataFrame, dict[str, np.ndarray], FlowLog]:
+    """Event-time indicators (endpoints binned, or treated rows outside the window dropped
+    and counted); the reference period is left out."""
+    lo, hi = window
+    et = event_times(data, time=time, cohort=cohort)
+    treated_rows = np.isfinite(et)
+    if not treated_rows.any():
+        raise EstimationError(
+            f"{fn}: no unit has a cohort (first treated period); an event study needs "
+            "treated units. Check the cohort column (0 or missing means never treated)."
+        )
+    n_in = len(data)
+    pre_flow = FlowLog()
+    frame = data
+    if not bin_endpoints:
+        outside = treated_rows & ((et < lo) | (et > hi))
+        if outside.any():
+            n_out = int(outside.sum())
+            pre_flow = pre_flow.add(
+                "drop treated observations outside the event window",
+                n_in,
+                n_in - n_out,
+                {f"event time outside [{lo}, {hi}] (bin_endpoints=False)": n_out},
+            )
+            warnings.warn(
+                f"{fn}: excluded {n_out} treated observations outside the window "
+                f"[{lo}, {hi}] (bin_endpoints=False).",
+                ExcludedRowsWarning,
+                stacklevel=4,
+            )
+            frame = data.loc[~outside]
+            et = et[~outside]
+    e = np.clip(et, lo, hi) if bin_endpoints else et
+    dummies: dict[str, np.ndarray] = {}
+    for k in range(lo, hi + 1):
+        if k == reference:
+            continue
+        col = (e == k).astype(np.float64)
+        if col.any():
+            dummies[f"event_time::{k}"] = col
+    return frame, dummies, pre_flow
+
+
+def _pretrend_test(
+    fit: Any, names: list[str], reference: int, n_clusters: int
+) -> tuple[list[int], Any]:
+    """Positions of the event-time terms and the joint Wald test of the leads."""
+    ev_idx = [i for i, nm in enumerate(names) if nm.startswith("event_time::")]
+    ev_times = [int(names[i].split("::")[1]) for i in ev_idx]
+    lead_idx = [i for i, k in zip(ev_idx, ev_times, strict=True) if k < 0]
+    pretrend = wald_test(
+        fit.coef,
+        fit.vcov,
+        lead_idx,
+        n_clusters - 1,
+        name="joint pre-trend Wald test",
+        null=(
+            "all lead coefficients (event times "
+            + ", ".join(str(ev_times[ev_idx.index(i)]) for i in lead_idx)
+            + f"; reference {reference}) are zero: no difference in trends before treatment"
+        ),
+    )
+    return ev_idx, pretrend
 
 
 def _evt_only(result: EventStudyResult) -> EventStudyResult:
