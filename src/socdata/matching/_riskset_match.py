@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from socdata.errors import MatchingError
+from socdata.matching._assemble import relax_advice
 from socdata.matching._distance import mahalanobis_matrix
 from socdata.matching._greedy import (
     REASON_EXHAUSTED,
@@ -23,7 +24,6 @@ from socdata.matching._greedy import (
     stable_argsort,
 )
 from socdata.matching._riskset_data import RiskSetArrays
-from socdata.matching.nearest import _relax_advice
 from socdata.matching.propensity import LogitFit, fit_logit
 
 
@@ -88,7 +88,7 @@ def fit_distance(
         raise MatchingError(
             f"no comparator is at risk in any engager's force, exact cell and referral month "
             f"({n_eligible} eligible engagers, {n_cmp} comparators). To relax: "
-            + _relax_advice(None, ratio, True, exact)
+            + relax_advice(None, ratio, True, exact)
         )
     frac = min(1.0, max_model_rows / total_cand)
     rng = np.random.default_rng(seed)

@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 
 from socdata.errors import ExcludedRowsWarning, MatchingError
+from socdata.matching._assemble import relax_advice
 from socdata.matching._greedy import REASON_LABELS
 from socdata.matching._riskset_data import RiskSetArrays, fmt_month, month_start
 from socdata.matching._riskset_match import DistanceModel, Matches
 from socdata.matching.balance import BALANCE_COLUMNS, balance_from_moments, is_binary
-from socdata.matching.nearest import _relax_advice
 from socdata.matching.weights import matchit_weights
 from socdata.provenance import FlowLog
 
@@ -44,7 +44,7 @@ def unmatched_counts(
     unmatched = pd.DataFrame(rows, columns=["reason", "n"])
     unmatched = unmatched[unmatched["n"] > 0].reset_index(drop=True)
     reasons = "; ".join(f"{r.reason}: {r.n}" for r in unmatched.itertuples())
-    advice = _relax_advice(caliper, ratio, replace, exact)
+    advice = relax_advice(caliper, ratio, replace, exact)
     if n_none == n_eng:
         raise MatchingError(
             f"no engager could be matched ({n_eng} eligible engagers; {reasons}). "

@@ -9,28 +9,25 @@ propensity score down, no caliper, ATT weights.
 
 from __future__ import annotations
 
-import warnings
+import dataclasses
 from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from socdata.errors import ExcludedRowsWarning, MatchingError
+from socdata.errors import MatchingError
+from socdata.matching._assemble import assemble
 from socdata.matching._distance import mahalanobis_matrix, matchit_visit_order
 from socdata.matching._greedy import (
-    REASON_LABELS,
     greedy_match_1d,
     greedy_match_kdtree,
     left_counts,
     sort_controls,
 )
-from socdata.matching.balance import BALANCE_COLUMNS, balance_frame
 from socdata.matching.propensity import fit_logit
 from socdata.matching.result import MatchResult
-from socdata.matching.weights import matchit_weights
 from socdata.options import DEFAULT_SEED, Choice, renamed_keywords
-from socdata.provenance import FlowLog, Provenance
 
 DISTANCE = Choice(
     "distance",
@@ -244,35 +241,9 @@ def match(
                 "recode missing as its own category (e.g. 'Not known') to match on it"
             )
 
-    propensity = pd.DataFrame(columns=["term", "estimate"])
-    if distance == "logit":
-        fit = fit_logit(X_model.to_numpy(), t.astype(float), names=tuple(X_model.columns))
-        score = match_score = fit.predict(X_model.to_numpy())
-        propensity = pd.DataFrame({"term": list(fit.names), "estimate": fit.coef})
-        cal_width = None
-        if caliper is not None:
-            cal_width = (
-                float(caliper) * float(np.std(score, ddof=1)) if std_caliper else float(caliper)
-            )
-        cal_units = (
-            "standard deviations of the propensity score (all units)"
-            if std_caliper
-            else "propensity-score (probability) units"
-        )
-        Z = None
-    else:
-        # MatchIt codes factors with every level for the distance (the generalised inverse
-        # absorbs the redundancy); the distance is the same as with treatment contrasts
-        Xm = X_bal.to_numpy()
-        A = mahalanobis_matrix(Xm, t)
-        Z = Xm @ A
-        visit_pos = matchit_visit_order(Xm, A)
-        score = match_score = None
-        cal_width = None if caliper is None else float(caliper)
-        cal_units = "Mahalanobis distance (scaled covariates, pooled within-group covariance)"
-        if caliper is None and int(np.count_nonzero(np.any(A != 0, axis=1))) == 1:
-            # MatchIt matches on the single transformed covariate as a scalar distance
-            match_score = Z[:, 0].copy()
+    dist = _fit_distance(X_model, X_bal, t, distance, caliper, std_caliper)
+    score, Z = dist.score, dist.Z
+    cal_width, cal_units, propensity = dist.cal_width, dist.cal_units, dist.propensity
 
     # exact cells
     if exact_cols:
@@ -287,7 +258,6 @@ def match(
 
     rng = np.random.default_rng(seed)
     treated_idx = np.flatnonzero(t)
-    control_idx = np.flatnonzero(~t)
     # global matching order of treated units (MatchIt computes it within each cell from the
     # same scores, which gives the same relative order)
     if m_order == "largest":
@@ -301,50 +271,9 @@ def match(
     rank_in_order = np.empty(n, dtype=np.int64)
     rank_in_order[order_all] = np.arange(order_all.size)
 
-    match_mat = np.full((n1, ratio), -1, dtype=np.int64)  # rows: treated_idx order; values: row ids
-    reasons = np.zeros(n1, dtype=np.int8)
-    t_pos = np.empty(n, dtype=np.int64)
-    t_pos[treated_idx] = np.arange(n1)
-    for c in np.unique(cell[treated_idx]):
-        tr = treated_idx[cell[treated_idx] == c]
-        co = control_idx[cell[control_idx] == c]
-        order_local = np.argsort(rank_in_order[tr], kind="stable")
-        if match_score is not None:
-            perm = sort_controls(match_score[co], co)
-            co_sorted = co[perm]
-            lc = left_counts(match_score[co_sorted], co_sorted, match_score[tr], tr)
-            mm, rs = greedy_match_1d(
-                match_score[co_sorted],
-                match_score[tr],
-                lc,
-                order_local,
-                ratio=ratio,
-                replace=replace,
-                caliper=cal_width,
-            )
-            mapped = np.where(mm >= 0, co_sorted[np.clip(mm, 0, None)] if co.size else -1, -1)
-        else:
-            # MatchIt searches each exact cell along the cell's own sort order
-            cell_pos = np.empty(n, dtype=np.int64)
-            members = np.concatenate([tr, co])
-            cell_pos[members[np.argsort(visit_pos[members], kind="stable")]] = np.arange(
-                members.size
-            )
-            mm, rs = greedy_match_kdtree(
-                Z[co],
-                Z[tr],
-                order_local,
-                ratio=ratio,
-                replace=replace,
-                caliper=cal_width,
-                control_pos=cell_pos[co],
-                treated_pos=cell_pos[tr],
-            )
-            mapped = np.where(mm >= 0, co[np.clip(mm, 0, None)] if co.size else -1, -1)
-        match_mat[t_pos[tr]] = mapped
-        reasons[t_pos[tr]] = rs
+    match_mat, reasons = _match_cells(dist, t, cell, rank_in_order, ratio=ratio, replace=replace)
 
-    return _assemble(
+    return assemble(
         data=data,
         ids=ids,
         t=t,
@@ -378,180 +307,122 @@ def match(
     )
 
 
-def _relax_advice(caliper: float | None, ratio: int, replace: bool, exact: bool) -> str:
-    tips = []
-    if caliper is not None:
-        tips.append("widen or drop the caliper")
-    if ratio > 1:
-        tips.append("lower `ratio`")
-    if not replace:
-        tips.append("match with replace=True")
-    if exact:
-        tips.append("match exactly on fewer variables (or coarser categories)")
-    tips.append("add comparators to the pool")
-    return "; ".join(tips)
+@dataclasses.dataclass
+class _Distance:
+    """The matching distance of :func:`match`: a scalar score or transformed covariates."""
+
+    score: np.ndarray | None  # propensity score (balance row), logit only
+    match_score: np.ndarray | None  # scalar matched on (1d kernel)
+    Z: np.ndarray | None  # Mahalanobis-transformed covariates
+    visit_pos: np.ndarray | None  # MatchIt's search order (ties)
+    cal_width: float | None
+    cal_units: str
+    propensity: pd.DataFrame
 
 
-def _assemble(
-    *,
-    data: pd.DataFrame,
-    ids: np.ndarray,
-    t: np.ndarray,
-    match_mat: np.ndarray,
-    reasons: np.ndarray,
-    score: np.ndarray | None,
-    Z: np.ndarray | None,
+def _fit_distance(
+    X_model: pd.DataFrame,
     X_bal: pd.DataFrame,
+    t: np.ndarray,
     distance: str,
+    caliper: float | None,
+    std_caliper: bool,
+) -> _Distance:
+    if distance == "logit":
+        fit = fit_logit(X_model.to_numpy(), t.astype(float), names=tuple(X_model.columns))
+        score = fit.predict(X_model.to_numpy())
+        cal_width = None
+        if caliper is not None:
+            cal_width = (
+                float(caliper) * float(np.std(score, ddof=1)) if std_caliper else float(caliper)
+            )
+        return _Distance(
+            score=score,
+            match_score=score,
+            Z=None,
+            visit_pos=None,
+            cal_width=cal_width,
+            cal_units=(
+                "standard deviations of the propensity score (all units)"
+                if std_caliper
+                else "propensity-score (probability) units"
+            ),
+            propensity=pd.DataFrame({"term": list(fit.names), "estimate": fit.coef}),
+        )
+    # MatchIt codes factors with every level for the distance (the generalised inverse
+    # absorbs the redundancy); the distance is the same as with treatment contrasts
+    Xm = X_bal.to_numpy()
+    A = mahalanobis_matrix(Xm, t)
+    Z = Xm @ A
+    match_score = None
+    if caliper is None and int(np.count_nonzero(np.any(A != 0, axis=1))) == 1:
+        # MatchIt matches on the single transformed covariate as a scalar distance
+        match_score = Z[:, 0].copy()
+    return _Distance(
+        score=None,
+        match_score=match_score,
+        Z=Z,
+        visit_pos=matchit_visit_order(Xm, A),
+        cal_width=None if caliper is None else float(caliper),
+        cal_units="Mahalanobis distance (scaled covariates, pooled within-group covariance)",
+        propensity=pd.DataFrame(columns=["term", "estimate"]),
+    )
+
+
+def _match_cells(
+    dist: _Distance,
+    t: np.ndarray,
+    cell: np.ndarray,
+    rank_in_order: np.ndarray,
+    *,
     ratio: int,
     replace: bool,
-    caliper: float | None,
-    cal_width: float | None,
-    cal_units: str,
-    propensity: pd.DataFrame,
-    on_unmatched: str,
-    parameters: dict,
-) -> MatchResult:
-    n = len(t)
+) -> tuple[np.ndarray, np.ndarray]:
+    """Greedy matching within each exact cell; rows of treated units (in data order) and
+    their matched rows (``-1`` = none), with reason codes."""
+    n = t.size
     treated_idx = np.flatnonzero(t)
     control_idx = np.flatnonzero(~t)
     n1 = treated_idx.size
-    reason_counts = {
-        REASON_LABELS[code]: int(np.sum(reasons == code)) for code in sorted(REASON_LABELS)
-    }
-    n_none = int(np.sum(match_mat[:, 0] < 0))
-    n_partial = int(np.sum((match_mat[:, 0] >= 0) & (match_mat[:, -1] < 0)))
-    unmatched_rows = [
-        {"reason": r, "n": int(np.sum((reasons == code) & (match_mat[:, 0] < 0)))}
-        for code, r in REASON_LABELS.items()
-    ]
-    if ratio > 1:
-        unmatched_rows.append(
-            {"reason": f"fewer than {ratio} matches (partly matched)", "n": n_partial}
-        )
-    unmatched = pd.DataFrame(unmatched_rows, columns=["reason", "n"])
-    unmatched = unmatched[unmatched["n"] > 0].reset_index(drop=True)
-
-    if n_none == n1:
-        detail = "; ".join(f"{r}: {k}" for r, k in reason_counts.items() if k)
-        raise MatchingError(
-            f"no treated unit could be matched ({n1} treated, {control_idx.size} controls; "
-            f"{detail}). To relax: "
-            + _relax_advice(caliper, ratio, replace, bool(parameters.get("exact")))
-        )
-    if n_none or n_partial:
-        detail = "; ".join(f"{r.reason}: {r.n}" for r in unmatched.itertuples())
-        msg = (
-            f"{n_none} of {n1} treated unit(s) were not matched"
-            + (f" and {n_partial} got fewer than {ratio} matches" if n_partial else "")
-            + f" ({detail}); unmatched treated units are excluded from the matched sample. "
-            "To match more: "
-            + _relax_advice(caliper, ratio, replace, bool(parameters.get("exact")))
-        )
-        if on_unmatched == "raise":
-            raise MatchingError(msg)
-        if on_unmatched == "warn":
-            warnings.warn(msg, ExcludedRowsWarning, stacklevel=3)
-
-    # weights: controls indexed by their position among controls
-    c_pos = np.full(n, -1, dtype=np.int64)
-    c_pos[control_idx] = np.arange(control_idx.size)
-    mm_c = np.where(match_mat >= 0, c_pos[np.clip(match_mat, 0, None)], -1)
-    w_t, w_c = matchit_weights(mm_c, control_idx.size)
-    w_all = np.zeros(n)
-    w_all[treated_idx] = w_t
-    w_all[control_idx] = w_c
-
-    # pairs (ids only)
-    rows_t, ranks = np.nonzero(match_mat >= 0)
-    ti = treated_idx[rows_t]
-    ci = match_mat[rows_t, ranks]
-    subclass = np.zeros(n1, dtype=np.int64)
-    has = match_mat[:, 0] >= 0
-    subclass[has] = np.arange(1, int(has.sum()) + 1)
-    if score is not None:
-        sdist = np.abs(score[ti] - score[ci])
-    else:
-        sdist = np.linalg.norm(Z[ti] - Z[ci], axis=1)
-    pairs = (
-        pd.DataFrame(
-            {
-                "treated_id": ids[ti],
-                "control_id": ids[ci],
-                "match_rank": ranks + 1,
-                "subclass": subclass[rows_t],
-                "index_month": pd.Series(pd.NaT, index=range(ti.size), dtype="datetime64[ns]"),
-                "score_distance": sdist,
-            }
-        )
-        .sort_values(["subclass", "match_rank"], kind="stable")
-        .reset_index(drop=True)
-    )
-    matched = np.flatnonzero(w_all > 0)
-    unit_weights = pd.DataFrame(
-        {
-            "unit_id": ids[matched],
-            "person_id": ids[matched],
-            "treated": t[matched].astype(int),
-            "index_month": pd.Series(pd.NaT, index=range(matched.size), dtype="datetime64[ns]"),
-            "weight": w_all[matched],
-        }
-    )
-
-    bal_X = X_bal.copy()
-    if score is not None:
-        bal_X.insert(0, "propensity_score", score)
-    bal = balance_frame(bal_X, t, w_all)
-    bal = bal.loc[:, list(BALANCE_COLUMNS)]
-
-    flow = FlowLog().add(
-        "treated units matched",
-        n1,
-        n1 - n_none,
-        {r.reason: int(r.n) for r in unmatched.itertuples() if not r.reason.startswith("fewer")},
-        unit="treated units",
-    )
-    flow = flow.add(
-        "controls used",
-        control_idx.size,
-        int((w_c > 0).sum()),
-        {"not selected as a nearest neighbour": int(control_idx.size - (w_c > 0).sum())},
-        unit="control units",
-    )
-    method = (
-        f"greedy nearest-neighbour matching on the propensity score (unpenalised logit), "
-        f"treated units in {parameters['m_order']!s} order"
-        if distance == "logit"
-        else "greedy nearest-neighbour matching on the Mahalanobis distance "
-        f"(pooled within-group covariance), treated units in {parameters['m_order']!s} order"
-    )
-    prov = Provenance.build(
-        "socdata.matching.match",
-        parameters=parameters,
-        frames={"data": data},
-        n_in=n,
-        n_out=int(matched.size),
-        flow=flow,
-        notes=(
-            "Weights as MatchIt: treated 1; controls sum of 1/k_i over their matches, "
-            "rescaled to sum to the number of matched controls.",
-            "SMD = difference in (weighted) means / treated-group SD before matching (ATT).",
-        ),
-    )
-    return MatchResult(
-        provenance=prov,
-        method=method,
-        distance=distance,
-        ratio=int(ratio),
-        replace=bool(replace),
-        caliper=caliper,
-        caliper_units=cal_units if caliper is not None else "",
-        caliper_width=cal_width,
-        pairs=pairs,
-        unit_weights=unit_weights,
-        balance_table=bal,
-        unmatched=unmatched,
-        propensity=propensity,
-        n_treated=int(n1),
-        n_control=int(control_idx.size),
-    )
+    match_mat = np.full((n1, ratio), -1, dtype=np.int64)
+    reasons = np.zeros(n1, dtype=np.int8)
+    t_pos = np.empty(n, dtype=np.int64)
+    t_pos[treated_idx] = np.arange(n1)
+    ms, Z = dist.match_score, dist.Z
+    for c in np.unique(cell[treated_idx]):
+        tr = treated_idx[cell[treated_idx] == c]
+        co = control_idx[cell[control_idx] == c]
+        order_local = np.argsort(rank_in_order[tr], kind="stable")
+        if ms is not None:
+            co_sorted = co[sort_controls(ms[co], co)]
+            lc = left_counts(ms[co_sorted], co_sorted, ms[tr], tr)
+            mm, rs = greedy_match_1d(
+                ms[co_sorted],
+                ms[tr],
+                lc,
+                order_local,
+                ratio=ratio,
+                replace=replace,
+                caliper=dist.cal_width,
+            )
+            mapped = np.where(mm >= 0, co_sorted[np.clip(mm, 0, None)] if co.size else -1, -1)
+        else:
+            # MatchIt searches each exact cell along the cell's own sort order
+            cell_pos = np.empty(n, dtype=np.int64)
+            members = np.concatenate([tr, co])
+            order = np.argsort(dist.visit_pos[members], kind="stable")
+            cell_pos[members[order]] = np.arange(members.size)
+            mm, rs = greedy_match_kdtree(
+                Z[co],
+                Z[tr],
+                order_local,
+                ratio=ratio,
+                replace=replace,
+                caliper=dist.cal_width,
+                control_pos=cell_pos[co],
+                treated_pos=cell_pos[tr],
+            )
+            mapped = np.where(mm >= 0, co[np.clip(mm, 0, None)] if co.size else -1, -1)
+        match_mat[t_pos[tr]] = mapped
+        reasons[t_pos[tr]] = rs
+    return match_mat, reasons
