@@ -220,3 +220,20 @@ def test_describe_old_level_keyword():
         with pytest.warns(SocdataDeprecationWarning, match="level"):
             old = outcome_percentages(df, outcomes=["o"], level=0.9)
     _same(new.tidy(), old.tidy())
+
+
+def test_warnings_point_at_the_callers_line_through_the_keyword_wrapper():
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame({"x": rng.normal(size=60), "t": np.r_[np.ones(40), np.zeros(20)]})
+    with pytest.warns(ExcludedRowsWarning) as rec:
+        match(df, treatment="t", covariates=["x"])  # 40 treated, 20 controls: 20 unmatched
+    assert {w.filename for w in rec} == {__file__}
+    data = toy_panel(n=120, seed=3)
+    data.loc[data.index[:3], "y"] = np.nan
+    with pytest.warns(ExcludedRowsWarning) as rec:
+        did.att_gt(data, outcome="y", unit="unit", time="t", cohort="g", balance="drop_incomplete")
+    assert {w.filename for w in rec} == {__file__}
+    panel, persons = make_data(n_eng=40, n_cmp=10, seed=2)
+    with pytest.warns(ExcludedRowsWarning) as rec:
+        risk_set_match(panel, persons)
+    assert {w.filename for w in rec} == {__file__}

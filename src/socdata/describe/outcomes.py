@@ -249,7 +249,7 @@ def outcome_percentages(
                 f"outcome_percentages: {int(na_group.sum())} row(s) have a missing "
                 f"{by_cols} and are excluded",
                 ExcludedRowsWarning,
-                stacklevel=2,
+                stacklevel=3,  # through the keyword wrapper
             )
         flow = flow.add(
             "cases -> cases with a group",

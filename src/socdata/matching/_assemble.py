@@ -58,41 +58,14 @@ def assemble(
     treated_idx = np.flatnonzero(t)
     control_idx = np.flatnonzero(~t)
     n1 = treated_idx.size
-    reason_counts = {
-        REASON_LABELS[code]: int(np.sum(reasons == code)) for code in sorted(REASON_LABELS)
-    }
-    n_none = int(np.sum(match_mat[:, 0] < 0))
-    n_partial = int(np.sum((match_mat[:, 0] >= 0) & (match_mat[:, -1] < 0)))
-    unmatched_rows = [
-        {"reason": r, "n": int(np.sum((reasons == code) & (match_mat[:, 0] < 0)))}
-        for code, r in REASON_LABELS.items()
-    ]
-    if ratio > 1:
-        unmatched_rows.append(
-            {"reason": f"fewer than {ratio} matches (partly matched)", "n": n_partial}
-        )
-    unmatched = pd.DataFrame(unmatched_rows, columns=["reason", "n"])
-    unmatched = unmatched[unmatched["n"] > 0].reset_index(drop=True)
-
-    if n_none == n1:
-        detail = "; ".join(f"{r}: {k}" for r, k in reason_counts.items() if k)
-        raise MatchingError(
-            f"no treated unit could be matched ({n1} treated, {control_idx.size} controls; "
-            f"{detail}). To relax: "
-            + relax_advice(caliper, ratio, replace, bool(parameters.get("exact")))
-        )
-    if n_none or n_partial:
-        detail = "; ".join(f"{r.reason}: {r.n}" for r in unmatched.itertuples())
-        msg = (
-            f"{n_none} of {n1} treated unit(s) were not matched"
-            + (f" and {n_partial} got fewer than {ratio} matches" if n_partial else "")
-            + f" ({detail}); unmatched treated units are excluded from the matched sample. "
-            "To match more: " + relax_advice(caliper, ratio, replace, bool(parameters.get("exact")))
-        )
-        if on_unmatched == "raise":
-            raise MatchingError(msg)
-        if on_unmatched == "warn":
-            warnings.warn(msg, ExcludedRowsWarning, stacklevel=3)
+    n_none, unmatched = _unmatched(
+        match_mat,
+        reasons,
+        n_control=control_idx.size,
+        ratio=ratio,
+        advice=relax_advice(caliper, ratio, replace, bool(parameters.get("exact"))),
+        on_unmatched=on_unmatched,
+    )
 
     # weights: controls indexed by their position among controls
     c_pos = np.full(n, -1, dtype=np.int64)
@@ -196,3 +169,49 @@ def assemble(
         n_treated=int(n1),
         n_control=int(control_idx.size),
     )
+
+
+def _unmatched(
+    match_mat: np.ndarray,
+    reasons: np.ndarray,
+    *,
+    n_control: int,
+    ratio: int,
+    advice: str,
+    on_unmatched: str,
+) -> tuple[int, pd.DataFrame]:
+    """Unmatched treated units by reason; raise when none matched, else warn/raise/ignore."""
+    n1 = match_mat.shape[0]
+    reason_counts = {
+        REASON_LABELS[code]: int(np.sum(reasons == code)) for code in sorted(REASON_LABELS)
+    }
+    n_none = int(np.sum(match_mat[:, 0] < 0))
+    n_partial = int(np.sum((match_mat[:, 0] >= 0) & (match_mat[:, -1] < 0)))
+    rows = [
+        {"reason": r, "n": int(np.sum((reasons == code) & (match_mat[:, 0] < 0)))}
+        for code, r in REASON_LABELS.items()
+    ]
+    if ratio > 1:
+        rows.append({"reason": f"fewer than {ratio} matches (partly matched)", "n": n_partial})
+    unmatched = pd.DataFrame(rows, columns=["reason", "n"])
+    unmatched = unmatched[unmatched["n"] > 0].reset_index(drop=True)
+    if n_none == n1:
+        detail = "; ".join(f"{r}: {k}" for r, k in reason_counts.items() if k)
+        raise MatchingError(
+            f"no treated unit could be matched ({n1} treated, {n_control} controls; "
+            f"{detail}). To relax: " + advice
+        )
+    if n_none or n_partial:
+        detail = "; ".join(f"{r.reason}: {r.n}" for r in unmatched.itertuples())
+        msg = (
+            f"{n_none} of {n1} treated unit(s) were not matched"
+            + (f" and {n_partial} got fewer than {ratio} matches" if n_partial else "")
+            + f" ({detail}); unmatched treated units are excluded from the matched sample. "
+            "To match more: " + advice
+        )
+        if on_unmatched == "raise":
+            raise MatchingError(msg)
+        if on_unmatched == "warn":
+            # _unmatched -> assemble -> match -> keyword wrapper -> the caller
+            warnings.warn(msg, ExcludedRowsWarning, stacklevel=5)
+    return n_none, unmatched
