@@ -11,10 +11,16 @@ Errors are :class:`~socdata.errors.EstimationError` (``att_gt`` passes its subcl
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
 from socdata.errors import EstimationError
+
+#: A dense (units x periods) grid is used when it is at most this many times the rows
+#: (plus a constant), otherwise sums go through ``np.bincount`` on codes.
+GRID_SLACK = 2.5
 
 
 def mask_id(value: object) -> str:
@@ -193,3 +199,161 @@ def as_comparable(s: pd.Series) -> np.ndarray | None:
     if pd.api.types.is_float_dtype(s.dtype):
         return s.to_numpy()
     return None
+
+
+def compose_masks(keep: np.ndarray, sub: np.ndarray) -> np.ndarray:
+    """Row mask on the original frame from ``keep`` followed by ``sub`` on the kept rows."""
+    out = keep.copy()
+    out[np.flatnonzero(keep)[~sub]] = False
+    return out
+
+
+def _codes_sorted(values: np.ndarray) -> np.ndarray | None:
+    """Codes for a monotone non-decreasing numeric array (None when not monotone)."""
+    if values.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    change = values[1:] != values[:-1]
+    if not np.all(values[1:] >= values[:-1]):
+        return None
+    codes = np.empty(values.size, dtype=np.int64)
+    codes[0] = 0
+    np.cumsum(change, out=codes[1:])
+    return codes
+
+
+@dataclasses.dataclass
+class Rows:
+    """The row-aligned columns of a panel while rows are being dropped."""
+
+    frame_u: pd.Series
+    frame_t: pd.Series
+    frame_c: pd.Series | None
+    y: np.ndarray
+    cols: list[np.ndarray]
+    off: np.ndarray | None
+    wts: np.ndarray | None
+    extra: dict[str, np.ndarray]
+
+    def take(self, m: np.ndarray) -> Rows:
+        return Rows(
+            self.frame_u[m],
+            self.frame_t[m],
+            self.frame_c[m] if self.frame_c is not None else None,
+            self.y[m],
+            [c[m] for c in self.cols],
+            self.off[m] if self.off is not None else None,
+            self.wts[m] if self.wts is not None else None,
+            {k: v[m] for k, v in self.extra.items()},
+        )
+
+
+def missing_rows(
+    data: pd.DataFrame,
+    y: np.ndarray,
+    regressors: dict[str, np.ndarray],
+    off: np.ndarray | None,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    cluster: str | None,
+    offset_column: str | None,
+) -> tuple[np.ndarray, dict[str, int]]:
+    """Rows with a missing or non-finite value, counted by the first column that is."""
+    missing: dict[str, int] = {}
+    bad = np.zeros(len(data), dtype=bool)
+
+    def _flag(name: str, m: np.ndarray) -> None:
+        nonlocal bad
+        cnt = int(np.count_nonzero(m & ~bad))
+        if cnt:
+            missing[f"missing or non-finite {name}"] = cnt
+            bad |= m
+
+    _flag(outcome, ~np.isfinite(y))
+    for name, v in regressors.items():
+        _flag(name, ~np.isfinite(v))
+    for col in (unit, time):
+        if not (isinstance(data[col].dtype, np.dtype) and data[col].dtype.kind in "iub"):
+            _flag(col, data[col].isna().to_numpy())
+    if cluster is not None and cluster != unit:
+        _flag(cluster, data[cluster].isna().to_numpy())
+    if off is not None:
+        _flag(f"{offset_column} (must be > 0)", ~(np.isfinite(off) & (off > 0)))
+    # extra columns may be missing by design (e.g. the cohort of the never treated)
+    return bad, missing
+
+
+def encode_identifiers(
+    data: pd.DataFrame,
+    frame_u: pd.Series,
+    frame_t: pd.Series,
+    frame_c: pd.Series | None,
+    keep: np.ndarray | None,
+    *,
+    unit: str,
+    time: str,
+    cluster: str | None,
+    function: str,
+) -> tuple:
+    """Unit, period and cluster codes of the kept rows (none for the sorted balanced
+    layout); one row per (unit, period) is enforced with masked examples."""
+    n = len(frame_u)
+    ucodes = None
+    cell = None
+    unit_codes: np.ndarray | None
+    time_codes: np.ndarray | None
+    uvals = as_comparable(frame_u)
+    tvals = as_comparable(frame_t)
+    sorted_balanced = sorted_balanced_shape(uvals, tvals) if tvals is not None else None
+    if sorted_balanced is not None:
+        n_units, n_times = sorted_balanced
+        time_levels = frame_t.to_numpy()[:n_times]
+        sorted_balanced = True
+    else:
+        sorted_balanced = False
+        ucodes = _codes_sorted(uvals) if uvals is not None else None
+    if sorted_balanced:
+        unit_codes = None
+        time_codes = None
+    else:
+        if ucodes is not None:
+            unit_codes, n_units = ucodes, int(ucodes[-1]) + 1
+        else:
+            unit_codes, levels = factorize(frame_u, sort=False)
+            n_units = len(levels)
+        time_codes, time_levels = factorize(frame_t, sort=True)
+        n_times = len(time_levels)
+        cell = unit_codes * n_times + time_codes
+        if n_units * n_times <= GRID_SLACK * n + 1_000_000:
+            counts = np.bincount(cell, minlength=n_units * n_times)
+            dup = counts[cell] > 1 if counts.max(initial=0) > 1 else np.zeros(n, dtype=bool)
+            del counts
+        else:
+            dup = pd.Series(cell).duplicated(keep=False).to_numpy()
+        if dup.any():
+            rows = np.flatnonzero(dup)[:2]
+            idx = (np.flatnonzero(keep)[rows] if keep is not None else rows).tolist()
+            labels = [data.index[i] for i in idx]
+            raise EstimationError(
+                f"{function}: {int(dup.sum())} rows share a ({unit}, {time}) pair with another "
+                f"row, e.g. rows {labels[0]!r} and {labels[1]!r} ({unit} value masked, "
+                f"{time} = {frame_t.iloc[rows[0]]!r}). Rule: a panel has one row per unit and "
+                "period. Aggregate duplicate rows (e.g. sum counts by person and month) first."
+            )
+    if frame_c is None or cluster == unit:
+        cluster_codes, n_clusters = None, n_units
+    else:
+        cluster_codes, c_levels = factorize(frame_c, sort=False)
+        n_clusters = len(c_levels)
+
+    return (
+        n_units,
+        n_times,
+        time_levels,
+        unit_codes,
+        time_codes,
+        cluster_codes,
+        n_clusters,
+        cell,
+    )

@@ -21,11 +21,13 @@ import numpy as np
 import pandas as pd
 
 from socdata.did._encode import (
-    as_comparable,
+    GRID_SLACK,
+    Rows,
     check_columns,
-    factorize,
+    compose_masks,
+    encode_identifiers,
+    missing_rows,
     numeric_column,
-    sorted_balanced_shape,
     weight_column,
 )
 from socdata.errors import EstimationError, ExcludedRowsWarning
@@ -39,30 +41,6 @@ __all__ = [
     "numeric_column",
     "weight_column",
 ]
-
-#: A dense (units x periods) grid is used when it is at most this many times the rows
-#: (plus a constant), otherwise sums go through ``np.bincount`` on codes.
-GRID_SLACK = 2.5
-
-
-def _compose(keep: np.ndarray, sub: np.ndarray) -> np.ndarray:
-    """Row mask on the original frame from ``keep`` followed by ``sub`` on the kept rows."""
-    out = keep.copy()
-    out[np.flatnonzero(keep)[~sub]] = False
-    return out
-
-
-def _codes_sorted(values: np.ndarray) -> np.ndarray | None:
-    """Codes for a monotone non-decreasing numeric array (None when not monotone)."""
-    if values.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    change = values[1:] != values[:-1]
-    if not np.all(values[1:] >= values[:-1]):
-        return None
-    codes = np.empty(values.size, dtype=np.int64)
-    codes[0] = 0
-    np.cumsum(change, out=codes[1:])
-    return codes
 
 
 @dataclasses.dataclass
@@ -307,29 +285,29 @@ def build_panel(
     wts = weight_column(data, weights, function) if weights is not None else None
 
     # ---- missing values: count by column, drop once --------------------------------------
-    missing: dict[str, int] = {}
-    bad = np.zeros(n_in, dtype=bool)
-
-    def _flag(name: str, m: np.ndarray) -> None:
-        nonlocal bad
-        cnt = int(np.count_nonzero(m & ~bad))
-        if cnt:
-            missing[f"missing or non-finite {name}"] = cnt
-            bad |= m
-
-    _flag(outcome, ~np.isfinite(y))
-    for name, v in zip(names, cols, strict=True):
-        _flag(name, ~np.isfinite(v))
-    for col in (unit, time):
-        if not (isinstance(data[col].dtype, np.dtype) and data[col].dtype.kind in "iub"):
-            _flag(col, data[col].isna().to_numpy())
-    if cluster is not None and cluster != unit:
-        _flag(cluster, data[cluster].isna().to_numpy())
-    if off is not None:
-        _flag(f"{offset_column} (must be > 0)", ~(np.isfinite(off) & (off > 0)))
-    # extra columns may be missing by design (e.g. the cohort of the never treated)
-
+    bad, missing = missing_rows(
+        data,
+        y,
+        dict(zip(names, cols, strict=True)),
+        off,
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        cluster=cluster,
+        offset_column=offset_column,
+    )
+    rows = Rows(
+        data[unit],
+        data[time],
+        data[cluster] if cluster is not None else None,
+        y,
+        cols,
+        off,
+        wts,
+        extra,
+    )
     flow = FlowLog()
+    keep = None
     if bad.any():
         keep = ~bad
         flow = flow.add("drop rows with missing values", n_in, int(keep.sum()), missing)
@@ -340,22 +318,10 @@ def build_panel(
             ExcludedRowsWarning,
             stacklevel=4,
         )
-        frame_u = data[unit][keep]
-        frame_t = data[time][keep]
-        frame_c = data[cluster][keep] if cluster is not None else None
-        y = y[keep]
-        cols = [c[keep] for c in cols]
-        off = off[keep] if off is not None else None
-        wts = wts[keep] if wts is not None else None
-        extra = {k: v[keep] for k, v in extra.items()}
-    else:
-        keep = None
-        frame_u = data[unit]
-        frame_t = data[time]
-        frame_c = data[cluster] if cluster is not None else None
-    if wts is not None and (wts == 0).any():
-        zero = wts == 0
-        n_before = int(y.size)
+        rows = rows.take(keep)
+    if rows.wts is not None and (rows.wts == 0).any():
+        zero = rows.wts == 0
+        n_before = int(rows.y.size)
         n_zero = int(zero.sum())
         flow = flow.add(
             "drop rows with zero weight",
@@ -369,16 +335,10 @@ def build_panel(
             ExcludedRowsWarning,
             stacklevel=4,
         )
-        nz = ~zero
-        keep = nz if keep is None else _compose(keep, nz)
-        frame_u = frame_u[nz]
-        frame_t = frame_t[nz]
-        frame_c = frame_c[nz] if frame_c is not None else None
-        y = y[nz]
-        cols = [c[nz] for c in cols]
-        off = off[nz] if off is not None else None
-        wts = wts[nz]
-        extra = {k: v[nz] for k, v in extra.items()}
+        keep = ~zero if keep is None else compose_masks(keep, ~zero)
+        rows = rows.take(~zero)
+    frame_u, frame_t, frame_c = rows.frame_u, rows.frame_t, rows.frame_c
+    y, cols, off, wts, extra = rows.y, rows.cols, rows.off, rows.wts, rows.extra
     n = y.size
     if n == 0:
         raise EstimationError(
@@ -386,53 +346,19 @@ def build_panel(
             + (" and zero weights." if wts is not None else ".")
         )
 
-    # ---- identifiers ---------------------------------------------------------------------
-    unit_codes: np.ndarray | None
-    time_codes: np.ndarray | None
-    uvals = as_comparable(frame_u)
-    tvals = as_comparable(frame_t)
-    sorted_balanced = sorted_balanced_shape(uvals, tvals) if tvals is not None else None
-    if sorted_balanced is not None:
-        n_units, n_times = sorted_balanced
-        time_levels = frame_t.to_numpy()[:n_times]
-        sorted_balanced = True
-    else:
-        sorted_balanced = False
-        ucodes = _codes_sorted(uvals) if uvals is not None else None
-    if sorted_balanced:
-        unit_codes = None
-        time_codes = None
-    else:
-        if ucodes is not None:
-            unit_codes, n_units = ucodes, int(ucodes[-1]) + 1
-        else:
-            unit_codes, levels = factorize(frame_u, sort=False)
-            n_units = len(levels)
-        time_codes, time_levels = factorize(frame_t, sort=True)
-        n_times = len(time_levels)
-        cell = unit_codes * n_times + time_codes
-        if n_units * n_times <= GRID_SLACK * n + 1_000_000:
-            counts = np.bincount(cell, minlength=n_units * n_times)
-            dup = counts[cell] > 1 if counts.max(initial=0) > 1 else np.zeros(n, dtype=bool)
-            del counts
-        else:
-            dup = pd.Series(cell).duplicated(keep=False).to_numpy()
-        if dup.any():
-            rows = np.flatnonzero(dup)[:2]
-            idx = (np.flatnonzero(keep)[rows] if keep is not None else rows).tolist()
-            labels = [data.index[i] for i in idx]
-            raise EstimationError(
-                f"{function}: {int(dup.sum())} rows share a ({unit}, {time}) pair with another "
-                f"row, e.g. rows {labels[0]!r} and {labels[1]!r} ({unit} value masked, "
-                f"{time} = {frame_t.iloc[rows[0]]!r}). Rule: a panel has one row per unit and "
-                "period. Aggregate duplicate rows (e.g. sum counts by person and month) first."
-            )
-    if frame_c is None or cluster == unit:
-        cluster_codes, n_clusters = None, n_units
-    else:
-        cluster_codes, c_levels = factorize(frame_c, sort=False)
-        n_clusters = len(c_levels)
-
+    ids = encode_identifiers(
+        data,
+        frame_u,
+        frame_t,
+        frame_c,
+        keep,
+        unit=unit,
+        time=time,
+        cluster=cluster,
+        function=function,
+    )
+    n_units, n_times, time_levels, unit_codes, time_codes, cluster_codes, n_clusters, cell = ids
+    sorted_balanced = unit_codes is None
     X = np.empty((n, len(names)), dtype=np.float64, order="F")
     for j, v in enumerate(cols):
         X[:, j] = v
