@@ -27,9 +27,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy import stats as _st
 
+from socdata.did._att_gt_cells import (
+    cell_inference,
+    cells_conditional,
+    cells_unconditional,
+    plan_cells,
+)
 from socdata.did._att_gt_drdid import ESTIMATORS
 from socdata.did._att_gt_prep import (
     ATT_GT_INFERENCE,
@@ -46,15 +50,12 @@ from socdata.did._att_gt_prep import (
 )
 from socdata.did._att_gt_results import (
     _FEW_CLUSTERS,
-    _SE_FLOOR,
     AttGtAggregate,
     AttGtResult,
-    _boot_inference,
     _fmt,
-    _inference_frame,
     _label,
 )
-from socdata.did._att_gt_stats import IFStats, cohort_mode_stats, common_mode_stats
+from socdata.did._att_gt_stats import IFStats
 from socdata.errors import DataQualityWarning, EstimationError, SmallClusterWarning
 from socdata.options import (
     DEFAULT_SEED,
@@ -66,48 +67,6 @@ from socdata.options import (
 from socdata.provenance import Provenance
 
 __all__ = ["AttGtAggregate", "AttGtResult", "att_gt"]
-
-
-@dataclasses.dataclass
-class _Cells:
-    cohort: list[int]
-    t: list[int]
-    b: list[int]
-    base: list[bool]
-    controls: list[np.ndarray]
-
-
-def _plan_cells(p: PanelArrays, control_group: str, base_period: str, anticipation: int) -> _Cells:
-    tnum = p.time_num
-    n_t = len(tnum)
-    tfac = 1 if base_period == "varying" else 0
-    cv = p.cohort_values
-    cells = _Cells([], [], [], [], [])
-    for code in range(1, len(cv)):
-        g = cv[code]
-        if p.control_only is not None and g >= p.control_only:
-            continue
-        pre_idx = np.flatnonzero(tnum + anticipation < g)
-        if len(pre_idx) == 0:  # pragma: no cover - such units were dropped in build_panel
-            continue
-        pret_g = int(pre_idx[-1])
-        for ti in range(n_t - tfac):
-            cur = ti + tfac
-            pret = pret_g if base_period == "universal" else ti
-            if g - anticipation <= tnum[cur]:
-                pret = pret_g
-            is_base = base_period == "universal" and pret == cur
-            if control_group == "never_treated":
-                ctrl = np.array([0])
-            else:
-                thr = max(tnum[cur], tnum[pret]) + anticipation
-                ctrl = np.flatnonzero((cv > thr) & (np.arange(len(cv)) != code))
-            cells.cohort.append(code)
-            cells.t.append(cur)
-            cells.b.append(pret)
-            cells.base.append(is_base)
-            cells.controls.append(ctrl)
-    return cells
 
 
 def _check_group_sizes(
@@ -143,120 +102,33 @@ def _check_group_sizes(
         )
 
 
-def _cells_unconditional(
-    p: PanelArrays, cells: _Cells, boot: dict[str, Any], level: int
-) -> tuple[np.ndarray, IFStats]:
-    """ATT(g,t) without covariates: differences of (weighted) cohort mean changes, with
-    the influence-function statistics held as cohort sums (no n x K matrix)."""
-    n = p.y.shape[0]
-    k = len(cells.t)
-    code = np.asarray(cells.cohort)
-    ct, cb = np.asarray(cells.t), np.asarray(cells.b)
-    att = np.full(k, np.nan)
-    stats, means = cohort_mode_stats(
-        p.y,
-        p.cohort_code,
-        len(p.cohort_values),
-        pairs=(np.zeros(0, int), np.zeros(0, int), np.zeros(0), np.zeros(0)),
-        cell_t=ct,
-        cell_b=cb,
-        cluster_code=p.cluster_code,
-        n_clusters=p.n_clusters,
-        weights=p.weights,
-        **boot,
-    )
-    wsum = stats.n_h  # units per cohort, or summed weights
-    w_treat = wsum[code]
-    w_ctrl = np.array([wsum[c].sum() for c in cells.controls], dtype=float)
-    dbar = means[:, ct] - means[:, cb]  # (H, K): mean change of each cohort per cell
-    pk, ph, pa, pc = [], [], [], []
-    for j in range(k):
-        if cells.base[j]:
-            att[j] = 0.0
-            continue
-        ctrl = cells.controls[j]
-        if w_ctrl[j] == 0 or w_treat[j] == 0:
-            warnings.warn(
-                f"no comparison units for ATT({_fmt(p.cohort_labels[code[j]])},"
-                f"{_fmt(p.time_labels[ct[j]])}); it is left missing.",
-                DataQualityWarning,
-                stacklevel=level,
-            )
-            continue
-        pooled = float(wsum[ctrl] @ dbar[ctrl, j]) / w_ctrl[j]
-        att[j] = dbar[code[j], j] - pooled
-        pk.append(np.full(1 + len(ctrl), j))
-        ph.append(np.concatenate([[code[j]], ctrl]))
-        a_c = -n / w_ctrl[j]
-        pa.append(np.concatenate([[n / w_treat[j]], np.full(len(ctrl), a_c)]))
-        pc.append(np.concatenate([[0.0], a_c * (dbar[ctrl, j] - pooled)]))
-    pairs = tuple(np.concatenate(v) if v else np.zeros(0) for v in (pk, ph, pa, pc))
-    pairs = (pairs[0].astype(int), pairs[1].astype(int), pairs[2], pairs[3])
-    return att, dataclasses.replace(stats, pairs=pairs)
-
-
-def _cells_conditional(
-    p: PanelArrays, cells: _Cells, est: Any, boot: dict[str, Any], level: int
-) -> tuple[np.ndarray, IFStats]:
-    """ATT(g,t) with covariates: a DRDID-style 2x2 estimator per cell, influence
-    functions stacked into an n x K matrix."""
-    n = p.y.shape[0]
-    k = len(cells.t)
-    code = np.asarray(cells.cohort)
-    ct, cb = np.asarray(cells.t), np.asarray(cells.b)
-    att = np.full(k, np.nan)
-    z = np.zeros((n, k))
-    for j in range(k):
-        if cells.base[j]:
-            att[j] = 0.0
-            continue
-        in_g = p.cohort_code == code[j]
-        sub = np.flatnonzero(in_g | np.isin(p.cohort_code, cells.controls[j]))
-        d = in_g[sub].astype(float)
-        early = min(ct[j], cb[j])
-        x = np.column_stack([np.ones(len(sub)), p.x[sub, early, :]])
-        try:
-            a, inf = est(p.y[sub, ct[j]], p.y[sub, cb[j]], d, x)
-        except EstimationError as exc:
-            warnings.warn(
-                f"ATT({_fmt(p.cohort_labels[code[j]])},{_fmt(p.time_labels[ct[j]])}) "
-                f"could not be estimated and is left missing: {exc}",
-                DataQualityWarning,
-                stacklevel=level,
-            )
-            continue
-        att[j] = a
-        z[sub, j] = inf * (n / len(sub))
-    stats = common_mode_stats(
-        z,
-        p.cohort_code,
-        len(p.cohort_values),
-        cluster_code=p.cluster_code,
-        n_clusters=p.n_clusters,
-        **boot,
-    )
-    return att, stats
-
-
-def _inference(
-    att: np.ndarray, stats: IFStats, conf_level: float, bootstrap: bool, cband: bool
-) -> tuple[dict[str, np.ndarray], np.ndarray, str]:
-    """Standard errors, critical values and the interval type of the cells."""
-    k = att.size
-    eye = sparse.identity(k, format="csr")
-    se = np.sqrt(np.maximum(stats.variance(eye), 0.0))
-    se = np.where((se > _SE_FLOOR) & np.isfinite(att), se, np.nan)
-    crit = np.full(k, _st.norm.ppf((1 + conf_level) / 2))
-    ci_type = "pointwise (analytic)"
-    if bootstrap:
-        dev = stats.boot_deviations(eye)
-        se, c = _boot_inference(dev, conf_level)
-        if cband:
-            crit[:] = c
-            ci_type = "uniform (multiplier bootstrap, sup-t)"
-        else:
-            ci_type = "pointwise (multiplier bootstrap)"
-    return _inference_frame(att, se, crit), crit, ci_type
+def _checked_params(**kw: Any) -> dict[str, Any]:
+    """The options of :func:`att_gt`, checked (messages from the declared choices)."""
+    for name, allowed in (
+        ("control_group", CONTROL_GROUPS),
+        ("base_period", BASE_PERIODS),
+        ("est_method", EST_METHODS),
+        ("balance", BALANCE_OPTIONS),
+        ("bootstrap_weights", BOOT_WEIGHTS),
+        ("inference", ATT_GT_INFERENCE),
+    ):
+        kw[name] = check_choice(name, kw[name], allowed)
+    covariates = kw["covariates"]
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates or [])
+    kw["covariates"] = covariates or None
+    if kw["weights"] is not None and covariates:
+        raise AttGtInputError(
+            "weights together with covariates are not implemented yet; use weights without "
+            "covariates (matched comparators are already balanced on the matching variables)."
+        )
+    anticipation = kw["anticipation"]
+    if not (isinstance(anticipation, (int, np.integer)) and anticipation >= 0):
+        raise AttGtInputError(f"anticipation={anticipation!r}: use a whole number >= 0.")
+    kw["anticipation"] = int(anticipation)
+    kw["conf_level"] = check_conf_level(kw["conf_level"], function="att_gt", error=AttGtInputError)
+    if kw["inference"] == "bootstrap":
+        check_bootstrap_draws(kw["bootstrap_draws"], function="att_gt", error=AttGtInputError)
+    return kw
 
 
 @renamed_keywords(
@@ -356,47 +228,31 @@ def att_gt(
         never-treated group.
     """
     _level = 3  # warnings point at the user's call (through the keyword wrapper)
-    control_group = check_choice("control_group", control_group, CONTROL_GROUPS)
-    base_period = check_choice("base_period", base_period, BASE_PERIODS)
-    est_method = check_choice("est_method", est_method, EST_METHODS)
-    balance = check_choice("balance", balance, BALANCE_OPTIONS)
-    bootstrap_weights = check_choice("bootstrap_weights", bootstrap_weights, BOOT_WEIGHTS)
-    inference = check_choice("inference", inference, ATT_GT_INFERENCE)
-    bootstrap = inference == "bootstrap"
-    if isinstance(covariates, str):
-        covariates = [covariates]
-    covariates = list(covariates) if covariates else []
-    if weights is not None and covariates:
-        raise AttGtInputError(
-            "weights together with covariates are not implemented yet; use weights without "
-            "covariates (matched comparators are already balanced on the matching variables)."
-        )
-    if not (isinstance(anticipation, (int, np.integer)) and anticipation >= 0):
-        raise AttGtInputError(f"anticipation={anticipation!r}: use a whole number >= 0.")
-    conf_level = check_conf_level(conf_level, function="att_gt", error=AttGtInputError)
-    if bootstrap:
-        check_bootstrap_draws(bootstrap_draws, function="att_gt", error=AttGtInputError)
-
-    params = {
-        "outcome": outcome,
-        "unit": unit,
-        "time": time,
-        "cohort": cohort,
-        "control_group": control_group,
-        "covariates": covariates or None,
-        "anticipation": int(anticipation),
-        "base_period": base_period,
-        "est_method": est_method,
-        "conf_level": conf_level,
-        "inference": inference,
-        "bootstrap_draws": bootstrap_draws,
-        "bootstrap_weights": bootstrap_weights,
-        "seed": seed,
-        "cband": cband,
-        "cluster": cluster,
-        "balance": balance,
-        "weights": weights,
-    }
+    params = _checked_params(
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        cohort=cohort,
+        control_group=control_group,
+        covariates=covariates,
+        anticipation=anticipation,
+        base_period=base_period,
+        est_method=est_method,
+        conf_level=conf_level,
+        inference=inference,
+        bootstrap_draws=bootstrap_draws,
+        bootstrap_weights=bootstrap_weights,
+        seed=seed,
+        cband=cband,
+        cluster=cluster,
+        balance=balance,
+        weights=weights,
+    )
+    covariates = list(params["covariates"] or [])
+    control_group, base_period = params["control_group"], params["base_period"]
+    est_method, balance = params["est_method"], params["balance"]
+    conf_level, bootstrap_weights = params["conf_level"], params["bootstrap_weights"]
+    bootstrap = params["inference"] == "bootstrap"
     digest = fingerprint_async(
         data,
         [unit, time, cohort, outcome, *covariates, cluster, weights]
@@ -420,7 +276,7 @@ def att_gt(
     n_cohorts = len(p.cohort_values)
     n_h = np.bincount(p.cohort_code, minlength=n_cohorts)
     _check_group_sizes(p, n_h, control_group, len(covariates), cluster, _level + 1)
-    cells = _plan_cells(p, control_group, base_period, int(anticipation))
+    cells = plan_cells(p, control_group, base_period, int(anticipation))
     k = len(cells.t)
     if k == 0:
         raise EstimationError(
@@ -431,10 +287,10 @@ def att_gt(
     nb = int(bootstrap_draws) if bootstrap else 0
     boot = {"n_boot": nb, "boot_weights": bootstrap_weights, "rng": rng}
     if not covariates:
-        att, stats = _cells_unconditional(p, cells, boot, _level + 1)
+        att, stats = cells_unconditional(p, cells, boot, _level + 1)
     else:
-        att, stats = _cells_conditional(p, cells, ESTIMATORS[est_method], boot, _level + 1)
-    inf, crit, ci_type = _inference(att, stats, conf_level, bootstrap, cband)
+        att, stats = cells_conditional(p, cells, ESTIMATORS[est_method], boot, _level + 1)
+    inf, crit, ci_type = cell_inference(att, stats, conf_level, bootstrap, cband)
     code = np.asarray(cells.cohort)
     ct, cb = np.asarray(cells.t), np.asarray(cells.b)
     n_treat = n_h[code].astype(float)
