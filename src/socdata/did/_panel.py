@@ -220,6 +220,82 @@ class Panel:
             self.n_clusters = int(ckeep.sum())
 
 
+def _check_roles(
+    data: pd.DataFrame,
+    function: str,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    regressors: Sequence[str],
+    cluster: str | None,
+    offset_column: str | None,
+    weights: str | None,
+    array_names: tuple[str, ...],
+) -> tuple[str, ...]:
+    """Every named column present, rows present, regressor names distinct; the names."""
+    roles: dict[str, str | None] = {"outcome": outcome, "unit": unit, "time": time}
+    roles.update({f"regressor {i + 1}": r for i, r in enumerate(regressors)})
+    roles["cluster"] = cluster
+    roles["exposure"] = offset_column
+    roles["weights"] = weights
+    check_columns(data, roles, function)
+    if len(data) == 0:
+        raise EstimationError(f"{function}: the data has no rows.")
+    names = tuple(regressors) + array_names
+    if len(set(names)) != len(names):
+        raise EstimationError(f"{function}: regressor names repeat: {names}.")
+    if outcome in names:
+        raise EstimationError(
+            f"{function}: the outcome {outcome!r} is also a regressor; choose different columns."
+        )
+    return names
+
+
+def _drop_rows(
+    rows: Rows,
+    bad: np.ndarray,
+    missing: dict[str, int],
+    *,
+    function: str,
+    weights: str | None,
+) -> tuple[Rows, np.ndarray | None, FlowLog]:
+    """Drop rows with missing values, then rows with zero weight; count and warn both."""
+    n_rows = bad.size
+    flow = FlowLog()
+    keep = None
+    if bad.any():
+        keep = ~bad
+        flow = flow.add("drop rows with missing values", n_rows, int(keep.sum()), missing)
+        warnings.warn(
+            f"{function}: excluded {int(bad.sum())} of {n_rows} rows with missing values ("
+            + "; ".join(f"{k}: {v}" for k, v in missing.items())
+            + ").",
+            ExcludedRowsWarning,
+            stacklevel=5,
+        )
+        rows = rows.take(keep)
+    if rows.wts is not None and (rows.wts == 0).any():
+        zero = rows.wts == 0
+        n_before = int(rows.y.size)
+        n_zero = int(zero.sum())
+        flow = flow.add(
+            "drop rows with zero weight",
+            n_before,
+            n_before - n_zero,
+            {f"weight {weights!r} equal to 0": n_zero},
+        )
+        warnings.warn(
+            f"{function}: excluded {n_zero} of {n_before} rows with zero weight in "
+            f"{weights!r} (they do not contribute to the weighted fit).",
+            ExcludedRowsWarning,
+            stacklevel=5,
+        )
+        keep = ~zero if keep is None else compose_masks(keep, ~zero)
+        rows = rows.take(~zero)
+    return rows, keep, flow
+
+
 def build_panel(
     data: pd.DataFrame,
     *,
@@ -259,22 +335,19 @@ def build_panel(
     Panel
         Arrays with missing rows removed and counted in ``flow``.
     """
-    roles: dict[str, str | None] = {"outcome": outcome, "unit": unit, "time": time}
-    roles.update({f"regressor {i + 1}": r for i, r in enumerate(regressors)})
-    roles["cluster"] = cluster
-    roles["exposure"] = offset_column
-    roles["weights"] = weights
-    check_columns(data, roles, function)
+    names = _check_roles(
+        data,
+        function,
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        regressors=regressors,
+        cluster=cluster,
+        offset_column=offset_column,
+        weights=weights,
+        array_names=tuple((regressor_arrays or {}).keys()),
+    )
     n_in = len(data)
-    if n_in == 0:
-        raise EstimationError(f"{function}: the data has no rows.")
-    names = tuple(regressors) + tuple((regressor_arrays or {}).keys())
-    if len(set(names)) != len(names):
-        raise EstimationError(f"{function}: regressor names repeat: {names}.")
-    if outcome in names:
-        raise EstimationError(
-            f"{function}: the outcome {outcome!r} is also a regressor; choose different columns."
-        )
     y = numeric_column(data, outcome, "outcome", function)
     cols = [numeric_column(data, r, "regressor", function) for r in regressors]
     cols += [np.asarray(v, dtype=np.float64) for v in (regressor_arrays or {}).values()]
@@ -306,37 +379,7 @@ def build_panel(
         wts,
         extra,
     )
-    flow = FlowLog()
-    keep = None
-    if bad.any():
-        keep = ~bad
-        flow = flow.add("drop rows with missing values", n_in, int(keep.sum()), missing)
-        warnings.warn(
-            f"{function}: excluded {int(bad.sum())} of {n_in} rows with missing values ("
-            + "; ".join(f"{k}: {v}" for k, v in missing.items())
-            + ").",
-            ExcludedRowsWarning,
-            stacklevel=4,
-        )
-        rows = rows.take(keep)
-    if rows.wts is not None and (rows.wts == 0).any():
-        zero = rows.wts == 0
-        n_before = int(rows.y.size)
-        n_zero = int(zero.sum())
-        flow = flow.add(
-            "drop rows with zero weight",
-            n_before,
-            n_before - n_zero,
-            {f"weight {weights!r} equal to 0": n_zero},
-        )
-        warnings.warn(
-            f"{function}: excluded {n_zero} of {n_before} rows with zero weight in "
-            f"{weights!r} (they do not contribute to the weighted fit).",
-            ExcludedRowsWarning,
-            stacklevel=4,
-        )
-        keep = ~zero if keep is None else compose_masks(keep, ~zero)
-        rows = rows.take(~zero)
+    rows, keep, flow = _drop_rows(rows, bad, missing, function=function, weights=weights)
     frame_u, frame_t, frame_c = rows.frame_u, rows.frame_t, rows.frame_c
     y, cols, off, wts, extra = rows.y, rows.cols, rows.off, rows.wts, rows.extra
     n = y.size

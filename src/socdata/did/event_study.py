@@ -200,18 +200,7 @@ def event_study(
     if use_boot and weights is not None:
         raise_weighted_bootstrap(fn, panel.n_clusters, cluster_name, inference)
     fit = fit_linear(panel, function=fn, drop_collinear=True, need_arrays=use_boot)
-    names = [panel.names[i] for i in fit.kept]
-    dropped = tuple(
-        int(nm.split("::")[1])
-        for i, nm in enumerate(panel.names)
-        if i not in fit.kept and nm.startswith("event_time::")
-    )
-    dropped_cov = [nm for i, nm in enumerate(panel.names) if i not in fit.kept and nm in regs]
-    if dropped_cov:
-        raise EstimationError(
-            f"{fn}: covariate(s) {dropped_cov} are collinear with the fixed effects or the "
-            "event-time indicators; remove them."
-        )
+    names, dropped = _kept_terms(fn, panel, fit, regs)
     ev_idx, pretrend = _pretrend_test(fit, names, reference, panel.n_clusters)
     boot: tuple[BootstrapInference, ...] = ()
     if use_boot:
@@ -228,14 +217,7 @@ def event_study(
             for nm in names
             if nm.startswith("event_time::")
         )
-    # keep only event-time terms in the result's term order (covariates after)
-    order = ev_idx + [i for i in range(len(names)) if i not in ev_idx]
-    coef = fit.coef[order]
-    vcov = fit.vcov[np.ix_(order, order)]
-    terms = tuple(names[i] for i in order)
-    evt = tuple(
-        int(t.split("::")[1]) if t.startswith("event_time::") else _COVARIATE for t in terms
-    )
+    terms, coef, vcov, evt = _ordered_terms(fit, names, ev_idx)
     result = EventStudyResult(
         provenance=_provenance(
             fn,
@@ -286,6 +268,39 @@ def event_study(
         weights=weights,
     )
     return result
+
+
+def _kept_terms(
+    fn: str, panel: Any, fit: Any, regs: list[str]
+) -> tuple[list[str], tuple[int, ...]]:
+    """Names of the estimated terms and the event times dropped as collinear; a collinear
+    covariate is an error."""
+    names = [panel.names[i] for i in fit.kept]
+    dropped = tuple(
+        int(nm.split("::")[1])
+        for i, nm in enumerate(panel.names)
+        if i not in fit.kept and nm.startswith("event_time::")
+    )
+    dropped_cov = [nm for i, nm in enumerate(panel.names) if i not in fit.kept and nm in regs]
+    if dropped_cov:
+        raise EstimationError(
+            f"{fn}: covariate(s) {dropped_cov} are collinear with the fixed effects or the "
+            "event-time indicators; remove them."
+        )
+    return names, dropped
+
+
+def _ordered_terms(
+    fit: Any, names: list[str], ev_idx: list[int]
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, tuple[int, ...]]:
+    """Event-time terms first (covariates after): names, coefficients, covariance and the
+    event time of each term."""
+    order = ev_idx + [i for i in range(len(names)) if i not in ev_idx]
+    terms = tuple(names[i] for i in order)
+    evt = tuple(
+        int(t.split("::")[1]) if t.startswith("event_time::") else _COVARIATE for t in terms
+    )
+    return terms, fit.coef[order], fit.vcov[np.ix_(order, order)], evt
 
 
 def _check_design(

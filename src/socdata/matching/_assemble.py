@@ -67,50 +67,8 @@ def assemble(
         on_unmatched=on_unmatched,
     )
 
-    # weights: controls indexed by their position among controls
-    c_pos = np.full(n, -1, dtype=np.int64)
-    c_pos[control_idx] = np.arange(control_idx.size)
-    mm_c = np.where(match_mat >= 0, c_pos[np.clip(match_mat, 0, None)], -1)
-    w_t, w_c = matchit_weights(mm_c, control_idx.size)
-    w_all = np.zeros(n)
-    w_all[treated_idx] = w_t
-    w_all[control_idx] = w_c
-
-    # pairs (ids only)
-    rows_t, ranks = np.nonzero(match_mat >= 0)
-    ti = treated_idx[rows_t]
-    ci = match_mat[rows_t, ranks]
-    subclass = np.zeros(n1, dtype=np.int64)
-    has = match_mat[:, 0] >= 0
-    subclass[has] = np.arange(1, int(has.sum()) + 1)
-    if score is not None:
-        sdist = np.abs(score[ti] - score[ci])
-    else:
-        sdist = np.linalg.norm(Z[ti] - Z[ci], axis=1)
-    pairs = (
-        pd.DataFrame(
-            {
-                "treated_id": ids[ti],
-                "control_id": ids[ci],
-                "match_rank": ranks + 1,
-                "subclass": subclass[rows_t],
-                "index_month": pd.Series(pd.NaT, index=range(ti.size), dtype="datetime64[ns]"),
-                "score_distance": sdist,
-            }
-        )
-        .sort_values(["subclass", "match_rank"], kind="stable")
-        .reset_index(drop=True)
-    )
+    pairs, unit_weights, w_all, w_c = _pairs_and_units(ids, t, match_mat, score, Z)
     matched = np.flatnonzero(w_all > 0)
-    unit_weights = pd.DataFrame(
-        {
-            "unit_id": ids[matched],
-            "person_id": ids[matched],
-            "treated": t[matched].astype(int),
-            "index_month": pd.Series(pd.NaT, index=range(matched.size), dtype="datetime64[ns]"),
-            "weight": w_all[matched],
-        }
-    )
 
     bal_X = X_bal.copy()
     if score is not None:
@@ -215,3 +173,64 @@ def _unmatched(
             # _unmatched -> assemble -> match -> keyword wrapper -> the caller
             warnings.warn(msg, ExcludedRowsWarning, stacklevel=5)
     return n_none, unmatched
+
+
+def _pairs_and_units(
+    ids: np.ndarray,
+    t: np.ndarray,
+    match_mat: np.ndarray,
+    score: np.ndarray | None,
+    Z: np.ndarray | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+    """Pairs (one row per treated unit x rank), matched units with MatchIt's weights, the
+    weight of every row and of every control."""
+    n = t.size
+    treated_idx = np.flatnonzero(t)
+    control_idx = np.flatnonzero(~t)
+    n1 = treated_idx.size
+    # weights: controls indexed by their position among controls
+    c_pos = np.full(n, -1, dtype=np.int64)
+    c_pos[control_idx] = np.arange(control_idx.size)
+    mm_c = np.where(match_mat >= 0, c_pos[np.clip(match_mat, 0, None)], -1)
+    w_t, w_c = matchit_weights(mm_c, control_idx.size)
+    w_all = np.zeros(n)
+    w_all[treated_idx] = w_t
+    w_all[control_idx] = w_c
+
+    # pairs (ids only)
+    rows_t, ranks = np.nonzero(match_mat >= 0)
+    ti = treated_idx[rows_t]
+    ci = match_mat[rows_t, ranks]
+    subclass = np.zeros(n1, dtype=np.int64)
+    has = match_mat[:, 0] >= 0
+    subclass[has] = np.arange(1, int(has.sum()) + 1)
+    if score is not None:
+        sdist = np.abs(score[ti] - score[ci])
+    else:
+        sdist = np.linalg.norm(Z[ti] - Z[ci], axis=1)
+    pairs = (
+        pd.DataFrame(
+            {
+                "treated_id": ids[ti],
+                "control_id": ids[ci],
+                "match_rank": ranks + 1,
+                "subclass": subclass[rows_t],
+                "index_month": pd.Series(pd.NaT, index=range(ti.size), dtype="datetime64[ns]"),
+                "score_distance": sdist,
+            }
+        )
+        .sort_values(["subclass", "match_rank"], kind="stable")
+        .reset_index(drop=True)
+    )
+    matched = np.flatnonzero(w_all > 0)
+    unit_weights = pd.DataFrame(
+        {
+            "unit_id": ids[matched],
+            "person_id": ids[matched],
+            "treated": t[matched].astype(int),
+            "index_month": pd.Series(pd.NaT, index=range(matched.size), dtype="datetime64[ns]"),
+            "weight": w_all[matched],
+        }
+    )
+
+    return pairs, unit_weights, w_all, w_c
