@@ -133,7 +133,7 @@ def test_public_keywords_use_the_vocabulary_and_no_old_name(fn):
 
 def test_describe_functions_take_conf_level():
     from socdata.describe import km_median_duration
-    from socdata.describe.tables import outcomes_5_1
+    from socdata.soceis.tables import outcomes_5_1
 
     for fn in (km_median_duration, outcomes_5_1, outcome_percentages):
         params = inspect.signature(fn).parameters

@@ -13,13 +13,15 @@ import warnings
 from typing import Any
 
 import numpy as np
-from scipy import sparse
-from scipy import stats as _st
 
+from socdata._lazy import lazy_module
 from socdata.did._att_gt_prep import PanelArrays
 from socdata.did._att_gt_results import _SE_FLOOR, _boot_inference, _fmt, _inference_frame
 from socdata.did._att_gt_stats import IFStats, cohort_mode_stats, common_mode_stats
 from socdata.errors import DataQualityWarning, EstimationError
+
+sparse = lazy_module("scipy.sparse")
+_st = lazy_module("scipy.stats")
 
 
 @dataclasses.dataclass

@@ -10,15 +10,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy import stats as _st
 
+from socdata._lazy import lazy_module
 from socdata.did import _att_gt_aggregate as _agg
 from socdata.did._att_gt_prep import AttGtInputError, check_choice
 from socdata.did._att_gt_stats import IFStats
 from socdata.errors import EstimationError
 from socdata.options import Renamed, check_conf_level, renamed_keywords
 from socdata.results import Result, TestResult, order_tidy
+
+sparse = lazy_module("scipy.sparse")
+_st = lazy_module("scipy.stats")
 
 __all__ = ["AttGtAggregate", "AttGtResult"]
 

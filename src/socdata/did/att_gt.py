@@ -11,11 +11,11 @@ standard-error convention and what the result keeps.
 
 Example
 -------
->>> import socdata.did as did                                    # doctest: +SKIP
+>>> import socdata.did as did
 >>> res = did.att_gt(panel, outcome="arrests", unit="person_id", time="month",
-...                  cohort="cohort", control_group="never_treated")
->>> res.aggregate("dynamic", min_e=-12, max_e=12).tidy()
->>> res.pretrend_test()
+...                  cohort="cohort", control_group="never_treated")  # doctest: +SKIP
+>>> res.aggregate("dynamic", min_e=-12, max_e=12).tidy()  # doctest: +SKIP
+>>> res.pretrend_test()  # doctest: +SKIP
 """
 
 from __future__ import annotations
