@@ -237,3 +237,14 @@ def test_warnings_point_at_the_callers_line_through_the_keyword_wrapper():
     with pytest.warns(ExcludedRowsWarning) as rec:
         risk_set_match(panel, persons)
     assert {w.filename for w in rec} == {__file__}
+
+
+def test_interval_helpers_accept_the_old_level_keyword():
+    from socdata.describe.outcomes import exact_interval, wilson_interval
+
+    for fn in (wilson_interval, exact_interval):
+        new = fn(7, 12, conf_level=0.9)
+        with pytest.warns(SocdataDeprecationWarning, match="level"):
+            old = fn(7, 12, level=0.9)
+        np.testing.assert_allclose(new, old, rtol=0, atol=0)
+        np.testing.assert_allclose(fn(7, 12, 0.9), new, rtol=0, atol=0)

@@ -75,6 +75,7 @@ def fraction_word(numerator: int, denominator: int) -> str | None:
     return fraction_word_for(int(numerator), int(denominator))
 
 
+@renamed_keywords(level="conf_level")
 def wilson_interval(k: int | np.ndarray, n: int | np.ndarray, conf_level: float = 0.95):
     """Wilson score interval for a binomial proportion.
 
@@ -95,6 +96,7 @@ def wilson_interval(k: int | np.ndarray, n: int | np.ndarray, conf_level: float 
     return lo, hi
 
 
+@renamed_keywords(level="conf_level")
 def exact_interval(k: int | np.ndarray, n: int | np.ndarray, conf_level: float = 0.95):
     """Clopper-Pearson (exact) interval from beta quantiles; 0 and 1 at the edges."""
     k = np.asarray(k, dtype=float)
