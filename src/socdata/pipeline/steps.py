@@ -8,7 +8,6 @@ run while the kernels start (measured in ``benchmarks/bench_reproduce.py``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import pandas as pd
 
 from socdata.pipeline.results import NotebookRun
 from socdata.report.disclosure import RuleSet
+from socdata.report.free_text import mask_small_numbers
 from socdata.report.validation import ValidationSummary
 
 __all__ = [
@@ -99,27 +99,6 @@ def audit_step(out_dir: Path) -> pd.DataFrame:
     audit = audit_bundled().findings
     audit.to_csv(out_dir / "audit.csv", index=False, float_format="%.12g")
     return audit
-
-
-_INTEGER = re.compile(r"(?<![\w.\-])(\d+)(?![\w.\-])")
-
-
-def mask_small_numbers(text: str, rules: RuleSet) -> str:
-    """Replace whole numbers ``1 <= n < threshold`` in free text by ``[c]``.
-
-    Warnings and notes are free text (``"3 of 57 engagers not analysed"``); under a rule
-    set other than ``none`` their small counts are masked before they reach the report
-    or the manifest.  Larger numbers are left as they are (they may be years or ids of
-    rules), so free text is never as safe as a controlled table.
-    """
-    if not rules.enabled or rules.threshold <= 1:
-        return text
-
-    def repl(m: re.Match[str]) -> str:
-        n = int(m.group(1))
-        return "[c]" if 0 < n < rules.threshold else m.group(1)
-
-    return _INTEGER.sub(repl, text)
 
 
 def published_run(run: NotebookRun, rules: RuleSet) -> dict[str, Any]:
