@@ -38,15 +38,21 @@ def _chromium() -> str | None:
     return None
 
 
+def _missing(reason: str) -> None:
+    if os.environ.get("SOCDATA_REQUIRE_BROWSER"):  # set by .ci/run
+        pytest.fail(f"{reason}, but SOCDATA_REQUIRE_BROWSER is set")
+    pytest.skip(f"{reason}; CI installs it")
+
+
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip(
-        "playwright.sync_api",
-        reason="playwright is not installed (pip install playwright); CI installs it",
-    )
+    try:
+        from playwright import sync_api
+    except ImportError:
+        _missing("playwright is not installed (pip install playwright)")
     exe = _chromium()
     if exe is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium); CI installs it")
+        _missing("Chromium is not installed (apt-get install chromium)")
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
         yield b
