@@ -88,23 +88,32 @@ def main(argv: list[str] | None = None) -> None:
                 [sys.executable, "-m", "socdata", "reproduce", "--out", str(out), "--quiet"],
                 env,
             )
-        for cmd, env in commands.values():  # warm-up: caches, bytecode of the old export
-            _run(cmd, env)
+        for mode, (cmd, env) in commands.items():  # warm-up: caches, bytecode
+            wall, _, code = _run(cmd, env)
+            print(f"# warm-up {mode}: wall {wall:.1f} s, exit {code}", flush=True)
         times: dict[str, list[tuple[float, float]]] = {m: [] for m in commands}
         failed: set[str] = set()
         for _ in range(args.runs):
             for mode, (cmd, env) in commands.items():
                 wall, cpu, code = _run(cmd, env)
                 times[mode].append((wall, cpu))
+                print(
+                    f"# {mode}: wall {wall:.1f} s, cpu {cpu:.1f} s, exit {code}, "
+                    f"load {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
                 if code:
                     failed.add(mode)
         load = os.getloadavg()
 
     first = next(iter(times))
-    print(f"socdata reproduce, bundled synthetic data, {args.runs} runs per mode, "
-          f"load average after: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
-    print("| mode | median wall s | min-max wall s | median CPU s | median wall ratio "
-          f"to {first} |")
+    print(
+        f"socdata reproduce, bundled synthetic data, {args.runs} runs per mode, "
+        f"load average after: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
+    )
+    print(
+        f"| mode | median wall s | min-max wall s | median CPU s | median wall ratio to {first} |"
+    )
     print("|---|---|---|---|---|")
     for mode, rows in times.items():
         walls = [w for w, _ in rows]
