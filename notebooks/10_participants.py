@@ -16,7 +16,7 @@
 #
 # Counts the young people, caregivers, staff and partners interviewed in phase 3 of the
 # evaluation by role and area, as in Tables 1 and 2 of the June 2023 report
-# (`socdata.describe.tables.table1` / `table2`), and the interview counts of sections
+# (`socdata.soceis.tables.table1` / `table2`), and the interview counts of sections
 # 2.1.1-2.1.3. Writes `tables/table1.csv`, `tables/table2.csv` and `tables/text_2_1_*.csv`.
 
 # %% tags=["parameters"]
@@ -29,9 +29,9 @@ phase = 3  # evaluation phase of Tables 1-2
 
 # %%
 import socdata
-from socdata.describe.tables import interview_text, table1, table2
 from socdata.pipeline import RunContext
 from socdata.report import write_table
+from socdata.soceis.tables import interview_text, table1, table2
 
 ctx = RunContext.for_notebook(
     run_context,

@@ -36,9 +36,9 @@ swimmer_plots = "auto"
 
 # %%
 import socdata
-from socdata.describe import tables as T
 from socdata.pipeline import RunContext
 from socdata.report import write_table
+from socdata.soceis import tables as T
 
 ctx = RunContext.for_notebook(
     run_context,

@@ -15,7 +15,7 @@
 # # 12 Intervention plans: Table 5
 #
 # Share of intervention plans that include each of 18 domains, by area
-# (`socdata.describe.tables.table5`). Each area's form coverage is respected: a domain the
+# (`socdata.soceis.tables.table5`). Each area's form coverage is respected: a domain the
 # area's form has no field for is "Not on form", not "No" (Cardiff's form lacks eight of
 # the domains), and the Overall percentage divides by the plans whose form has the domain.
 # The report instead printed 0 for Cardiff and divided by all 40 plans; set
@@ -32,9 +32,9 @@ not_on_form = "exclude"  # or "as_no" (the report's convention)
 
 # %%
 import socdata
-from socdata.describe.tables import domains_text, table5
 from socdata.pipeline import RunContext
 from socdata.report import write_table
+from socdata.soceis.tables import domains_text, table5
 
 ctx = RunContext.for_notebook(
     run_context,

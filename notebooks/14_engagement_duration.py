@@ -56,7 +56,6 @@ from socdata.describe.duration import (
     early_closed_range,
     km_median_duration,
 )
-from socdata.describe.tables import duration_text, rereferral_text
 from socdata.errors import ExcludedRowsWarning
 from socdata.pipeline import RunContext
 from socdata.plots.swimmer import swimmer_plot
@@ -64,6 +63,7 @@ from socdata.report import (
     save_figure,
     write_table,
 )
+from socdata.soceis.tables import duration_text, rereferral_text
 
 ctx = RunContext.for_notebook(
     run_context,

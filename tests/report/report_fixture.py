@@ -14,10 +14,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import socdata
-from socdata.compare import compare_published
 from socdata.paths import synthetic_dir
 from socdata.report import get_rule_set, save_figure, write_frame, write_table
 from socdata.report.html import ReportInputs, build_report
+from socdata.soceis.compare import compare_published
 
 KINDS = ("service", "plans", "participants")
 
@@ -42,10 +42,8 @@ AUDIT = pd.DataFrame(
 
 
 def _all_tables():
-    try:
-        from socdata.soceis.tables import all_tables  # where issue 13 moves it
-    except ImportError:
-        from socdata.describe.tables import all_tables
+    from socdata.soceis.tables import all_tables
+
     return all_tables
 
 

@@ -84,7 +84,7 @@ def all_tables(tables_dir: Path) -> pd.DataFrame:
 
 def compare_step(out_dir: Path) -> tuple[pd.DataFrame, Path]:
     """Compare the run's tables with the published figures; write ``comparison.csv``."""
-    from socdata.compare import compare_published  # imports describe (scipy): ~1.5 s
+    from socdata.soceis.compare import compare_published  # imports describe (scipy): ~1.5 s
 
     comparison = compare_published(all_tables(out_dir / "tables")).frame
     path = out_dir / "comparison.csv"

@@ -38,6 +38,7 @@ from socdata.report.html_sections import (
 from socdata.report.html_style import CSS
 from socdata.report.html_summary import summary_section
 from socdata.report.validation import ValidationSummary
+from socdata.soceis.tables import TABLE_IDS
 
 __all__ = [
     "MAIN_TABLE_IDS",
@@ -48,17 +49,7 @@ __all__ = [
 ]
 
 #: Table ids of the June 2023 report, shown first and in this order.
-MAIN_TABLE_IDS: tuple[str, ...] = (
-    "table1",
-    "table2",
-    "table3",
-    "table4_referral_source",
-    "table4_case_status",
-    "table4_closure_reason",
-    "table5",
-    "outcomes_5_1_closed",
-    "outcomes_5_1_open",
-)
+MAIN_TABLE_IDS: tuple[str, ...] = TABLE_IDS
 
 #: Titles shown for the tables (others are shown by their id).
 TITLES: dict[str, str] = {
