@@ -52,9 +52,24 @@ MEASURES: dict[str, tuple[str, int | None]] = {
 }
 
 #: Columns of a written table that are bookkeeping, not results.
-INTERNAL_COLUMNS = frozenset(
-    {"disclosure", "disclosure_status", "exact", "table_id", "step", "step_kind"}
-)
+INTERNAL_COLUMNS = frozenset({"disclosure", "disclosure_status", "exact", "step", "step_kind"})
+
+#: Headers shown for the columns of tidy and comparison tables.
+HEADERS: dict[str, str] = {
+    "table_id": "table",
+    "row_label": "row",
+    "column_label": "column",
+}
+
+
+def _as_text(v: Any, measure: str | None) -> str:
+    if isinstance(v, str):
+        try:
+            x = float(v.replace(",", ""))
+        except ValueError:
+            return v
+        return format_number(x, measure) if math.isfinite(x) else v
+    return format_number(v, measure)
 
 
 def _missing(v: Any) -> bool:
@@ -228,27 +243,23 @@ def frame_html(
         return '<p class="note">No rows.</p>'
     shown = frame[[c for c in frame.columns if str(c) not in INTERNAL_COLUMNS]]
     measures = measures or {}
-    texts = {
-        c: [
-            format_number(v, measures.get(str(c))) if not isinstance(v, str) else v
-            for v in shown[c]
-        ]
-        for c in shown.columns
-    }
+    texts = {c: [_as_text(v, measures.get(str(c))) for v in shown[c]] for c in shown.columns}
     numeric = {
         c: all(_is_numeric_text(t) or t == "" for t in texts[c]) and any(texts[c])
         for c in shown.columns
     }
     head = "".join(
-        f'<th scope="col" class="{"num" if numeric[c] else "txt"}">{_esc(c)}</th>'
+        f'<th scope="col" class="{"num" if numeric[c] else "txt"}">'
+        f"{_esc(HEADERS.get(str(c), c))}</th>"
         for c in shown.columns
     )
+    long = {c for c in shown.columns if not numeric[c] and max(map(len, texts[c])) > 60}
     classes = list(row_classes) if row_classes is not None else [""] * len(shown)
     body = []
     for i in range(len(shown)):
         cells = []
         for j, c in enumerate(shown.columns):
-            cls = "num" if numeric[c] else "txt"
+            cls = "num" if numeric[c] else ("txt long" if c in long else "txt")
             tag = 'th scope="row"' if j == 0 and not numeric[c] else "td"
             cells.append(f'<{tag} class="{cls}">{_esc(texts[c][i])}</{tag.split()[0]}>')
         cls = f' class="{classes[i]}"' if classes[i] else ""

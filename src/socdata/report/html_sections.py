@@ -24,6 +24,7 @@ __all__ = [
 _STATUS_ORDER = {
     "printed figure inconsistent": 0,
     "differs": 1,
+    "base differs": 2,
     "not reproducible from these extracts": 2,
     "rounding": 3,
     "match": 9,
@@ -77,7 +78,6 @@ def not_reproduced_section(inp: Any) -> str:
                     if c in part
                 ]
             ],
-            measures={"printed": "estimate", "regenerated": "estimate"},
         )
         groups.append(details(f"{_esc(status)} <small>({len(part)} figures)</small>", body))
     return (

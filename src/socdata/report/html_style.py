@@ -11,7 +11,7 @@ CSS = """
 html{-webkit-text-size-adjust:100%}
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
 margin:0 auto;max-width:1200px;padding:.8rem 1.2rem 3rem;color:var(--ink);line-height:1.45;
-font-size:15px;overflow-wrap:anywhere}
+font-size:15px;overflow-wrap:break-word}
 header h1{font-size:1.35rem;margin:.1rem 0}
 .meta{color:var(--muted);margin:.1rem 0 .5rem;font-size:.9rem}
 .badge{display:inline-block;padding:.05rem .5rem;border-radius:3px;font-weight:700;
@@ -43,8 +43,9 @@ table{border-collapse:collapse;margin:.3rem 0 .4rem;font-size:.86rem;
 font-variant-numeric:tabular-nums}
 caption{text-align:left;font-weight:600;padding:.2rem 0;caption-side:top}
 th,td{border-bottom:1px solid var(--rule);padding:.2rem .55rem;vertical-align:top}
-thead th{border-bottom:2px solid #999;background:var(--soft);font-weight:600}
+thead th{white-space:nowrap;border-bottom:2px solid #999;background:var(--soft);font-weight:600}
 th.txt,td.txt,th[scope=row]{text-align:left}
+td.txt{min-width:4em}td.long{min-width:18em}
 th.num,td.num{text-align:right;white-space:nowrap}
 tbody th[scope=row]{font-weight:500}
 table.compact{font-size:.88rem;margin:.2rem 0}

@@ -27,6 +27,7 @@ STATUS_MEANING: dict[str, str] = {
     "printed figure inconsistent": "cannot hold with the report's own numbers",
     "not reproducible from these extracts": "the extracts lack what it needs",
     "differs": "regenerated, but different",
+    "base differs": "holds on the report's own base, not on the extracts'",
 }
 
 _VERDICT_MEANING: dict[str, str] = {
