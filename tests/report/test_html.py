@@ -147,5 +147,5 @@ def test_real_data_report_masks_small_counts_in_free_text(tmp_path):
         tmp_path, _inputs(synthetic=False, rules=get_rule_set("soceis-default-v1"))
     ).read_text()
     assert "REAL DATA" in text
-    assert "4 of 27" not in text and "[c] of 27" in text  # comparison explanation masked
+    assert "4 of 27" not in text and "[c] of 25" in text  # explanation under output control
     assert "synthetic data</span>" not in text

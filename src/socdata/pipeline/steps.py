@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 
 from socdata.pipeline.results import NotebookRun
+from socdata.report.control import control_text
 from socdata.report.disclosure import RuleSet
-from socdata.report.free_text import mask_small_numbers
 from socdata.report.validation import ValidationSummary
 
 __all__ = [
@@ -99,6 +99,17 @@ def audit_step(out_dir: Path) -> pd.DataFrame:
     audit = audit_bundled().findings
     audit.to_csv(out_dir / "audit.csv", index=False, float_format="%.12g")
     return audit
+
+
+
+
+def mask_small_numbers(text: str, rules: RuleSet) -> str:
+    """Control the counts in free text (warnings, errors) before the report shows it.
+
+    One implementation: :func:`socdata.report.control.control_text` (counts rounded to
+    the base, 1 to threshold-1 masked, fractions' percentages recomputed).
+    """
+    return control_text(text, rules)
 
 
 def published_run(run: NotebookRun, rules: RuleSet) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from socdata.report.control import control_text
 from socdata.report.disclosure import RuleSet, apply_to_frame
-from socdata.report.free_text import mask_small_numbers
 from socdata.report.html_format import frame_html
 
 __all__ = [
@@ -47,7 +47,7 @@ def _comparison_frame(comp: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     out = comp.assign(_o=order).sort_values(["_o", "table_id"], kind="stable").drop(columns="_o")
     if "explanation" in out and rules.enabled:
         out = out.assign(
-            explanation=out["explanation"].astype(str).map(lambda t: mask_small_numbers(t, rules))
+            explanation=out["explanation"].astype(str).map(lambda t: control_text(t, rules))
         )
     return out
 
