@@ -197,8 +197,8 @@ def test_pivot_for_display():
         }
     )
     p = pivot_for_display(t)
-    assert list(p.columns) == ["", "Cardiff (n)", "Cardiff (pct)"]
-    assert p.iloc[0].tolist() == ["Police", "12", "21%"]
+    assert list(p.columns) == ["", "Cardiff"]  # counts and percentages: "n (pct%)"
+    assert p.iloc[0].tolist() == ["Police", "12 (21%)"]
     assert p.iloc[1, 1] == "[c]"
 
 
@@ -237,6 +237,7 @@ def test_build_report_self_contained(tmp_path):
     assert "REAL DATA" in text and "FAILED" in text and "KeyError" in text
     assert "not checked by disclosure control" in text  # figures from real data
     assert "table4_case_status" in text and "police_statements" in text
+    assert "<script" not in text
     m = re.search(r'src="data:image/png;base64,([^"]+)"', text)
     assert m and base64.b64decode(m.group(1))[:4] == b"\x89PNG"
     assert "http://" not in text and "https://" not in text  # no external resources
