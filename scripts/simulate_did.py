@@ -50,51 +50,33 @@ import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parent.parent
-COVARIATES = [
-    "age",
-    "deprivation_decile",
-    "arrests_history",
-    "missing_history",
-    "arrests_recent",
-    "missing_recent",
-    "arrests_last_3m",
-    "missing_last_3m",
-]
-MATCHING = dict(
-    exact=["gender", "area"],
-    covariates=COVARIATES,
-    recent_months=1,
-    exact_any=["arrests_recent"],
-    caliper=0.2,
-    on_unmatched="ignore",
-)
-WINDOW = 12
-ESTIMATORS = [
-    ("naive", "Naive before/after (engagers only)", "arrests per person-month"),
-    ("did2x2", "2x2 DiD, person-level rates", "arrests per person-month"),
-    ("twfe_cal", "TWFE, person + calendar month", "arrests per person-month"),
-    ("twfe_event", "TWFE, person + event month", "arrests per person-month"),
-    ("pois_cal", "Poisson FE, person + calendar month", "log rate ratio"),
-    ("pois_event", "Poisson FE, person + event month", "log rate ratio"),
-    ("attgt", "ATT(g,t), matched comparators never-treated (simple)", "arrests per person-month"),
-]
+sys.path.insert(0, str(REPO / "src"))
+
+from socdata.did.design import ESTIMATORS as SPECS  # noqa: E402
+from socdata.soceis.design import SOCEIS_DESIGN as DESIGN  # noqa: E402
+
+MATCHING = {**DESIGN.matching.kwargs(), "on_unmatched": "ignore"}
+WINDOW = DESIGN.window[1]
+_SCALES = {"rate ratio": "log rate ratio", "per person-month": "arrests per person-month"}
+ESTIMATORS = [(s.key, s.label, _SCALES[s.scale]) for s in SPECS]
+KEYS = [k for k, _, _ in ESTIMATORS]
 
 
-def one_replication(seed: int, effect: float, scale: float) -> list[dict]:
-    """Run one replication; return one record per estimator."""
+def one_replication(
+    seed: int, effect: float, scale: float, keys: tuple[str, ...] = tuple(KEYS)
+) -> list[dict]:
+    """Run one replication; return one record per estimator in ``keys``."""
     from socdata.datasets.police import generate
     from socdata.derive.panel import person_month_panel
-    from socdata.did import att_gt, did_2x2, poisson_twfe, twfe
+    from socdata.did import att_gt, did_2x2, poisson_twfe, stack_matched_sets, stacked_did, twfe
     from socdata.matching import aligned_panel, matched_panel, risk_set_match
 
     warnings.simplefilter("ignore")
     d = generate(seed, true_effect=effect, scale=scale)
     panel = person_month_panel(d["police_persons"], d["police_events"], d["police_missing"])
     m = risk_set_match(panel, d["police_persons"], **MATCHING)
-    al = aligned_panel(matched_panel(panel, m), window=(-WINDOW, WINDOW))
-    no0 = al[al["months_since_referral"] != 0]
-    k = 1 - 1 / effect
     recs: list[dict] = []
+    k = 1 - 1 / effect
 
     def rec(key, est, lo, hi, truth):
         recs.append(
@@ -108,6 +90,35 @@ def one_replication(seed: int, effect: float, scale: float) -> list[dict]:
                 "n_matched": m.n_treated_matched,
             }
         )
+
+    if {"stacked_linear", "stacked_poisson"} & set(keys):
+        st = stack_matched_sets(panel, m.pairs, window=DESIGN.window)
+        cells = st[(st["treated"] == 1) & (st["event_time"] >= 1)]
+        for key, family in (("stacked_linear", "linear"), ("stacked_poisson", "poisson")):
+            if key not in keys:
+                continue
+            r = (
+                stacked_did(
+                    st,
+                    outcome="arrests",
+                    unit="person_id",
+                    time="month",
+                    index_time="index_month",
+                    matched_set="matched_set",
+                    treated="treated",
+                    family=family,
+                    by_event_time=False,
+                    **DESIGN.stacked_kwargs(),
+                )
+                .tidy()
+                .iloc[0]
+            )
+            truth = np.log(effect) if family == "poisson" else k * cells["arrests"].mean()
+            rec(key, r.estimate, r.conf_low, r.conf_high, truth)
+    if not set(keys) - {"stacked_linear", "stacked_poisson"}:
+        return recs
+    al = aligned_panel(matched_panel(panel, m), window=(-WINDOW, WINDOW))
+    no0 = al[al["months_since_referral"] != 0]
 
     t22 = did_2x2(no0, outcome="arrests", unit="unit_id", treated="treated", post="post")
     t22 = t22.tidy().set_index("term")
@@ -161,10 +172,10 @@ def one_replication(seed: int, effect: float, scale: float) -> list[dict]:
     return recs
 
 
-def _worker(args: tuple[int, float, float]) -> list[dict]:
-    seed, effect, scale = args
+def _worker(args: tuple[int, float, float, tuple[str, ...]]) -> list[dict]:
+    seed, effect, scale, keys = args
     try:
-        return one_replication(seed, effect, scale)
+        return one_replication(seed, effect, scale, keys)
     except Exception as exc:  # a failed replication is recorded, not hidden
         return [{"seed": seed, "estimator": "error", "error": f"{type(exc).__name__}: {exc}"}]
 
@@ -317,6 +328,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed0", type=int, default=1)
     ap.add_argument("--effect", type=float, default=0.75)
     ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--estimators", default=",".join(KEYS), help="comma-separated keys to compute")
     ap.add_argument("--out", default=str(REPO / "scripts" / "simulate_did_results.csv"))
     ap.add_argument("--doc", default=str(REPO / "docs" / "explanation" / "simulation.md"))
     ap.add_argument(
@@ -335,13 +347,18 @@ def main(argv: list[str] | None = None) -> None:
     seeds = list(range(args.seed0, args.seed0 + args.reps))
     done = pd.DataFrame()
     out = Path(args.out)
-    if out.exists():
+    if out.exists():  # resumable per (seed, estimator); failed replications are retried
         done = pd.read_csv(out)
-        done = done[done["seed"].isin(seeds)]
-    todo = [s for s in seeds if s not in set(done.get("seed", pd.Series(dtype=int)))]
+        done = done[done["estimator"] != "error"]
+    keys = tuple(k for k in KEYS if k in args.estimators.split(",")) or tuple(KEYS)
+    have = set(zip(done.get("seed", []), done.get("estimator", []), strict=True))
     start = time.perf_counter()
     records = [done] if not done.empty else []
-    tasks = [(s, args.effect, args.scale) for s in todo]
+    tasks = []
+    for s in seeds:
+        need = tuple(k for k in keys if (s, k) not in have)
+        if need:
+            tasks.append((s, args.effect, args.scale, need))
     batch: list[dict] = []
     with mp.get_context("spawn").Pool(args.workers) as pool:
         for i, recs in enumerate(pool.imap_unordered(_worker, tasks), 1):
@@ -355,6 +372,7 @@ def main(argv: list[str] | None = None) -> None:
                 )
     res = pd.concat([*records, pd.DataFrame(batch)], ignore_index=True)
     res.to_csv(out, index=False)
+    res = res[res["seed"].isin(seeds)]
     summary = summarise(res)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(summary.round(4).to_string(index=False))
@@ -362,5 +380,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(REPO / "src"))
     main()

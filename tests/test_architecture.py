@@ -30,6 +30,7 @@ LAYERS = {
     "plots": 7,
     "matching": 8,
     "did": 9,
+    "soceis": 10,
     "review": 10,
     "report": 11,
     "reproduce": 12,

@@ -9,6 +9,8 @@ Every estimator returns an immutable result with ``tidy()``, ``summary()`` and
 ``event_study``        leads and lags around referral, pre-trend test (``socdata.did.event_study``)
 ``wild_cluster_bootstrap``  wild cluster bootstrap for few clusters (``socdata.did.bootstrap``)
 ``att_gt``             group-time ATT(g,t), Callaway and Sant'Anna (``socdata.did.att_gt``)
+``stacked_did``        stacked DiD for matched sets on event time (``socdata.did.stacked``)
+``stack_matched_sets`` person-month panel stacked by matched set (``socdata.did.stacked``)
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from socdata.did.att_gt import att_gt
 from socdata.did.bootstrap import wild_cluster_bootstrap
 from socdata.did.event_study import event_study
 from socdata.did.poisson import poisson_twfe
+from socdata.did.stacked import stack_matched_sets, stacked_did
 from socdata.did.twfe import twfe
 from socdata.did.twobytwo import did_2x2
 
@@ -30,6 +33,8 @@ __all__ = [
     "did_2x2",
     "event_study",
     "poisson_twfe",
+    "stack_matched_sets",
+    "stacked_did",
     "twfe",
     "wild_cluster_bootstrap",
 ]

@@ -1,0 +1,1 @@
+"""Code specific to the SOCEIS evaluation (Cardiff University, 2023-2024)."""
