@@ -11,6 +11,10 @@ test rejects almost always under exactly parallel trends.
   tests (Hansen 2007; Pustejovsky and Tipton 2018 give refinements).  Not computed, with
   the reason, when ``q >= G - MIN_RESIDUAL_DF``: more pre-period cells than the data can
   support.
+* :func:`parametric_bootstrap_test`: when the covariance is a sum of independently
+  estimated parts (the cohorts of ATT(g,t)), the small-sample null distribution of the
+  sup-t (or Wald) statistic drawn from normal means and Wishart covariances: holds its
+  size with many pre-period cells and small cohorts (see tests/did/test_did_pretrend.py).
 * :func:`sup_t_test`: a multiplier-bootstrap test of ``max_j |b_j / se_j|`` (the sup-t
   statistic of the uniform bands of Montiel Olea and Plagborg-Moller 2019) from
   per-cluster influence-function sums; usable when ``q`` is large, since it never inverts
@@ -28,7 +32,13 @@ from scipy import stats
 
 from socdata.results import TestResult
 
-__all__ = ["MIN_RESIDUAL_DF", "hotelling_test", "sup_t_test", "wald_chi2_test"]
+__all__ = [
+    "MIN_RESIDUAL_DF",
+    "hotelling_test",
+    "parametric_bootstrap_test",
+    "sup_t_test",
+    "wald_chi2_test",
+]
 
 #: The F test needs ``G - q`` residual degrees of freedom; below this many it is not
 #: computed (the covariance of ``q`` coefficients is then estimated from too few clusters).
@@ -110,6 +120,99 @@ def hotelling_test(
     f = w * (g - q) / (q * (g - 1))
     return TestResult(
         name, null, f, float(stats.f.sf(f, q, g - q)), (float(q), float(g - q)), f"F({q}, {g - q})"
+    )
+
+
+def parametric_bootstrap_test(
+    est: np.ndarray,
+    parts: list[np.ndarray],
+    dfs: list[float],
+    *,
+    draws: int = 999,
+    seed: int | None = 20240301,
+    statistic: str = "sup_t",
+    what: str = "pre-period coefficient",
+) -> TestResult:
+    """Pre-trend test calibrated by a parametric bootstrap of its small-sample distribution.
+
+    The multivariate Behrens-Fisher problem: ``V = sum_h V_h`` with each part estimated on
+    ``dfs[h]`` degrees of freedom (the unbiased within-cohort covariance of a cohort of
+    ``dfs[h] + 1`` units).  Under the null, with normal cohort means, ``b ~ N(0, V)`` and
+    ``V_h_hat ~ Wishart(V_h, df_h) / df_h`` independently; the test draws ``(b*, V*)`` from
+    that model with the estimated parts plugged in and compares ``W = b' V^-1 b`` with the
+    draws of ``b*' V*^-1 b*`` (Krishnamoorthy, Lu and Mathew 2007's parametric bootstrap).
+    Unlike the chi-squared reference it accounts for the noise in ``V``, which dominates
+    when cohorts are small and pre-period cells many.
+
+    ``statistic="sup_t"`` (default) uses ``max_j |b_j| / sqrt(V_jj)`` instead of the Wald
+    form: it needs no inverse of ``V`` and holds its size when some cohorts have fewer
+    units than pre-period cells (each part is then rank-deficient, and the Wald form's
+    bootstrap, which plugs the estimated parts in for the true ones, is oversized).
+
+    Returns
+    -------
+    TestResult
+        The statistic and the bootstrap p-value ``(1 + #{S* >= S}) / (1 + draws)``; not
+        computed, with the reason, when there are too few degrees of freedom.
+    """
+    if statistic not in ("sup_t", "wald"):
+        raise ValueError(f"statistic must be 'sup_t' or 'wald', got {statistic!r}")
+    name = (
+        "joint pre-trend sup-t test, small-sample parametric bootstrap"
+        if statistic == "sup_t"
+        else "joint pre-trend Wald test, small-sample parametric bootstrap"
+    )
+    null = _NULL.format(what=what)
+    v = np.sum(parts, axis=0) if parts else np.zeros((0, 0))
+    est, v, why = _prep(est, v)
+    if why:
+        return TestResult(name, null, reason=why)
+    q = est.size
+    total_df = float(np.sum(dfs))
+    wald = statistic == "wald"
+    if (
+        q > total_df
+        or np.any(np.diag(v) <= 0)
+        or (wald and (q > total_df - MIN_RESIDUAL_DF or np.linalg.cond(v) > 1e12))
+    ):
+        return TestResult(
+            name,
+            null,
+            reason=f"{q} pre-period estimates but only {total_df:.0f} degrees of freedom for "
+            "their covariance: more pre-period cells than the data can support",
+        )
+    if wald:
+        w_obs = float(est @ np.linalg.solve(v, est))
+    else:
+        w_obs = float(np.max(np.abs(est) / np.sqrt(np.diag(v))))
+    rng = np.random.default_rng(seed)
+    roots = []
+    for part in parts:
+        val, vec = np.linalg.eigh(part)
+        keep = val > 1e-12 * val.max()
+        roots.append(vec[:, keep] * np.sqrt(val[keep]))
+    stat = np.empty(draws)
+    chunk = 200
+    for b0 in range(0, draws, chunk):
+        m = min(chunk, draws - b0)
+        b = np.zeros((m, q))
+        vb = np.zeros((m, q, q)) if wald else np.zeros((m, q))
+        for root, df in zip(roots, dfs, strict=True):
+            r = root.shape[1]
+            b += rng.standard_normal((m, r)) @ root.T
+            z = rng.standard_normal((m, round(df), r))
+            if wald:
+                wish = np.matmul(z.transpose(0, 2, 1), z) / df
+                vb += np.matmul(np.matmul(root, wish), root.T)
+            else:  # only the diagonal: sum_k (z_k . root_q)^2 / df
+                vb += np.square(np.matmul(z, root.T)).sum(axis=1) / df
+        if wald:
+            stat[b0 : b0 + m] = np.einsum("mq,mq->m", b, np.linalg.solve(vb, b[..., None])[..., 0])
+        else:
+            stat[b0 : b0 + m] = np.max(np.abs(b) / np.sqrt(vb), axis=1)
+    p = (1 + int(np.sum(stat >= w_obs))) / (1 + draws)
+    return TestResult(
+        name, null, w_obs, float(p), float(q), f"parametric bootstrap ({draws} draws)"
     )
 
 
