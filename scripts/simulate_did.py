@@ -194,6 +194,7 @@ def summarise(res: pd.DataFrame) -> pd.DataFrame:
         cov = g["cover"].mean()
         rows.append(
             {
+                "key": key,
                 "estimator": label,
                 "scale": scale,
                 "replications": n,
@@ -210,6 +211,23 @@ def summarise(res: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+SUMMARY_CSV = REPO / "src" / "socdata" / "soceis" / "did_simulation_summary.csv"
+
+
+def write_summary_csv(summary: pd.DataFrame, path: Path = SUMMARY_CSV) -> None:
+    """The measured bias and coverage per estimator key, read by the library
+    (``socdata.soceis.comparator.simulation_summary``) to flag invalid estimators."""
+    out = summary.rename(
+        columns={
+            "key": "estimator",
+            "estimator": "label",
+            "relative bias": "relative_bias",
+            "coverage 95%": "coverage",
+        }
+    )[["estimator", "label", "replications", "relative_bias", "coverage"]]
+    out.to_csv(path, index=False, float_format="%.4f")
+
+
 def write_doc(
     summary: pd.DataFrame, res: pd.DataFrame, args: argparse.Namespace, seconds: float, path: str
 ) -> None:
@@ -223,6 +241,7 @@ def write_doc(
             fmt[c] = fmt[c].map(lambda v: f"{100 * v:.1f} pp")
         elif fmt[c].dtype.kind == "f":
             fmt[c] = fmt[c].map(lambda v: f"{v:.4f}")
+    fmt = fmt.drop(columns=["key"])
     head = "| " + " | ".join(fmt.columns) + " |"
     sep = "|" + "|".join("---" for _ in fmt.columns) + "|"
     body = "\n".join(
@@ -230,10 +249,11 @@ def write_doc(
     )
     matched = res.drop_duplicates("seed")["n_matched"].dropna()
     lines = []
-    for r in summary.itertuples(index=False):
+    for r in summary.to_dict("records"):
         lines.append(
-            f"* {r[0]}: bias {r[5]:+.4f} ({100 * r[7]:+.1f}% of the truth; Monte Carlo s.e. "
-            f"{r[6]:.4f}), coverage {100 * r[9]:.1f}%."
+            f"* {r['estimator']}: bias {r['bias']:+.4f} ({100 * r['relative bias']:+.1f}% of "
+            f"the truth; Monte Carlo s.e. {r['bias MC s.e.']:.4f}), coverage "
+            f"{100 * r['coverage 95%']:.1f}%."
         )
     findings = "\n".join(lines)
     ok = res[res["estimator"] == "attgt"]
@@ -342,7 +362,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.from_csv is not None:
         res = pd.read_csv(args.out)
         res = res[res["seed"].between(args.seed0, args.seed0 + args.reps - 1)]
-        write_doc(summarise(res), res, args, 60 * args.from_csv, args.doc)
+        summary = summarise(res)
+        write_summary_csv(summary)
+        write_doc(summary, res, args, 60 * args.from_csv, args.doc)
         return
     seeds = list(range(args.seed0, args.seed0 + args.reps))
     done = pd.DataFrame()
@@ -376,6 +398,7 @@ def main(argv: list[str] | None = None) -> None:
     summary = summarise(res)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(summary.round(4).to_string(index=False))
+    write_summary_csv(summary)
     write_doc(summary, res, args, time.perf_counter() - start, args.doc)
 
 

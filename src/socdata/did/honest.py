@@ -29,6 +29,7 @@ pre-referral month-to-month change".
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -166,7 +167,7 @@ def honest_sensitivity(
     est = float(lvec @ beta)
     se = float(np.sqrt(lvec @ vcov @ lvec))
     diffs = []
-    for a, b in zip(pre_t[:-1], pre_t[1:], strict=True):
+    for a, b in itertools.pairwise(pre_t):
         c = np.zeros(times.size)
         if b != ref:
             c[pos[b]] += 1.0

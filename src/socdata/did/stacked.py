@@ -147,6 +147,7 @@ class StackedDiDResult(Result):
         rows.append(ref)
         out = pd.DataFrame(rows)
         out = pd.concat([out.iloc[:1], out.iloc[1:].sort_values("event_time")], ignore_index=True)
+        out["reference"] = out["kind"] == "reference"
         return order_tidy(self._rate_ratios(out))
 
     def _rate_ratios(self, out: pd.DataFrame) -> pd.DataFrame:
