@@ -93,7 +93,7 @@ write_table(
     out_dir,
     table_id="did_estimates",
     disclosure=rules,
-    keep_columns=[c for c in ("measured_relative_bias", "truth") if c in est],
+    keep_columns=[c for c in ("measured_relative_bias", "measured_coverage", "truth") if c in est],
 )
 est[["row_label", "column_label", "value", "conf_low", "conf_high", "valid", "flag"]].round(3)
 

@@ -84,7 +84,7 @@ def test_estimate_table_defaults_and_flags(study_data, tmp_path):
         tmp_path,
         table_id="did_estimates",
         disclosure="soceis-default-v1",
-        keep_columns=["measured_relative_bias"],
+        keep_columns=["measured_relative_bias", "measured_coverage"],
     )
     out = pd.read_csv(path)
     assert (out["n"].dropna() % 5 == 0).all()

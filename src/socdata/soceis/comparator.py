@@ -233,7 +233,8 @@ def estimate_table(
         ``row_label`` (``<outcome> | <area>``), ``column_label`` (estimator), ``measure``
         (``rate_ratio`` or ``difference per person-month``), ``value``, ``conf_low``,
         ``conf_high``, ``n`` (engagers), and ``outcome``, ``area``, ``estimator``,
-        ``valid``, ``flag``, ``measured_relative_bias`` (invalid estimators).
+        ``valid``, ``flag``, ``measured_relative_bias`` and ``measured_coverage`` (of the
+        95% interval, on arrests in the simulation; every estimator, valid or not).
     """
     keys = list(estimators) if estimators is not None else list(design.estimators)
     sim = simulation_summary().set_index("estimator")
@@ -264,6 +265,7 @@ def estimate_table(
                     est = lo = hi = np.nan
                     note = f"not estimable: {type(exc).__name__}: {str(exc)[:120]}"
                 bias = float(sim.loc[key, "relative_bias"]) if key in sim.index else np.nan
+                cover = float(sim.loc[key, "coverage"]) if key in sim.index else np.nan
                 rows.append(
                     {
                         "row_label": f"{outcome} | {area}",
@@ -283,7 +285,8 @@ def estimate_table(
                         if spec.valid
                         else f"NOT VALID for this design ({spec.why}); measured relative bias "
                         f"{bias:+.0%} in the simulation",
-                        "measured_relative_bias": bias if not spec.valid else np.nan,
+                        "measured_relative_bias": bias,
+                        "measured_coverage": cover,
                         "note": note,
                     }
                 )
