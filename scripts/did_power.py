@@ -2,7 +2,8 @@
 
 Runs :func:`socdata.did.power.simulate_power` on the SOCEIS design
 (:data:`socdata.soceis.design.SOCEIS_DESIGN`) and writes the replication records to
-``src/socdata/soceis/did_power_simulation.csv`` (read by notebook 40, which writes
+``src/socdata/soceis/did_power_simulation.csv`` (the records, resumable, in
+``scripts/did_power_records.csv``) (read by notebook 40, which writes
 ``tables/did_power.csv``) and prints the power table and the MDE.
 
 Run (about 10 s a replication on one core)::
@@ -19,6 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
+import pandas as pd  # noqa: E402
+
 from socdata.did import power  # noqa: E402
 from socdata.soceis.design import SOCEIS_DESIGN  # noqa: E402
 
@@ -31,8 +34,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--out", default=str(REPO / "src" / "socdata" / "soceis" / "did_power_simulation.csv")
     )
+    ap.add_argument("--records", default=str(REPO / "scripts" / "did_power_records.csv"))
     args = ap.parse_args(argv)
-    res = power.simulate_power(SOCEIS_DESIGN, reps=args.reps, seed0=args.seed0)
+    rec_path = Path(args.records)
+    done = pd.read_csv(rec_path) if rec_path.exists() else pd.DataFrame(columns=["seed"])
+    for seed in range(args.seed0, args.seed0 + args.reps):  # resumable, saved each replication
+        if seed in set(done["seed"]):
+            continue
+        new = pd.DataFrame(power.replicate_power(SOCEIS_DESIGN, seed))
+        done = new if done.empty else pd.concat([done, new], ignore_index=True)
+        done.to_csv(rec_path, index=False)
+        print(f"seed {seed} done", flush=True)
+    res = power.power_from_replications(done, alpha=SOCEIS_DESIGN.alpha, power=SOCEIS_DESIGN.power)
     res.table.to_csv(args.out, index=False)
     print(res.summary())
 

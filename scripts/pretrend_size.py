@@ -38,8 +38,12 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     ap.add_argument("--out", default=str(REPO / "scripts" / "pretrend_size_results.csv"))
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
-    rows = []
+    out_path = Path(args.out)
+    rows = pd.read_csv(out_path).to_dict("records") if out_path.exists() else []
+    have = {r["seed"] for r in rows}
     for seed in range(args.reps):
+        if seed in have:  # resumable
+            continue
         r = att_gt(parallel_panel(seed), outcome="y", unit="id", time="t", cohort="g")
         chi2 = r.pretrend_test("chi2")
         new = r.pretrend_test(draws=args.draws, seed=seed)
@@ -52,6 +56,8 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
                 "test": new.name,
             }
         )
+        if seed % 50 == 49:
+            pd.DataFrame(rows).to_csv(out_path, index=False)
     res = pd.DataFrame(rows)
     res.to_csv(args.out, index=False)
     out = []

@@ -173,64 +173,86 @@ def simulate_power(
     -------
     PowerResult
     """
+    if any(not 0 < rr <= 1 for rr in rate_ratios):
+        raise ValueError("rate_ratios must be in (0, 1]")
+    recs = []
+    for seed in range(seed0, seed0 + reps):
+        recs += replicate_power(
+            design,
+            seed,
+            rate_ratios=rate_ratios,
+            fractions=fractions,
+            scale=scale,
+            outcomes=outcomes,
+        )
+    return power_from_replications(pd.DataFrame(recs), alpha=design.alpha, power=design.power)
+
+
+def replicate_power(
+    design: ComparatorDesign,
+    seed: int,
+    *,
+    rate_ratios: Sequence[float] = (0.6, 0.7, 0.8, 0.9, 1.0),
+    fractions: Sequence[float] = (0.5, 1.0),
+    scale: float = 1.0,
+    outcomes: Sequence[str] | None = None,
+) -> list[dict]:
+    """One replication of :func:`simulate_power`: one record per outcome, size and ratio
+    (``seed, outcome, n_engagers, fraction, rate_ratio, p_value, se``)."""
     from socdata.datasets.police import generate
     from socdata.derive.panel import person_month_panel
     from socdata.matching import risk_set_match
 
-    if any(not 0 < rr <= 1 for rr in rate_ratios):
-        raise ValueError("rate_ratios must be in (0, 1]")
     outcomes = list(outcomes or design.outcomes)
     recs = []
-    for seed in range(seed0, seed0 + reps):
-        rng = np.random.default_rng(seed)
-        d = generate(seed, scale=scale, true_effect=1.0, missing_effect=1.0)
-        panel = person_month_panel(d["police_persons"], d["police_events"], d["police_missing"])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            m = risk_set_match(
-                panel, d["police_persons"], **design.matching.kwargs(), on_unmatched="ignore"
-            )
-        st = stack_matched_sets(panel, m.pairs, window=design.window)
-        sets = st["matched_set"].unique()
-        for frac in fractions:
-            keep = rng.choice(sets, size=max(2, round(frac * len(sets))), replace=False)
-            sub = st[st["matched_set"].isin(keep)]
-            post = ((sub["treated"] == 1) & (sub["event_time"] >= 1)).to_numpy()
-            for outcome in outcomes:
-                y = sub[outcome].to_numpy(dtype=float)
-                for rr in rate_ratios:
-                    frame = sub.assign(**{outcome: _thin(y, post, rr, rng) if rr < 1 else y})
-                    try:
-                        with warnings.catch_warnings():
-                            warnings.simplefilter("ignore")
-                            r = stacked_did(
-                                frame,
-                                outcome=outcome,
-                                unit="person_id",
-                                time="month",
-                                index_time="index_month",
-                                matched_set="matched_set",
-                                treated="treated",
-                                family="poisson",
-                                by_event_time=False,
-                                **design.stacked_kwargs(),
-                            )
-                        p = r.tidy()["p_value"].iloc[0]
-                        se = r.se
-                    except Exception:
-                        p, se = np.nan, np.nan
-                    recs.append(
-                        {
-                            "seed": seed,
-                            "outcome": outcome,
-                            "n_engagers": len(keep),
-                            "fraction": frac,
-                            "rate_ratio": rr,
-                            "p_value": p,
-                            "se": se,
-                        }
-                    )
-    return power_from_replications(pd.DataFrame(recs), alpha=design.alpha, power=design.power)
+    rng = np.random.default_rng(seed)
+    d = generate(seed, scale=scale, true_effect=1.0, missing_effect=1.0)
+    panel = person_month_panel(d["police_persons"], d["police_events"], d["police_missing"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = risk_set_match(
+            panel, d["police_persons"], **design.matching.kwargs(), on_unmatched="ignore"
+        )
+    st = stack_matched_sets(panel, m.pairs, window=design.window)
+    sets = st["matched_set"].unique()
+    for frac in fractions:
+        keep = rng.choice(sets, size=max(2, round(frac * len(sets))), replace=False)
+        sub = st[st["matched_set"].isin(keep)]
+        post = ((sub["treated"] == 1) & (sub["event_time"] >= 1)).to_numpy()
+        for outcome in outcomes:
+            y = sub[outcome].to_numpy(dtype=float)
+            for rr in rate_ratios:
+                frame = sub.assign(**{outcome: _thin(y, post, rr, rng) if rr < 1 else y})
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        r = stacked_did(
+                            frame,
+                            outcome=outcome,
+                            unit="person_id",
+                            time="month",
+                            index_time="index_month",
+                            matched_set="matched_set",
+                            treated="treated",
+                            family="poisson",
+                            by_event_time=False,
+                            **design.stacked_kwargs(),
+                        )
+                    p, se = float(r.tidy()["p_value"].iloc[0]), r.se
+                except Exception:
+                    p, se = np.nan, np.nan
+                recs.append(
+                    {
+                        "seed": seed,
+                        "outcome": outcome,
+                        "n_engagers": len(keep),
+                        "fraction": frac,
+                        "rate_ratio": rr,
+                        "p_value": p,
+                        "se": se,
+                    }
+                )
+    return recs
 
 
 def power_from_replications(
