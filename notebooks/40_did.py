@@ -110,7 +110,9 @@ es, fits = study.event_time_table(stacked, design=design)
 write_table(es, out_dir, table_id="did_event_study", disclosure=rules, keep_columns=["event_time"])
 pre = study.pretrend_table(fits, design=design)
 write_table(pre, out_dir, table_id="did_pretrend", disclosure=rules)
-fig = event_study_plot(fits["arrests"], title="Engagers vs matched comparators: arrests")
+fig = event_study_plot(
+    fits["arrests"], title="Engagers vs matched comparators: arrests", ylabel="log rate ratio"
+)
 save_figure(fig, out_dir, name="did_event_study")
 print(fits["arrests"].summary())
 pre
