@@ -33,12 +33,12 @@
 data_dir = None  # None: the bundled synthetic extracts
 out_dir = "out"
 disclosure = "auto"
+run_context = None  # set by socdata reproduce: the run's settings, resolved once
 estimators = None  # None: the design's valid estimators; e.g. [..., "twfe_cal"] adds flagged ones
 
 # %%
 import json
 import warnings
-from pathlib import Path
 
 import matplotlib
 
@@ -47,15 +47,17 @@ matplotlib.use("Agg")
 import socdata
 from socdata.derive.panel import person_month_panel
 from socdata.errors import ExcludedRowsWarning
-from socdata.paths import synthetic_dir
+from socdata.pipeline import RunContext
 from socdata.plots.event_study import event_study_plot
-from socdata.report import resolve_disclosure, save_figure, write_frame, write_table
+from socdata.report import save_figure, write_frame, write_table
 from socdata.soceis import comparator as study
 from socdata.soceis.design import SOCEIS_DESIGN as design
 
-data_path = Path(data_dir) if data_dir is not None else synthetic_dir()
-rules = resolve_disclosure(disclosure, data_dir=data_dir)
-print(f"data: {data_path}; disclosure: {rules.describe()}")
+ctx = RunContext.for_notebook(
+    run_context, data_dir=data_dir, out_dir=out_dir, disclosure=disclosure
+)
+data_path, out_dir, rules, kind = ctx.data_dir, ctx.out_dir, ctx.rules, ctx.kind
+print(ctx.describe())
 persons = socdata.read_extract(data_path, "police_persons")
 panel = person_month_panel(
     persons,
@@ -63,7 +65,7 @@ panel = person_month_panel(
     socdata.read_extract(data_path, "police_missing"),
 )
 truth = None  # the built-in effects of the bundled synthetic data (None on real data)
-if data_dir is None:
+if ctx.synthetic:
     manifest = json.loads((data_path / "manifest.json").read_text())
     if manifest.get("generators", {}).get("police_persons") == "socdata.datasets.police.generate":
         from socdata.datasets.police import generate

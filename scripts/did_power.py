@@ -22,6 +22,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 import pandas as pd  # noqa: E402
 
+from socdata.datasets.police import generate  # noqa: E402
 from socdata.did import power  # noqa: E402
 from socdata.soceis.design import SOCEIS_DESIGN  # noqa: E402
 
@@ -41,7 +42,8 @@ def main(argv: list[str] | None = None) -> None:
     for seed in range(args.seed0, args.seed0 + args.reps):  # resumable, saved each replication
         if seed in set(done["seed"]):
             continue
-        new = pd.DataFrame(power.replicate_power(SOCEIS_DESIGN, seed))
+        data = generate(seed, true_effect=1.0, missing_effect=1.0)
+        new = pd.DataFrame(power.replicate_power(SOCEIS_DESIGN, data, seed))
         done = new if done.empty else pd.concat([done, new], ignore_index=True)
         done.to_csv(rec_path, index=False)
         print(f"seed {seed} done", flush=True)

@@ -3,9 +3,9 @@
 import pandas as pd
 
 import socdata
-from socdata.describe.tables import outcomes_5_1
 from socdata.paths import synthetic_dir
 from socdata.soceis.service_outcomes import outcomes_5_1_by_area
+from socdata.soceis.tables.outcomes import outcomes_5_1
 
 
 def test_every_area_equals_its_own_table():

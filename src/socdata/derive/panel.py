@@ -41,6 +41,7 @@ import pandera.pandas as pa
 from socdata.errors import ExcludedRowsWarning, ExtractValidationError, SocdataError
 from socdata.paths import schemas_dir
 from socdata.provenance import FlowLog, Provenance
+from socdata.schemas.spec import TEXT_DTYPE
 
 __all__ = [
     "PANEL_COLUMNS",
@@ -127,7 +128,7 @@ def _text(*checks: pa.Check) -> pa.Column:
         lambda s: pd.api.types.infer_dtype(s, skipna=False) == "string",
         error="every value is a text string",
     )
-    return pa.Column(object, [is_text, *checks], nullable=False)
+    return pa.Column(TEXT_DTYPE, [is_text, *checks], nullable=False)  # object or str (pandas 3)
 
 
 #: Pandera schema of the person-month panel (kind ``person_month_panel``, version 1.0.0).

@@ -20,12 +20,14 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from socdata._lazy import lazy_module
 from socdata.derive.spells import EngagementSpells, engagement_spells, full_months
 from socdata.errors import SocdataError
 from socdata.provenance import Provenance
 from socdata.results import Result, order_tidy
+
+stats = lazy_module("scipy.stats")
 
 __all__ = [
     "DurationDistributionResult",

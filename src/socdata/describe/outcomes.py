@@ -22,13 +22,15 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from socdata._lazy import lazy_module
 from socdata.errors import ExcludedRowsWarning, SocdataError
 from socdata.provenance import FlowLog, Provenance
 from socdata.results import Result, order_tidy
 from socdata.rounding import round_half_up
 from socdata.words import fraction_word_for
+
+stats = lazy_module("scipy.stats")
 
 __all__ = [
     "OUTCOME_LABELS",

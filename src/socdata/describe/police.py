@@ -26,12 +26,14 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from socdata._lazy import lazy_module
 from socdata.derive.police import DAYS_PER_MONTH, referral_windows
 from socdata.errors import ExcludedRowsWarning, SocdataError
 from socdata.provenance import FlowLog, Provenance
 from socdata.results import Result, order_tidy
+
+stats = lazy_module("scipy.stats")
 
 __all__ = ["BeforeAfterResult", "before_after", "police_statements"]
 
@@ -310,7 +312,8 @@ def before_after(
     flow_by_area = pd.DataFrame(
         flow_rows, columns=["area", "step", "n", "excluded_reason", "n_excluded"]
     )
-    flow_by_area["excluded_reason"] = flow_by_area["excluded_reason"].fillna("")
+    # all-missing reasons make a float column: to text first (pandas 3 refuses "" in float)
+    flow_by_area["excluded_reason"] = flow_by_area["excluded_reason"].astype(object).fillna("")
     flow_by_area["n_excluded"] = flow_by_area["n_excluded"].fillna(0).astype(int)
 
     bk, ak = b[keep], a_.loc[keep[keep].index]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -146,12 +146,12 @@ def _thin(y: np.ndarray, mask: np.ndarray, rr: float, rng: np.random.Generator) 
 
 def simulate_power(
     design: ComparatorDesign,
+    generator: Callable[[int], dict],
     *,
     rate_ratios: Sequence[float] = (0.6, 0.7, 0.8, 0.9, 1.0),
     fractions: Sequence[float] = (0.5, 1.0),
     reps: int = 100,
     seed0: int = 1,
-    scale: float = 1.0,
     outcomes: Sequence[str] | None = None,
 ) -> PowerResult:
     """Simulated power of the design's stacked Poisson DiD.
@@ -160,12 +160,18 @@ def simulate_power(
     ----------
     design
         The study design (matching, window, outcomes).
+    generator
+        ``generator(seed)`` returns extracts with no built-in effect, as a dict with
+        ``police_persons``, ``police_events``, ``police_missing``: e.g.
+        ``lambda s: socdata.datasets.police.generate(s, true_effect=1.0,
+        missing_effect=1.0)`` (the calibrated generator; passed in because the generators
+        sit downstream of the estimators).
     rate_ratios
         Effects imposed (each at most 1: thinning).
     fractions
         Study sizes as fractions of the matched sets of the calibrated generator.
-    reps, seed0, scale
-        Replications (seeds ``seed0, seed0 + 1, ...``) and the generator's scale.
+    reps, seed0
+        Replications (seeds ``seed0, seed0 + 1, ...``).
     outcomes
         Outcomes (default the design's).
 
@@ -182,7 +188,6 @@ def simulate_power(
             seed,
             rate_ratios=rate_ratios,
             fractions=fractions,
-            scale=scale,
             outcomes=outcomes,
         )
     return power_from_replications(pd.DataFrame(recs), alpha=design.alpha, power=design.power)
@@ -190,23 +195,22 @@ def simulate_power(
 
 def replicate_power(
     design: ComparatorDesign,
+    d: dict,
     seed: int,
     *,
     rate_ratios: Sequence[float] = (0.6, 0.7, 0.8, 0.9, 1.0),
     fractions: Sequence[float] = (0.5, 1.0),
-    scale: float = 1.0,
     outcomes: Sequence[str] | None = None,
 ) -> list[dict]:
-    """One replication of :func:`simulate_power`: one record per outcome, size and ratio
-    (``seed, outcome, n_engagers, fraction, rate_ratio, p_value, se``)."""
-    from socdata.datasets.police import generate
+    """One replication of :func:`simulate_power` on the extracts ``d`` (no built-in effect):
+    one record per outcome, size and ratio (``seed, outcome, n_engagers, fraction,
+    rate_ratio, p_value, se``); ``seed`` also seeds the subsampling and thinning."""
     from socdata.derive.panel import person_month_panel
     from socdata.matching import risk_set_match
 
     outcomes = list(outcomes or design.outcomes)
     recs = []
     rng = np.random.default_rng(seed)
-    d = generate(seed, scale=scale, true_effect=1.0, missing_effect=1.0)
     panel = person_month_panel(d["police_persons"], d["police_events"], d["police_missing"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -226,7 +226,7 @@ def round_to_base(value: float, base: int) -> float:
     """Round ``value`` to the nearest multiple of ``base``, halves away from zero.
 
     >>> round_to_base(12, 5), round_to_base(13, 5), round_to_base(15, 10)
-    (10, 15, 20)
+    (10.0, 15.0, 20.0)
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return float("nan")

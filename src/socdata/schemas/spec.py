@@ -27,6 +27,7 @@ __all__ = [
     "DTYPES",
     "KINDS",
     "LINK_CHECKS",
+    "TEXT_DTYPE",
     "ColumnSpec",
     "RuleSpec",
     "SchemaSpec",
@@ -35,11 +36,15 @@ __all__ = [
     "pandas_dtype",
 ]
 
+#: pandas' own dtype for text: ``str`` on pandas 3 (missing is NaN), ``object`` on pandas 2.
+#: Text columns take whichever the running pandas makes, so frames built by hand compare equal.
+TEXT_DTYPE: str = str(pd.Series(["text"]).dtype)
+
 #: Column types of the schema files and the pandas dtype each becomes.
 DTYPES: Mapping[str, str] = {
-    "identifier": "object",  # text, e.g. a pseudonymous id; masked in messages
-    "string": "object",  # free text (declared synonyms still apply)
-    "category": "object",  # one of the allowed labels, stored as printed in the report
+    "identifier": TEXT_DTYPE,  # text, e.g. a pseudonymous id; masked in messages
+    "string": TEXT_DTYPE,  # free text (declared synonyms still apply)
+    "category": TEXT_DTYPE,  # one of the allowed labels, stored as printed in the report
     "date": "datetime64[ns]",
     "datetime": "datetime64[ns]",
     "integer": "Int64",

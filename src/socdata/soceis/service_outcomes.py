@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from socdata.describe.tables import outcomes_5_1
+from socdata.soceis.tables.outcomes import outcomes_5_1
 
 __all__ = ["outcomes_5_1_by_area"]
 
@@ -18,13 +18,13 @@ def outcomes_5_1_by_area(service: pd.DataFrame, **kwargs) -> dict[str, pd.DataFr
         Validated ``service`` extract.
     **kwargs
         ``engaged``, ``denominator``, ``ci``, ``level`` as for
-        :func:`socdata.describe.tables.outcomes_5_1`.
+        :func:`socdata.soceis.tables.outcomes.outcomes_5_1`.
 
     Returns
     -------
     dict
         ``{"outcomes_5_1_closed_by_area": frame, "outcomes_5_1_open_by_area": frame}``: the
-        frames of :func:`~socdata.describe.tables.outcomes_5_1` for each area, one after
+        frames of :func:`~socdata.soceis.tables.outcomes.outcomes_5_1` for each area, one after
         the other (``column_label`` is the area), in the order of the areas' names.
     """
     areas = sorted(service["area"].dropna().astype(str).unique())
