@@ -124,3 +124,16 @@ def test_stacked_pretrend_is_hotelling_on_the_pre_period_coefficients():
     idx = r.pre_periods()
     ref = hotelling_test(r.event_coef[idx], r.event_vcov[np.ix_(idx, idx)], r.n_clusters)
     assert pt.statistic == pytest.approx(ref.statistic) and pt.df == (5.0, 55.0)
+
+
+def test_sup_t_bootstrap_with_one_coefficient_matches_the_t_test():
+    """One coefficient, G clusters: the bootstrap-t p-value approaches the t-test's."""
+    from socdata.did.pretrend import sup_t_test
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(0.15, 1.0, size=200)
+    psi = (x - x.mean())[:, None] / len(x)  # influence-function sums per cluster
+    est = np.array([x.mean()])
+    boot = sup_t_test(est, psi, draws=4000, seed=1)
+    ref = stats.ttest_1samp(x, 0.0).pvalue
+    assert boot.p_value == pytest.approx(ref, abs=0.02)
