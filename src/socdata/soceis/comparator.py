@@ -396,7 +396,9 @@ def power_table(
     (``scripts/did_power.py``, stored with the package); rows ``method = "analytic, this
     data"`` use the standard error of the stacked Poisson estimate on the data analysed,
     so they answer "what could this study detect" on real data too.  ``mde`` is the rate
-    ratio detected with the design's power (80%).
+    ratio detected with the design's power (80%).  The simulated row at rate ratio 1 is
+    the rejection rate with no effect: above ``alpha`` when the estimator is biased in the
+    generator (residual selection, ``docs/explanation/simulation.md``).
     """
     rows = []
     n_eng = int(stacked.loc[stacked["treated"] == 1, "matched_set"].nunique())
@@ -424,7 +426,7 @@ def power_table(
         from socdata.did.power import PowerResult
 
         mde = PowerResult(provenance=None, table=sim).mde().set_index(["outcome", "n_engagers"])
-        for r in sim[sim["rate_ratio"] < 1].itertuples():
+        for r in sim.itertuples():  # rate ratio 1: the false-positive rate under no effect
             rows.append(
                 {
                     "outcome": r.outcome,
