@@ -29,9 +29,9 @@ phase = 3  # evaluation phase of Tables 1-2
 
 # %%
 import socdata
-from socdata.soceis.tables import interview_text, table1, table2
 from socdata.pipeline import RunContext
 from socdata.report import write_table
+from socdata.soceis.tables import interview_text, table1, table2
 
 ctx = RunContext.for_notebook(
     run_context,

@@ -34,9 +34,9 @@ ci = "wilson"  # or "exact" (Clopper-Pearson)
 
 # %%
 import socdata
-from socdata.soceis.tables import outcomes_5_1
 from socdata.pipeline import RunContext
 from socdata.report import write_table
+from socdata.soceis.tables import outcomes_5_1
 
 ctx = RunContext.for_notebook(
     run_context,

@@ -52,6 +52,7 @@ from socdata.derive.panel import person_month_panel, validate_panel
 from socdata.describe.police import before_after, police_statements
 from socdata.pipeline import RunContext
 from socdata.report import save_figure, write_frame, write_table
+from socdata.report.control import count_formatter
 
 ctx = RunContext.for_notebook(
     run_context, data_dir=data_dir, out_dir=out_dir, disclosure=disclosure
@@ -181,8 +182,8 @@ flow
 # ## The March 2024 statements, regenerated
 
 # %%
-# counts below the disclosure threshold are masked in the text (statuses use exact values)
-small = None if rules.name == "none" else rules.threshold
+# counts in the text are written as the tables release them (rounded, small ones masked,
+# shares computed from the released counts); statuses use the exact values
 statements = police_statements(
     persons,
     events,
@@ -190,7 +191,7 @@ statements = police_statements(
     referred=referred,
     window_months=window_months,
     result=result,
-    small_count=small,
+    count_format=count_formatter(rules),
 )
 write_frame(statements, out_dir, name="police_statements", disclosure=rules)
 statements[["statement_id", "printed", "regenerated", "status"]]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from socdata.errors import DisclosureError, SocdataWarning
+from socdata.report.control import Registry, control_model_frame, model_count_columns
 from socdata.report.disclosure import (
     DEFAULT_RULE_SET,
     IDENTIFIER_COLUMNS,
@@ -94,6 +95,7 @@ def write_table(
     table_id: str | None = None,
     disclosure: str | RuleSet = "auto",
     keep_columns: Iterable[str] = (),
+    population: str | None = None,
 ) -> Path:
     """Apply disclosure control to a tidy table and write ``out_dir/tables/<table_id>.csv``.
 
@@ -123,6 +125,11 @@ def write_table(
         the file with an :class:`UncontrolledColumnWarning`, because disclosure control
         cannot know what it holds.  Text columns (``note``) are published as they are:
         never put counts in them.
+    population
+        The people the table's counts are about (e.g. ``"service referrals"``).  Tables
+        of the run that declare the same population share one registry of protected
+        cells (:class:`~socdata.report.control.Registry`): a count cell suppressed in one
+        is suppressed in the others.
 
     Returns
     -------
@@ -186,7 +193,15 @@ def write_table(
                 stacklevel=2,
             )
             frame = frame.drop(columns=uncontrolled)
-    out = apply_to_table(frame, rules)
+    registry = Registry(out_dir) if population and rules.enabled else None
+    protect = registry.protected(population) if registry else set()
+    out = apply_to_table(frame, rules, protect=protect)
+    if registry:
+        hidden = out["disclosure_status"].astype(str).str.startswith("suppressed") & (
+            out["measure"].astype(str).str.lower() == "n"
+        )
+        cells = zip(out.loc[hidden, "row_label"], out.loc[hidden, "column_label"], strict=True)
+        registry.register(population, table_id, cells)
     first = [*TABLE_COLUMNS, *(c for c in _OPTIONAL_COLUMNS if c in out)]
     tail = ["disclosure", "disclosure_status"]
     rest = [c for c in out.columns if c not in first and c not in tail]
@@ -204,6 +219,7 @@ def write_frame(
     *,
     name: str,
     count_columns: Iterable[str] = (),
+    text_columns: Iterable[str] = (),
     disclosure: str | RuleSet = "auto",
 ) -> Path:
     """Write a non-tidy frame to ``out_dir/tables/<name>.csv`` with disclosure control.
@@ -236,7 +252,9 @@ def write_frame(
     name = _check_name(name, "name")
     _check_no_identifiers(frame, f"frame {name!r}")
     rules = resolve_disclosure(disclosure)
-    out = apply_to_frame(frame, rules, count_columns=count_columns)
+    counts = list(dict.fromkeys([*count_columns, *model_count_columns(frame)]))
+    controlled = control_model_frame(frame, rules, text_columns=text_columns)
+    out = apply_to_frame(controlled, rules, count_columns=counts if rules.enabled else ())
     folder = Path(out_dir) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.csv"

@@ -153,5 +153,3 @@ def outcomes_5_1(
         f["fraction_word"] = [None] + [e[2] for e in extra]
         out[tid] = f
     return out
-
-
