@@ -46,6 +46,7 @@ from socdata.errors import ExcludedRowsWarning
 from socdata.pipeline import RunContext
 from socdata.plots.love import love_plot
 from socdata.report import save_figure, write_frame, write_table
+from socdata.report.control import control_text
 from socdata.soceis.comparator import balance_table, flow_table, match_design
 from socdata.soceis.design import SOCEIS_DESIGN
 
@@ -74,7 +75,7 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always", ExcludedRowsWarning)
     matched = match_design(panel, persons, SOCEIS_DESIGN)
 for w in caught:
-    print("WARNING:", w.message)
+    print("WARNING:", control_text(str(w.message), rules))  # counts rounded on real data
 if ctx.synthetic:  # counts of people are printed only for synthetic data
     print(matched.summary())
 

@@ -48,6 +48,7 @@ from socdata.errors import ExcludedRowsWarning
 from socdata.pipeline import RunContext
 from socdata.plots.event_study import event_study_plot
 from socdata.report import save_figure, write_frame, write_table
+from socdata.report.control import control_text
 from socdata.soceis import comparator as study
 from socdata.soceis.design import SOCEIS_DESIGN as design
 
@@ -77,9 +78,10 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always", ExcludedRowsWarning)
     matched = study.match_design(panel, persons, design)
 for w in caught:
-    print("WARNING:", w.message)
+    print("WARNING:", control_text(str(w.message), rules))  # counts rounded on real data
 stacked = study.stacked_sample(panel, persons, matched, design)
-print(f"{matched.n_treated_matched} matched sets; stacked rows: {len(stacked)}")
+if ctx.synthetic:
+    print(f"{matched.n_treated_matched} matched sets; stacked rows: {len(stacked)}")
 
 # %% [markdown]
 # ## Effects by outcome and area
@@ -126,5 +128,12 @@ pd.read_csv(path)
 
 # %%
 pw = study.power_table(stacked, design=design)
-path = write_frame(pw, out_dir, name="did_power", count_columns=["n_engagers"], disclosure=rules)
+path = write_frame(
+    pw,
+    out_dir,
+    name="did_power",
+    count_columns=["n_engagers"],
+    text_columns=["method"],
+    disclosure=rules,
+)
 pd.read_csv(path)

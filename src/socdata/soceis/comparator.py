@@ -15,6 +15,7 @@ measured relative bias (:func:`simulation_summary`).
 from __future__ import annotations
 
 import importlib.resources
+import re
 import warnings
 from collections.abc import Sequence
 
@@ -202,6 +203,12 @@ def _other(key: str, frame: pd.DataFrame, panel: pd.DataFrame, outcome: str, des
     raise KeyError(key)
 
 
+def _no_numbers(text: str) -> str:
+    """Mask the numbers of a message (they may be counts of people): tables publish text
+    as it is, so text must never carry counts."""
+    return re.sub(r"\d+", "#", text)
+
+
 def _flag(spec, bias: float, cover: float) -> str:
     """Empty for a valid estimator whose simulated coverage is nominal; else why not."""
     if not spec.valid:
@@ -278,7 +285,7 @@ def estimate_table(
                     note = ""
                 except Exception as exc:
                     est = lo = hi = np.nan
-                    note = f"not estimable: {type(exc).__name__}: {str(exc)[:120]}"
+                    note = f"not estimable: {_no_numbers(str(exc))[:160]}"
                 bias = float(sim.loc[key, "relative_bias"]) if key in sim.index else np.nan
                 cover = float(sim.loc[key, "coverage"]) if key in sim.index else np.nan
                 rows.append(
@@ -360,7 +367,7 @@ def pretrend_table(fits: dict, *, design: ComparatorDesign = SOCEIS_DESIGN) -> p
                 "column_label": "pre-trend test (Hotelling F)",
                 "measure": "p_value",
                 "value": pt.p_value if pt.computed else np.nan,
-                "note": "" if pt.computed else pt.reason,
+                "note": "" if pt.computed else "not computed: " + _no_numbers(pt.reason),
             }
         )
         rows.append(
