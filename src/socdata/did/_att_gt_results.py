@@ -236,6 +236,8 @@ class AttGtResult(Result):
                 body,
                 "",
                 str(pt),
+                "Caveat: not rejecting is not evidence of parallel trends (pre-trend tests "
+                "have low power at these sizes, Roth 2022); see socdata.did.honest_sensitivity.",
                 *_settings_lines(self.settings),
             ]
         )
@@ -250,42 +252,21 @@ class AttGtResult(Result):
         """Analytic covariance matrix of the ATT(g,t) cells (influence functions)."""
         return self._stats.covariance(sparse.identity(len(self.cells), format="csr"))
 
-    def pretrend_test(self) -> TestResult:
-        """Joint Wald test that every pre-treatment ATT(g,t) is zero.
+    def pretrend_test(
+        self, method: str = "auto", *, draws: int = 999, seed: int | None = 20240301
+    ) -> TestResult:
+        """Joint test that every pre-treatment ATT(g,t) is zero, valid at small n.
 
-        Uses the analytic influence-function covariance (clustered when a cluster variable
-        was given), as R did's ``W`` statistic; cells with no variance (the universal base
-        period) are left out.  Returns a :class:`~socdata.results.TestResult`.
+        Default: the sup-t statistic over the pre-treatment cells, calibrated by a
+        parametric bootstrap of its small-sample distribution (cohort covariances estimated
+        on ``n_h - 1`` degrees of freedom); event-time averages of the cells when there are
+        more cells than the data can support; a stated reason when neither can be tested.
+        ``method="chi2"`` gives R did's large-sample Wald ``W`` (oversized at small n).
+        See :mod:`socdata.did._att_gt_pretrend`.
         """
-        null = (
-            "every pre-treatment ATT(g,t) (t < g - anticipation) is zero: parallel trends "
-            "before treatment"
-        )
-        name = "joint pre-trend Wald test"
-        pre = self.cells["pre"].to_numpy() & np.isfinite(self.cells["std_error"].to_numpy())
-        idx = np.flatnonzero(pre)
-        if len(idx) == 0:
-            return TestResult(name, null, reason="no pre-treatment cells with a variance")
-        est = self.cells["estimate"].to_numpy()[idx]
-        if not np.all(np.isfinite(est)):
-            return TestResult(name, null, reason="some pre-treatment ATT(g,t) are missing")
-        w = np.zeros((len(idx), len(self.cells)))
-        w[np.arange(len(idx)), idx] = 1.0
-        v = self._stats.covariance(w)
-        if np.linalg.cond(v) > 1 / np.finfo(float).eps:
-            return TestResult(
-                name, null, reason="the covariance of the pre-treatment ATT(g,t) is singular"
-            )
-        stat = float(est @ np.linalg.solve(v, est))
-        q = len(idx)
-        return TestResult(
-            name,
-            null,
-            statistic=stat,
-            p_value=float(_st.chi2.sf(stat, q)),
-            df=float(q),
-            distribution=f"chi2({q})",
-        )
+        from socdata.did._att_gt_pretrend import pretrend
+
+        return pretrend(self, method, draws=draws, seed=seed)
 
     # ---------------------------------------------------------------- aggregation
     @renamed_keywords(alpha=Renamed("conf_level", lambda a: 1 - a))

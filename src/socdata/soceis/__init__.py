@@ -8,7 +8,11 @@ package holds what does:
 * :mod:`socdata.soceis.compare` - regenerated versus printed figures, judged by the one
   review engine (:mod:`socdata.review`);
 * :mod:`socdata.soceis.synthetic` - synthetic extracts calibrated to the printed figures
-  in ``data/published``.
+  in ``data/published``;
+* :mod:`socdata.soceis.design` - the matched-comparator study declared once
+  (``SOCEIS_DESIGN``), and :mod:`socdata.soceis.comparator` - that study run from it
+  (notebooks 30 and 40);
+* :mod:`socdata.soceis.service_outcomes` - section 5.1 outcomes for every area.
 
 Submodules are imported on first use (``socdata.soceis.compare_published`` works without
 importing the table builders first).
