@@ -5,7 +5,10 @@
   ``manifest.json``, taking ``service``/``plans``/``participants`` from
   ``socdata.datasets.soceis.generate(seed)`` and the ``police_*`` kinds from
   ``socdata.datasets.police.generate(seed)`` (generators calibrated to the published
-  tables) when those modules import, else from :func:`random_extract`.
+  tables) and the linked-cohort kinds (``vulnerability``, ``nrm``, ``missing_detail``,
+  ``arrest_outcomes``, ``assessments``, ``linkage_identifiers``) from
+  ``socdata.datasets.linked.generate(seed)``, when those modules import, else from
+  :func:`random_extract`.
 
 Every bundled file is synthetic: no real person is in it.
 """
@@ -36,6 +39,13 @@ BUNDLED_KINDS: Mapping[str, str] = {
     "police_persons": "police",
     "police_events": "police",
     "police_missing": "police",
+    # the linked cohort (socdata.datasets.linked): case files and police side of one cohort
+    "vulnerability": "linked",
+    "nrm": "linked",
+    "missing_detail": "linked",
+    "arrest_outcomes": "linked",
+    "assessments": "linked",
+    "linkage_identifiers": "linked",
 }
 
 #: Rows drawn by the random fallback for each bundled kind (the report's sizes where given:
@@ -47,6 +57,12 @@ DEFAULT_SIZES: Mapping[str, int] = {
     "police_persons": 1240,
     "police_events": 4000,
     "police_missing": 600,
+    "vulnerability": 270,
+    "nrm": 70,
+    "missing_detail": 240,
+    "arrest_outcomes": 5000,
+    "assessments": 7000,
+    "linkage_identifiers": 1300,
 }
 
 

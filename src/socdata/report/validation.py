@@ -30,6 +30,12 @@ EXTRACT_KINDS: tuple[str, ...] = (
     "police_persons",
     "police_events",
     "police_missing",
+    "vulnerability",
+    "nrm",
+    "missing_detail",
+    "arrest_outcomes",
+    "assessments",
+    "linkage_identifiers",
 )
 
 _RULE_COLUMNS = ("rule", "rules", "reason", "reasons", "check", "error")

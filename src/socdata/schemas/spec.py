@@ -84,6 +84,12 @@ _PREFERRED_ORDER = (
     "police_persons",
     "police_events",
     "police_missing",
+    "vulnerability",
+    "nrm",
+    "missing_detail",
+    "arrest_outcomes",
+    "assessments",
+    "linkage_identifiers",
 )
 _COLUMN_KEYS = {
     "name",
