@@ -171,9 +171,9 @@ def _episode_rows(
         ref = reg.at[p, "referral_date"]
         lo = max(ref - pd.Timedelta(days=730), pd.Timestamp("2018-01-01"))
         for t in _times(rng, lo, ref - pd.Timedelta(minutes=1), int(kb)):
-            rows.append((p, reg.at[p, "area"], t))
+            rows.append((p, reg.at[p, "area"], ref, t))
         for t in _times(rng, ref, CARDIFF_AFTER_END, int(ka)):
-            rows.append((p, reg.at[p, "area"], t))
+            rows.append((p, reg.at[p, "area"], ref, t))
     return rows
 
 
@@ -195,7 +195,7 @@ def missing_detail(
     )
     flint = yes.loc[yes["area"] == "Flintshire", "person_id"].tolist()
     rows += _episode_rows(register, flint, 2 * len(flint), 0, rng)
-    df = pd.DataFrame(rows, columns=["person_id", "area", "reported_datetime"])
+    df = pd.DataFrame(rows, columns=["person_id", "area", "referral_date", "reported_datetime"])
     n = len(df)
     care = df["person_id"].map(vul.set_index("person_id")["care_experienced"]).eq("Yes")
     from_care = (care & (rng.random(n) < 0.7)).to_numpy()

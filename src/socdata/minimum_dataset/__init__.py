@@ -5,8 +5,9 @@
 * :data:`EXPLOITATION_TYPES` and :func:`code_exploitation_type` - exploitation-type coding;
 * :func:`harmonise_offence` and :data:`OFFENCE_MAP` - offence categories harmonised across the
   Home Office, Scottish and PSNI (Northern Ireland) classifications;
-* :data:`DEPRIVATION_INDEX` and :func:`deprivation_table` - deprivation deciles always carried
-  with their national index, never pooled across indices without saying so;
+* :data:`DEPRIVATION_INDEX`, :func:`deprivation_table` and :func:`decile_summary` - deprivation
+  deciles always carried with their national index, never compared across indices without
+  saying so (:class:`CrossIndexComparisonError`);
 * :data:`PROFILE_ITEMS` - the Flintshire profile's printed labels mapped to vulnerability columns.
 """
 
@@ -22,6 +23,7 @@ from socdata.minimum_dataset.coding import (
 from socdata.minimum_dataset.deprivation import (
     DEPRIVATION_INDEX,
     CrossIndexComparisonError,
+    decile_summary,
     deprivation_table,
 )
 from socdata.minimum_dataset.offences import OFFENCE_MAP, harmonise_offence
@@ -35,6 +37,7 @@ __all__ = [
     "CrossIndexComparisonError",
     "code_cce_indicator",
     "code_exploitation_type",
+    "decile_summary",
     "deprivation_table",
     "harmonise_offence",
 ]

@@ -42,6 +42,17 @@ class CrossIndexComparisonError(SocdataError):
     """Deciles of different national indices would be compared without saying so."""
 
 
+def _prepare(frame: pd.DataFrame, keys: list[str], decile: str, index: str) -> pd.DataFrame:
+    cols = [*keys, decile, index]
+    for col in cols:
+        if col not in frame:
+            raise SocdataError(f"deprivation tables need column {col!r}")
+    df = frame[list(dict.fromkeys(cols))].copy()
+    df = df[df[decile].notna()]
+    df[index] = df[index].astype(object).where(df[index].notna(), "not stated")
+    return df
+
+
 def deprivation_table(
     frame: pd.DataFrame,
     *,
@@ -69,28 +80,10 @@ def deprivation_table(
     pandas.DataFrame
         ``[by,] index, decile, n, note``; deciles without an index are counted under index
         ``"not stated"`` (never pooled silently).
-
-    Raises
-    ------
-    CrossIndexComparisonError
-        ``by`` groups hold deciles of more than one index and ``pool_across_indices`` is
-        false: a group's distribution would mix indices.
     """
-    for col in (decile, index) + ((by,) if by else ()):
-        if col not in frame:
-            raise SocdataError(f"deprivation_table needs column {col!r}")
-    df = frame[[c for c in (by, decile, index) if c]].copy()
-    df = df[df[decile].notna()]
-    df[index] = df[index].astype(object).where(df[index].notna(), "not stated")
     keys = [by] if by else []
+    df = _prepare(frame, keys, decile, index)
     if not pool_across_indices:
-        per = df.groupby(keys)[index].nunique() if keys else pd.Series([df[index].nunique()])
-        if (per > 1).any():
-            raise CrossIndexComparisonError(
-                "deciles of more than one national index in one group "
-                f"({', '.join(sorted(df[index].unique()))}); give a grouping within one nation, "
-                "or pass pool_across_indices=True to pool them with a note saying so"
-            )
         out = df.groupby([*keys, index, decile]).size().rename("n").reset_index()
         out["note"] = ""
     else:
@@ -101,3 +94,50 @@ def deprivation_table(
     out = out.rename(columns={index: "index", decile: "decile"})
     out["decile"] = out["decile"].astype(int)
     return out.reset_index(drop=True)
+
+
+def decile_summary(
+    frame: pd.DataFrame,
+    by: str,
+    *,
+    decile: str = "deprivation_decile",
+    index: str = "deprivation_index",
+    pool_across_indices: bool = False,
+) -> pd.DataFrame:
+    """Median decile and share in deciles 1-2 per group: a comparison between groups.
+
+    Comparing groups whose deciles are on different national indices compares ranks within
+    different nations; it is refused unless ``pool_across_indices=True``, and then every row
+    carries :data:`CROSS_INDEX_NOTE`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``by, index, n, median_decile, n_most_deprived_20pct, note``.
+
+    Raises
+    ------
+    CrossIndexComparisonError
+        The groups' deciles are on more than one index and ``pool_across_indices`` is false.
+    """
+    df = _prepare(frame, [by], decile, index)
+    indices = sorted(df[index].unique())
+    if len(indices) > 1 and not pool_across_indices:
+        raise CrossIndexComparisonError(
+            f"the groups of {by!r} hold deciles of {', '.join(indices)}: comparing them compares "
+            "ranks within different nations; compare groups within one index, or pass "
+            "pool_across_indices=True to compare them with a note saying so"
+        )
+    rows = []
+    for g, sub in df.groupby(by, sort=True):
+        rows.append(
+            {
+                by: g,
+                "index": "+".join(sorted(sub[index].unique())),
+                "n": len(sub),
+                "median_decile": float(sub[decile].astype(float).median()),
+                "n_most_deprived_20pct": int((sub[decile] <= 2).sum()),
+                "note": CROSS_INDEX_NOTE if len(indices) > 1 else "",
+            }
+        )
+    return pd.DataFrame(rows)
