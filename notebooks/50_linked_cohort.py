@@ -24,9 +24,10 @@
 # interviews, change in repeated Justice Star readings, and the four-nation minimum dataset's
 # coded CCE indicator and deprivation deciles (never pooled across national indices).
 #
-# **The secret.** Give `secret_file` or `secret_env` (the name of an environment variable).
-# On the bundled synthetic data a random secret is drawn for the session when none is given.
-# The secret is never printed or written.
+# **The secret.** Give `secret_file`, or set the environment variable named by `secret_env`
+# (default `SOCDATA_LINKAGE_SECRET`). On the bundled synthetic data a random secret is drawn
+# for the session when none is given; on other data without a secret the linkage and the
+# analyses that need it are skipped with a warning. The secret is never printed or written.
 #
 # Writes `tables/linkage_*.csv`, `tables/linked_*.csv` and `tables/mds_*.csv`.
 
@@ -36,10 +37,12 @@ out_dir = "out"
 disclosure = "auto"
 window_months = 12
 secret_file = None  # file holding the data owner's linkage secret
-secret_env = None  # or the name of an environment variable holding it
+secret_env = "SOCDATA_LINKAGE_SECRET"  # or the environment variable holding it
 
 # %%
+import os
 import secrets
+import warnings
 from pathlib import Path
 
 import socdata
@@ -76,26 +79,28 @@ frames = {k: socdata.read_extract(files[k], k) for k in kinds if present[k]}
 
 # %%
 linkage = None
-if present["linkage_identifiers"]:
-    if secret_file is not None or secret_env is not None:
-        secret = read_secret(path=secret_file, env=secret_env)
-    elif (
-        files["linkage_identifiers"] is not None
-        and bundled_truth(files["linkage_identifiers"]) is not None
-    ):
-        secret = Secret(secrets.token_bytes(32), origin="random, for the synthetic data")
-    else:
-        raise socdata.errors.SocdataError(
-            "linking real identifiers needs the data owner's secret: pass secret_file= or "
-            "secret_env="
-        )
-    truth = bundled_truth(files["linkage_identifiers"])
+truth = bundled_truth(files["linkage_identifiers"]) if present["linkage_identifiers"] else None
+secret = None
+if secret_file is not None:
+    secret = read_secret(path=secret_file)
+elif secret_env and os.environ.get(secret_env):
+    secret = read_secret(env=secret_env)
+elif truth is not None:
+    secret = Secret(secrets.token_bytes(32), origin="random, for the synthetic data")
+if not present["linkage_identifiers"]:
+    print("no linkage_identifiers extract: linkage skipped")
+elif secret is None:
+    warnings.warn(
+        "linkage skipped: no linkage secret (pass secret_file, or set the environment "
+        f"variable {secret_env}); the analyses of linked records are not produced",
+        socdata.errors.SocdataWarning,
+        stacklevel=1,
+    )
+else:
     linkage, report = link_service_police(frames["linkage_identifiers"], secret, truth=truth)
     print(report.summary())
     for table_id, table in report.to_tables().items():
         write_table(table, out_dir, table_id=table_id, disclosure=rules)
-else:
-    print("no linkage_identifiers extract: linkage skipped")
 
 # %% [markdown]
 # ## Police outcomes: engaged vs declined vs comparators, and dose-response
