@@ -124,6 +124,7 @@ def _missing_detail(n: int, rng: np.random.Generator) -> pd.DataFrame:
             "episode_id": [f"MD{i + 1:06d}" for i in range(n)],
             "person_id": [f"YP{int(x):05d}" for x in rng.integers(1, max(n // 3, 2), size=n)],
             "area": "Cardiff",
+            "referral_date": _day(rng, n, "2020-01-01", "2023-12-31"),
             "missing_from": _pick(rng, ["Home", "Care", "Other", "Not known"], n),
             "reporting_agency": _pick(
                 rng, load_spec("missing_detail").column("reporting_agency").allowed, n
