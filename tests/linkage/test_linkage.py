@@ -129,7 +129,7 @@ def bundled():
 
 def test_bundled_linkage_matches_brute_force_and_truth_counts(bundled):
     ids, truth = bundled
-    assert truth is not None and len(truth) == 207
+    assert truth is not None and len(truth) == 208
     lk, rep = link_service_police(ids, Secret(SECRET), truth=truth)
     got = set(lk.pairs.itertuples(index=False, name=None))
     assert got == _brute_force(ids)

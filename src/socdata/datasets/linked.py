@@ -11,8 +11,9 @@ and never changes the six core kinds.
 Where the publications can both hold, the cohort satisfies both:
 
 * the service side is the 223 children of the June 2023 report (same person ids and dates);
-* 77% of the children are found in police data (190/248 in March 2024, applied to the 221
-  children of the 223 referrals: 169; and to the 50 children added below: 38);
+* 77% of the children are found in police data (190/248 in March 2024), applied to the 221
+  children of the 223 referrals: 170 (76.9%, printed 77%; 221 x 190/248 = 169.3 would print
+  76%); and to the 50 children added below: 38 (no count out of 50 gives 77%);
 * Cardiff has 84 children in the June 2023 extract (to October 2022) and 35 more referred in
   2023, so that Action for Children's "119 supported from 2020-2023" holds; 70% of the 119
   (83 children) have missing concerns, with 140 missing incidents before referral and 85 after;

@@ -261,5 +261,14 @@ def generate_police_side(
 
 
 def found_count(n: int) -> int:
-    """Children found in police data out of ``n``: ``n * 190 / 248`` rounded half up."""
-    return int(np.floor(n * 190 / 248 + 0.5))
+    """Children found in police data out of ``n``, so that the printed 77% (190/248) holds.
+
+    The count nearest ``n * 190 / 248`` whose share of ``n``, rounded half up, is 77%; when no
+    count out of ``n`` gives 77% (e.g. 50: 38 is 76%, 39 is 78%), ``n * 190 / 248`` rounded
+    half up. For 221 children: 170 (76.9%), not 169 (76.5%, printed as 76%).
+    """
+    target = n * 190 / 248
+    ok = [k for k in range(n + 1) if np.floor(100 * k / n + 0.5) == 77] if n else []
+    if ok:
+        return min(ok, key=lambda k: (abs(k - target), k))
+    return int(np.floor(target + 0.5))
