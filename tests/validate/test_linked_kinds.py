@@ -182,3 +182,25 @@ def test_each_rule_fires_on_the_row_that_breaks_it(rule):
     fired = res.rejected[res.rejected["rule"] == rule]
     assert len(fired), res.describe()
     assert 2 in set(fired["row"]), fired  # row 0 of a frame is row 2, as a spreadsheet shows it
+
+
+@pytest.mark.parametrize(
+    ("kind", "other", "column", "value"),
+    [
+        ("missing_detail", "vulnerability", "person_id", "YP99999"),
+        ("nrm", "vulnerability", "person_id", "YP99999"),
+        ("assessments", "vulnerability", "person_id", "YP99999"),
+        ("arrest_outcomes", "linkage_identifiers", "person_id", "N99999"),
+    ],
+)
+def test_links_to_the_case_file_and_the_identifiers(kind, other, column, value):
+    from socdata.validate import validate_links
+
+    base = random_extract(other, n=200, seed=2)
+    ids = "person_id" if other == "vulnerability" else "record_id"
+    frame = random_extract(kind, n=6, seed=2)
+    frame[column] = base[ids].iloc[: len(frame)].to_numpy()
+    assert validate_links({other: base, kind: frame}).empty
+    frame.loc[0, column] = value
+    got = validate_links({other: base, kind: frame})
+    assert got["rule"].tolist() == [f"{kind}.L01"] and got["row"].tolist() == [2]
