@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 
 from socdata.linkage.keys import LinkageError
@@ -109,19 +110,20 @@ def link_records(hashed: pd.DataFrame) -> Linkage:
 
 
 def _status(side: pd.DataFrame, rule: pd.Series, ambiguous: set[str]) -> pd.DataFrame:
-    exact_dup = side["key_exact"].notna() & side["key_exact"].duplicated(keep=False)
-    status = []
-    for r, ed in zip(side.itertuples(index=False), exact_dup, strict=True):
-        if r.record_id in rule.index:
-            status.append(f"linked {rule[r.record_id]}")
-        elif pd.isna(r.key_exact) and pd.isna(r.key_fallback):
-            status.append("no usable key")
-        elif r.key_fallback in ambiguous:
-            status.append("fallback key not unique")
-        elif ed:
-            status.append("conflicting identifier")
-        else:
-            status.append("no partner")
+    exact_dup = (side["key_exact"].notna() & side["key_exact"].duplicated(keep=False)).to_numpy()
+    linked = side["record_id"].map(rule)
+    no_key = (side["key_exact"].isna() & side["key_fallback"].isna()).to_numpy()
+    ambig = side["key_fallback"].isin(ambiguous).to_numpy()
+    status = np.select(
+        [linked.notna().to_numpy(), no_key, ambig, exact_dup],
+        [
+            "linked " + linked.fillna("").astype(str),
+            "no usable key",
+            "fallback key not unique",
+            "conflicting identifier",
+        ],
+        default="no partner",
+    )
     return pd.DataFrame(
         {
             "source": side["source"].to_numpy(),

@@ -7,6 +7,7 @@ bundled one (a real or edited file has no truth).
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -27,6 +28,11 @@ def bundled_truth(identifiers_file: str | Path) -> pd.DataFrame | None:
     m = json.loads(manifest.read_text(encoding="utf-8"))
     if m.get("files", {}).get("linkage_identifiers.csv") != hash_file(path):
         return None
+    return _truth(int(m["seed"])).copy()
+
+
+@functools.cache
+def _truth(seed: int) -> pd.DataFrame:
     from socdata.datasets.linked import generate
 
-    return generate(int(m["seed"]))["truth"]
+    return generate(seed)["truth"]
