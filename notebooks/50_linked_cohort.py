@@ -56,7 +56,7 @@ from socdata.describe.engagement_outcomes import dose_response, police_outcomes_
 from socdata.describe.minimum_dataset import cce_indicator_table, deprivation_by_index
 from socdata.linkage import Secret, bundled_truth, link_service_police, read_secret
 from socdata.paths import synthetic_dir
-from socdata.report import find_extracts, resolve_disclosure, write_table
+from socdata.report import data_kind, find_extracts, resolve_disclosure, write_table
 
 data_path = Path(data_dir) if data_dir is not None else synthetic_dir()
 rules = resolve_disclosure(disclosure, data_dir=data_dir)
@@ -79,13 +79,19 @@ frames = {k: socdata.read_extract(files[k], k) for k in kinds if present[k]}
 
 # %%
 linkage = None
-truth = bundled_truth(files["linkage_identifiers"]) if present["linkage_identifiers"] else None
+# the synthetic truth only when the whole folder is the bundled synthetic data
+synthetic = data_kind(data_dir).synthetic
+truth = (
+    bundled_truth(files["linkage_identifiers"])
+    if synthetic and present["linkage_identifiers"]
+    else None
+)
 secret = None
 if secret_file is not None:
     secret = read_secret(path=secret_file)
 elif secret_env and os.environ.get(secret_env):
     secret = read_secret(env=secret_env)
-elif truth is not None:
+elif synthetic:
     secret = Secret(secrets.token_bytes(32), origin="random, for the synthetic data")
 if not present["linkage_identifiers"]:
     print("no linkage_identifiers extract: linkage skipped")
