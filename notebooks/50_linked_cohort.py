@@ -46,6 +46,7 @@ import warnings
 from pathlib import Path
 
 import socdata
+from socdata.datasets.linked import bundled_truth
 from socdata.describe.case_files import (
     assessment_change,
     cardiff_missing_before_after,
@@ -54,7 +55,7 @@ from socdata.describe.case_files import (
 )
 from socdata.describe.engagement_outcomes import dose_response, police_outcomes_by_engagement
 from socdata.describe.minimum_dataset import cce_indicator_table, deprivation_by_index
-from socdata.linkage import Secret, bundled_truth, link_service_police, read_secret
+from socdata.linkage import Secret, link_service_police, read_secret
 from socdata.paths import synthetic_dir
 from socdata.report import data_kind, find_extracts, resolve_disclosure, write_table
 
@@ -139,15 +140,15 @@ if present["vulnerability"]:
     if "Flintshire" in areas:
         fl = flintshire_profile(frames["vulnerability"])
         print(fl.table.to_string(index=False))
-        write_table(fl.to_table(), out_dir, table_id=fl.table_id, disclosure=rules)
+        write_table(fl.to_table(), out_dir, disclosure=rules)
     if present["missing_detail"] and "Cardiff" in areas:
         cm = cardiff_missing_before_after(frames["missing_detail"], frames["vulnerability"])
         print(cm.table.to_string(index=False))
-        write_table(cm.to_table(), out_dir, table_id=cm.table_id, disclosure=rules)
+        write_table(cm.to_table(), out_dir, disclosure=rules)
 if present["missing_detail"]:
     md = missing_episode_duration(frames["missing_detail"])
     print(md.table.to_string(index=False))
-    write_table(md.to_table(), out_dir, table_id=md.table_id, disclosure=rules)
+    write_table(md.to_table(), out_dir, disclosure=rules)
 
 # %% [markdown]
 # ## Repeated outcome assessments (Justice Star)

@@ -1,36 +1,77 @@
 """socdata: validated extracts, analysis functions and reproducible notebooks for evaluating
 early-intervention services for children at risk of criminal exploitation.
 
-Import flow (upstream to downstream): ``io`` -> ``schemas``/``validate`` -> ``derive`` ->
-``describe`` / ``matching`` -> ``did`` -> ``review`` -> ``report`` -> ``reproduce``/``cli``.
+The public API, one name per step of an evaluation (``dir(socdata)`` lists it):
+
+====================  ===============================================================
+``read_extract``      read and validate one extract (CSV, XLSX, Parquet) of a kind
+``validate_extract``  row-by-row validation report of an extract, without raising
+``random_extract``    a synthetic extract of any kind that passes its schema
+``io``                readers: extract files, folders of extracts, column parsing
+``schemas``           the schema of each extract kind (``data/schemas/*.yaml``)
+``validate``          validation of extracts and of the links between them
+``datasets``          synthetic extracts (the bundled ones and random ones)
+``derive``            engagement spells, referral windows, person-month panels
+``describe``          the evaluation's descriptive tables: outcomes, durations
+``matching``          matched comparator groups and their balance
+``did``               difference-in-differences estimators
+``review``            checks of published figures against their own arithmetic
+``soceis``            the SOCEIS reports: Tables 1-5, printed vs regenerated, calibration
+``report``            disclosure control and the files a run writes
+``plots``             swimmer, love and event-study figures
+``reproduce``         the main job: every notebook, table, figure and the report
+``results``           the result classes: ``tidy()``, ``summary()``, ``provenance``
+``provenance``        input fingerprints, parameters and flow logs
+``errors``            the exceptions and warnings socdata raises
+====================  ===============================================================
+
+Import flow (upstream to downstream): foundations -> ``io`` -> ``schemas`` -> ``validate`` ->
+``derive`` -> ``describe`` / ``matching`` / ``did`` -> ``review`` -> ``soceis`` -> ``datasets``
+-> ``report`` -> ``pipeline`` -> ``commands``/``cli`` (docs/explanation/architecture.md).
+Every name is imported on first use, so ``import socdata`` stays cheap.
+
+Examples
+--------
+>>> import socdata
+>>> socdata.__version__
+'0.2.0'
+>>> frame = socdata.random_extract("service", n=5, seed=1)
+>>> result = socdata.validate_extract(frame, "service")
+>>> result.ok, result.n_valid
+(True, 5)
 """
 
 from __future__ import annotations
 
-from socdata.provenance import package_version
+import importlib
 
-__version__ = package_version()
+#: The version (semantic versioning), written here only: pyproject.toml reads it, and so do
+#: ``socdata --version``, every result's provenance and every manifest.json.
+__version__ = "0.2.0"
 
-__all__ = ["__version__", "read_extract", "validate_extract"]
-
-
-_SUBMODULES = {
-    "errors", "provenance", "results", "paths", "io", "schemas", "validate", "datasets",
-    "derive", "describe", "matching", "did", "review", "report", "reproduce", "cli",
+#: Functions re-exported at the top level: name -> module that defines it.
+_FUNCTIONS = {
+    "read_extract": "socdata.io",
+    "validate_extract": "socdata.validate",
+    "random_extract": "socdata.datasets",
 }
+
+#: Public subpackages and modules, imported on first attribute access.
+_SUBMODULES = (
+    "io", "schemas", "validate", "datasets", "derive", "describe", "matching", "did",
+    "review", "soceis", "report", "plots", "reproduce", "results", "provenance", "errors",
+)  # fmt: skip
+
+__all__ = ["__version__", *_FUNCTIONS, *_SUBMODULES]
 
 
 def __getattr__(name: str):  # lazy: keep `import socdata` fast
-    if name == "read_extract":
-        from socdata.io import read_extract
-
-        return read_extract
-    if name == "validate_extract":
-        from socdata.validate import validate_extract
-
-        return validate_extract
+    if name in _FUNCTIONS:
+        return getattr(importlib.import_module(_FUNCTIONS[name]), name)
     if name in _SUBMODULES:
-        import importlib
-
         return importlib.import_module(f"socdata.{name}")
     raise AttributeError(f"module 'socdata' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -20,13 +20,10 @@ import pandas as pd
 
 
 def package_version() -> str:
-    """Installed version of socdata (``"unknown"`` when not installed)."""
-    try:
-        from importlib.metadata import version
+    """Version of socdata: ``socdata.__version__`` (semantic versioning)."""
+    from socdata import __version__
 
-        return version("socdata")
-    except Exception:  # pragma: no cover - running from a source tree without install
-        return "unknown"
+    return __version__
 
 
 def hash_file(path: str | Path, algorithm: str = "sha256") -> str:

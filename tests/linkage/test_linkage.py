@@ -12,10 +12,10 @@ from itertools import product
 import pandas as pd
 import pytest
 
+from socdata.datasets.linked import bundled_truth
 from socdata.linkage import (
     LinkageError,
     Secret,
-    bundled_truth,
     hash_identifiers,
     link_records,
     link_service_police,

@@ -3,22 +3,20 @@
 * :func:`random_extract` - valid random rows of any kind (for tests and examples);
 * :func:`write_bundled` - writes the bundled ``data/synthetic/<kind>.csv`` files and their
   ``manifest.json``, taking ``service``/``plans``/``participants`` from
-  ``socdata.datasets.soceis.generate(seed)`` and the ``police_*`` kinds from
-  ``socdata.datasets.police.generate(seed)`` (generators calibrated to the published
-  tables) and the linked-cohort kinds (``vulnerability``, ``nrm``, ``missing_detail``,
+  :func:`socdata.soceis.synthetic.generate`, the ``police_*`` kinds from
+  :func:`socdata.datasets.police.generate` (generators calibrated to the published
+  figures) and the linked-cohort kinds (``vulnerability``, ``nrm``, ``missing_detail``,
   ``arrest_outcomes``, ``assessments``, ``linkage_identifiers``) from
-  ``socdata.datasets.linked.generate(seed)``, when those modules import, else from
-  :func:`random_extract`.
+  :func:`socdata.datasets.linked.generate`.
 
 Every bundled file is synthetic: no real person is in it.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -27,29 +25,54 @@ from socdata.datasets.random import random_extract
 from socdata.errors import SocdataError
 from socdata.paths import synthetic_dir
 from socdata.provenance import hash_file
-from socdata.schemas import KINDS, load_spec
+from socdata.schemas import EXTRACT_KINDS, KINDS, load_spec
 
-__all__ = ["BUNDLED_KINDS", "DEFAULT_SIZES", "random_extract", "to_csv", "write_bundled"]
+__all__ = [
+    "BUNDLED_KINDS",
+    "DEFAULT_SIZES",
+    "LINKED_KINDS",
+    "random_extract",
+    "to_csv",
+    "write_bundled",
+]
 
-#: Kinds written by :func:`write_bundled`, with the generator module expected to supply them.
-BUNDLED_KINDS: Mapping[str, str] = {
-    "service": "soceis",
-    "plans": "soceis",
-    "participants": "soceis",
-    "police_persons": "police",
-    "police_events": "police",
-    "police_missing": "police",
-    # the linked cohort (socdata.datasets.linked): case files and police side of one cohort
-    "vulnerability": "linked",
-    "nrm": "linked",
-    "missing_detail": "linked",
-    "arrest_outcomes": "linked",
-    "assessments": "linked",
-    "linkage_identifiers": "linked",
-}
+#: Kinds of the linked synthetic cohort (:func:`socdata.datasets.linked.generate`).
+LINKED_KINDS: tuple[str, ...] = (
+    "vulnerability",
+    "nrm",
+    "missing_detail",
+    "arrest_outcomes",
+    "assessments",
+    "linkage_identifiers",
+)
 
-#: Rows drawn by the random fallback for each bundled kind (the report's sizes where given:
-#: 223 referrals, 40 plans, 248 engagers with a comparator pool).
+
+#: Kinds written by :func:`write_bundled`, with the generator that supplies them.
+def _generator_of(kind: str) -> str:
+    if kind.startswith("police_"):
+        return "socdata.datasets.police.generate"
+    if kind in LINKED_KINDS:
+        return "socdata.datasets.linked.generate"
+    return "socdata.soceis.synthetic.generate"
+
+
+BUNDLED_KINDS: Mapping[str, str] = {kind: _generator_of(kind) for kind in EXTRACT_KINDS}
+
+
+def _generators() -> dict[str, Callable[[int], Mapping[str, pd.DataFrame]]]:
+    """The calibrated generators, imported on first use (they read data/published)."""
+    from socdata.datasets import linked, police
+    from socdata.soceis import synthetic
+
+    return {
+        "socdata.soceis.synthetic.generate": synthetic.generate,
+        "socdata.datasets.police.generate": police.generate,
+        "socdata.datasets.linked.generate": linked.generate,
+    }
+
+
+#: Sizes of the bundled kinds in the report (223 referrals, 40 plans, 248 engagers with a
+#: comparator pool), e.g. for :func:`random_extract` stand-ins of the same size.
 DEFAULT_SIZES: Mapping[str, int] = {
     "service": 223,
     "plans": 40,
@@ -57,11 +80,11 @@ DEFAULT_SIZES: Mapping[str, int] = {
     "police_persons": 1240,
     "police_events": 4000,
     "police_missing": 600,
-    "vulnerability": 270,
+    "vulnerability": 271,
     "nrm": 70,
-    "missing_detail": 240,
-    "arrest_outcomes": 5000,
-    "assessments": 7000,
+    "missing_detail": 243,
+    "arrest_outcomes": 5800,
+    "assessments": 7100,
     "linkage_identifiers": 1300,
 }
 
@@ -98,16 +121,6 @@ def to_csv(frame: pd.DataFrame, path: str | Path, kind: str) -> Path:
     return path
 
 
-def _from_generator(module: str, seed: int) -> dict[str, pd.DataFrame]:
-    try:
-        mod = importlib.import_module(f"socdata.datasets.{module}")
-        generate = mod.generate
-    except (ImportError, AttributeError):
-        return {}
-    frames = generate(seed)
-    return dict(frames)
-
-
 def write_bundled(out_dir: str | Path | None = None, seed: int = 20230601) -> dict[str, Path]:
     """Write every bundled synthetic extract and ``manifest.json``.
 
@@ -129,22 +142,22 @@ def write_bundled(out_dir: str | Path | None = None, seed: int = 20230601) -> di
         A generated extract does not validate (a bug in its generator: the bundled files
         must always validate).
     """
-    from socdata.validate import validate_extract  # downstream of datasets only in tests
-
     out = Path(out_dir) if out_dir is not None else synthetic_dir()
     out.mkdir(parents=True, exist_ok=True)
+    from socdata.validate import validate_extract
+
     frames: dict[str, pd.DataFrame] = {}
-    generators: dict[str, str] = {}
-    for module in dict.fromkeys(BUNDLED_KINDS.values()):
-        got = _from_generator(module, seed)
-        for kind, frame in got.items():
-            if BUNDLED_KINDS.get(kind) == module:
-                frames[kind] = frame
-                generators[kind] = f"socdata.datasets.{module}.generate"
-    for kind in BUNDLED_KINDS:
-        if kind not in frames:
-            frames[kind] = random_extract(kind, n=DEFAULT_SIZES[kind], seed=seed)
-            generators[kind] = "socdata.datasets.random.random_extract"
+    generate = _generators()
+    for name in dict.fromkeys(BUNDLED_KINDS.values()):
+        got = generate[name](seed)
+        frames.update({k: f for k, f in got.items() if BUNDLED_KINDS.get(k) == name})
+    missing = [k for k in BUNDLED_KINDS if k not in frames]
+    if missing:
+        raise SocdataError(
+            f"the generators did not supply the kind(s) {missing} (expected from "
+            f"{sorted({BUNDLED_KINDS[k] for k in missing})})"
+        )
+    generators = dict(BUNDLED_KINDS)
     paths: dict[str, Path] = {}
     problems = []
     for kind in BUNDLED_KINDS:

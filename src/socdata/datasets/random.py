@@ -1,6 +1,6 @@
 """Seeded random extracts that satisfy every rule of their schema.
 
-These are *not* calibrated to the published tables (``socdata.datasets.soceis`` and
+These are *not* calibrated to the published tables (``socdata.soceis.synthetic`` and
 ``socdata.datasets.police`` are); they exist so that tests, property-based tests and
 examples have valid data of every kind.  Every frame is canonical and typed exactly like
 :func:`socdata.read_extract` output, and validates without errors or warnings.
@@ -15,7 +15,7 @@ import pandas as pd
 
 from socdata.datasets.random_linked import LINKED_GENERATORS
 from socdata.errors import SchemaError
-from socdata.schemas import KINDS, load_spec
+from socdata.schemas import KINDS, TEXT_DTYPE, load_spec
 
 __all__ = ["AREAS", "random_extract"]
 
@@ -49,9 +49,9 @@ def _finish(kind: str, rows: list[dict]) -> pd.DataFrame:
     out = {}
     for c in spec.columns:
         s = frame[c.name] if c.name in frame else pd.Series([None] * len(frame))
-        if c.pandas_dtype == "object":
+        if c.pandas_dtype == TEXT_DTYPE:
             s = s.astype(object).where(s.notna(), np.nan)
-        out[c.name] = s.astype(c.pandas_dtype) if c.pandas_dtype != "object" else s
+        out[c.name] = s.astype(c.pandas_dtype)
     return pd.DataFrame(out).reset_index(drop=True)
 
 

@@ -8,6 +8,7 @@ only as a result, and compares it with the printed figure (``printed`` column, a
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from socdata.errors import SocdataError
 from socdata.minimum_dataset import PROFILE_ITEMS
 from socdata.paths import published_dir
 from socdata.provenance import Provenance
-from socdata.results import Result, order_tidy
+from socdata.results import Result, order_tidy, table_frame
 from socdata.rounding import round_half_up
 
 __all__ = [
@@ -46,8 +47,8 @@ class CaseFileTable(Result):
     """A regenerated table in report format (``row_label, column_label, measure, value,
     numerator, denominator, printed``); ``tidy()`` gives its percentages and counts."""
 
-    table: pd.DataFrame
-    table_id: str
+    table: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    name: str = ""
 
     def tidy(self) -> pd.DataFrame:
         """One term per row: ``row_label: column_label``, estimate = value."""
@@ -65,9 +66,11 @@ class CaseFileTable(Result):
         )
 
     def to_table(self, table_id: str | None = None) -> pd.DataFrame:
-        """Tidy report table for :func:`socdata.report.write_table`."""
-        out = self.table.copy()
-        out.insert(0, "table_id", table_id or self.table_id)
+        """Report table for :func:`socdata.report.write_table` (plus the ``printed`` text)."""
+        out = table_frame(
+            self.table.drop(columns="printed").to_dict("records"), table_id or self.name
+        )
+        out["printed"] = self.table["printed"].to_numpy()
         return out
 
 
@@ -121,7 +124,7 @@ def flintshire_profile(vulnerability: pd.DataFrame, *, area: str = "Flintshire")
             "cohort gives are findings (docs/findings)."
         ],
     )
-    return CaseFileTable(provenance=prov, table=_frame(rows), table_id="linked_flintshire_profile")
+    return CaseFileTable(provenance=prov, table=_frame(rows), name="linked_flintshire_profile")
 
 
 def cardiff_missing_before_after(
@@ -213,7 +216,7 @@ def cardiff_missing_before_after(
         notes=["Follow-up after referral is shorter for later referrals: counts are not rates."],
     )
     return CaseFileTable(
-        provenance=prov, table=_frame(rows), table_id="linked_cardiff_missing_before_after"
+        provenance=prov, table=_frame(rows), name="linked_cardiff_missing_before_after"
     )
 
 
@@ -311,7 +314,7 @@ def missing_episode_duration(missing: pd.DataFrame, *, by: str = "missing_from")
             "episodes are counted, not timed)."
         ],
     )
-    return CaseFileTable(provenance=prov, table=_frame(rows), table_id="linked_missing_duration")
+    return CaseFileTable(provenance=prov, table=_frame(rows), name="linked_missing_duration")
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -322,7 +325,8 @@ class AssessmentChange(Result):
     statistic, p_value, improved`` (paired t-interval and test).
     """
 
-    table: pd.DataFrame
+    table: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    table_id: ClassVar[str] = "linked_assessment_change"
 
     def tidy(self) -> pd.DataFrame:
         """Mean change per domain with its paired-t interval and test."""
@@ -342,60 +346,39 @@ class AssessmentChange(Result):
             )
         )
 
-    def to_table(self, table_id: str = "linked_assessment_change") -> pd.DataFrame:
-        """Tidy report table for :func:`socdata.report.write_table`."""
-        rows = []
+    def _table_rows(self):
         for r in self.table.itertuples(index=False):
-            rows += [
-                (
-                    table_id,
-                    r.domain,
-                    "Mean score, first reading",
-                    "mean",
-                    round_half_up(r.mean_first, 1),
-                    None,
-                    r.n,
-                ),
-                (
-                    table_id,
-                    r.domain,
-                    "Mean score, last reading",
-                    "mean",
-                    round_half_up(r.mean_last, 1),
-                    None,
-                    r.n,
-                ),
-                (
-                    table_id,
-                    r.domain,
-                    "Mean change",
-                    "mean",
-                    round_half_up(r.mean_change, 2),
-                    None,
-                    r.n,
-                ),
-                (
-                    table_id,
-                    r.domain,
-                    "Improved",
-                    "pct",
-                    round_half_up(100 * r.improved / r.n),
-                    r.improved,
-                    r.n,
-                ),
-            ]
-        return pd.DataFrame(
-            rows,
-            columns=[
-                "table_id",
-                "row_label",
-                "column_label",
-                "measure",
-                "value",
-                "numerator",
-                "denominator",
-            ],
-        )
+            yield from (
+                {
+                    "row_label": r.domain,
+                    "column_label": "Mean score, first reading",
+                    "measure": "mean",
+                    "value": round_half_up(r.mean_first, 1),
+                    "denominator": r.n,
+                },
+                {
+                    "row_label": r.domain,
+                    "column_label": "Mean score, last reading",
+                    "measure": "mean",
+                    "value": round_half_up(r.mean_last, 1),
+                    "denominator": r.n,
+                },
+                {
+                    "row_label": r.domain,
+                    "column_label": "Mean change",
+                    "measure": "mean",
+                    "value": round_half_up(r.mean_change, 2),
+                    "denominator": r.n,
+                },
+                {
+                    "row_label": r.domain,
+                    "column_label": "Improved",
+                    "measure": "pct",
+                    "value": round_half_up(100 * r.improved / r.n) if r.n else None,
+                    "numerator": r.improved,
+                    "denominator": r.n,
+                },
+            )
 
 
 def assessment_change(

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -178,54 +179,55 @@ def _tidy(table: pd.DataFrame, key: str) -> pd.DataFrame:
     )
 
 
-def _to_table(table: pd.DataFrame, key: str, table_id: str) -> pd.DataFrame:
-    rows = []
+def _rate_table_rows(table: pd.DataFrame, key: str):
     for r in table.to_dict("records"):
-        g = r[key]
-        rows += [
-            (g, "People", "n", r["n"], None, None),
-            (g, "Arrests before", "n", r["arrests_before"], None, None),
-            (g, "Arrests after", "n", r["arrests_after"], None, None),
-            (
-                g,
-                "Arrests per person-year before",
-                "mean",
-                round_half_up(r["rate_before"], 2),
-                None,
-                r["n"],
-            ),
-            (
-                g,
-                "Arrests per person-year after",
-                "mean",
-                round_half_up(r["rate_after"], 2),
-                None,
-                r["n"],
-            ),
-            (
-                g,
-                "Rate ratio (after / before)",
-                "mean",
-                round_half_up(r["rate_ratio"], 2),
-                None,
-                r["n"],
-            ),
-            (
-                g,
-                "Any arrest in the 12 months after",
-                "pct",
-                round_half_up(100 * r["any_arrest_after"] / r["n_full_follow_up"])
-                if r["n_full_follow_up"]
-                else None,
-                r["any_arrest_after"],
-                r["n_full_follow_up"],
-            ),
-        ]
-    out = pd.DataFrame(
-        rows, columns=["row_label", "column_label", "measure", "value", "numerator", "denominator"]
-    )
-    out.insert(0, "table_id", table_id)
-    return out
+        g, n, full = r[key], r["n"], r["n_full_follow_up"]
+        yield from (
+            {"row_label": g, "column_label": "People", "measure": "n", "value": n},
+            {
+                "row_label": g,
+                "column_label": "Arrests before",
+                "measure": "n",
+                "value": r["arrests_before"],
+            },
+            {
+                "row_label": g,
+                "column_label": "Arrests after",
+                "measure": "n",
+                "value": r["arrests_after"],
+            },
+            {
+                "row_label": g,
+                "column_label": "Arrests per person-year before",
+                "measure": "mean",
+                "value": round_half_up(r["rate_before"], 2),
+                "denominator": n,
+            },
+            {
+                "row_label": g,
+                "column_label": "Arrests per person-year after",
+                "measure": "mean",
+                "value": round_half_up(r["rate_after"], 2),
+                "denominator": n,
+            },
+            {
+                "row_label": g,
+                "column_label": "Rate ratio (after / before)",
+                "measure": "mean",
+                "value": round_half_up(r["rate_ratio"], 2),
+                "denominator": n,
+                "conf_low": round_half_up(r["conf_low"], 2),
+                "conf_high": round_half_up(r["conf_high"], 2),
+            },
+            {
+                "row_label": g,
+                "column_label": "Any arrest in the 12 months after",
+                "measure": "pct",
+                "value": round_half_up(100 * r["any_arrest_after"] / full) if full else None,
+                "numerator": r["any_arrest_after"],
+                "denominator": full,
+            },
+        )
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -238,22 +240,25 @@ class EngagementOutcomes(Result):
     arrests, pct`` of arrests after the index date, plus ``Safeguarding referral``.
     """
 
-    table: pd.DataFrame
-    outcomes: pd.DataFrame
+    table: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    outcomes: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    table_id: ClassVar[str] = "linked_police_by_engagement"
 
     def tidy(self) -> pd.DataFrame:
         """Rate ratio (after / before) per group with a Wald interval on the log scale."""
         return _tidy(self.table, "group")
 
-    def to_table(self, table_id: str = "linked_police_by_engagement") -> pd.DataFrame:
-        """Tidy report table for :func:`socdata.report.write_table`."""
-        out = _to_table(self.table, "group", table_id)
-        rows = [
-            (table_id, f"{r.group}", f"Arrests after: {r.outcome}", "pct", r.pct, r.arrests, r.base)
-            for r in self.outcomes.itertuples(index=False)
-        ]
-        extra = pd.DataFrame(rows, columns=list(out.columns))
-        return pd.concat([out, extra], ignore_index=True)
+    def _table_rows(self):
+        yield from _rate_table_rows(self.table, "group")
+        for r in self.outcomes.itertuples(index=False):
+            yield {
+                "row_label": r.group,
+                "column_label": f"Arrests after: {r.outcome}",
+                "measure": "pct",
+                "value": r.pct,
+                "numerator": r.arrests,
+                "denominator": r.base,
+            }
 
 
 def police_outcomes_by_engagement(
@@ -311,15 +316,15 @@ def police_outcomes_by_engagement(
 class DoseResponse(Result):
     """Arrest rates before and after referral of engaged children by engagement duration band."""
 
-    table: pd.DataFrame
+    table: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    table_id: ClassVar[str] = "linked_dose_response"
 
     def tidy(self) -> pd.DataFrame:
         """Rate ratio (after / before) per duration band."""
         return _tidy(self.table, "band")
 
-    def to_table(self, table_id: str = "linked_dose_response") -> pd.DataFrame:
-        """Tidy report table for :func:`socdata.report.write_table`."""
-        return _to_table(self.table, "band", table_id)
+    def _table_rows(self):
+        yield from _rate_table_rows(self.table, "band")
 
 
 def dose_response(
@@ -341,7 +346,7 @@ def dose_response(
         excluded={"no intervention start or end date": int((~has).sum())},
         unit="people",
     )
-    eng = eng[has]
+    eng = eng[has].copy()
     months = full_months(eng["start"], eng["end"])
     eng["band"] = None
     for label, lo, hi in DOSE_BANDS:

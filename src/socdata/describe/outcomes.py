@@ -22,13 +22,15 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from socdata._lazy import lazy_module
 from socdata.errors import ExcludedRowsWarning, SocdataError
 from socdata.provenance import FlowLog, Provenance
 from socdata.results import Result, order_tidy
 from socdata.rounding import round_half_up
 from socdata.words import fraction_word_for
+
+stats = lazy_module("scipy.stats")
 
 __all__ = [
     "OUTCOME_LABELS",
@@ -226,79 +228,10 @@ def outcome_percentages(
     if not outcomes:
         raise SocdataError("outcome_percentages: give at least one outcome column")
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    missing = [c for c in [*outcomes, *by_cols] if c not in data.columns]
-    if missing:
-        raise SocdataError(
-            f"outcome_percentages: column(s) {missing} not in data; columns "
-            f"present: {list(data.columns)[:25]}"
-        )
-    for col in outcomes:
-        vals = data[col].astype("string")
-        bad = vals.notna() & ~vals.isin(_VALUES)
-        if bad.any():
-            i = bad[bad].index[0]
-            raise SocdataError(
-                f"outcome_percentages: column {col!r} row {i} has value {vals[i]!r}; rule: "
-                f"outcome indicators are one of {list(_VALUES)} ({int(bad.sum())} rows break "
-                "it). Map the supplier's codes with socdata.read_extract first."
-            )
+    _check_columns(data, outcomes, by_cols)
     n_in = len(data)
-    flow = FlowLog()
-    if by_cols:
-        na_group = data[by_cols].isna().any(axis=1)
-        if na_group.any():
-            warnings.warn(
-                f"outcome_percentages: {int(na_group.sum())} row(s) have a missing "
-                f"{by_cols} and are excluded",
-                ExcludedRowsWarning,
-                stacklevel=2,
-            )
-        flow = flow.add(
-            "cases -> cases with a group",
-            n_in,
-            int((~na_group).sum()),
-            {f"missing {', '.join(by_cols)}": int(na_group.sum())},
-            unit="cases",
-        )
-        work = data.loc[~na_group]
-        grouped = [
-            (k if len(by_cols) > 1 else (k[0] if isinstance(k, tuple) else k), g)
-            for k, g in work.groupby(by_cols, sort=True)
-        ]
-    else:
-        grouped = [("All", data)]
-    rows = []
-    for key, g in grouped:
-        for col in outcomes:
-            v = g[col].astype("string").fillna("Not recorded")
-            k = int((v == "Yes").sum())
-            rec = int(v.isin(["Yes", "No"]).sum())
-            den = rec if denominator == "recorded" else len(g)
-            rows.append(
-                {
-                    "group": key if not isinstance(key, tuple) else " / ".join(map(str, key)),
-                    "outcome": col,
-                    "label": OUTCOME_LABELS.get(col, col),
-                    "numerator": k,
-                    "denominator": den,
-                    "n_cases": len(g),
-                    "n_not_recorded": len(g) - rec,
-                }
-            )
-    table = pd.DataFrame(rows)
-    k = table["numerator"].to_numpy()
-    n = table["denominator"].to_numpy()
-    lo, hi = (wilson_interval if ci == "wilson" else exact_interval)(k, n, level)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        prop = np.where(n > 0, k / np.where(n > 0, n, 1), np.nan)
-    table["proportion"] = prop
-    table["pct"] = pd.array(
-        [None if n_ == 0 else round_half_up(100 * k_ / n_) for k_, n_ in zip(k, n, strict=True)],
-        dtype="Int64",
-    )
-    table["conf_low"] = lo
-    table["conf_high"] = hi
-    table["fraction_word"] = [fraction_word(k_, n_) for k_, n_ in zip(k, n, strict=True)]
+    grouped, flow = _groups(data, by_cols)
+    table = _add_intervals(_counts(grouped, outcomes, denominator), ci, level)
     if denominator == "recorded":
         n_nr = int(table["n_not_recorded"].sum())
         notes = [
@@ -324,3 +257,92 @@ def outcome_percentages(
         notes=notes,
     )
     return OutcomeResult(provenance=prov, table=table, denominator=denominator, ci=ci, level=level)
+
+
+def _check_columns(data: pd.DataFrame, outcomes, by_cols) -> None:
+    missing = [c for c in [*outcomes, *by_cols] if c not in data.columns]
+    if missing:
+        raise SocdataError(
+            f"outcome_percentages: column(s) {missing} not in data; columns "
+            f"present: {list(data.columns)[:25]}"
+        )
+    for col in outcomes:
+        vals = data[col].astype("string")
+        bad = vals.notna() & ~vals.isin(_VALUES)
+        if bad.any():
+            i = bad[bad].index[0]
+            raise SocdataError(
+                f"outcome_percentages: column {col!r} row {i} has value {vals[i]!r}; rule: "
+                f"outcome indicators are one of {list(_VALUES)} ({int(bad.sum())} rows break "
+                "it). Map the supplier's codes with socdata.read_extract first."
+            )
+
+
+def _groups(data: pd.DataFrame, by_cols):
+    """(group key, rows) pairs, and the flow with rows left out for a missing group."""
+    flow = FlowLog()
+    if not by_cols:
+        return [("All", data)], flow
+    na_group = data[by_cols].isna().any(axis=1)
+    if na_group.any():
+        warnings.warn(
+            f"outcome_percentages: {int(na_group.sum())} row(s) have a missing "
+            f"{by_cols} and are excluded",
+            ExcludedRowsWarning,
+            stacklevel=3,
+        )
+    flow = flow.add(
+        "cases -> cases with a group",
+        len(data),
+        int((~na_group).sum()),
+        {f"missing {', '.join(by_cols)}": int(na_group.sum())},
+        unit="cases",
+    )
+    work = data.loc[~na_group]
+    grouped = [
+        (k if len(by_cols) > 1 else (k[0] if isinstance(k, tuple) else k), g)
+        for k, g in work.groupby(by_cols, sort=True)
+    ]
+    return grouped, flow
+
+
+def _counts(grouped, outcomes, denominator: str) -> pd.DataFrame:
+    """Numerator, denominator and cases per group and outcome."""
+    rows = []
+    for key, g in grouped:
+        for col in outcomes:
+            v = g[col].astype("string").fillna("Not recorded")
+            k = int((v == "Yes").sum())
+            rec = int(v.isin(["Yes", "No"]).sum())
+            den = rec if denominator == "recorded" else len(g)
+            rows.append(
+                {
+                    "group": key if not isinstance(key, tuple) else " / ".join(map(str, key)),
+                    "outcome": col,
+                    "label": OUTCOME_LABELS.get(col, col),
+                    "numerator": k,
+                    "denominator": den,
+                    "n_cases": len(g),
+                    "n_not_recorded": len(g) - rec,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _add_intervals(table: pd.DataFrame, ci: str, level: float) -> pd.DataFrame:
+    """Proportion, rounded percentage, interval and fraction word of each row."""
+    table = table.copy()
+    k = table["numerator"].to_numpy()
+    n = table["denominator"].to_numpy()
+    lo, hi = (wilson_interval if ci == "wilson" else exact_interval)(k, n, level)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prop = np.where(n > 0, k / np.where(n > 0, n, 1), np.nan)
+    table["proportion"] = prop
+    table["pct"] = pd.array(
+        [None if n_ == 0 else round_half_up(100 * k_ / n_) for k_, n_ in zip(k, n, strict=True)],
+        dtype="Int64",
+    )
+    table["conf_low"] = lo
+    table["conf_high"] = hi
+    table["fraction_word"] = [fraction_word(k_, n_) for k_, n_ in zip(k, n, strict=True)]
+    return table

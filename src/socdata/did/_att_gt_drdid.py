@@ -25,9 +25,11 @@ units with a score of 0.995 or more get zero weight (trimming).
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
 
+from socdata._lazy import lazy_module
 from socdata.errors import EstimationError
+
+special = lazy_module("scipy.special")
 
 TRIM_LEVEL = 0.995
 
@@ -40,7 +42,7 @@ def fit_logit(
     beta = np.zeros(x.shape[1])
     beta[0] = np.log(p0 / (1 - p0))
     for _ in range(max_iter):
-        p = expit(x @ beta)
+        p = special.expit(x @ beta)
         grad = x.T @ (d - p)
         hess = (x * (p * (1 - p))[:, None]).T @ x
         try:
@@ -73,7 +75,7 @@ def _wls(y: np.ndarray, x: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def _pscore(d: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     beta = fit_logit(d, x)
-    ps = np.minimum(expit(x @ beta), 1 - 1e-6)
+    ps = np.minimum(special.expit(x @ beta), 1 - 1e-6)
     trim = np.ones_like(ps)
     ctrl = d == 0
     trim[ctrl] = (ps[ctrl] < TRIM_LEVEL).astype(float)
@@ -184,7 +186,7 @@ def fit_ipt(d: np.ndarray, x: np.ndarray, *, tol: float = 1e-12, max_iter: int =
 def dr_imp_panel(y1, y0, d, x) -> tuple[float, np.ndarray]:
     """Improved locally efficient doubly robust DiD (``DRDID::drdid_imp_panel``)."""
     dy = y1 - y0
-    ps = np.clip(expit(x @ fit_ipt(d, x)), 1e-6, 1 - 1e-6)
+    ps = np.clip(special.expit(x @ fit_ipt(d, x)), 1e-6, 1 - 1e-6)
     trim = np.ones_like(ps)
     ctrl = d == 0
     trim[ctrl] = (ps[ctrl] < TRIM_LEVEL).astype(float)

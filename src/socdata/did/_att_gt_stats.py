@@ -29,7 +29,10 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from scipy import sparse
+
+from socdata._lazy import lazy_module
+
+sparse = lazy_module("scipy.sparse")
 
 _SQRT5 = np.sqrt(5.0)
 

@@ -22,11 +22,13 @@ unbalanced panels too.  The solve is on the smaller dimension; both dimensions a
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg as sla
-import scipy.sparse as sp
 
+from socdata._lazy import lazy_module
 from socdata.did._panel import Panel
 from socdata.errors import EstimationError
+
+sla = lazy_module("scipy.linalg")
+sp = lazy_module("scipy.sparse")
 
 #: Largest number of levels of the smaller fixed effect for the direct solve.
 MAX_SMALL_SIDE = 5000

@@ -17,10 +17,12 @@ use Student's t with ``G - 1`` degrees of freedom.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
+from socdata._lazy import lazy_module
 from socdata.did._panel import Panel
 from socdata.errors import EstimationError
+
+stats = lazy_module("scipy.stats")
 
 #: Fewer clusters than this and the cluster formula is not trusted: a wild cluster
 #: bootstrap gives the p-value and interval, and ``SmallClusterWarning`` is raised.

@@ -11,11 +11,11 @@ standard-error convention and what the result keeps.
 
 Example
 -------
->>> import socdata.did as did                                    # doctest: +SKIP
+>>> import socdata.did as did
 >>> res = did.att_gt(panel, outcome="arrests", unit="person_id", time="month",
-...                  cohort="cohort", control_group="never_treated")
->>> res.aggregate("dynamic", min_e=-12, max_e=12).tidy()
->>> res.pretrend_test()
+...                  cohort="cohort", control_group="never_treated")  # doctest: +SKIP
+>>> res.aggregate("dynamic", min_e=-12, max_e=12).tidy()  # doctest: +SKIP
+>>> res.pretrend_test()  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -27,9 +27,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy import stats as _st
 
+from socdata._lazy import lazy_module
 from socdata.did import _att_gt_aggregate as _agg
 from socdata.did._att_gt_drdid import ESTIMATORS
 from socdata.did._att_gt_prep import (
@@ -48,6 +47,9 @@ from socdata.did._att_gt_stats import IFStats, cohort_mode_stats, common_mode_st
 from socdata.errors import DataQualityWarning, EstimationError, SmallClusterWarning
 from socdata.provenance import Provenance
 from socdata.results import Result, TestResult, order_tidy
+
+sparse = lazy_module("scipy.sparse")
+_st = lazy_module("scipy.stats")
 
 __all__ = ["AttGtAggregate", "AttGtResult", "att_gt"]
 

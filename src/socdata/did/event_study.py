@@ -56,7 +56,8 @@ _COVARIATE = 10**9  # event_time placeholder of covariate terms (shown as NA in 
 
 def _month_index(values: pd.Series) -> np.ndarray:
     dt = pd.DatetimeIndex(values)
-    out = (dt.year * 12 + dt.month).to_numpy(dtype=np.float64)
+    # a copy: on pandas 3 (copy-on-write) the array behind an index is read-only
+    out = np.array(dt.year * 12 + dt.month, dtype=np.float64)
     out[np.asarray(dt.isna())] = np.nan
     return out
 

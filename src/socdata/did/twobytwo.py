@@ -23,12 +23,14 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from socdata._lazy import lazy_module
 from socdata.did._panel import check_columns, numeric_column
 from socdata.errors import EstimationError, ExcludedRowsWarning
 from socdata.provenance import FlowLog, Provenance, hash_frame
 from socdata.results import Result, order_tidy
+
+stats = lazy_module("scipy.stats")
 
 __all__ = ["TwoByTwoResult", "did_2x2"]
 

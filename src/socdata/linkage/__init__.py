@@ -6,7 +6,8 @@
 * :func:`link_records` - the deterministic rules: exact key on the unique child identifier,
   then the fallback on date of birth + gender + area (:data:`RULES`);
 * :func:`linkage_report` - match rates by area and by field, every record's status, and
-  false-match checks against a truth (:func:`bundled_truth` for the synthetic cohort);
+  false-match checks against a truth (:func:`socdata.datasets.linked.bundled_truth` for the
+  synthetic cohort);
 * :func:`link_service_police` - the three steps in one call.
 """
 
@@ -25,7 +26,6 @@ from socdata.linkage.keys import (
 )
 from socdata.linkage.report import LinkageReport, linkage_report
 from socdata.linkage.rules import RULES, Linkage, link_records
-from socdata.linkage.truth import bundled_truth
 
 __all__ = [
     "MIN_SECRET_BYTES",
@@ -34,7 +34,6 @@ __all__ = [
     "LinkageError",
     "LinkageReport",
     "Secret",
-    "bundled_truth",
     "hash_identifiers",
     "keyed_hash",
     "link_records",

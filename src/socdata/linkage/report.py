@@ -2,7 +2,7 @@
 
 Every number is a count of records or a share of them, in the tidy table format of
 :func:`socdata.report.write_table`, so that the report is released under output control.
-With the synthetic truth (:func:`socdata.linkage.bundled_truth`) the report also gives, per
+With the synthetic truth (:func:`socdata.datasets.linked.bundled_truth`) the report also gives, per
 rule and per area, the links that are true, the false matches and the true links missed.
 """
 
@@ -52,10 +52,10 @@ class LinkageReport(Result):
         recall`` (``missed`` and ``recall`` on the ``all`` rule only); else empty.
     """
 
-    by_area: pd.DataFrame
-    by_field: pd.DataFrame
-    status: pd.DataFrame
-    quality: pd.DataFrame
+    by_area: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    by_field: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    status: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    quality: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
     def tidy(self) -> pd.DataFrame:
         """Overall match rate, and precision and recall when a truth was given."""

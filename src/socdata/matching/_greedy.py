@@ -27,7 +27,10 @@ match in the matching order, then every treated unit gets its second match, and 
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
+
+from socdata._lazy import lazy_module
+
+spatial = lazy_module("scipy.spatial")
 
 #: Reason codes of unmatched (or partly matched) treated units.
 REASON_MATCHED = 0
@@ -313,7 +316,7 @@ def greedy_match_kdtree(
         reasons[:] = REASON_NO_CONTROLS
         return matches, reasons
     cal = np.inf if caliper is None else float(caliper)
-    tree = cKDTree(cx)
+    tree = spatial.cKDTree(cx)
     order_l = np.asarray(order, dtype=np.int64).tolist()
     n_avail = int(avail.sum())
     for r in range(ratio):

@@ -12,9 +12,11 @@ import dataclasses
 import warnings
 
 import numpy as np
-from scipy.special import expit
 
+from socdata._lazy import lazy_module
 from socdata.errors import DataQualityWarning, MatchingError
+
+special = lazy_module("scipy.special")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,7 +54,7 @@ class LogitFit:
 
 
 def _expit(eta: np.ndarray) -> np.ndarray:
-    return expit(np.asarray(eta, dtype=float))
+    return special.expit(np.asarray(eta, dtype=float))
 
 
 def fit_logit(

@@ -7,7 +7,6 @@ rule set (:func:`resolve_disclosure`), apply it, and record it in the file.
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 
 from socdata.errors import DisclosureError, SocdataWarning
+from socdata.report.control import Registry, control_model_frame, model_count_columns
 from socdata.report.disclosure import (
     DEFAULT_RULE_SET,
     IDENTIFIER_COLUMNS,
-    DisclosureOffWarning,
     RuleSet,
     apply_to_frame,
     apply_to_table,
@@ -27,19 +26,12 @@ from socdata.report.disclosure import (
 from socdata.report.figures import _check_name
 
 __all__ = [
-    "DATA_KIND_ENV",
-    "DISCLOSURE_ENV",
     "TABLE_COLUMNS",
     "UncontrolledColumnWarning",
     "resolve_disclosure",
     "write_frame",
     "write_table",
 ]
-
-#: Environment variable set by ``socdata reproduce``: the rule set notebooks must apply.
-DISCLOSURE_ENV = "SOCDATA_DISCLOSURE"
-#: Environment variable set by ``socdata reproduce``: ``synthetic`` or ``real``.
-DATA_KIND_ENV = "SOCDATA_DATA_KIND"
 
 #: Columns every tidy table starts with.
 TABLE_COLUMNS: tuple[str, ...] = ("table_id", "row_label", "column_label", "measure", "value")
@@ -51,17 +43,12 @@ _UNSET = object()
 def resolve_disclosure(disclosure: str | RuleSet = "auto", *, data_dir=_UNSET) -> RuleSet:
     """Turn ``"auto"`` (or a name) into the :class:`~socdata.report.disclosure.RuleSet` to apply.
 
-    ``"auto"`` resolves, in order, to
-
-    1. the rule set named by the environment variable ``SOCDATA_DISCLOSURE`` (set by
-       ``socdata reproduce`` for the notebooks it runs);
-    2. when ``data_dir`` is given (``None`` meaning the bundled synthetic extracts):
-       ``none`` if the folder holds the unmodified bundled synthetic extracts
-       (:func:`socdata.report.synthetic.data_kind`), the default rule set otherwise;
-    3. otherwise the default rule set ``soceis-default-v1`` (safe by default).
-
-    Notebooks call ``disclosure = resolve_disclosure(disclosure, data_dir=data_dir)`` once,
-    after their parameters cell, and pass the result to :func:`write_table`.
+    ``"auto"`` resolves, when ``data_dir`` is given (``None`` meaning the bundled synthetic
+    extracts), to ``none`` if the folder holds the unmodified bundled synthetic extracts
+    (:func:`socdata.report.synthetic.data_kind`) and to the default rule set otherwise;
+    without ``data_dir``, to the default rule set ``soceis-default-v1`` (safe by default).
+    No environment variable is read: notebooks run by ``socdata reproduce`` receive the
+    rule set already resolved in the run context (``socdata.pipeline.RunContext``).
 
     Raises
     ------
@@ -73,9 +60,6 @@ def resolve_disclosure(disclosure: str | RuleSet = "auto", *, data_dir=_UNSET) -
     name = "auto" if disclosure is None else str(disclosure).strip()
     if name != "auto":
         return get_rule_set(name)
-    env = os.environ.get(DISCLOSURE_ENV, "").strip()
-    if env and env != "auto":
-        return get_rule_set(env)
     if data_dir is not _UNSET:
         from socdata.report.synthetic import data_kind
 
@@ -95,17 +79,6 @@ def _holds_numbers(col: pd.Series) -> bool:
     return bool(pd.to_numeric(col, errors="coerce").notna().any())
 
 
-def _warn_if_off_on_real(rules: RuleSet, what: str) -> None:
-    if not rules.enabled and os.environ.get(DATA_KIND_ENV, "") == "real":
-        warnings.warn(
-            f"DISCLOSURE CONTROL IS OFF for {what}, written from data that are not the bundled "
-            "synthetic extracts: the file may identify people. Do not share it outside the "
-            "secure environment.",
-            DisclosureOffWarning,
-            stacklevel=3,
-        )
-
-
 def _check_no_identifiers(frame: pd.DataFrame, what: str) -> None:
     ident = sorted(IDENTIFIER_COLUMNS & {str(c) for c in frame.columns})
     if ident:
@@ -122,6 +95,7 @@ def write_table(
     table_id: str | None = None,
     disclosure: str | RuleSet = "auto",
     keep_columns: Iterable[str] = (),
+    population: str | None = None,
 ) -> Path:
     """Apply disclosure control to a tidy table and write ``out_dir/tables/<table_id>.csv``.
 
@@ -151,6 +125,11 @@ def write_table(
         the file with an :class:`UncontrolledColumnWarning`, because disclosure control
         cannot know what it holds.  Text columns (``note``) are published as they are:
         never put counts in them.
+    population
+        The people the table's counts are about (e.g. ``"service referrals"``).  Tables
+        of the run that declare the same population share one registry of protected
+        cells (:class:`~socdata.report.control.Registry`): a count cell suppressed in one
+        is suppressed in the others.
 
     Returns
     -------
@@ -192,7 +171,6 @@ def write_table(
         )
     _check_no_identifiers(frame, f"table {table_id!r}")
     rules = resolve_disclosure(disclosure)
-    _warn_if_off_on_real(rules, f"table {table_id!r}")
     keep = set(keep_columns)
     unknown_keep = keep - set(frame.columns)
     if unknown_keep:
@@ -215,7 +193,15 @@ def write_table(
                 stacklevel=2,
             )
             frame = frame.drop(columns=uncontrolled)
-    out = apply_to_table(frame, rules)
+    registry = Registry(out_dir) if population and rules.enabled else None
+    protect = registry.protected(population) if registry else set()
+    out = apply_to_table(frame, rules, protect=protect)
+    if registry:
+        hidden = out["disclosure_status"].astype(str).str.startswith("suppressed") & (
+            out["measure"].astype(str).str.lower() == "n"
+        )
+        cells = zip(out.loc[hidden, "row_label"], out.loc[hidden, "column_label"], strict=True)
+        registry.register(population, table_id, cells)
     first = [*TABLE_COLUMNS, *(c for c in _OPTIONAL_COLUMNS if c in out)]
     tail = ["disclosure", "disclosure_status"]
     rest = [c for c in out.columns if c not in first and c not in tail]
@@ -233,6 +219,7 @@ def write_frame(
     *,
     name: str,
     count_columns: Iterable[str] = (),
+    text_columns: Iterable[str] = (),
     disclosure: str | RuleSet = "auto",
 ) -> Path:
     """Write a non-tidy frame to ``out_dir/tables/<name>.csv`` with disclosure control.
@@ -265,8 +252,9 @@ def write_frame(
     name = _check_name(name, "name")
     _check_no_identifiers(frame, f"frame {name!r}")
     rules = resolve_disclosure(disclosure)
-    _warn_if_off_on_real(rules, f"frame {name!r}")
-    out = apply_to_frame(frame, rules, count_columns=count_columns)
+    counts = list(dict.fromkeys([*count_columns, *model_count_columns(frame)]))
+    controlled = control_model_frame(frame, rules, text_columns=text_columns)
+    out = apply_to_frame(controlled, rules, count_columns=counts if rules.enabled else ())
     folder = Path(out_dir) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.csv"

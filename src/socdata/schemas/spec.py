@@ -25,8 +25,10 @@ from socdata.paths import schemas_dir
 __all__ = [
     "CHECKS",
     "DTYPES",
+    "EXTRACT_KINDS",
     "KINDS",
     "LINK_CHECKS",
+    "TEXT_DTYPE",
     "ColumnSpec",
     "RuleSpec",
     "SchemaSpec",
@@ -35,11 +37,15 @@ __all__ = [
     "pandas_dtype",
 ]
 
+#: pandas' own dtype for text: ``str`` on pandas 3 (missing is NaN), ``object`` on pandas 2.
+#: Text columns take whichever the running pandas makes, so frames built by hand compare equal.
+TEXT_DTYPE: str = str(pd.Series(["text"]).dtype)
+
 #: Column types of the schema files and the pandas dtype each becomes.
 DTYPES: Mapping[str, str] = {
-    "identifier": "object",  # text, e.g. a pseudonymous id; masked in messages
-    "string": "object",  # free text (declared synonyms still apply)
-    "category": "object",  # one of the allowed labels, stored as printed in the report
+    "identifier": TEXT_DTYPE,  # text, e.g. a pseudonymous id; masked in messages
+    "string": TEXT_DTYPE,  # free text (declared synonyms still apply)
+    "category": TEXT_DTYPE,  # one of the allowed labels, stored as printed in the report
     "date": "datetime64[ns]",
     "datetime": "datetime64[ns]",
     "integer": "Int64",
@@ -77,7 +83,9 @@ LINK_CHECKS: Mapping[str, tuple[str, ...]] = {
 #: Checks that are properties of single columns (applied while typing the values).
 COLUMN_CHECKS = ("columns_present", "not_null", "types", "allowed_values", "ranges")
 
-_PREFERRED_ORDER = (
+#: The extract kinds of the SOCEIS data contract, in the order reports list them (the one
+#: list: validation summaries, the bundled synthetic data and the CLI use it).
+EXTRACT_KINDS: tuple[str, ...] = (
     "service",
     "plans",
     "participants",
@@ -300,8 +308,7 @@ def available_kinds(folder: Path | None = None) -> tuple[str, ...]:
     folder = folder or schemas_dir()
     found = sorted(p.stem for p in Path(folder).glob("*.yaml"))
     return tuple(
-        [k for k in _PREFERRED_ORDER if k in found]
-        + [k for k in found if k not in _PREFERRED_ORDER]
+        [k for k in EXTRACT_KINDS if k in found] + [k for k in found if k not in EXTRACT_KINDS]
     )
 
 
