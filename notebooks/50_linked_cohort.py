@@ -35,6 +35,7 @@
 data_dir = None  # None: the bundled synthetic extracts
 out_dir = "out"
 disclosure = "auto"
+run_context = None  # set by socdata reproduce: the run's settings, resolved once
 window_months = 12
 secret_file = None  # file holding the data owner's linkage secret
 secret_env = "SOCDATA_LINKAGE_SECRET"  # or the environment variable holding it
@@ -43,7 +44,6 @@ secret_env = "SOCDATA_LINKAGE_SECRET"  # or the environment variable holding it
 import os
 import secrets
 import warnings
-from pathlib import Path
 
 import socdata
 from socdata.datasets.linked import bundled_truth
@@ -56,11 +56,13 @@ from socdata.describe.case_files import (
 from socdata.describe.engagement_outcomes import dose_response, police_outcomes_by_engagement
 from socdata.describe.minimum_dataset import cce_indicator_table, deprivation_by_index
 from socdata.linkage import Secret, link_service_police, read_secret
-from socdata.paths import synthetic_dir
-from socdata.report import data_kind, find_extracts, resolve_disclosure, write_table
+from socdata.pipeline import RunContext
+from socdata.report import find_extracts, write_table
 
-data_path = Path(data_dir) if data_dir is not None else synthetic_dir()
-rules = resolve_disclosure(disclosure, data_dir=data_dir)
+ctx = RunContext.for_notebook(
+    run_context, data_dir=data_dir, out_dir=out_dir, disclosure=disclosure
+)
+data_path, out_dir, rules, kind = ctx.data_dir, ctx.out_dir, ctx.rules, ctx.kind
 files = find_extracts(data_path)
 print(f"data: {data_path}; disclosure: {rules.describe()}")
 kinds = (
@@ -81,7 +83,7 @@ frames = {k: socdata.read_extract(files[k], k) for k in kinds if present[k]}
 # %%
 linkage = None
 # the synthetic truth only when the whole folder is the bundled synthetic data
-synthetic = data_kind(data_dir).synthetic
+synthetic = kind.synthetic
 truth = (
     bundled_truth(files["linkage_identifiers"])
     if synthetic and present["linkage_identifiers"]
