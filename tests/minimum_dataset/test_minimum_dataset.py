@@ -123,3 +123,14 @@ def test_deprivation_keeps_the_index_and_refuses_silent_comparison():
     assert same["median_decile"].tolist() == [1.5] and same["note"].tolist() == [""]
     p = deprivation_table(df, pool_across_indices=True)
     assert p["index"].iat[0] == "pooled: NIMDM+WIMD" and p["note"].str.contains("pooled").all()
+
+
+def test_police_events_accept_the_psni_classification():
+    from socdata.datasets import random_extract
+    from socdata.validate import validate_extract
+
+    events = random_extract("police_events", n=5, seed=1)
+    events.loc[0, "source_classification"] = "Police Service of Northern Ireland"
+    events.loc[0, "source_offence_code"] = "NI-0101"
+    res = validate_extract(events, "police_events")
+    assert res.ok and res.valid["source_classification"].iloc[0] == "PSNI"
