@@ -14,7 +14,12 @@ from pathlib import Path
 import pandas as pd
 
 from socdata.errors import DisclosureError, SocdataWarning
-from socdata.report.control import Registry, control_model_frame, model_count_columns
+from socdata.report.control import (
+    Registry,
+    control_count_column,
+    control_model_frame,
+    model_count_columns,
+)
 from socdata.report.disclosure import (
     DEFAULT_RULE_SET,
     IDENTIFIER_COLUMNS,
@@ -36,6 +41,11 @@ __all__ = [
 #: Columns every tidy table starts with.
 TABLE_COLUMNS: tuple[str, ...] = ("table_id", "row_label", "column_label", "measure", "value")
 _OPTIONAL_COLUMNS: tuple[str, ...] = ("numerator", "denominator", "n", "conf_low", "conf_high")
+
+#: Columns that hold the unrounded value of a cell (kept for the comparison with the
+#: printed figures on synthetic data): never released under disclosure control, dropped
+#: without a warning.
+UNRELEASED_COLUMNS: tuple[str, ...] = ("exact",)
 
 _UNSET = object()
 
@@ -178,7 +188,13 @@ def write_table(
             f"keep_columns {sorted(unknown_keep)} are not columns of table {table_id!r}"
         )
     if rules.enabled:
+        frame = frame.drop(columns=[c for c in UNRELEASED_COLUMNS if c in frame and c not in keep])
         known = {*TABLE_COLUMNS, *_OPTIONAL_COLUMNS, "disclosure", "disclosure_status"}
+        # extra columns named as counts (n_people, n_*) are controlled like counts
+        extra_counts = [c for c in model_count_columns(frame) if c not in known and c not in keep]
+        for c in extra_counts:
+            frame[c] = control_count_column(frame[c], rules)
+        known |= set(extra_counts)
         uncontrolled = [
             c
             for c in frame.columns
