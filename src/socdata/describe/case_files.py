@@ -16,6 +16,7 @@ from scipy import stats
 
 from socdata.errors import SocdataError
 from socdata.minimum_dataset import PROFILE_ITEMS
+from socdata.options import check_conf_level
 from socdata.paths import published_dir
 from socdata.provenance import Provenance
 from socdata.results import Result, order_tidy, table_frame
@@ -382,7 +383,7 @@ class AssessmentChange(Result):
 
 
 def assessment_change(
-    assessments: pd.DataFrame, *, tool: str = "Justice Star", level: float = 0.95
+    assessments: pd.DataFrame, *, tool: str = "Justice Star", conf_level: float = 0.95
 ) -> AssessmentChange:
     """Change from each child's first to last reading of ``tool``, per domain.
 
@@ -390,6 +391,7 @@ def assessment_change(
     paired t (no allowance for regression to the mean or for who stays to a later reading).
     """
     _need(assessments, ("person_id", "tool", "reading_number", "domain", "score"), "assessments")
+    conf_level = check_conf_level(conf_level, function="assessment_change")
     a = assessments[assessments["tool"] == tool]
     rows = []
     kept = 0
@@ -405,7 +407,7 @@ def assessment_change(
         d = la - f
         if n >= 2:
             m, se = float(d.mean()), float(d.std(ddof=1) / np.sqrt(n))
-            tcrit = stats.t.ppf(0.5 + level / 2, n - 1)
+            tcrit = stats.t.ppf(0.5 + conf_level / 2, n - 1)
             t = m / se if se > 0 else np.nan
             p = 2 * stats.t.sf(abs(t), n - 1) if se > 0 else np.nan
             lo, hi = m - tcrit * se, m + tcrit * se
@@ -427,7 +429,7 @@ def assessment_change(
         )
     prov = Provenance.build(
         "socdata.describe.case_files.assessment_change",
-        parameters={"tool": tool, "level": level},
+        parameters={"tool": tool, "conf_level": conf_level},
         frames={"assessments": assessments},
         n_in=len(assessments),
         n_out=kept,
