@@ -103,7 +103,9 @@ def test_strict_fails_on_warnings(tmp_path, capsys):
 def test_bundled(capsys):
     code, out, _ = _run(capsys, "validate", "--bundled")
     assert code == 0
-    assert len([ln for ln in out.splitlines() if " OK " in ln]) == 7
+    from socdata.datasets import BUNDLED_KINDS
+
+    assert len([ln for ln in out.splitlines() if " OK " in ln]) == len(BUNDLED_KINDS) + 1
     assert "links            OK     0 problems" in out
 
 

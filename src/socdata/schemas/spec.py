@@ -100,6 +100,12 @@ EXTRACT_KINDS: tuple[str, ...] = (
     "police_persons",
     "police_events",
     "police_missing",
+    "vulnerability",
+    "nrm",
+    "missing_detail",
+    "arrest_outcomes",
+    "assessments",
+    "linkage_identifiers",
 )
 _COLUMN_KEYS = {
     "name",
