@@ -109,11 +109,17 @@ def test_output_path_checks(tmp_path):
         check_output_file(folder / "r.csv", inputs=[folder])
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions")
-def test_read_only_folder_is_a_plain_error(tmp_path):  # pragma: no cover - not as root
+def test_read_only_folder_is_a_plain_error(tmp_path, monkeypatch):
     ro = tmp_path / "ro"
     ro.mkdir()
     ro.chmod(0o500)
+    if os.geteuid() == 0:  # root ignores folder permissions (as in CI): the OS says no instead
+        import tempfile
+
+        def denied(*args, **kwargs):
+            raise PermissionError(13, "Permission denied", str(ro))
+
+        monkeypatch.setattr(tempfile, "mkstemp", denied)
     try:
         with pytest.raises(OutputPathError, match="cannot write"):
             write_csv(pd.DataFrame({"a": [1]}), ro / "x.csv")
