@@ -71,5 +71,5 @@ def __getattr__(name: str):  # lazy: keep `import socdata` fast
     raise AttributeError(f"module 'socdata' has no attribute {name!r}")
 
 
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+def __dir__() -> list[str]:  # the public API and the module's own dunders, nothing else
+    return sorted({n for n in globals() if n.startswith("__")} | set(__all__))

@@ -20,6 +20,16 @@ row number of each record in the source file, and offers the vectorised parsers 
 
 :func:`read_extract` is the one-call entry point: read, validate against the schema of the
 extract kind, and return the canonical typed frame.
+
+Examples
+--------
+>>> from socdata import io
+>>> from socdata.paths import synthetic_dir
+>>> plans = io.read_extract(synthetic_dir() / "plans.csv", "plans")
+>>> plans["plan_id"].is_unique
+True
+>>> io.normalise_name(" Referral Date")
+'referral_date'
 """
 
 from __future__ import annotations

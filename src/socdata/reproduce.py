@@ -16,6 +16,17 @@ Steps, each reported through ``progress``:
    collect the audit of the published figures (``socdata.review``) when those modules
    exist;
 5. write ``report.html`` and ``manifest.json``.
+
+Examples
+--------
+>>> from socdata import reproduce
+>>> notebooks = reproduce.list_notebooks()
+>>> all(p.suffix == ".py" for p in notebooks)
+True
+>>> from socdata.report import get_rule_set
+>>> rules = get_rule_set("soceis-default-v1")
+>>> reproduce.mask_small_numbers("3 of 40 referrals", rules)
+'[c] of 40 referrals'
 """
 
 from __future__ import annotations

@@ -8,6 +8,12 @@ Conventions (see ``docs/explanation/architecture.md``):
 * ``summary()`` returns human-readable text that states the method, the inference and
   the provenance;
 * results hold aggregates only, never person rows (a test checks the pickled size).
+
+Examples
+--------
+>>> from socdata.results import TestResult
+>>> print(TestResult("Wald", "no effect", statistic=3.2, p_value=0.07, df=1.0))
+Wald: statistic = 3.2 ~ None, p = 0.07. H0: no effect
 """
 
 from __future__ import annotations

@@ -8,6 +8,13 @@
   tables) when those modules import, else from :func:`random_extract`.
 
 Every bundled file is synthetic: no real person is in it.
+
+Examples
+--------
+>>> from socdata import datasets
+>>> frame = datasets.random_extract("participants", n=3, seed=2)
+>>> len(frame)
+3
 """
 
 from __future__ import annotations
