@@ -580,7 +580,7 @@ def _custody_days(events, etype, ev_date, pos, obs_lo, obs_hi, ms_day, me_day, n
     if "custody_end_date" in events.columns:
         e = pd.to_datetime(events["custody_end_date"]).to_numpy()[cust]
     else:
-        e = np.full(s.size, np.datetime64("NaT"), "datetime64[ns]")
+        e = np.full(s.size, np.datetime64("NaT", "ns"), "datetime64[ns]")
     ok = ~np.isnan(p) & ~pd.isna(s)
     p = p[ok].astype(np.int64)
     s_day = _day_number(s[ok])
