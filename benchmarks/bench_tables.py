@@ -17,12 +17,12 @@ import warnings
 
 import pandas as pd
 
-from socdata.compare import compare_published
-from socdata.datasets.soceis import generate
 from socdata.derive.spells import engagement_spells
 from socdata.describe.duration import km_median_duration
-from socdata.describe.tables import all_tables
 from socdata.errors import ExcludedRowsWarning
+from socdata.soceis.compare import compare_published
+from socdata.soceis.synthetic import generate
+from socdata.soceis.tables import all_tables
 
 
 def _scaled(frames: dict[str, pd.DataFrame], k: int) -> dict[str, pd.DataFrame]:

@@ -24,27 +24,28 @@
 data_dir = None  # None: the bundled synthetic extracts
 out_dir = "out"
 disclosure = "auto"
+run_context = None  # set by socdata reproduce: the run's settings, resolved once
 swimmer_plots = "auto"
 
 # %%
-from pathlib import Path
-
 import pandas as pd
 
-from socdata.paths import synthetic_dir
+from socdata.pipeline import RunContext
 from socdata.report import (
-    data_kind,
-    resolve_disclosure,
     validation_summary,
     write_frame,
     write_table,
 )
 
-data_path = Path(data_dir) if data_dir is not None else synthetic_dir()
-rules = resolve_disclosure(disclosure, data_dir=data_dir)
-kind = data_kind(data_path)
-print(f"data: {data_path} ({kind.label}: {kind.reason})")
-print(f"disclosure rule set: {rules.describe()}")
+ctx = RunContext.for_notebook(
+    run_context,
+    data_dir=data_dir,
+    out_dir=out_dir,
+    disclosure=disclosure,
+    swimmer_plots=swimmer_plots,
+)
+data_path, out_dir, rules, kind = ctx.data_dir, ctx.out_dir, ctx.rules, ctx.kind
+print(ctx.describe())
 
 # %% [markdown]
 # ## Validation of each extract

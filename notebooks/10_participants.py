@@ -16,27 +16,32 @@
 #
 # Counts the young people, caregivers, staff and partners interviewed in phase 3 of the
 # evaluation by role and area, as in Tables 1 and 2 of the June 2023 report
-# (`socdata.describe.tables.table1` / `table2`), and the interview counts of sections
+# (`socdata.soceis.tables.table1` / `table2`), and the interview counts of sections
 # 2.1.1-2.1.3. Writes `tables/table1.csv`, `tables/table2.csv` and `tables/text_2_1_*.csv`.
 
 # %% tags=["parameters"]
 data_dir = None  # None: the bundled synthetic extracts
 out_dir = "out"
 disclosure = "auto"
+run_context = None  # set by socdata reproduce: the run's settings, resolved once
 swimmer_plots = "auto"
 phase = 3  # evaluation phase of Tables 1-2
 
 # %%
-from pathlib import Path
-
 import socdata
-from socdata.describe.tables import interview_text, table1, table2
-from socdata.paths import synthetic_dir
-from socdata.report import data_kind, resolve_disclosure, write_table
+from socdata.pipeline import RunContext
+from socdata.report import write_table
+from socdata.soceis.tables import interview_text, table1, table2
 
-data_path = Path(data_dir) if data_dir is not None else synthetic_dir()
-rules = resolve_disclosure(disclosure, data_dir=data_dir)
-print(f"data: {data_path} ({data_kind(data_path).label}); disclosure: {rules.describe()}")
+ctx = RunContext.for_notebook(
+    run_context,
+    data_dir=data_dir,
+    out_dir=out_dir,
+    disclosure=disclosure,
+    swimmer_plots=swimmer_plots,
+)
+data_path, out_dir, rules, kind = ctx.data_dir, ctx.out_dir, ctx.rules, ctx.kind
+print(ctx.describe())
 participants = socdata.read_extract(data_path, "participants")
 
 # %% [markdown]

@@ -31,19 +31,24 @@
 data_dir = None  # None: the bundled synthetic extracts
 out_dir = "out"
 disclosure = "auto"
+run_context = None  # set by socdata reproduce: the run's settings, resolved once
 swimmer_plots = "auto"
 
 # %%
-from pathlib import Path
-
 import socdata
-from socdata.describe import tables as T
-from socdata.paths import synthetic_dir
-from socdata.report import data_kind, resolve_disclosure, write_table
+from socdata.pipeline import RunContext
+from socdata.report import write_table
+from socdata.soceis import tables as T
 
-data_path = Path(data_dir) if data_dir is not None else synthetic_dir()
-rules = resolve_disclosure(disclosure, data_dir=data_dir)
-print(f"data: {data_path} ({data_kind(data_path).label}); disclosure: {rules.describe()}")
+ctx = RunContext.for_notebook(
+    run_context,
+    data_dir=data_dir,
+    out_dir=out_dir,
+    disclosure=disclosure,
+    swimmer_plots=swimmer_plots,
+)
+data_path, out_dir, rules, kind = ctx.data_dir, ctx.out_dir, ctx.rules, ctx.kind
+print(ctx.describe())
 service = socdata.read_extract(data_path, "service")
 print(f"{len(service)} referral episodes, {service['person_id'].nunique()} young people")
 

@@ -15,7 +15,7 @@
 # # 12 Intervention plans: Table 5
 #
 # Share of intervention plans that include each of 18 domains, by area
-# (`socdata.describe.tables.table5`). Each area's form coverage is respected: a domain the
+# (`socdata.soceis.tables.table5`). Each area's form coverage is respected: a domain the
 # area's form has no field for is "Not on form", not "No" (Cardiff's form lacks eight of
 # the domains), and the Overall percentage divides by the plans whose form has the domain.
 # The report instead printed 0 for Cardiff and divided by all 40 plans; set
@@ -26,20 +26,25 @@
 data_dir = None  # None: the bundled synthetic extracts
 out_dir = "out"
 disclosure = "auto"
+run_context = None  # set by socdata reproduce: the run's settings, resolved once
 swimmer_plots = "auto"
 not_on_form = "exclude"  # or "as_no" (the report's convention)
 
 # %%
-from pathlib import Path
-
 import socdata
-from socdata.describe.tables import domains_text, table5
-from socdata.paths import synthetic_dir
-from socdata.report import data_kind, resolve_disclosure, write_table
+from socdata.pipeline import RunContext
+from socdata.report import write_table
+from socdata.soceis.tables import domains_text, table5
 
-data_path = Path(data_dir) if data_dir is not None else synthetic_dir()
-rules = resolve_disclosure(disclosure, data_dir=data_dir)
-print(f"data: {data_path} ({data_kind(data_path).label}); disclosure: {rules.describe()}")
+ctx = RunContext.for_notebook(
+    run_context,
+    data_dir=data_dir,
+    out_dir=out_dir,
+    disclosure=disclosure,
+    swimmer_plots=swimmer_plots,
+)
+data_path, out_dir, rules, kind = ctx.data_dir, ctx.out_dir, ctx.rules, ctx.kind
+print(ctx.describe())
 plans = socdata.read_extract(data_path, "plans")
 
 # %%

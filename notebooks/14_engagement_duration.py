@@ -37,12 +37,12 @@
 data_dir = None  # None: the bundled synthetic extracts
 out_dir = "out"
 disclosure = "auto"
+run_context = None  # set by socdata reproduce: the run's settings, resolved once
 swimmer_plots = "auto"  # "auto": only on the bundled synthetic data; True / False
 first_months = 6
 
 # %%
 import warnings
-from pathlib import Path
 
 import matplotlib
 
@@ -56,21 +56,24 @@ from socdata.describe.duration import (
     early_closed_range,
     km_median_duration,
 )
-from socdata.describe.tables import duration_text, rereferral_text
 from socdata.errors import ExcludedRowsWarning
-from socdata.paths import synthetic_dir
+from socdata.pipeline import RunContext
 from socdata.plots.swimmer import swimmer_plot
 from socdata.report import (
-    data_kind,
-    resolve_disclosure,
     save_figure,
     write_table,
 )
+from socdata.soceis.tables import duration_text, rereferral_text
 
-data_path = Path(data_dir) if data_dir is not None else synthetic_dir()
-kind = data_kind(data_path)
-rules = resolve_disclosure(disclosure, data_dir=data_dir)
-print(f"data: {data_path} ({kind.label}); disclosure: {rules.describe()}")
+ctx = RunContext.for_notebook(
+    run_context,
+    data_dir=data_dir,
+    out_dir=out_dir,
+    disclosure=disclosure,
+    swimmer_plots=swimmer_plots,
+)
+data_path, out_dir, rules, kind = ctx.data_dir, ctx.out_dir, ctx.rules, ctx.kind
+print(ctx.describe())
 service = socdata.read_extract(data_path, "service")
 
 # %% [markdown]
@@ -139,11 +142,7 @@ km.table
 # ## Swimmer plots (Figures 2-4)
 
 # %%
-# "auto" | True | False; strings from a command line ("true", "no", ...) are understood
-choice = str(swimmer_plots).strip().lower()
-if choice not in ("auto", "true", "false", "yes", "no", "1", "0"):
-    raise ValueError(f"swimmer_plots must be 'auto', True or False, not {swimmer_plots!r}")
-draw = kind.synthetic if choice == "auto" else choice in ("true", "yes", "1")
+draw = ctx.swimmer_plots  # "auto" resolved once in the run context
 if draw and not kind.synthetic:
     print("WARNING: swimmer plots show individual records; review them before sharing.")
 # the report's figure numbers for its three areas with service data

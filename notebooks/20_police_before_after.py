@@ -34,12 +34,12 @@
 data_dir = None  # None: the bundled synthetic extracts
 out_dir = "out"
 disclosure = "auto"
+run_context = None  # set by socdata reproduce: the run's settings, resolved once
 window_months = 12
 referred_file = None  # CSV of the referred list (person_id, area); None: see below
 
 # %%
 import json
-from pathlib import Path
 
 import matplotlib
 
@@ -50,12 +50,14 @@ import pandas as pd
 import socdata
 from socdata.derive.panel import person_month_panel, validate_panel
 from socdata.describe.police import before_after, police_statements
-from socdata.paths import synthetic_dir
-from socdata.report import resolve_disclosure, save_figure, write_frame, write_table
+from socdata.pipeline import RunContext
+from socdata.report import save_figure, write_frame, write_table
 
-data_path = Path(data_dir) if data_dir is not None else synthetic_dir()
-rules = resolve_disclosure(disclosure, data_dir=data_dir)
-print(f"data: {data_path}; disclosure: {rules.describe()}")
+ctx = RunContext.for_notebook(
+    run_context, data_dir=data_dir, out_dir=out_dir, disclosure=disclosure
+)
+data_path, out_dir, rules, kind = ctx.data_dir, ctx.out_dir, ctx.rules, ctx.kind
+print(ctx.describe())
 
 
 persons = socdata.read_extract(data_path, "police_persons")
@@ -78,7 +80,7 @@ if referred_file is not None:
     referred = pd.read_csv(referred_file, dtype={"person_id": str})
 elif (data_path / "police_referred.csv").exists():
     referred = pd.read_csv(data_path / "police_referred.csv", dtype={"person_id": str})
-elif data_dir is None:
+elif ctx.synthetic:  # the bundled synthetic extracts
     manifest = json.loads((data_path / "manifest.json").read_text())
     if manifest.get("generators", {}).get("police_persons") == "socdata.datasets.police.generate":
         from socdata.datasets.police import generate

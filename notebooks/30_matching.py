@@ -33,6 +33,7 @@
 data_dir = None  # None: the bundled synthetic extracts
 out_dir = "out"
 disclosure = "auto"
+run_context = None  # set by socdata reproduce: the run's settings, resolved once
 exact = ["gender", "area"]
 covariates = [
     "age",
@@ -54,7 +55,6 @@ replace = False
 
 # %%
 import warnings
-from pathlib import Path
 
 import matplotlib
 
@@ -65,13 +65,15 @@ import socdata
 from socdata.derive.panel import person_month_panel
 from socdata.errors import ExcludedRowsWarning
 from socdata.matching import risk_set_match
-from socdata.paths import synthetic_dir
+from socdata.pipeline import RunContext
 from socdata.plots.love import love_plot
-from socdata.report import resolve_disclosure, save_figure, write_frame, write_table
+from socdata.report import save_figure, write_frame, write_table
 
-data_path = Path(data_dir) if data_dir is not None else synthetic_dir()
-rules = resolve_disclosure(disclosure, data_dir=data_dir)
-print(f"data: {data_path}; disclosure: {rules.describe()}")
+ctx = RunContext.for_notebook(
+    run_context, data_dir=data_dir, out_dir=out_dir, disclosure=disclosure
+)
+data_path, out_dir, rules, kind = ctx.data_dir, ctx.out_dir, ctx.rules, ctx.kind
+print(ctx.describe())
 
 
 persons = socdata.read_extract(data_path, "police_persons")

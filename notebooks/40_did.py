@@ -44,6 +44,7 @@
 data_dir = None  # None: the bundled synthetic extracts
 out_dir = "out"
 disclosure = "auto"
+run_context = None  # set by socdata reproduce: the run's settings, resolved once
 outcome = "arrests"
 window = 12  # months before and after the index month
 exact = ["gender", "area"]
@@ -66,7 +67,6 @@ true_rate_ratio = None  # None: read from the generator of the bundled synthetic
 # %%
 import json
 import warnings
-from pathlib import Path
 
 import matplotlib
 
@@ -79,13 +79,15 @@ from socdata.derive.panel import person_month_panel
 from socdata.did import att_gt, did_2x2, event_study, poisson_twfe, twfe
 from socdata.errors import ExcludedRowsWarning, SmallClusterWarning
 from socdata.matching import aligned_panel, matched_panel, risk_set_match
-from socdata.paths import synthetic_dir
+from socdata.pipeline import RunContext
 from socdata.plots.event_study import event_study_plot
-from socdata.report import resolve_disclosure, save_figure, write_frame
+from socdata.report import save_figure, write_frame
 
-data_path = Path(data_dir) if data_dir is not None else synthetic_dir()
-rules = resolve_disclosure(disclosure, data_dir=data_dir)
-print(f"data: {data_path}; disclosure: {rules.describe()}")
+ctx = RunContext.for_notebook(
+    run_context, data_dir=data_dir, out_dir=out_dir, disclosure=disclosure
+)
+data_path, out_dir, rules, kind = ctx.data_dir, ctx.out_dir, ctx.rules, ctx.kind
+print(ctx.describe())
 
 
 persons = socdata.read_extract(data_path, "police_persons")
@@ -94,7 +96,7 @@ missing = socdata.read_extract(data_path, "police_missing")
 panel = person_month_panel(persons, events, missing)
 
 # the built-in effect of the bundled synthetic data (None on real data)
-if true_rate_ratio is None and data_dir is None:
+if true_rate_ratio is None and ctx.synthetic:
     manifest = json.loads((data_path / "manifest.json").read_text())
     if manifest.get("generators", {}).get("police_persons") == "socdata.datasets.police.generate":
         from socdata.datasets.police import generate

@@ -18,6 +18,8 @@ The public API, one name per step of an evaluation (``dir(socdata)`` lists it):
 ``review``            checks of published figures against their own arithmetic
 ``report``            disclosure control and the files a run writes
 ``plots``             swimmer, love and event-study figures
+``soceis``            what is tied to the SOCEIS reports: Tables 1-5, printed figures
+``pipeline``          the main job in steps: run context, notebooks, kernels
 ``reproduce``         the main job: every notebook, table, figure and the report
 ``results``           the result classes: ``tidy()``, ``summary()``, ``provenance``
 ``provenance``        input fingerprints, parameters and flow logs
@@ -57,7 +59,8 @@ _FUNCTIONS = {
 #: Public subpackages and modules, imported on first attribute access.
 _SUBMODULES = (
     "io", "schemas", "validate", "datasets", "derive", "describe", "matching", "did",
-    "review", "report", "plots", "reproduce", "results", "provenance", "errors",
+    "review", "report", "plots", "soceis", "pipeline", "reproduce", "results", "provenance",
+    "errors",
 )  # fmt: skip
 
 __all__ = ["__version__", *_FUNCTIONS, *_SUBMODULES]

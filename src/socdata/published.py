@@ -1,6 +1,6 @@
 """The tidy format of the published figures under ``data/published/``.
 
-Declared once, upstream of the modules that read it: :mod:`socdata.compare` (regenerated
+Declared once, upstream of the modules that read it: :mod:`socdata.soceis.compare` (regenerated
 versus printed figures) and :mod:`socdata.review` (the reviewer's consistency checks).
 """
 

@@ -76,14 +76,16 @@ def test_write_bundled_refuses_invalid_generator_output(tmp_path, monkeypatch):
     import socdata.datasets as ds
     from socdata.errors import SocdataError
 
-    def broken(module, seed):
-        if module != "soceis":
-            return {}
+    def broken(seed):
         plans = random_extract("plans", n=5, seed=seed)
         plans.loc[2, "plan_id"] = plans.loc[1, "plan_id"]
-        return {"plans": plans}
+        return {
+            "plans": plans,
+            "service": random_extract("service", n=5, seed=seed),
+            "participants": random_extract("participants", n=5, seed=seed),
+        }
 
-    monkeypatch.setattr(ds, "_from_generator", broken)
+    monkeypatch.setitem(ds._GENERATORS, "socdata.soceis.synthetic.generate", broken)
     with pytest.raises(SocdataError, match="generated extracts do not validate:\nplans: 2 rows"):
         ds.write_bundled(tmp_path, seed=1)
     assert not (tmp_path / "manifest.json").exists()

@@ -270,7 +270,7 @@ def test_results_hold_aggregates_only():
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExcludedRowsWarning)
-        from socdata.datasets.soceis import generate
+        from socdata.soceis.synthetic import generate
 
         svc = generate()["service"]
         for res in (duration_distribution(svc), early_closed_range(svc), km_median_duration(svc)):

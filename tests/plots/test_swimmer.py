@@ -8,9 +8,9 @@ import matplotlib
 import pytest
 from matplotlib.figure import Figure
 
-from socdata.datasets.soceis import generate
 from socdata.errors import ExcludedRowsWarning, SocdataError
 from socdata.plots.swimmer import STATUS_COLOURS, swimmer_plot
+from socdata.soceis.synthetic import generate
 
 matplotlib.use("Agg")
 

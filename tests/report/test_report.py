@@ -27,14 +27,7 @@ from socdata.report import (
 )
 from socdata.report.html import ReportInputs, build_report, pivot_for_display
 from socdata.report.manifest import write_manifest
-from socdata.report.tables import DATA_KIND_ENV, DISCLOSURE_ENV
 from socdata.report.validation import validation_summary
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch):
-    monkeypatch.delenv(DISCLOSURE_ENV, raising=False)
-    monkeypatch.delenv(DATA_KIND_ENV, raising=False)
 
 
 def status_table() -> pd.DataFrame:
@@ -92,26 +85,26 @@ def test_write_table_table_id_rules(tmp_path):
 def test_auto_resolution(tmp_path, monkeypatch):
     assert resolve_disclosure("auto") is DEFAULT_RULE_SET
     assert resolve_disclosure("none").name == "none"
-    monkeypatch.setenv(DISCLOSURE_ENV, "none")
-    assert resolve_disclosure("auto").name == "none"
-    assert resolve_disclosure("soceis-strict-v1").name == "soceis-strict-v1"  # explicit wins
-    monkeypatch.setenv(DISCLOSURE_ENV, "soceis-strict-v1")
-    out = pd.read_csv(write_table(status_table(), tmp_path))
+    # no environment variable is read: "auto" without a data folder is the safe default
+    monkeypatch.setenv("SOCDATA_DISCLOSURE", "none")
+    assert resolve_disclosure("auto") is DEFAULT_RULE_SET
+    assert resolve_disclosure("soceis-strict-v1").name == "soceis-strict-v1"
+    out = pd.read_csv(write_table(status_table(), tmp_path, disclosure="soceis-strict-v1"))
     assert (out["disclosure"] == "soceis-strict-v1").all()
-    monkeypatch.delenv(DISCLOSURE_ENV)
     # a folder that is not the bundled synthetic data resolves to the default
     (tmp_path / "service.csv").write_text("a\n1\n")
     assert resolve_disclosure("auto", data_dir=tmp_path) is DEFAULT_RULE_SET
 
 
-def test_disclosure_off_on_real_data_warns(tmp_path, monkeypatch):
-    monkeypatch.setenv(DATA_KIND_ENV, "real")
+def test_disclosure_off_on_real_data_warns_once_in_the_run_context(tmp_path):
+    from socdata.pipeline import RunContext
+
+    (tmp_path / "service.csv").write_text("a\n1\n")
     with pytest.warns(DisclosureOffWarning, match="DISCLOSURE CONTROL IS OFF"):
-        write_table(status_table(), tmp_path, disclosure="none")
-    monkeypatch.setenv(DATA_KIND_ENV, "synthetic")
+        RunContext.resolve(tmp_path, tmp_path / "out", disclosure="none")
     with warnings.catch_warnings():
         warnings.simplefilter("error", DisclosureOffWarning)
-        write_table(status_table(), tmp_path, disclosure="none")
+        RunContext.resolve(None, tmp_path / "out", disclosure="none")  # synthetic: no warning
 
 
 def test_write_frame(tmp_path):

@@ -23,6 +23,7 @@ HEADER = textwrap.dedent(
     out_dir = "out"
     disclosure = "auto"
     swimmer_plots = "auto"
+    run_context = None
 
     """
 )
@@ -30,13 +31,14 @@ HEADER = textwrap.dedent(
 GOOD = HEADER + textwrap.dedent(
     """\
     # %%
-    import os
-
     import matplotlib.pyplot as plt
     import pandas as pd
 
+    from socdata.pipeline import RunContext
     from socdata.report import save_figure, write_frame, write_table
 
+    ctx = RunContext.for_notebook(run_context, data_dir=data_dir, out_dir=out_dir)
+    out_dir = ctx.out_dir
     t = pd.DataFrame(
         {
             "table_id": "table4_case_status",
@@ -46,11 +48,11 @@ GOOD = HEADER + textwrap.dedent(
             "value": [20, 4, 24],
         }
     )
-    write_table(t, out_dir)  # "auto": resolved from the environment reproduce sets
+    write_table(t, out_dir, disclosure=ctx.rules)
     params = pd.DataFrame(
         {
-            "param": ["data_dir", "disclosure", "swimmer_plots", "env"],
-            "got": [str(data_dir), disclosure, str(swimmer_plots), os.environ["SOCDATA_DISCLOSURE"]],
+            "param": ["data_dir", "disclosure", "swimmer_plots", "classic_disclosure"],
+            "got": [str(ctx.data_dir), ctx.rules.name, str(ctx.swimmer_plots), disclosure],
         }
     )
     write_frame(params, out_dir, name="params", disclosure="none")
@@ -101,7 +103,7 @@ def good_run(tmp_path_factory):
     (out / "tables" / "stale_table.csv").write_text("a\n1\n")
     lines: list[str] = []
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(rp, "notebooks_dir", lambda: nbs)
+        mp.setattr("socdata.pipeline.run.notebooks_dir", lambda: nbs)
         run = rp.reproduce(data, out, progress=lines.append)
     return run, lines, data, out
 
@@ -124,7 +126,7 @@ def test_parameters_and_disclosure_reach_the_notebook(good_run):
     params = pd.read_csv(out / "tables" / "params.csv").set_index("param")["got"]
     assert params["data_dir"] == str(data.resolve())
     assert params["disclosure"] == "soceis-default-v1"
-    assert params["env"] == "soceis-default-v1"
+    assert params["classic_disclosure"] == "auto"  # the context, not the parameter, decides
     assert params["swimmer_plots"] == "False"  # real data: off unless asked
     table = pd.read_csv(out / "tables" / "table4_case_status.csv").set_index("column_label")
     assert table.loc["Dundee", "disclosure_status"] == "suppressed (count 1-9)"
@@ -146,7 +148,7 @@ def test_manifest_records_inputs_and_notebooks(good_run):
 @pytest.mark.slow
 def test_failing_notebook_fails_the_run_with_cell_and_error(tmp_path, monkeypatch, capsys):
     nbs = make_notebooks(tmp_path / "nb", **{"05_bad": BAD})
-    monkeypatch.setattr(rp, "notebooks_dir", lambda: nbs)
+    monkeypatch.setattr("socdata.pipeline.run.notebooks_dir", lambda: nbs)
     data = make_data(tmp_path / "data")
     with pytest.warns(DisclosureOffWarning):
         code = main(
@@ -188,8 +190,6 @@ def test_notebook_warnings_reach_the_report_masked(good_run):
     run, _, _data, out = good_run
     (nb,) = run.notebooks
     assert "ExcludedRowsWarning: 3 of 120 people excluded (no referral date: 3)" in nb.warnings
-    # the notebook wrote one frame with disclosure="none" on data that are not synthetic
-    assert any(w.startswith("DisclosureOffWarning: DISCLOSURE CONTROL IS OFF") for w in nb.warnings)
     html = (out / "report.html").read_text()
     assert "[c] of 120 people excluded (no referral date: [c])" in html  # real data: masked
     manifest = json.loads((out / "manifest.json").read_text())
@@ -213,7 +213,7 @@ def test_mask_small_numbers():
 def test_parallel_jobs_keep_nn_order(tmp_path, monkeypatch):
     ok = HEADER + "# %%\nprint('fine')\n"
     nbs = make_notebooks(tmp_path / "nb", **{"20_ok": ok, "10_bad": BAD})
-    monkeypatch.setattr(rp, "notebooks_dir", lambda: nbs)
+    monkeypatch.setattr("socdata.pipeline.run.notebooks_dir", lambda: nbs)
     run = rp.reproduce(make_data(tmp_path / "data"), tmp_path / "out", progress=None, jobs=2)
     assert [(nb.name, nb.status) for nb in run.notebooks] == [
         ("10_bad.py", "failed"),
@@ -234,15 +234,62 @@ def test_run_is_a_result_with_tidy(good_run):
     assert "socdata reproduce: OK" in repr(run)
 
 
-def test_optional_modules_degrade_only_when_absent(tmp_path, monkeypatch):
-    notes: list[str] = []
-    assert rp._optional("socdata.no_such_module", "f", "thing", notes) is None
-    assert "not part of this version" in notes[-1]
-    assert rp._optional("socdata.report", "no_such_function", "thing", notes) is None
-    assert "does not exist" in notes[-1]
-    pkg = tmp_path / "brokenpkg_socdata_test"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("import module_that_is_not_installed_anywhere\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(ModuleNotFoundError, match="module_that_is_not_installed_anywhere"):
-        rp._optional("brokenpkg_socdata_test", "f", "thing", notes)
+def test_run_context_is_resolved_once_and_travels_as_a_mapping(tmp_path, monkeypatch):
+    from socdata.pipeline import RunContext
+
+    monkeypatch.setenv("SOCDATA_DISCLOSURE", "none")  # environment variables are not read
+    ctx = RunContext.resolve(make_data(tmp_path / "d"), tmp_path / "o")
+    assert not ctx.synthetic and ctx.rules.name == "soceis-default-v1"
+    assert ctx.swimmer_plots is False and ctx.version
+    again = RunContext.for_notebook(ctx.to_mapping(), disclosure="none", data_dir="ignored")
+    assert again == ctx
+    bundled = RunContext.resolve(None, tmp_path / "o")
+    assert bundled.synthetic and bundled.rules.name == "none" and bundled.swimmer_plots
+    with pytest.warns(DisclosureOffWarning):
+        RunContext.resolve(make_data(tmp_path / "d2"), tmp_path / "o", disclosure="none")
+    with pytest.raises(rp.ReproduceError, match="run context"):
+        RunContext.from_mapping({"data_dir": "x"})
+    with pytest.raises(rp.ReproduceError, match="swimmer_plots"):
+        RunContext.resolve(None, tmp_path / "o", swimmer_plots="sometimes")
+
+
+LEAKY = HEADER + textwrap.dedent(
+    """\
+    # %%
+    import warnings
+
+    import matplotlib
+
+    leaked = 1
+    warnings.simplefilter("ignore")
+    matplotlib.rcParams["lines.linewidth"] = 9
+    """
+)
+
+CLEAN = HEADER + textwrap.dedent(
+    """\
+    # %%
+    import warnings
+
+    import matplotlib
+
+    assert "leaked" not in globals(), "namespace of the previous notebook leaked"
+    assert matplotlib.rcParams["lines.linewidth"] != 9, "matplotlib settings leaked"
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.warn("still shown", UserWarning)
+    assert seen, "warnings filters leaked"
+    """
+)
+
+
+@pytest.mark.slow
+def test_a_warm_kernel_starts_each_notebook_fresh(tmp_path, monkeypatch):
+    nbs = make_notebooks(tmp_path / "nb", **{"10_leaky": LEAKY, "20_clean": CLEAN, "30_bad": BAD})
+    monkeypatch.setattr("socdata.pipeline.run.notebooks_dir", lambda: nbs)
+    run = rp.reproduce(make_data(tmp_path / "data"), tmp_path / "out", progress=None)
+    assert [nb.status for nb in run.notebooks] == ["ok", "ok", "failed"], run.summary()
+    # the failing cell is named by its place among the notebook's own code cells
+    assert run.notebooks[2].error.startswith("cell 3 (y = x / 0): ZeroDivisionError")
+    executed = json.loads((tmp_path / "out" / "notebooks" / "20_clean.ipynb").read_text())
+    counts = [c["execution_count"] for c in executed["cells"] if c["cell_type"] == "code"]
+    assert counts == [1, 2, 3]  # numbered as in a fresh kernel

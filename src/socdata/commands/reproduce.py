@@ -60,7 +60,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=1,
         metavar="N",
-        help="run N notebooks at once, each in its own kernel (default 1: in NN order)",
+        help="kernels running notebooks at once; each is started once and runs notebook "
+        "after notebook, reset in between (default 1: in NN order)",
+    )
+    parser.add_argument(
+        "--fresh-kernels",
+        action="store_true",
+        help="start a new kernel for every notebook (slower; full isolation)",
     )
     parser.add_argument("--quiet", action="store_true", help="print only the final summary")
 
@@ -77,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         swimmer_plots=args.swimmer_plots,
         progress=None if args.quiet else print,
         jobs=args.jobs,
+        fresh_kernels=args.fresh_kernels,
     )
     if args.quiet:
         print(result.summary())

@@ -3,9 +3,9 @@
 * :func:`random_extract` - valid random rows of any kind (for tests and examples);
 * :func:`write_bundled` - writes the bundled ``data/synthetic/<kind>.csv`` files and their
   ``manifest.json``, taking ``service``/``plans``/``participants`` from
-  ``socdata.datasets.soceis.generate(seed)`` and the ``police_*`` kinds from
-  ``socdata.datasets.police.generate(seed)`` (generators calibrated to the published
-  tables) when those modules import, else from :func:`random_extract`.
+  :func:`socdata.soceis.synthetic.generate` and the ``police_*`` kinds from
+  :func:`socdata.datasets.police.generate` (generators calibrated to the published
+  figures).
 
 Every bundled file is synthetic: no real person is in it.
 
@@ -19,34 +19,40 @@ Examples
 
 from __future__ import annotations
 
-import importlib
 import json
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
+from socdata.datasets import police
 from socdata.datasets.random import random_extract
 from socdata.errors import SocdataError
 from socdata.paths import synthetic_dir
 from socdata.provenance import hash_file
 from socdata.schemas import KINDS, load_spec
+from socdata.soceis import synthetic
+from socdata.validate import validate_extract
 
 __all__ = ["BUNDLED_KINDS", "DEFAULT_SIZES", "random_extract", "to_csv", "write_bundled"]
 
-#: Kinds written by :func:`write_bundled`, with the generator module expected to supply them.
+#: Kinds written by :func:`write_bundled`, with the generator that supplies them.
 BUNDLED_KINDS: Mapping[str, str] = {
-    "service": "soceis",
-    "plans": "soceis",
-    "participants": "soceis",
-    "police_persons": "police",
-    "police_events": "police",
-    "police_missing": "police",
+    "service": "socdata.soceis.synthetic.generate",
+    "plans": "socdata.soceis.synthetic.generate",
+    "participants": "socdata.soceis.synthetic.generate",
+    "police_persons": "socdata.datasets.police.generate",
+    "police_events": "socdata.datasets.police.generate",
+    "police_missing": "socdata.datasets.police.generate",
+}
+_GENERATORS: Mapping[str, Callable[[int], Mapping[str, pd.DataFrame]]] = {
+    "socdata.soceis.synthetic.generate": synthetic.generate,
+    "socdata.datasets.police.generate": police.generate,
 }
 
-#: Rows drawn by the random fallback for each bundled kind (the report's sizes where given:
-#: 223 referrals, 40 plans, 248 engagers with a comparator pool).
+#: Sizes of the bundled kinds in the report (223 referrals, 40 plans, 248 engagers with a
+#: comparator pool), e.g. for :func:`random_extract` stand-ins of the same size.
 DEFAULT_SIZES: Mapping[str, int] = {
     "service": 223,
     "plans": 40,
@@ -89,16 +95,6 @@ def to_csv(frame: pd.DataFrame, path: str | Path, kind: str) -> Path:
     return path
 
 
-def _from_generator(module: str, seed: int) -> dict[str, pd.DataFrame]:
-    try:
-        mod = importlib.import_module(f"socdata.datasets.{module}")
-        generate = mod.generate
-    except (ImportError, AttributeError):
-        return {}
-    frames = generate(seed)
-    return dict(frames)
-
-
 def write_bundled(out_dir: str | Path | None = None, seed: int = 20230601) -> dict[str, Path]:
     """Write every bundled synthetic extract and ``manifest.json``.
 
@@ -120,22 +116,19 @@ def write_bundled(out_dir: str | Path | None = None, seed: int = 20230601) -> di
         A generated extract does not validate (a bug in its generator: the bundled files
         must always validate).
     """
-    from socdata.validate import validate_extract  # downstream of datasets only in tests
-
     out = Path(out_dir) if out_dir is not None else synthetic_dir()
     out.mkdir(parents=True, exist_ok=True)
     frames: dict[str, pd.DataFrame] = {}
-    generators: dict[str, str] = {}
-    for module in dict.fromkeys(BUNDLED_KINDS.values()):
-        got = _from_generator(module, seed)
-        for kind, frame in got.items():
-            if BUNDLED_KINDS.get(kind) == module:
-                frames[kind] = frame
-                generators[kind] = f"socdata.datasets.{module}.generate"
-    for kind in BUNDLED_KINDS:
-        if kind not in frames:
-            frames[kind] = random_extract(kind, n=DEFAULT_SIZES[kind], seed=seed)
-            generators[kind] = "socdata.datasets.random.random_extract"
+    for name in dict.fromkeys(BUNDLED_KINDS.values()):
+        got = _GENERATORS[name](seed)
+        frames.update({k: f for k, f in got.items() if BUNDLED_KINDS.get(k) == name})
+    missing = [k for k in BUNDLED_KINDS if k not in frames]
+    if missing:
+        raise SocdataError(
+            f"the generators did not supply the kind(s) {missing} (expected from "
+            f"{sorted({BUNDLED_KINDS[k] for k in missing})})"
+        )
+    generators = dict(BUNDLED_KINDS)
     paths: dict[str, Path] = {}
     problems = []
     for kind in BUNDLED_KINDS:

@@ -1,6 +1,6 @@
 """Seeded random extracts that satisfy every rule of their schema.
 
-These are *not* calibrated to the published tables (``socdata.datasets.soceis`` and
+These are *not* calibrated to the published tables (``socdata.soceis.synthetic`` and
 ``socdata.datasets.police`` are); they exist so that tests, property-based tests and
 examples have valid data of every kind.  Every frame is canonical and typed exactly like
 :func:`socdata.read_extract` output, and validates without errors or warnings.

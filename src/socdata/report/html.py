@@ -17,9 +17,9 @@ from typing import Any
 
 import pandas as pd
 
-from socdata.describe.tables import TABLE_IDS
 from socdata.report.disclosure import RuleSet, _is_margin, apply_to_frame
 from socdata.report.validation import ValidationSummary
+from socdata.soceis.tables import TABLE_IDS
 
 __all__ = ["MAIN_TABLE_IDS", "ReportInputs", "build_report", "pivot_for_display"]
 
@@ -284,7 +284,7 @@ def _comparison_section(inp: ReportInputs) -> str:
     comp = inp.comparison
     if comp is None:
         return head + (
-            '<p class="note">Comparison not available: <code>socdata.compare</code> is not '
+            '<p class="note">Comparison not available: <code>socdata.soceis.compare</code> is not '
             "part of this version of socdata.</p>"
         )
     parts = [head]

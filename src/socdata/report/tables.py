@@ -7,7 +7,6 @@ rule set (:func:`resolve_disclosure`), apply it, and record it in the file.
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,7 +17,6 @@ from socdata.errors import DisclosureError, SocdataWarning
 from socdata.report.disclosure import (
     DEFAULT_RULE_SET,
     IDENTIFIER_COLUMNS,
-    DisclosureOffWarning,
     RuleSet,
     apply_to_frame,
     apply_to_table,
@@ -27,19 +25,12 @@ from socdata.report.disclosure import (
 from socdata.report.figures import _check_name
 
 __all__ = [
-    "DATA_KIND_ENV",
-    "DISCLOSURE_ENV",
     "TABLE_COLUMNS",
     "UncontrolledColumnWarning",
     "resolve_disclosure",
     "write_frame",
     "write_table",
 ]
-
-#: Environment variable set by ``socdata reproduce``: the rule set notebooks must apply.
-DISCLOSURE_ENV = "SOCDATA_DISCLOSURE"
-#: Environment variable set by ``socdata reproduce``: ``synthetic`` or ``real``.
-DATA_KIND_ENV = "SOCDATA_DATA_KIND"
 
 #: Columns every tidy table starts with.
 TABLE_COLUMNS: tuple[str, ...] = ("table_id", "row_label", "column_label", "measure", "value")
@@ -51,17 +42,12 @@ _UNSET = object()
 def resolve_disclosure(disclosure: str | RuleSet = "auto", *, data_dir=_UNSET) -> RuleSet:
     """Turn ``"auto"`` (or a name) into the :class:`~socdata.report.disclosure.RuleSet` to apply.
 
-    ``"auto"`` resolves, in order, to
-
-    1. the rule set named by the environment variable ``SOCDATA_DISCLOSURE`` (set by
-       ``socdata reproduce`` for the notebooks it runs);
-    2. when ``data_dir`` is given (``None`` meaning the bundled synthetic extracts):
-       ``none`` if the folder holds the unmodified bundled synthetic extracts
-       (:func:`socdata.report.synthetic.data_kind`), the default rule set otherwise;
-    3. otherwise the default rule set ``soceis-default-v1`` (safe by default).
-
-    Notebooks call ``disclosure = resolve_disclosure(disclosure, data_dir=data_dir)`` once,
-    after their parameters cell, and pass the result to :func:`write_table`.
+    ``"auto"`` resolves, when ``data_dir`` is given (``None`` meaning the bundled synthetic
+    extracts), to ``none`` if the folder holds the unmodified bundled synthetic extracts
+    (:func:`socdata.report.synthetic.data_kind`) and to the default rule set otherwise;
+    without ``data_dir``, to the default rule set ``soceis-default-v1`` (safe by default).
+    No environment variable is read: notebooks run by ``socdata reproduce`` receive the
+    rule set already resolved in the run context (``socdata.pipeline.RunContext``).
 
     Raises
     ------
@@ -73,9 +59,6 @@ def resolve_disclosure(disclosure: str | RuleSet = "auto", *, data_dir=_UNSET) -
     name = "auto" if disclosure is None else str(disclosure).strip()
     if name != "auto":
         return get_rule_set(name)
-    env = os.environ.get(DISCLOSURE_ENV, "").strip()
-    if env and env != "auto":
-        return get_rule_set(env)
     if data_dir is not _UNSET:
         from socdata.report.synthetic import data_kind
 
@@ -93,17 +76,6 @@ def _holds_numbers(col: pd.Series) -> bool:
     if pd.api.types.is_numeric_dtype(col):
         return bool(col.notna().any())
     return bool(pd.to_numeric(col, errors="coerce").notna().any())
-
-
-def _warn_if_off_on_real(rules: RuleSet, what: str) -> None:
-    if not rules.enabled and os.environ.get(DATA_KIND_ENV, "") == "real":
-        warnings.warn(
-            f"DISCLOSURE CONTROL IS OFF for {what}, written from data that are not the bundled "
-            "synthetic extracts: the file may identify people. Do not share it outside the "
-            "secure environment.",
-            DisclosureOffWarning,
-            stacklevel=3,
-        )
 
 
 def _check_no_identifiers(frame: pd.DataFrame, what: str) -> None:
@@ -192,7 +164,6 @@ def write_table(
         )
     _check_no_identifiers(frame, f"table {table_id!r}")
     rules = resolve_disclosure(disclosure)
-    _warn_if_off_on_real(rules, f"table {table_id!r}")
     keep = set(keep_columns)
     unknown_keep = keep - set(frame.columns)
     if unknown_keep:
@@ -265,7 +236,6 @@ def write_frame(
     name = _check_name(name, "name")
     _check_no_identifiers(frame, f"frame {name!r}")
     rules = resolve_disclosure(disclosure)
-    _warn_if_off_on_real(rules, f"frame {name!r}")
     out = apply_to_frame(frame, rules, count_columns=count_columns)
     folder = Path(out_dir) / "tables"
     folder.mkdir(parents=True, exist_ok=True)

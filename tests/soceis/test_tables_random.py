@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from socdata.compare import STATUSES, compare_published
 from socdata.datasets import random_extract
-from socdata.describe.tables import all_tables
 from socdata.errors import ExcludedRowsWarning
+from socdata.soceis.compare import STATUSES, compare_published
+from socdata.soceis.tables import all_tables
 
 
 @pytest.fixture(scope="module", params=[0, 1, 2])

@@ -7,10 +7,10 @@ import warnings
 import pandas as pd
 import pytest
 
-from socdata.datasets.soceis import DEFAULT_SEED, generate
 from socdata.derive.spells import engagement_spells
 from socdata.describe.duration import early_closed_range
 from socdata.errors import ExcludedRowsWarning
+from socdata.soceis.synthetic import DEFAULT_SEED, generate
 
 
 @pytest.fixture(scope="module")
@@ -109,8 +109,8 @@ def test_bundled_copies_are_this_generator(data):
 
 @pytest.mark.parametrize("seed", [1, 2, 12345])
 def test_other_seeds_keep_every_calibrated_figure(seed):
-    from socdata.compare import compare_published
-    from socdata.describe.tables import all_tables
+    from socdata.soceis.compare import compare_published
+    from socdata.soceis.tables import all_tables
     from socdata.validate import validate_extract
 
     d = generate(seed)

@@ -1,0 +1,285 @@
+"""``socdata reproduce``: validate the extracts, run the notebooks, write the report.
+
+The main job of the package.  On the bundled synthetic extracts it regenerates the June
+2023 evaluation's tables and figures; on a folder of real extracts it does the same with
+disclosure control on by default and swimmer plots (which show individual records) off
+unless asked for.
+
+Steps, each reported through ``progress``:
+
+1. resolve the run context once (:class:`~socdata.pipeline.context.RunContext`: data
+   kind, disclosure rule set, swimmer plots, version);
+2. validate every extract present (:func:`socdata.report.validation_summary`);
+3. run every ``notebooks/NN_*.py`` on warm kernels (:mod:`socdata.pipeline.execute`),
+   each receiving the run context; executed copies go to ``out_dir/notebooks/``;
+4. compare the regenerated tables with the published figures and audit those figures;
+5. write ``report.html`` and ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from socdata.paths import notebooks_dir
+from socdata.pipeline.context import ReproduceError, RunContext
+from socdata.pipeline.execute import NotebookSession
+from socdata.pipeline.notebooks import list_notebooks, select_notebooks
+from socdata.pipeline.results import NotebookRun, ReproduceRun
+from socdata.pipeline.steps import (
+    audit_step,
+    clear_previous,
+    compare_step,
+    published_run,
+    validate_step,
+)
+from socdata.provenance import Provenance, hash_file
+from socdata.report.disclosure import RuleSet
+from socdata.report.synthetic import input_files
+
+__all__ = ["DEFAULT_JOBS", "reproduce"]
+
+#: Kernels run at once by default.  Measured on a 2-core machine
+#: (benchmarks/bench_reproduce.py): one warm kernel running the notebooks in turn is
+#: as fast as two and uses half the memory.
+DEFAULT_JOBS = 1
+
+
+def _check_options(ctx: RunContext, jobs: int) -> None:
+    if ctx.out_dir in (notebooks_dir().resolve(), ctx.data_dir):
+        raise ReproduceError(
+            f"--out {ctx.out_dir} is the notebooks or data folder; choose a separate folder, "
+            "e.g. --out out"
+        )
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise ReproduceError(f"jobs must be a whole number >= 1, not {jobs!r}")
+
+
+def _say_context(ctx: RunContext, say: Callable[[str], Any]) -> list[str]:
+    notes: list[str] = []
+    say(
+        f"[1/5] Data: {ctx.data_dir} -> {ctx.label.upper() if not ctx.synthetic else ctx.label}"
+        " data"
+    )
+    say(f"      {ctx.data_reason}")
+    say(
+        f"      socdata {ctx.version}; disclosure rule set: {ctx.rules.name}; "
+        f"swimmer plots: {'on' if ctx.swimmer_plots else 'off'}"
+    )
+    if ctx.disclosure_off_on_real:
+        say(f"      WARNING: {ctx.disclosure_off_message}")
+        notes.append(ctx.disclosure_off_message)
+    if ctx.swimmer_plots and not ctx.synthetic:
+        notes.append(
+            "Swimmer plots were drawn from real data on request: each bar is one young person."
+        )
+    return notes
+
+
+def _say_done(say: Callable[[str], Any]) -> Callable[[NotebookRun], None]:
+    def done(run: NotebookRun) -> None:
+        if run.status == "ok":
+            say(f"      {run.name}: ok in {run.seconds:.1f} s")
+        else:
+            say(f"      {run.name}: FAILED after {run.seconds:.1f} s: {run.error}")
+
+    return done
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def reproduce(
+    data_dir: str | Path | None = None,
+    out_dir: str | Path = "out",
+    *,
+    disclosure: str | RuleSet = "auto",
+    notebooks: Iterable[str] | None = None,
+    swimmer_plots: bool | str = "auto",
+    progress: Callable[[str], Any] | None = print,
+    cell_timeout: int = 900,
+    jobs: int = DEFAULT_JOBS,
+    fresh_kernels: bool = False,
+) -> ReproduceRun:
+    """Validate the extracts, run the notebooks and write the report.
+
+    Parameters
+    ----------
+    data_dir
+        Folder of extracts named ``<kind>.csv`` (or ``.xlsx``/``.parquet``); ``None``
+        uses the bundled synthetic extracts.
+    out_dir
+        Output folder; created if needed.  Files a previous run wrote there (``tables/*.csv``,
+        ``figures/*.png``, ``notebooks/*.ipynb``, ``report.html``, ``manifest.json``,
+        ``comparison.csv``, ``audit.csv``) are removed first, so no stale table survives.
+    disclosure
+        ``"auto"`` (``none`` on the bundled synthetic extracts, ``soceis-default-v1``
+        otherwise), ``"none"``, a rule set name (``socdata.report.RULE_SETS``) or a
+        :class:`~socdata.report.disclosure.RuleSet`.
+    notebooks
+        Run only these notebooks (file names, stems or ``NN`` prefixes); default all.
+    swimmer_plots
+        ``"auto"`` draws swimmer plots (individual records) on synthetic data only;
+        ``True`` draws them on any data, ``False`` never.
+    progress
+        Called with one line per step (``None`` for silence).
+    cell_timeout
+        Seconds one notebook cell may run before the notebook is failed.
+    jobs
+        Kernels running at once.  Each kernel is started once and runs notebook after
+        notebook (its namespace and settings reset in between), so start-up and imports
+        are paid ``jobs`` times, not once per notebook.  Notebooks are started in NN
+        order; with more than one job a notebook must not read another's outputs.
+    fresh_kernels
+        Start a new kernel for every notebook (slower, full isolation).
+
+    Returns
+    -------
+    ReproduceRun
+        Check :attr:`ReproduceRun.ok`: a failing notebook does not raise; the run goes on
+        with the other notebooks, writes the report (marked failed) and the manifest, and
+        reports the notebook, cell and error.
+
+    Raises
+    ------
+    ReproduceError
+        The data folder does not exist, an option is unknown, or no kernel can run.
+    """
+    say = progress or (lambda _msg: None)
+    t_start = time.perf_counter()
+    ctx = RunContext.resolve(
+        data_dir, out_dir, disclosure=disclosure, swimmer_plots=swimmer_plots, warn=True
+    )
+    _check_options(ctx, jobs)
+    chosen = select_notebooks(notebooks, list_notebooks(notebooks_dir()))
+    notes = _say_context(ctx, say)
+    ctx.out_dir.mkdir(parents=True, exist_ok=True)
+    if n_cleared := clear_previous(ctx.out_dir):
+        say(f"      removed {n_cleared} output file(s) of a previous run in {ctx.out_dir}")
+    inputs = {p.name: hash_file(p) for p in input_files(ctx.data_dir)}
+
+    n_kernels = max(1, min(jobs, len(chosen)))
+    # the kernels start (and import pandas, scipy, socdata) while this process validates
+    with NotebookSession(
+        ctx.out_dir, jobs=n_kernels, cell_timeout=cell_timeout, fresh_kernels=fresh_kernels
+    ) as session:
+        say(f"[2/5] Validating {len(inputs)} input file(s)")
+        validation = validate_step(ctx.data_dir, say)
+        notes.extend(validation.notes)
+        say(f"[3/5] Running {len(chosen)} notebook(s) on {n_kernels} kernel(s)")
+        running = session.submit(chosen, ctx, _say_done(say))
+        audit = audit_step(ctx.out_dir)  # independent of the notebooks: meanwhile
+        runs = running.result()
+
+    say("[4/5] Comparing with the published figures (audit of them done meanwhile)")
+    comparison, comparison_path = compare_step(ctx.out_dir)
+    counts = comparison["status"].value_counts().to_dict() if "status" in comparison else {}
+    say("      " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+    say("[5/5] Writing report.html and manifest.json")
+    return _finish(
+        ctx,
+        chosen,
+        runs,
+        validation,
+        comparison,
+        comparison_path,
+        audit,
+        notes,
+        inputs,
+        t_start,
+        say,
+    )
+
+
+def _finish(
+    ctx: RunContext,
+    chosen: list[Path],
+    runs: list[NotebookRun],
+    validation: Any,
+    comparison: Any,
+    comparison_path: Path,
+    audit: Any,
+    notes: list[str],
+    inputs: dict[str, str],
+    t_start: float,
+    say: Callable[[str], Any],
+) -> ReproduceRun:
+    from socdata.report.html import ReportInputs, build_report  # after the kernels started
+    from socdata.report.manifest import write_manifest
+    from socdata.report.validation import summary_as_mapping
+
+    published = [published_run(r, ctx.rules) for r in runs]
+    parameters = {
+        "data_dir": str(ctx.data_dir),
+        "out_dir": str(ctx.out_dir),
+        "disclosure": ctx.rules.name,
+        "swimmer_plots": ctx.swimmer_plots,
+    }
+    report_path = build_report(
+        ctx.out_dir,
+        ReportInputs(
+            synthetic=ctx.synthetic,
+            data_reason=ctx.data_reason,
+            rules=ctx.rules,
+            validation=validation,
+            notebooks=published,
+            comparison=comparison,
+            audit=audit,
+            notes=tuple(notes),
+            parameters=parameters,
+            started=ctx.started,
+            version=ctx.version,
+        ),
+    )
+    status = "ok" if all(r.status == "ok" for r in runs) else "failed"
+    manifest_path = write_manifest(
+        ctx.out_dir,
+        inputs=inputs,
+        parameters={**parameters, "notebooks": [p.name for p in chosen]},
+        notebooks=published,
+        started=ctx.started,
+        finished=_now(),
+        extra={
+            "data": {"synthetic": ctx.synthetic, "reason": ctx.data_reason},
+            "disclosure": {"rule_set": ctx.rules.name, "description": ctx.rules.describe()},
+            "validation": summary_as_mapping(validation, ctx.rules),
+            "notes": notes,
+            "status": status,
+        },
+    )
+    seconds = time.perf_counter() - t_start
+    run = ReproduceRun(
+        out_dir=ctx.out_dir,
+        data_dir=ctx.data_dir,
+        synthetic=ctx.synthetic,
+        disclosure=ctx.rules.name,
+        swimmer_plots=ctx.swimmer_plots,
+        validation=validation,
+        notebooks=tuple(runs),
+        report=report_path,
+        manifest=manifest_path,
+        tables=tuple(sorted((ctx.out_dir / "tables").glob("*.csv"))),
+        figures=tuple(sorted((ctx.out_dir / "figures").glob("*.png"))),
+        comparison=comparison_path,
+        notes=tuple(notes),
+        seconds=seconds,
+        provenance=Provenance(
+            function="socdata.reproduce.reproduce",
+            parameters=parameters,
+            inputs=inputs,
+            notes=tuple(notes),
+            version=ctx.version,
+        ),
+    )
+    say(
+        f"Done in {seconds:.1f} s: {len(run.tables)} tables, {len(run.figures)} figures, "
+        f"{ctx.out_dir / 'report.html'}"
+    )
+    for nb in run.failed:
+        say(f"FAILED: notebook {nb.name}: {nb.error} (executed copy: {nb.output})")
+    return run

@@ -1,0 +1,131 @@
+"""The steps of a run around the notebooks: clearing old outputs, validating, comparing
+with the published figures, auditing them, and masking free text for the report.
+
+The heavy modules (validation, the comparison, the audit) are imported inside the steps,
+not at the top: ``reproduce`` starts the notebook kernels first, and these imports then
+run while the kernels start (measured in ``benchmarks/bench_reproduce.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from socdata.pipeline.results import NotebookRun
+from socdata.report.disclosure import RuleSet
+from socdata.report.validation import ValidationSummary
+
+__all__ = [
+    "all_tables",
+    "audit_step",
+    "clear_previous",
+    "compare_step",
+    "mask_small_numbers",
+    "published_run",
+    "validate_step",
+]
+
+#: Output files and folders owned by a run; cleared at the start of the next run.
+_OWNED = (("tables", "*.csv"), ("figures", "*.png"), ("notebooks", "*.ipynb"))
+_OWNED_FILES = ("report.html", "manifest.json", "comparison.csv", "audit.csv")
+
+Say = Callable[[str], Any]
+
+
+def clear_previous(out_dir: Path) -> int:
+    """Remove the files a previous run wrote in ``out_dir`` (and nothing else)."""
+    n = 0
+    for sub, pattern in _OWNED:
+        for p in (out_dir / sub).glob(pattern):
+            p.unlink()
+            n += 1
+    for name in _OWNED_FILES:
+        p = out_dir / name
+        if p.is_file():
+            p.unlink()
+            n += 1
+    return n
+
+
+def validate_step(data_dir: Path, say: Say) -> ValidationSummary:
+    """Validate every extract in ``data_dir`` and say one line per extract."""
+    from socdata.report.validation import validation_summary
+
+    validation = validation_summary(data_dir)
+    for rec in validation.extracts.to_dict(orient="records"):
+        if rec["status"] == "absent":
+            continue
+        detail = (
+            f"{rec['valid']} valid, {rec['rejected']} rejected"
+            if rec["status"] in ("valid", "rows rejected")
+            else rec["message"] or rec["status"]
+        )
+        say(f"      {rec['kind']:<15} {rec['file']:<22} {rec['status']}: {detail}")
+    for n in validation.notes:
+        say(f"      note: {n}")
+    return validation
+
+
+def all_tables(tables_dir: Path) -> pd.DataFrame:
+    """Every tidy table a run wrote under ``tables_dir``, stacked."""
+    frames = []
+    for p in sorted(tables_dir.glob("*.csv")):
+        f = pd.read_csv(p)
+        if {"table_id", "row_label", "column_label", "measure", "value"} <= set(f.columns):
+            frames.append(f)
+    if not frames:
+        return pd.DataFrame(columns=["table_id", "row_label", "column_label", "measure", "value"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def compare_step(out_dir: Path) -> tuple[pd.DataFrame, Path]:
+    """Compare the run's tables with the published figures; write ``comparison.csv``."""
+    from socdata.soceis.compare import compare_published  # imports describe (scipy): ~1.5 s
+
+    comparison = compare_published(all_tables(out_dir / "tables")).frame
+    path = out_dir / "comparison.csv"
+    comparison.to_csv(path, index=False, float_format="%.12g")
+    return comparison, path
+
+
+def audit_step(out_dir: Path) -> pd.DataFrame:
+    """Audit the published figures against their own arithmetic; write ``audit.csv``."""
+    from socdata.review import audit_bundled
+
+    audit = audit_bundled().findings
+    audit.to_csv(out_dir / "audit.csv", index=False, float_format="%.12g")
+    return audit
+
+
+_INTEGER = re.compile(r"(?<![\w.\-])(\d+)(?![\w.\-])")
+
+
+def mask_small_numbers(text: str, rules: RuleSet) -> str:
+    """Replace whole numbers ``1 <= n < threshold`` in free text by ``[c]``.
+
+    Warnings and notes are free text (``"3 of 57 engagers not analysed"``); under a rule
+    set other than ``none`` their small counts are masked before they reach the report
+    or the manifest.  Larger numbers are left as they are (they may be years or ids of
+    rules), so free text is never as safe as a controlled table.
+    """
+    if not rules.enabled or rules.threshold <= 1:
+        return text
+
+    def repl(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        return "[c]" if 0 < n < rules.threshold else m.group(1)
+
+    return _INTEGER.sub(repl, text)
+
+
+def published_run(run: NotebookRun, rules: RuleSet) -> dict[str, Any]:
+    """A notebook run as the report and manifest show it (free text masked)."""
+    d = run.to_dict()
+    d["warnings"] = [mask_small_numbers(w, rules) for w in run.warnings]
+    if d["error"]:
+        d["error"] = mask_small_numbers(d["error"], rules)
+    return d

@@ -1,0 +1,42 @@
+"""Old import paths of moved modules still work, and warn where to import from instead."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import pytest
+
+from socdata.errors import SocdataDeprecationWarning
+from socdata.moved import MOVED, warn_moved
+
+MODULE_MOVES = {old: new for old, new in MOVED.items() if old != "socdata.describe.all_tables"}
+
+
+@pytest.mark.parametrize(("old", "new"), sorted(MODULE_MOVES.items()))
+def test_old_module_path_warns_and_reexports(old, new):
+    target = importlib.import_module(new)
+    sys.modules.pop(old, None)
+    with pytest.warns(SocdataDeprecationWarning, match=rf"{old} has moved to {new}"):
+        alias = importlib.import_module(old)
+    assert list(alias.__all__) == list(target.__all__)
+    for name in target.__all__:
+        assert getattr(alias, name) is getattr(target, name), name
+
+
+def test_describe_all_tables_alias():
+    import socdata.describe
+    from socdata.soceis.tables import all_tables
+
+    with pytest.warns(SocdataDeprecationWarning, match="socdata.soceis.tables.all_tables"):
+        assert socdata.describe.all_tables is all_tables
+    with pytest.raises(AttributeError):
+        socdata.describe.no_such_name  # noqa: B018
+
+
+def test_warning_points_at_the_importer():
+    with pytest.warns(SocdataDeprecationWarning) as rec:
+        warn_moved("socdata.compare", stacklevel=2)
+    assert rec[0].filename == __file__
+    with pytest.raises(KeyError):
+        warn_moved("socdata.not_moved")
