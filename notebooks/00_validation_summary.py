@@ -142,7 +142,12 @@ if validate_extract is not None and service_file:
             )
     flow = pd.DataFrame(records)
     write_table(
-        flow, out_dir, table_id="flow_referral_to_closure", disclosure=rules, keep_columns=["step"]
+        flow,
+        out_dir,
+        table_id="flow_referral_to_closure",
+        disclosure=rules,
+        keep_columns=["step"],
+        population="case status by area",  # cells hidden here stay hidden in Table 4 and 3.2
     )
 
 flow.pivot(index="row_label", columns="column_label", values="value") if flow is not None else None

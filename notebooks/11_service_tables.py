@@ -78,8 +78,15 @@ tables4 = {
     "table4_case_status": T.table4_case_status(service),
     "table4_closure_reason": T.table4_closure_reason(service),
 }
+# tables of the same people share one registry of protected cells (population=)
+populations = {
+    "table4_case_status": "case status by area",
+    "table4_closure_reason": "closure reason by area",
+    "text_3_2_case_status": "case status by area",
+    "text_3_2_closure": "closure reason by area",
+}
 for tid, t in tables4.items():
-    write_table(t, out_dir, table_id=tid, disclosure=rules)
+    write_table(t, out_dir, table_id=tid, disclosure=rules, population=populations.get(tid))
 show(tables4["table4_referral_source"])
 
 # %%
@@ -101,5 +108,5 @@ closure = T.closure_text(service)
 for tid in ("text_3_2_closure", "text_3_2_closure_other"):
     text[tid] = closure[closure["table_id"] == tid]
 for tid, t in text.items():
-    write_table(t, out_dir, table_id=tid, disclosure=rules)
+    write_table(t, out_dir, table_id=tid, disclosure=rules, population=populations.get(tid))
 text["text_3_2_referral_reason"][["row_label", "measure", "value", "numerator", "denominator"]]

@@ -61,8 +61,10 @@ from socdata.pipeline import RunContext
 from socdata.plots.swimmer import swimmer_plot
 from socdata.report import (
     save_figure,
+    write_frame,
     write_table,
 )
+from socdata.report.control import control_survival_curve
 from socdata.soceis.tables import duration_text, rereferral_text
 
 ctx = RunContext.for_notebook(
@@ -120,9 +122,13 @@ early.table
 # %%
 km = km_median_duration(spells)
 write_table(km.to_table(), out_dir, table_id="duration_km_median", disclosure=rules)
+# the figure is drawn from the controlled curve (on real data every step is backed by at
+# least survival_safe_threshold events; the curve stops where fewer remain at risk)
+curve = control_survival_curve(km.curves, rules)
+write_frame(curve, out_dir, name="duration_km_curve", count_columns=["at_risk", "events"], disclosure=rules)
 fig = Figure(figsize=(7, 4), layout="constrained")
 ax = fig.subplots()
-for group, c in km.curves.groupby("group", sort=False):
+for group, c in curve.groupby("group", sort=False):
     if group == "Overall":
         continue
     ax.step([0, *c["time"]], [1.0, *c["survival"]], where="post", label=group)

@@ -238,7 +238,7 @@ with warnings.catch_warnings():
     )
 print(es.pretrend)
 es_tab = es.tidy()
-write_frame(es_tab, out_dir, name="did_event_study", disclosure=rules)
+write_frame(es_tab, out_dir, name="did_event_study", text_columns=["ci_type"], disclosure=rules)
 fig = event_study_plot(es, title=f"Engagers vs matched comparators: {outcome}")
 save_figure(fig, out_dir, name="did_event_study")
 fig
@@ -271,7 +271,7 @@ add(
     "post months 0..12; never-treated = matched",
 )
 dyn = ag.aggregate("dynamic").tidy()
-write_frame(dyn, out_dir, name="did_att_gt_dynamic", disclosure=rules)
+write_frame(dyn, out_dir, name="did_att_gt_dynamic", text_columns=["ci_type"], disclosure=rules)
 
 cal = mp.assign(cohort_treated=mp["cohort"].where(mp["treated"] == 1))
 first = cal.groupby("unit_id")["month"].min().max()
@@ -319,5 +319,5 @@ if true_rate_ratio is not None:
 else:
     est["truth"] = np.nan
     est["covers_truth"] = pd.NA
-write_frame(est, out_dir, name="did_estimates", disclosure=rules)
+write_frame(est, out_dir, name="did_estimates", text_columns=["note"], disclosure=rules)
 est.round(4)

@@ -31,6 +31,7 @@ LAYERS = {
     "words": 0,
     "published": 0,
     "moved": 0,
+    "dates": 0,
     "io": 1,
     "schemas": 2,
     "validate": 3,

@@ -16,9 +16,9 @@ The public API, one name per step of an evaluation (``dir(socdata)`` lists it):
 ``matching``          matched comparator groups and their balance
 ``did``               difference-in-differences estimators
 ``review``            checks of published figures against their own arithmetic
+``soceis``            the SOCEIS reports: Tables 1-5, printed vs regenerated, calibration
 ``report``            disclosure control and the files a run writes
 ``plots``             swimmer, love and event-study figures
-``soceis``            what is tied to the SOCEIS reports: Tables 1-5, printed figures
 ``pipeline``          the main job in steps: run context, notebooks, kernels
 ``reproduce``         the main job: every notebook, table, figure and the report
 ``results``           the result classes: ``tidy()``, ``summary()``, ``provenance``
@@ -26,8 +26,9 @@ The public API, one name per step of an evaluation (``dir(socdata)`` lists it):
 ``errors``            the exceptions and warnings socdata raises
 ====================  ===============================================================
 
-Import flow (upstream to downstream): ``io`` -> ``schemas``/``validate`` -> ``derive`` ->
-``describe`` / ``matching`` -> ``did`` -> ``review`` -> ``report`` -> ``reproduce``/``cli``.
+Import flow (upstream to downstream): foundations -> ``io`` -> ``schemas`` -> ``validate`` ->
+``derive`` -> ``describe`` / ``matching`` / ``did`` -> ``review`` -> ``soceis`` -> ``datasets``
+-> ``report`` -> ``pipeline`` -> ``commands``/``cli`` (docs/explanation/architecture.md).
 Every name is imported on first use, so ``import socdata`` stays cheap.
 
 Examples
@@ -59,7 +60,7 @@ _FUNCTIONS = {
 #: Public subpackages and modules, imported on first attribute access.
 _SUBMODULES = (
     "io", "schemas", "validate", "datasets", "derive", "describe", "matching", "did",
-    "review", "report", "plots", "soceis", "pipeline", "reproduce", "results", "provenance",
+    "review", "soceis", "report", "plots", "pipeline", "reproduce", "results", "provenance",
     "errors",
 )  # fmt: skip
 

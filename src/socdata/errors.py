@@ -52,6 +52,10 @@ class EstimationError(SocdataError):
     """An estimator cannot run on the data it was given (say why and what to relax)."""
 
 
+class AttGtInputError(EstimationError, ValueError):
+    """The data or options given to :func:`socdata.did.att_gt` break a rule."""
+
+
 class MatchingError(EstimationError):
     """Matching cannot proceed, e.g. the comparator pool is too small for the ratio/caliper."""
 

@@ -7,6 +7,8 @@ Conventions (see ``docs/explanation/architecture.md``):
   (descriptive results may add columns, never rename these);
 * ``summary()`` returns human-readable text that states the method, the inference and
   the provenance;
+* ``to_table()`` returns the result as a report table (columns :data:`TABLE_COLUMNS`, one
+  row per printed cell), ready for :func:`socdata.report.write_table`;
 * results hold aggregates only, never person rows (a test checks the pickled size).
 
 Examples
@@ -19,8 +21,9 @@ Wald: statistic = 3.2 ~ None, p = 0.07. H0: no effect
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from typing import Any
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
 
 import pandas as pd
 
@@ -38,6 +41,30 @@ TIDY_COLUMNS: tuple[str, ...] = (
     "ci_type",
     "n",
 )
+
+
+#: Columns of a report table (``to_table()``), in this order.
+TABLE_COLUMNS: tuple[str, ...] = (
+    "table_id",
+    "row_label",
+    "column_label",
+    "measure",
+    "value",
+    "numerator",
+    "denominator",
+    "conf_low",
+    "conf_high",
+)
+
+
+def table_frame(rows: Iterable[Mapping[str, Any]], table_id: str) -> pd.DataFrame:
+    """Report table from cell rows (``row_label, column_label, measure, value`` and, where
+    they apply, ``numerator, denominator, conf_low, conf_high``); missing ones are NaN."""
+    out = pd.DataFrame(list(rows), columns=list(TABLE_COLUMNS[1:]))
+    out.insert(0, "table_id", table_id)
+    for c in ("value", "numerator", "denominator", "conf_low", "conf_high"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+    return out
 
 
 def empty_tidy() -> pd.DataFrame:
@@ -107,9 +134,34 @@ class Result:
 
     provenance: Provenance = dataclasses.field(repr=False)
 
+    #: Table id of :meth:`to_table` when none is given (default: the class name in
+    #: snake case, without ``_result``).
+    table_id: ClassVar[str] = ""
+
     def tidy(self) -> pd.DataFrame:  # pragma: no cover - abstract
         """Return the result as a tidy frame (see :data:`TIDY_COLUMNS`)."""
         raise NotImplementedError
+
+    def to_table(self, table_id: str | None = None) -> pd.DataFrame:
+        """The result as a report table: columns :data:`TABLE_COLUMNS`, one row per cell.
+
+        Subclasses say which cells a report prints by overriding :meth:`_table_rows`; the
+        default prints each tidy term's estimate with its interval and ``n``.
+        """
+        tid = table_id or self.table_id or _snake(type(self).__name__)
+        return table_frame(self._table_rows(), tid)
+
+    def _table_rows(self) -> Iterable[Mapping[str, Any]]:
+        for _, r in self.tidy().iterrows():
+            yield {
+                "row_label": str(r["term"]),
+                "column_label": str(r["ci_type"]) if pd.notna(r["ci_type"]) else "",
+                "measure": "estimate",
+                "value": r["estimate"],
+                "denominator": r["n"],
+                "conf_low": r["conf_low"],
+                "conf_high": r["conf_high"],
+            }
 
     def _summary_body(self) -> str:
         return self.tidy().to_string(index=False)
@@ -132,3 +184,8 @@ class Result:
 def freeze_mapping(mapping: Mapping[str, Any] | None) -> dict[str, Any]:
     """Copy a mapping of parameters into a plain dict of reprs-friendly values."""
     return dict(mapping or {})
+
+
+def _snake(name: str) -> str:
+    name = re.sub(r"Result$", "", name)
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

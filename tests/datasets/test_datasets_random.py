@@ -85,7 +85,10 @@ def test_write_bundled_refuses_invalid_generator_output(tmp_path, monkeypatch):
             "participants": random_extract("participants", n=5, seed=seed),
         }
 
-    monkeypatch.setitem(ds._GENERATORS, "socdata.soceis.synthetic.generate", broken)
+    real = ds._generators()
+    monkeypatch.setattr(
+        ds, "_generators", lambda: {**real, "socdata.soceis.synthetic.generate": broken}
+    )
     with pytest.raises(SocdataError, match="generated extracts do not validate:\nplans: 2 rows"):
         ds.write_bundled(tmp_path, seed=1)
     assert not (tmp_path / "manifest.json").exists()

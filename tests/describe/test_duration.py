@@ -165,7 +165,7 @@ def _random_spells(seed, n=80):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_kaplan_meier_matches_lifelines(seed):
     # lifelines pins pandas<3: installed in CI's pandas 2.2 environment (.ci/run), not in the main
-    lifelines = pytest.importorskip("lifelines", reason="lifelines (pins pandas<3) not installed")
+    lifelines = pytest.importorskip("lifelines", reason="lifelines pins pandas<3: runs in CI's pandas 2 environment")
     KaplanMeierFitter = lifelines.KaplanMeierFitter
 
     t, e = _random_spells(seed)
@@ -249,7 +249,7 @@ def test_median_not_reached_is_nan():
 
 def test_km_median_interval_coverage_simulation():
     # known truth: exponential durations with mean 10 (median 10 ln 2), uniform censoring
-    from socdata.describe.duration import _km_median
+    from socdata.describe.kaplan_meier import _km_median
 
     rng = np.random.default_rng(11)
     truth = 10 * np.log(2)

@@ -246,10 +246,17 @@ def test_percentages_follow_their_counts_and_bases():
         }
     )
     out = apply_to_table(t, DEFAULT_RULE_SET).set_index(["row_label", "measure"])
-    assert out.loc[("Closed", "pct"), "value"] == 54  # whole numbers, half up
     assert out.loc[("Closed", "pct"), "numerator"] == 30  # counts rounded to 5
     assert out.loc[("Closed", "pct"), "denominator"] == 55
-    assert out.loc[("Closed", "pct"), "conf_low"] == 42
+    # the percentage and its interval come from the released counts 30/55, not from the
+    # exact 31/57: published beside rounded counts, the exact ones would pin 31/57
+    from statsmodels.stats.proportion import proportion_confint
+
+    lo, hi = proportion_confint(30, 55, alpha=0.05, method="wilson")
+    assert out.loc[("Closed", "pct"), "value"] == 55  # 54.5 half up
+    assert out.loc[("Closed", "pct"), "conf_low"] == round(100 * lo)
+    assert out.loc[("Closed", "pct"), "conf_high"] == round(100 * hi)
+    assert out.loc[("Closed", "pct"), "disclosure_status"] == "derived from released counts"
     assert out.loc[("Open", "n"), "disclosure_status"] == "suppressed (count 1-9)"
     assert out.loc[("Open", "pct"), "disclosure_status"].startswith("suppressed")
     assert pd.isna(out.loc[("Open", "pct"), "value"])

@@ -156,23 +156,6 @@ def test_police_statements_contract(synthetic_run):
 # ----------------------------------------------------------------------------- "real" data
 
 
-@pytest.fixture(scope="session")
-def real_run(tmp_path_factory):
-    """The synthetic extracts with Windows line endings in one file: same content, other
-    bytes, so the run must treat them as real data."""
-    import shutil
-
-    from socdata.paths import synthetic_dir
-
-    data = tmp_path_factory.mktemp("real-data")
-    for p in synthetic_dir().glob("*.csv"):
-        shutil.copy(p, data / p.name)
-    service = data / "service.csv"
-    service.write_bytes(service.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
-    out = tmp_path_factory.mktemp("reproduce-real")
-    return reproduce(data, out, progress=None)
-
-
 @pytest.mark.slow
 def test_real_data_outputs_pass_disclosure_control(real_run):
     run = real_run

@@ -415,22 +415,3 @@ def test_perturbed_percentage_is_flagged(n, data, rule, shift):
 @given(p=st.integers(0, 100), n=st.integers(1, 250), rule=st.sampled_from(RULES))
 def test_possible_numerators_matches_brute_force(p, n, rule):
     assert possible_numerators(p, n, rounding=rule) == ref_possible(Decimal(p), n, rule)
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "socdata.review.checks",
-        "socdata.words",
-        "socdata.review.audit",
-        "socdata.review.rounding",
-        "socdata.review.render",
-    ],
-)
-def test_docstring_examples(module):
-    import doctest
-    import importlib
-
-    mod = importlib.import_module(module)
-    res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
-    assert res.failed == 0

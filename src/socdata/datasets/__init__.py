@@ -26,30 +26,33 @@ from pathlib import Path
 
 import pandas as pd
 
-from socdata.datasets import police
 from socdata.datasets.random import random_extract
 from socdata.errors import SocdataError
 from socdata.paths import synthetic_dir
 from socdata.provenance import hash_file
-from socdata.schemas import KINDS, load_spec
-from socdata.soceis import synthetic
-from socdata.validate import validate_extract
+from socdata.schemas import EXTRACT_KINDS, KINDS, load_spec
 
 __all__ = ["BUNDLED_KINDS", "DEFAULT_SIZES", "random_extract", "to_csv", "write_bundled"]
 
 #: Kinds written by :func:`write_bundled`, with the generator that supplies them.
 BUNDLED_KINDS: Mapping[str, str] = {
-    "service": "socdata.soceis.synthetic.generate",
-    "plans": "socdata.soceis.synthetic.generate",
-    "participants": "socdata.soceis.synthetic.generate",
-    "police_persons": "socdata.datasets.police.generate",
-    "police_events": "socdata.datasets.police.generate",
-    "police_missing": "socdata.datasets.police.generate",
+    kind: "socdata.datasets.police.generate"
+    if kind.startswith("police_")
+    else "socdata.soceis.synthetic.generate"
+    for kind in EXTRACT_KINDS
 }
-_GENERATORS: Mapping[str, Callable[[int], Mapping[str, pd.DataFrame]]] = {
-    "socdata.soceis.synthetic.generate": synthetic.generate,
-    "socdata.datasets.police.generate": police.generate,
-}
+
+
+def _generators() -> dict[str, Callable[[int], Mapping[str, pd.DataFrame]]]:
+    """The calibrated generators, imported on first use (they read data/published)."""
+    from socdata.datasets import police
+    from socdata.soceis import synthetic
+
+    return {
+        "socdata.soceis.synthetic.generate": synthetic.generate,
+        "socdata.datasets.police.generate": police.generate,
+    }
+
 
 #: Sizes of the bundled kinds in the report (223 referrals, 40 plans, 248 engagers with a
 #: comparator pool), e.g. for :func:`random_extract` stand-ins of the same size.
@@ -118,9 +121,12 @@ def write_bundled(out_dir: str | Path | None = None, seed: int = 20230601) -> di
     """
     out = Path(out_dir) if out_dir is not None else synthetic_dir()
     out.mkdir(parents=True, exist_ok=True)
+    from socdata.validate import validate_extract
+
     frames: dict[str, pd.DataFrame] = {}
+    generate = _generators()
     for name in dict.fromkeys(BUNDLED_KINDS.values()):
-        got = _GENERATORS[name](seed)
+        got = generate[name](seed)
         frames.update({k: f for k, f in got.items() if BUNDLED_KINDS.get(k) == name})
     missing = [k for k in BUNDLED_KINDS if k not in frames]
     if missing:

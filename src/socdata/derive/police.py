@@ -22,9 +22,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from socdata.dates import month_start
 from socdata.errors import SocdataError
 
-__all__ = ["DAYS_PER_MONTH", "custody_spells", "referral_windows"]
+__all__ = ["DAYS_PER_MONTH", "coverage_start", "custody_spells", "referral_windows"]
 
 #: Days in an average month (365.25 / 12): the unit of "per person-month" rates.
 DAYS_PER_MONTH: float = 365.25 / 12
@@ -59,7 +60,8 @@ def custody_spells(persons: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
         end = pd.Series(pd.NaT, index=cust.index, dtype="datetime64[ns]")
     open_end = ext.reindex(pid.to_numpy()).to_numpy() + np.timedelta64(1, "D")
     end = end.where(end.notna(), pd.Series(open_end, index=cust.index))
-    df = pd.DataFrame({"person_id": pid, "s": start, "e": end}).dropna()
+    known = pid.isin(ext.index)
+    df = pd.DataFrame({"person_id": pid, "s": start, "e": end})[known].dropna()
     df = df[df["e"] > df["s"]].sort_values(["person_id", "s"], kind="stable")
     if df.empty:
         return pd.DataFrame(
@@ -121,6 +123,32 @@ def referral_windows(
             f"referral_windows(): window_months={window_months!r} breaks the rule 'a whole "
             "number of months >= 1'; pass e.g. window_months=12."
         )
+    _check_persons(persons)
+    ev_date = pd.to_datetime(events["event_date"])
+    ms_date = pd.to_datetime(missing["reported_datetime"])
+    start_ts = coverage_start(start, ev_date, ms_date, "referral_windows")
+    win, obs0, obs1 = _windows(persons, events, start_ts, int(window_months))
+    return _window_counts(win, obs0, obs1, events, ev_date, missing, ms_date)
+
+
+def coverage_start(start, ev_date: pd.Series, ms_date: pd.Series, caller: str) -> pd.Timestamp:
+    """First day the police data cover: ``start``, else the month of the earliest record.
+
+    The one rule for :func:`referral_windows` and
+    :func:`socdata.derive.panel.person_month_panel`.
+    """
+    if start is not None:
+        return pd.Timestamp(start).normalize()
+    firsts = [d.min() for d in (ev_date, ms_date) if d.notna().any()]
+    if not firsts:
+        raise SocdataError(
+            f"{caller}(): no dated events or missing episodes to infer the data's coverage "
+            "start from; pass start='YYYY-MM-DD'."
+        )
+    return month_start(min(firsts))
+
+
+def _check_persons(persons: pd.DataFrame) -> None:
     need = ("person_id", "group", "area", "police_force", "referral_date", "extract_date")
     miss_cols = [c for c in need if c not in persons.columns]
     if miss_cols:
@@ -136,25 +164,16 @@ def referral_windows(
             f"value(s) (first at row {row + 2} counting the header as row 1); the rule is one "
             "row per person. Remove or merge the duplicates."
         )
-    ev_date = pd.to_datetime(events["event_date"])
-    ms_date = pd.to_datetime(missing["reported_datetime"])
-    if start is None:
-        firsts = [d.min() for d in (ev_date, ms_date) if d.notna().any()]
-        if not firsts:
-            raise SocdataError(
-                "referral_windows(): no dated events or missing episodes to infer the data's "
-                "coverage start from; pass start='YYYY-MM-DD'."
-            )
-        start_ts = min(firsts).to_period("M").to_timestamp()
-    else:
-        start_ts = pd.Timestamp(start).normalize()
 
+
+def _windows(persons, events, start_ts: pd.Timestamp, window_months: int):
+    """One row per engager and window with observed and custody days; the observed bounds."""
     eng = persons.loc[persons["group"].astype(str) == "Engager"].copy()
     eng["person_id"] = eng["person_id"].astype(str)
     eng["referral_date"] = pd.to_datetime(eng["referral_date"]).dt.normalize()
     eng["extract_date"] = pd.to_datetime(eng["extract_date"]).dt.normalize()
     eng = eng.dropna(subset=["referral_date"])
-    off = pd.DateOffset(months=int(window_months))
+    off = pd.DateOffset(months=window_months)
     r = eng["referral_date"]
     frames = []
     for name, w0, w1 in (("before", r - off, r), ("after", r, r + off)):
@@ -173,16 +192,11 @@ def referral_windows(
             )
         )
     win = pd.concat(frames, ignore_index=True)
-    obs0 = np.maximum(win["window_start"].to_numpy(), np.datetime64(start_ts))
-    obs1 = np.minimum(win["window_end"].to_numpy(), win["_obs_end"].to_numpy())
-    in_cov = _overlap_days(
-        win["window_start"].to_numpy(),
-        win["window_end"].to_numpy(),
-        np.datetime64(start_ts),
-        win["_obs_end"].to_numpy(),
-    )
+    w0, w1, end = (win[c].to_numpy() for c in ("window_start", "window_end", "_obs_end"))
+    obs0 = np.maximum(w0, np.datetime64(start_ts))
+    obs1 = np.minimum(w1, end)
+    in_cov = _overlap_days(w0, w1, np.datetime64(start_ts), end)
     win["full"] = (win["window_start"] >= start_ts) & (win["window_end"] <= win["_obs_end"])
-
     # custody days inside the observed part of each window
     spells = custody_spells(persons, events)
     cust = np.zeros(len(win))
@@ -197,22 +211,24 @@ def referral_windows(
         cust = np.bincount(j["index"].to_numpy(), weights=d, minlength=len(win))
     win["custody_days"] = cust.astype(np.int64)
     win["observed_days"] = (in_cov - cust).astype(np.int64)
+    return win.drop(columns="_obs_end"), obs0, obs1
 
-    # outcome counts in each window (events must also fall inside the observed coverage)
+
+def _window_counts(win, obs0, obs1, events, ev_date, missing, ms_date) -> pd.DataFrame:
+    """Outcome counts per window (records must fall inside the window's observed part)."""
     key = win[["person_id", "window"]].reset_index()
-    pos_b = pd.Series(
-        key.loc[key["window"] == "before", "index"].to_numpy(),
-        index=key.loc[key["window"] == "before", "person_id"].to_numpy(),
-    )
-    pos_a = pd.Series(
-        key.loc[key["window"] == "after", "index"].to_numpy(),
-        index=key.loc[key["window"] == "after", "person_id"].to_numpy(),
-    )
+    pos = {
+        w: pd.Series(
+            key.loc[key["window"] == w, "index"].to_numpy(),
+            index=key.loc[key["window"] == w, "person_id"].to_numpy(),
+        )
+        for w in ("before", "after")
+    }
 
     def assign(pid: pd.Series, dates: pd.Series) -> np.ndarray:
         ids = pid.astype(str).to_numpy()
-        b = pos_b.reindex(ids).to_numpy()
-        a = pos_a.reindex(ids).to_numpy()
+        b = pos["before"].reindex(ids).to_numpy()
+        a = pos["after"].reindex(ids).to_numpy()
         d = dates.dt.normalize().to_numpy()
         row = np.full(ids.size, -1, np.int64)
         known = ~np.isnan(b)
@@ -224,6 +240,7 @@ def referral_windows(
         row[in_a] = ai[in_a]
         return row
 
+    win = win.copy()
     etype = events["event_type"].astype(str).to_numpy()
     cat = events["offence_category"].astype(str).to_numpy()
     er = assign(events["person_id"], ev_date)
@@ -243,4 +260,4 @@ def referral_windows(
     for c in sorted(set(cat[offence | arrest])):
         win[f"offences: {c}"] = count(offence & (cat == c))
         win[f"arrests: {c}"] = count(arrest & (cat == c))
-    return win.drop(columns="_obs_end")
+    return win

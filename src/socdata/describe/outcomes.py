@@ -25,6 +25,7 @@ import pandas as pd
 
 from socdata._lazy import lazy_module
 from socdata.errors import ExcludedRowsWarning, SocdataError
+from socdata.options import check_choice, check_conf_level, renamed_keywords
 from socdata.provenance import FlowLog, Provenance
 from socdata.results import Result, order_tidy
 from socdata.rounding import round_half_up
@@ -74,7 +75,8 @@ def fraction_word(numerator: int, denominator: int) -> str | None:
     return fraction_word_for(int(numerator), int(denominator))
 
 
-def wilson_interval(k: int | np.ndarray, n: int | np.ndarray, level: float = 0.95):
+@renamed_keywords(level="conf_level")
+def wilson_interval(k: int | np.ndarray, n: int | np.ndarray, conf_level: float = 0.95):
     """Wilson score interval for a binomial proportion.
 
     ``(p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)``; ``(nan, nan)`` when
@@ -82,7 +84,7 @@ def wilson_interval(k: int | np.ndarray, n: int | np.ndarray, level: float = 0.9
     """
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
-    z = stats.norm.ppf(1 - (1 - level) / 2)
+    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = k / n
         centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
@@ -94,11 +96,12 @@ def wilson_interval(k: int | np.ndarray, n: int | np.ndarray, level: float = 0.9
     return lo, hi
 
 
-def exact_interval(k: int | np.ndarray, n: int | np.ndarray, level: float = 0.95):
+@renamed_keywords(level="conf_level")
+def exact_interval(k: int | np.ndarray, n: int | np.ndarray, conf_level: float = 0.95):
     """Clopper-Pearson (exact) interval from beta quantiles; 0 and 1 at the edges."""
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
-    a = 1 - level
+    a = 1 - conf_level
     with np.errstate(divide="ignore", invalid="ignore"):
         lo = np.where(k > 0, stats.beta.ppf(a / 2, k, n - k + 1), 0.0)
         hi = np.where(k < n, stats.beta.ppf(1 - a / 2, k + 1, n - k), 1.0)
@@ -169,12 +172,10 @@ class OutcomeResult(Result):
 
 
 def _check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
-    if value not in allowed:
-        raise SocdataError(
-            f"outcome_percentages: {name}={value!r} is not allowed; use one of {list(allowed)}"
-        )
+    check_choice(name, value, allowed, function="outcome_percentages")
 
 
+@renamed_keywords(level="conf_level")
 def outcome_percentages(
     data: pd.DataFrame,
     *,
@@ -182,7 +183,7 @@ def outcome_percentages(
     by: str | Sequence[str] | None = None,
     denominator: Literal["recorded", "all"] = "recorded",
     ci: Literal["wilson", "exact"] = "wilson",
-    level: float = 0.95,
+    conf_level: float = 0.95,
 ) -> OutcomeResult:
     """Percentage of cases achieving each outcome, with a confidence interval, by group.
 
@@ -199,8 +200,8 @@ def outcome_percentages(
         ``"recorded"``: cases with the outcome recorded; ``"all"``: all cases.
     ci
         ``"wilson"`` (score interval, default) or ``"exact"`` (Clopper-Pearson).
-    level
-        Confidence level.
+    conf_level
+        Confidence level (old keyword ``level``, deprecated).
 
     Returns
     -------
@@ -221,86 +222,16 @@ def outcome_percentages(
     """
     _check_choice("denominator", denominator, DENOMINATORS)
     _check_choice("ci", ci, CI_METHODS)
-    if not 0 < level < 1:
-        raise SocdataError(f"outcome_percentages: level must be in (0, 1), got {level!r}")
+    level = check_conf_level(conf_level, function="outcome_percentages")
     if isinstance(outcomes, str):
         outcomes = [outcomes]
     if not outcomes:
         raise SocdataError("outcome_percentages: give at least one outcome column")
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    missing = [c for c in [*outcomes, *by_cols] if c not in data.columns]
-    if missing:
-        raise SocdataError(
-            f"outcome_percentages: column(s) {missing} not in data; columns "
-            f"present: {list(data.columns)[:25]}"
-        )
-    for col in outcomes:
-        vals = data[col].astype("string")
-        bad = vals.notna() & ~vals.isin(_VALUES)
-        if bad.any():
-            i = bad[bad].index[0]
-            raise SocdataError(
-                f"outcome_percentages: column {col!r} row {i} has value {vals[i]!r}; rule: "
-                f"outcome indicators are one of {list(_VALUES)} ({int(bad.sum())} rows break "
-                "it). Map the supplier's codes with socdata.read_extract first."
-            )
+    _check_columns(data, outcomes, by_cols)
     n_in = len(data)
-    flow = FlowLog()
-    if by_cols:
-        na_group = data[by_cols].isna().any(axis=1)
-        if na_group.any():
-            warnings.warn(
-                f"outcome_percentages: {int(na_group.sum())} row(s) have a missing "
-                f"{by_cols} and are excluded",
-                ExcludedRowsWarning,
-                stacklevel=2,
-            )
-        flow = flow.add(
-            "cases -> cases with a group",
-            n_in,
-            int((~na_group).sum()),
-            {f"missing {', '.join(by_cols)}": int(na_group.sum())},
-            unit="cases",
-        )
-        work = data.loc[~na_group]
-        grouped = [
-            (k if len(by_cols) > 1 else (k[0] if isinstance(k, tuple) else k), g)
-            for k, g in work.groupby(by_cols, sort=True)
-        ]
-    else:
-        grouped = [("All", data)]
-    rows = []
-    for key, g in grouped:
-        for col in outcomes:
-            v = g[col].astype("string").fillna("Not recorded")
-            k = int((v == "Yes").sum())
-            rec = int(v.isin(["Yes", "No"]).sum())
-            den = rec if denominator == "recorded" else len(g)
-            rows.append(
-                {
-                    "group": key if not isinstance(key, tuple) else " / ".join(map(str, key)),
-                    "outcome": col,
-                    "label": OUTCOME_LABELS.get(col, col),
-                    "numerator": k,
-                    "denominator": den,
-                    "n_cases": len(g),
-                    "n_not_recorded": len(g) - rec,
-                }
-            )
-    table = pd.DataFrame(rows)
-    k = table["numerator"].to_numpy()
-    n = table["denominator"].to_numpy()
-    lo, hi = (wilson_interval if ci == "wilson" else exact_interval)(k, n, level)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        prop = np.where(n > 0, k / np.where(n > 0, n, 1), np.nan)
-    table["proportion"] = prop
-    table["pct"] = pd.array(
-        [None if n_ == 0 else round_half_up(100 * k_ / n_) for k_, n_ in zip(k, n, strict=True)],
-        dtype="Int64",
-    )
-    table["conf_low"] = lo
-    table["conf_high"] = hi
-    table["fraction_word"] = [fraction_word(k_, n_) for k_, n_ in zip(k, n, strict=True)]
+    grouped, flow = _groups(data, by_cols)
+    table = _add_intervals(_counts(grouped, outcomes, denominator), ci, level)
     if denominator == "recorded":
         n_nr = int(table["n_not_recorded"].sum())
         notes = [
@@ -326,3 +257,92 @@ def outcome_percentages(
         notes=notes,
     )
     return OutcomeResult(provenance=prov, table=table, denominator=denominator, ci=ci, level=level)
+
+
+def _check_columns(data: pd.DataFrame, outcomes, by_cols) -> None:
+    missing = [c for c in [*outcomes, *by_cols] if c not in data.columns]
+    if missing:
+        raise SocdataError(
+            f"outcome_percentages: column(s) {missing} not in data; columns "
+            f"present: {list(data.columns)[:25]}"
+        )
+    for col in outcomes:
+        vals = data[col].astype("string")
+        bad = vals.notna() & ~vals.isin(_VALUES)
+        if bad.any():
+            i = bad[bad].index[0]
+            raise SocdataError(
+                f"outcome_percentages: column {col!r} row {i} has value {vals[i]!r}; rule: "
+                f"outcome indicators are one of {list(_VALUES)} ({int(bad.sum())} rows break "
+                "it). Map the supplier's codes with socdata.read_extract first."
+            )
+
+
+def _groups(data: pd.DataFrame, by_cols):
+    """(group key, rows) pairs, and the flow with rows left out for a missing group."""
+    flow = FlowLog()
+    if not by_cols:
+        return [("All", data)], flow
+    na_group = data[by_cols].isna().any(axis=1)
+    if na_group.any():
+        warnings.warn(
+            f"outcome_percentages: {int(na_group.sum())} row(s) have a missing "
+            f"{by_cols} and are excluded",
+            ExcludedRowsWarning,
+            stacklevel=4,  # user -> keyword wrapper -> outcome_percentages -> here
+        )
+    flow = flow.add(
+        "cases -> cases with a group",
+        len(data),
+        int((~na_group).sum()),
+        {f"missing {', '.join(by_cols)}": int(na_group.sum())},
+        unit="cases",
+    )
+    work = data.loc[~na_group]
+    grouped = [
+        (k if len(by_cols) > 1 else (k[0] if isinstance(k, tuple) else k), g)
+        for k, g in work.groupby(by_cols, sort=True)
+    ]
+    return grouped, flow
+
+
+def _counts(grouped, outcomes, denominator: str) -> pd.DataFrame:
+    """Numerator, denominator and cases per group and outcome."""
+    rows = []
+    for key, g in grouped:
+        for col in outcomes:
+            v = g[col].astype("string").fillna("Not recorded")
+            k = int((v == "Yes").sum())
+            rec = int(v.isin(["Yes", "No"]).sum())
+            den = rec if denominator == "recorded" else len(g)
+            rows.append(
+                {
+                    "group": key if not isinstance(key, tuple) else " / ".join(map(str, key)),
+                    "outcome": col,
+                    "label": OUTCOME_LABELS.get(col, col),
+                    "numerator": k,
+                    "denominator": den,
+                    "n_cases": len(g),
+                    "n_not_recorded": len(g) - rec,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _add_intervals(table: pd.DataFrame, ci: str, level: float) -> pd.DataFrame:
+    """Proportion, rounded percentage, interval and fraction word of each row."""
+    table = table.copy()
+    k = table["numerator"].to_numpy()
+    n = table["denominator"].to_numpy()
+    lo, hi = (wilson_interval if ci == "wilson" else exact_interval)(k, n, level)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prop = np.where(n > 0, k / np.where(n > 0, n, 1), np.nan)
+    table["proportion"] = prop
+    table["pct"] = pd.array(
+        [None if n_ == 0 else round_half_up(100 * k_ / n_) for k_, n_ in zip(k, n, strict=True)],
+        dtype="Int64",
+    )
+    table["conf_low"] = lo
+    table["conf_high"] = hi
+    table["fraction_word"] = [fraction_word(k_, n_) for k_, n_ in zip(k, n, strict=True)]
+    return table

@@ -406,11 +406,17 @@ def _pct(k: float, n: float) -> float:
 
 
 def _fmt_pct(k: int, n: int, fc=str) -> str:
+    """``"81% (153/190)"``; under a count formatter that rounds, the counts are the
+    released ones and the percentage is computed from them (never from the exact counts,
+    which the percentage would otherwise give back)."""
     if not n:
         return "no one to count"
-    if fc(k) != str(k) or fc(n - k) != str(n - k):  # a small cell: percentage only
-        return f"{_pct(k, n):.0f}% (n={fc(n)})"
-    return f"{_pct(k, n):.0f}% ({k}/{n})"
+    if fc is str:
+        return f"{_pct(k, n):.0f}% ({k}/{n})"
+    rk, rn = fc(k), fc(n)
+    if not (rk.isdigit() and rn.isdigit()) or int(rn) == 0:
+        return f"share not shown (n={rn})"
+    return f"{_pct(int(rk), int(rn)):.0f}% ({rk}/{rn})"
 
 
 def _count_formatter(small_count: int | None):
@@ -437,6 +443,7 @@ def police_statements(
     start: str | pd.Timestamp | None = None,
     result: BeforeAfterResult | None = None,
     small_count: int | None = None,
+    count_format: Callable[[float], str] | None = None,
 ) -> pd.DataFrame:
     """Regenerate the police statements of the March 2024 summary from police extracts.
 
@@ -461,6 +468,11 @@ def police_statements(
         ``regenerated`` are written ``"<small_count"`` and shares with such a numerator (or
         complement) lose their fraction. Statuses are computed on the exact values. Default
         None (no masking; the bundled synthetic data need none).
+    count_format
+        How counts are written in ``regenerated`` (overrides ``small_count``): on real
+        data pass :func:`socdata.report.control.count_formatter` of the run's rule set, so
+        that counts are rounded and masked as in the tables and shares are computed from
+        the released counts.
 
     Returns
     -------
@@ -478,7 +490,7 @@ def police_statements(
     direction equals the printed number. Personal characteristics are computed on engagers
     found in police data, since the summary's figures come from police data.
     """
-    fc = _count_formatter(small_count)
+    fc = count_format or _count_formatter(small_count)
     res = result or before_after(
         persons,
         events,

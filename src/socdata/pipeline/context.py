@@ -3,7 +3,7 @@
 The data folder is classified (bundled synthetic or real), the disclosure rule set and the
 swimmer-plot choice are fixed, and the version and start time are stamped, all in
 :meth:`RunContext.resolve`.  The pipeline hands the resolved context to every notebook as
-one parameter (``run_context``, a plain mapping that papermill writes into the executed
+one parameter (``run_context``, a plain mapping written into the executed
 notebook), and the notebook rebuilds it with :meth:`RunContext.for_notebook` without
 resolving anything again.  No environment variable carries a setting.
 """

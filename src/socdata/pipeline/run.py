@@ -236,6 +236,10 @@ def _finish(
             version=ctx.version,
         ),
     )
+    from socdata.report.output_request import write_output_request
+
+    request = write_output_request(ctx.out_dir, ctx.rules, synthetic=ctx.synthetic)
+    notes.append(f"output-checking request (ACRO format): {request.name}/results.json")
     status = "ok" if all(r.status == "ok" for r in runs) else "failed"
     manifest_path = write_manifest(
         ctx.out_dir,
@@ -246,7 +250,11 @@ def _finish(
         finished=_now(),
         extra={
             "data": {"synthetic": ctx.synthetic, "reason": ctx.data_reason},
-            "disclosure": {"rule_set": ctx.rules.name, "description": ctx.rules.describe()},
+            "disclosure": {
+                "rule_set": ctx.rules.name,
+                "description": ctx.rules.describe(),
+                "parameters": ctx.rules.acro_parameters(),
+            },
             "validation": summary_as_mapping(validation, ctx.rules),
             "notes": notes,
             "status": status,

@@ -8,7 +8,6 @@ run while the kernels start (measured in ``benchmarks/bench_reproduce.py``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from socdata.pipeline.results import NotebookRun
+from socdata.report.control import control_text
 from socdata.report.disclosure import RuleSet
 from socdata.report.validation import ValidationSummary
 
@@ -101,25 +101,15 @@ def audit_step(out_dir: Path) -> pd.DataFrame:
     return audit
 
 
-_INTEGER = re.compile(r"(?<![\w.\-])(\d+)(?![\w.\-])")
 
 
 def mask_small_numbers(text: str, rules: RuleSet) -> str:
-    """Replace whole numbers ``1 <= n < threshold`` in free text by ``[c]``.
+    """Control the counts in free text (warnings, errors) before the report shows it.
 
-    Warnings and notes are free text (``"3 of 57 engagers not analysed"``); under a rule
-    set other than ``none`` their small counts are masked before they reach the report
-    or the manifest.  Larger numbers are left as they are (they may be years or ids of
-    rules), so free text is never as safe as a controlled table.
+    One implementation: :func:`socdata.report.control.control_text` (counts rounded to
+    the base, 1 to threshold-1 masked, fractions' percentages recomputed).
     """
-    if not rules.enabled or rules.threshold <= 1:
-        return text
-
-    def repl(m: re.Match[str]) -> str:
-        n = int(m.group(1))
-        return "[c]" if 0 < n < rules.threshold else m.group(1)
-
-    return _INTEGER.sub(repl, text)
+    return control_text(text, rules)
 
 
 def published_run(run: NotebookRun, rules: RuleSet) -> dict[str, Any]:

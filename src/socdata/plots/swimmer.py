@@ -111,61 +111,71 @@ def swimmer_plot(
     )
     axes = fig.subplots(len(areas), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
     for ax, area, n in zip(axes, areas, n_people, strict=True):
-        g = f[f["area"] == area]
-        first = g.groupby("person_id")["start_date"].min().sort_values(kind="mergesort")
-        order = {p: i for i, p in enumerate(first.index)}
-        for _, r in g.iterrows():
-            y = order[r["person_id"]]
-            if x == "calendar":
-                left = mdates.date2num(r["start_date"])
-                right = mdates.date2num(r["end_date"])
-            else:
-                origin = first[r["person_id"]]
-                left = (r["start_date"] - origin).days / 30.4375
-                right = (r["end_date"] - origin).days / 30.4375
-            colour = STATUS_COLOURS.get("Open" if r["censored"] else "Closed")
-            ax.barh(
-                y,
-                max(right - left, 0.5 if x == "months" else 10),
-                left=left,
-                height=0.8,
-                color=colour,
-                edgecolor="none",
-            )
-        # pauses between spells of the same person
-        multi = g[g["n_spells"] > 1].sort_values(["person_id", "spell_number"])
-        for pid, h in multi.groupby("person_id"):
-            y = order[pid]
-            for prev, nxt in zip(h.iloc[:-1].itertuples(), h.iloc[1:].itertuples(), strict=True):
-                if x == "calendar":
-                    a, b = mdates.date2num(prev.end_date), mdates.date2num(nxt.start_date)
-                else:
-                    origin = first[pid]
-                    a = (prev.end_date - origin).days / 30.4375
-                    b = (nxt.start_date - origin).days / 30.4375
-                ax.plot([a, b], [y, y], color=_GAP_COLOUR, linestyle=":", linewidth=1.2)
-        if x == "calendar":
-            for d in g["extract_date"].dropna().unique():
-                ax.axvline(
-                    mdates.date2num(pd.Timestamp(d)), color="black", linestyle="--", linewidth=0.8
-                )
-            ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
-            ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
-        else:
-            ax.set_xlim(left=0)
-        ax.set_ylim(n - 0.5 if n else 0.5, -0.5)
-        ax.set_yticks([])
-        ax.set_ylabel("young people")
-        n_re = int((g.groupby("person_id").size() > 1).sum())
-        ax.set_title(
-            f"{area}: {n} young people, {len(g)} spells"
-            + (f", {n_re} re-referred" if n_re else ""),
-            loc="left",
-            fontsize=10,
-        )
-        ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-        ax.set_axisbelow(True)
+        _draw_area(ax, f[f["area"] == area], area, n, x)
     axes[-1].set_xlabel("date" if x == "calendar" else "months since first start")
+    _legend(fig, x)
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontsize=11)
+    return fig
+
+
+def _draw_area(ax, g: pd.DataFrame, area: str, n: int, x: str) -> None:
+    """One area's bars (a row per young person), pauses and extract dates."""
+    first = g.groupby("person_id")["start_date"].min().sort_values(kind="mergesort")
+    order = {p: i for i, p in enumerate(first.index)}
+    for _, r in g.iterrows():
+        y = order[r["person_id"]]
+        if x == "calendar":
+            left = mdates.date2num(r["start_date"])
+            right = mdates.date2num(r["end_date"])
+        else:
+            origin = first[r["person_id"]]
+            left = (r["start_date"] - origin).days / 30.4375
+            right = (r["end_date"] - origin).days / 30.4375
+        colour = STATUS_COLOURS.get("Open" if r["censored"] else "Closed")
+        ax.barh(
+            y,
+            max(right - left, 0.5 if x == "months" else 10),
+            left=left,
+            height=0.8,
+            color=colour,
+            edgecolor="none",
+        )
+    # pauses between spells of the same person
+    multi = g[g["n_spells"] > 1].sort_values(["person_id", "spell_number"])
+    for pid, h in multi.groupby("person_id"):
+        y = order[pid]
+        for prev, nxt in zip(h.iloc[:-1].itertuples(), h.iloc[1:].itertuples(), strict=True):
+            if x == "calendar":
+                a, b = mdates.date2num(prev.end_date), mdates.date2num(nxt.start_date)
+            else:
+                origin = first[pid]
+                a = (prev.end_date - origin).days / 30.4375
+                b = (nxt.start_date - origin).days / 30.4375
+            ax.plot([a, b], [y, y], color=_GAP_COLOUR, linestyle=":", linewidth=1.2)
+    if x == "calendar":
+        for d in g["extract_date"].dropna().unique():
+            ax.axvline(
+                mdates.date2num(pd.Timestamp(d)), color="black", linestyle="--", linewidth=0.8
+            )
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    else:
+        ax.set_xlim(left=0)
+    ax.set_ylim(n - 0.5 if n else 0.5, -0.5)
+    ax.set_yticks([])
+    ax.set_ylabel("young people")
+    n_re = int((g.groupby("person_id").size() > 1).sum())
+    ax.set_title(
+        f"{area}: {n} young people, {len(g)} spells" + (f", {n_re} re-referred" if n_re else ""),
+        loc="left",
+        fontsize=10,
+    )
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
+def _legend(fig: Figure, x: str) -> None:
     handles = [
         Patch(color=STATUS_COLOURS["Closed"], label="Closed"),
         Patch(color=STATUS_COLOURS["Open"], label="Open at extract date"),
@@ -180,9 +190,6 @@ def swimmer_plot(
     fig.legend(
         handles=handles, loc="outside upper right", ncols=len(handles), fontsize=8, frameon=False
     )
-    if title:
-        fig.suptitle(title, x=0.01, ha="left", fontsize=11)
-    return fig
 
 
 def _bar_count(fig: Figure) -> int:  # pragma: no cover - test helper

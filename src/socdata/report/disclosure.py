@@ -104,6 +104,23 @@ class RuleSet:
         many people; ``None`` suppresses them always.
     pct_decimals, mean_decimals
         Decimal places of published percentages and of means and other statistics.
+    safe_dof_threshold
+        Models with fewer residual degrees of freedom are not released (ACRO's
+        ``safe_dof_threshold``, default 10).
+    safe_nk_n, safe_nk_k
+        Dominance rule for magnitude tables: a cell fails when its ``safe_nk_n`` largest
+        contributions make up more than ``safe_nk_k`` of its total (ACRO: 2, 0.9).
+    safe_pratio_p
+        p-ratio rule for magnitude tables: a cell fails when the total less the two largest
+        contributions is under ``safe_pratio_p`` of the largest (ACRO: 0.1).
+    survival_safe_threshold
+        Every released step of a Kaplan-Meier curve, and every row of a survival table, is
+        backed by at least this many people (events and people at risk; ACRO: 10).
+    zeros_are_disclosive
+        Whether a zero count is disclosive (ACRO's default ``True``: a zero says that
+        nobody in a group has an attribute).  socdata's rule sets show zeros (they are
+        mostly structural in these tables) and the output-checking request marks every
+        table with zeros for review, so that the checker decides.
     description
         One line saying what the rule set does (printed in the report).
     """
@@ -116,6 +133,12 @@ class RuleSet:
     extremes_min_base: int | None = None
     pct_decimals: int = 0
     mean_decimals: int = 1
+    safe_dof_threshold: int = 10
+    safe_nk_n: int = 2
+    safe_nk_k: float = 0.9
+    safe_pratio_p: float = 0.1
+    survival_safe_threshold: int = 10
+    zeros_are_disclosive: bool = False
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -125,6 +148,27 @@ class RuleSet:
                 f"rounding_base >= 1 (got threshold={self.threshold}, "
                 f"rounding_base={self.rounding_base}, min_base={self.min_base})"
             )
+
+    def acro_parameters(self) -> dict[str, object]:
+        """The rule set in ACRO's vocabulary (``acro/default.yaml`` names).
+
+        >>> get_rule_set("soceis-default-v1").acro_parameters()["safe_threshold"]
+        10
+        """
+        return {
+            "safe_threshold": self.threshold,
+            "safe_dof_threshold": self.safe_dof_threshold,
+            "safe_nk_n": self.safe_nk_n,
+            "safe_nk_k": self.safe_nk_k,
+            "safe_pratio_p": self.safe_pratio_p,
+            "check_missing_values": False,
+            "survival_safe_threshold": self.survival_safe_threshold,
+            "zeros_are_disclosive": self.zeros_are_disclosive,
+            "safe_round_base": self.rounding_base,
+            "secondary_suppression": self.secondary,
+            "min_base_for_statistics": self.min_base,
+            "extremes_min_base": self.extremes_min_base,
+        }
 
     @property
     def enabled(self) -> bool:
@@ -145,6 +189,12 @@ class RuleSet:
                 "secondary suppression so that no suppressed count can be recovered from totals;"
             )
         parts.append(f"no percentage, mean or other statistic on a base under {self.min_base};")
+        parts.append(
+            "percentages and intervals computed from the released counts; model counts "
+            f"rounded, no model with under {self.safe_dof_threshold} residual degrees of "
+            "freedom, estimates at the precision of their standard errors; Kaplan-Meier "
+            f"steps backed by at least {self.survival_safe_threshold} people;"
+        )
         if self.extremes_min_base is None:
             parts.append("minimum and maximum of individual values always suppressed.")
         else:
@@ -198,6 +248,8 @@ RULE_SETS: dict[str, RuleSet] = {
         extremes_min_base=0,
         pct_decimals=15,
         mean_decimals=15,
+        safe_dof_threshold=0,
+        survival_safe_threshold=0,
         description="No disclosure control (synthetic data, or explicit request).",
     ),
 }
@@ -639,7 +691,9 @@ def _base_of(row: pd.Series) -> float | None:
     return None
 
 
-def apply_to_table(table: pd.DataFrame, rules: str | RuleSet) -> pd.DataFrame:
+def apply_to_table(
+    table: pd.DataFrame, rules: str | RuleSet, *, protect: Iterable[tuple] = ()
+) -> pd.DataFrame:
     """Apply a disclosure rule set to one tidy table.
 
     Parameters
@@ -654,6 +708,10 @@ def apply_to_table(table: pd.DataFrame, rules: str | RuleSet) -> pd.DataFrame:
         ``none``.
     rules
         A :class:`RuleSet` or its name.
+    protect
+        ``(row_label, column_label)`` count cells suppressed in another table of the same
+        population (:class:`socdata.report.control.Registry`): suppressed here too
+        ("suppressed (protected in another table)"), with secondary suppression around them.
 
     Returns
     -------
@@ -714,6 +772,8 @@ def apply_to_table(table: pd.DataFrame, rules: str | RuleSet) -> pd.DataFrame:
     pseudo = _denominator_margins(out, measure, nums, cells) if cells else {}
     grid = {**cells, **pseudo}
     primary = {k for k, v in grid.items() if not pd.isna(v) and 0 < v < rules.threshold}
+    elsewhere = {tuple(k) for k in protect} & set(cells) - primary
+    primary |= elsewhere
     secondary: set = set()
     if rules.secondary and primary:
         secondary = secondary_suppression(grid, primary)
@@ -722,7 +782,11 @@ def apply_to_table(table: pd.DataFrame, rules: str | RuleSet) -> pd.DataFrame:
     secondary -= hidden_denominators
     suppressed_cells = primary | secondary
     for k in primary:
-        status[index_of[k]] = f"suppressed (count 1-{rules.threshold - 1})"
+        status[index_of[k]] = (
+            "suppressed (protected in another table)"
+            if k in elsewhere
+            else f"suppressed (count 1-{rules.threshold - 1})"
+        )
     for k in secondary:
         status[index_of[k]] = "suppressed (secondary)"
 
@@ -797,6 +861,9 @@ def apply_to_table(table: pd.DataFrame, rules: str | RuleSet) -> pd.DataFrame:
             out.loc[status.str.startswith("suppressed"), c] = np.nan
     out["value"] = value
     out["disclosure_status"] = status
+    from socdata.report.control import rederive_proportions
+
+    rederive_proportions(out, rules)
     return out
 
 

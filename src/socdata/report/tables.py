@@ -14,6 +14,12 @@ from pathlib import Path
 import pandas as pd
 
 from socdata.errors import DisclosureError, SocdataWarning
+from socdata.report.control import (
+    Registry,
+    control_count_column,
+    control_model_frame,
+    model_count_columns,
+)
 from socdata.report.disclosure import (
     DEFAULT_RULE_SET,
     IDENTIFIER_COLUMNS,
@@ -35,6 +41,11 @@ __all__ = [
 #: Columns every tidy table starts with.
 TABLE_COLUMNS: tuple[str, ...] = ("table_id", "row_label", "column_label", "measure", "value")
 _OPTIONAL_COLUMNS: tuple[str, ...] = ("numerator", "denominator", "n", "conf_low", "conf_high")
+
+#: Columns that hold the unrounded value of a cell (kept for the comparison with the
+#: printed figures on synthetic data): never released under disclosure control, dropped
+#: without a warning.
+UNRELEASED_COLUMNS: tuple[str, ...] = ("exact",)
 
 _UNSET = object()
 
@@ -94,6 +105,7 @@ def write_table(
     table_id: str | None = None,
     disclosure: str | RuleSet = "auto",
     keep_columns: Iterable[str] = (),
+    population: str | None = None,
 ) -> Path:
     """Apply disclosure control to a tidy table and write ``out_dir/tables/<table_id>.csv``.
 
@@ -123,6 +135,11 @@ def write_table(
         the file with an :class:`UncontrolledColumnWarning`, because disclosure control
         cannot know what it holds.  Text columns (``note``) are published as they are:
         never put counts in them.
+    population
+        The people the table's counts are about (e.g. ``"service referrals"``).  Tables
+        of the run that declare the same population share one registry of protected
+        cells (:class:`~socdata.report.control.Registry`): a count cell suppressed in one
+        is suppressed in the others.
 
     Returns
     -------
@@ -171,7 +188,13 @@ def write_table(
             f"keep_columns {sorted(unknown_keep)} are not columns of table {table_id!r}"
         )
     if rules.enabled:
+        frame = frame.drop(columns=[c for c in UNRELEASED_COLUMNS if c in frame and c not in keep])
         known = {*TABLE_COLUMNS, *_OPTIONAL_COLUMNS, "disclosure", "disclosure_status"}
+        # extra columns named as counts (n_people, n_*) are controlled like counts
+        extra_counts = [c for c in model_count_columns(frame) if c not in known and c not in keep]
+        for c in extra_counts:
+            frame[c] = control_count_column(frame[c], rules)
+        known |= set(extra_counts)
         uncontrolled = [
             c
             for c in frame.columns
@@ -186,7 +209,15 @@ def write_table(
                 stacklevel=2,
             )
             frame = frame.drop(columns=uncontrolled)
-    out = apply_to_table(frame, rules)
+    registry = Registry(out_dir) if population and rules.enabled else None
+    protect = registry.protected(population) if registry else set()
+    out = apply_to_table(frame, rules, protect=protect)
+    if registry:
+        hidden = out["disclosure_status"].astype(str).str.startswith("suppressed") & (
+            out["measure"].astype(str).str.lower() == "n"
+        )
+        cells = zip(out.loc[hidden, "row_label"], out.loc[hidden, "column_label"], strict=True)
+        registry.register(population, table_id, cells)
     first = [*TABLE_COLUMNS, *(c for c in _OPTIONAL_COLUMNS if c in out)]
     tail = ["disclosure", "disclosure_status"]
     rest = [c for c in out.columns if c not in first and c not in tail]
@@ -204,6 +235,7 @@ def write_frame(
     *,
     name: str,
     count_columns: Iterable[str] = (),
+    text_columns: Iterable[str] = (),
     disclosure: str | RuleSet = "auto",
 ) -> Path:
     """Write a non-tidy frame to ``out_dir/tables/<name>.csv`` with disclosure control.
@@ -236,7 +268,9 @@ def write_frame(
     name = _check_name(name, "name")
     _check_no_identifiers(frame, f"frame {name!r}")
     rules = resolve_disclosure(disclosure)
-    out = apply_to_frame(frame, rules, count_columns=count_columns)
+    counts = list(dict.fromkeys([*count_columns, *model_count_columns(frame)]))
+    controlled = control_model_frame(frame, rules, text_columns=text_columns)
+    out = apply_to_frame(controlled, rules, count_columns=counts if rules.enabled else ())
     folder = Path(out_dir) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.csv"

@@ -19,18 +19,10 @@ import pandas as pd
 from socdata.errors import SocdataError
 from socdata.io import find_extract
 from socdata.report.synthetic import input_files
+from socdata.schemas import EXTRACT_KINDS
 
 __all__ = ["EXTRACT_KINDS", "ValidationSummary", "find_extracts", "validation_summary"]
 
-#: Extract kinds, in the order the report shows them.
-EXTRACT_KINDS: tuple[str, ...] = (
-    "service",
-    "plans",
-    "participants",
-    "police_persons",
-    "police_events",
-    "police_missing",
-)
 
 _RULE_COLUMNS = ("rule", "rules", "reason", "reasons", "check", "error")
 

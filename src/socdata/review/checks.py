@@ -8,20 +8,31 @@ names its rule id (:data:`RULES`).
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
 
 import pandas as pd
 
+from socdata.review._check import (
+    RULES,
+    VERDICTS,
+    Check,
+    _count,
+    _dec,
+    _decimals,
+    _ranges,
+    _rule_text,
+    possible_denominators,
+    possible_numerators,
+)
+from socdata.review.checks_totals import check_overall, check_percent_total, check_sum
 from socdata.review.errors import PublishedFiguresError
 from socdata.review.rounding import (
     ROUNDING_RULES,
     check_rounding,
     fmt,
-    printed_decimals,
     round_exact,
     round_share,
     rounding_interval,
@@ -29,170 +40,26 @@ from socdata.review.rounding import (
 )
 from socdata.words import VAGUE, normalise_phrase, word_interval
 
-#: The four verdicts, declared once.
-VERDICTS: tuple[str, ...] = ("ok", "inconsistent", "rounding", "cannot check")
-
-#: Rule ids -> one-line statement (the docs page has one section per rule).
-RULES: dict[str, str] = {
-    "percentage": "a percentage equals 100 x numerator / denominator, rounded by the stated rule",
-    "granularity": "a percentage of n people must equal 100 k / n, rounded, for some whole k in 0..n",
-    "common_denominator": "percentages said to share one n must all be reproducible with that n",
-    "rounded_denominator": "a rounded n stands for a range of n; the percentage must fit one of them",
-    "grim": "a mean of n whole numbers is a whole number divided by n (GRIM test)",
-    "sum": "parts add up to their printed total",
-    "percent_total": "percentages of one partition add to 100, within what rounding of each part allows",
-    "overall": "an Overall column agrees with its areas (sum, min, max, weighted mean or share)",
-    "fraction_word": "a fraction word must be true of the exact share (vocabulary in socdata.words)",
-    "duplicate": "a figure printed in two places has one value",
-    "bound": "a count cannot exceed what other printed counts leave room for",
-    "range": "min <= mean <= max",
-    "whole_count": "a count of people or cases is a whole number",
-    "none": "no check applies to this figure",
-}
-
-
-@dataclasses.dataclass(frozen=True)
-class Check:
-    """Outcome of one check.
-
-    Attributes
-    ----------
-    check
-        Rule id (a key of :data:`RULES`).
-    verdict
-        One of :data:`VERDICTS`.
-    printed
-        The printed figure(s) the check is about, as text.
-    recomputed
-        What the arithmetic gives, as text.
-    explanation
-        The arithmetic in words.
-    denominator
-        The denominator used, when there is one.
-    """
-
-    check: str
-    verdict: str
-    printed: str
-    recomputed: str
-    explanation: str
-    denominator: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.verdict not in VERDICTS:  # programming error, not user input
-            raise ValueError(f"unknown verdict {self.verdict!r}")
-        if self.check not in RULES:
-            raise ValueError(f"unknown rule {self.check!r}")
-
-    @property
-    def rule(self) -> str:
-        """The rule in words."""
-        return RULES[self.check]
-
-    @property
-    def ok(self) -> bool:
-        """Whether the figure can hold (verdict ``ok`` or ``rounding``)."""
-        return self.verdict in ("ok", "rounding")
-
-
-def _dec(x: object, what: str) -> Decimal:
-    if isinstance(x, Decimal):
-        return x
-    if isinstance(x, bool) or x is None:
-        raise PublishedFiguresError(f"{what} must be a number, got {x!r}")
-    try:
-        d = Decimal(str(x).strip().rstrip("%"))
-    except Exception as exc:
-        raise PublishedFiguresError(
-            f"{what} must be a number such as 63 or 62.5, got {x!r}"
-        ) from exc
-    if not d.is_finite():
-        raise PublishedFiguresError(f"{what} must be finite, got {x!r}")
-    return d
-
-
-def _count(x: object, what: str, *, positive: bool = False) -> int:
-    if isinstance(x, bool) or x is None:
-        raise PublishedFiguresError(f"{what} must be a whole number, got {x!r}")
-    try:
-        f = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as exc:
-        raise PublishedFiguresError(f"{what} must be a whole number, got {x!r}") from exc
-    if not math.isfinite(f) or f != int(f) or f < (1 if positive else 0):
-        lim = "a positive" if positive else "a non-negative"
-        raise PublishedFiguresError(f"{what} must be {lim} whole number, got {x!r}")
-    return int(f)
-
-
-def _rule_text(rounding: str, decimals: int) -> str:
-    return f"{ROUNDING_RULES[rounding]}, {decimals} d.p."
-
-
-def _decimals(printed: Decimal, decimals: int | None) -> int:
-    return printed_decimals(printed) if decimals is None else int(decimals)
-
-
-def possible_numerators(
-    pct: Decimal | float | int | str,
-    n: int,
-    *,
-    rounding: str = "half_up",
-    decimals: int | None = None,
-) -> list[int]:
-    """Every whole ``k`` in ``0..n`` with ``100 k / n`` rounding to ``pct``."""
-    check_rounding(rounding)
-    p = _dec(pct, "percentage")
-    n = _count(n, "n", positive=True)
-    d = _decimals(p, decimals)
-    lo, hi, _, _ = rounding_interval(p, d, rounding)
-    k_lo = max(0, math.floor(lo * n / 100) - 1)
-    k_hi = min(n, math.ceil(hi * n / 100) + 1)
-    target = to_fraction(p)
-    return [
-        k
-        for k in range(k_lo, k_hi + 1)
-        if round_share(k, n, decimals=d, rounding=rounding) == target
-    ]
-
-
-def possible_denominators(
-    numerator: int,
-    pct: Decimal | float | int | str,
-    *,
-    rounding: str = "half_up",
-    decimals: int | None = None,
-    n_max: int = 10_000,
-) -> list[int]:
-    """Every ``n >= numerator`` (up to ``n_max``) with ``100 numerator / n`` rounding to ``pct``."""
-    check_rounding(rounding)
-    p = _dec(pct, "percentage")
-    k = _count(numerator, "numerator")
-    d = _decimals(p, decimals)
-    if k == 0:
-        return list(range(1, n_max + 1)) if p == 0 else []
-    lo, hi, _, _ = rounding_interval(p, d, rounding)
-    n_lo = max(k, 1, math.floor(100 * k / hi) - 1) if hi > 0 else k
-    n_hi = min(n_max, math.ceil(100 * k / lo) + 1) if lo > 0 else n_max
-    target = to_fraction(p)
-    return [
-        n
-        for n in range(n_lo, n_hi + 1)
-        if round_share(k, n, decimals=d, rounding=rounding) == target
-    ]
-
-
-def _ranges(values: Sequence[int]) -> str:
-    if not values:
-        return "none"
-    out, start, prev = [], values[0], values[0]
-    for v in [*values[1:], None]:
-        if v is not None and v == prev + 1:
-            prev = v
-            continue
-        out.append(str(start) if start == prev else f"{start}-{prev}")
-        if v is not None:
-            start = prev = v
-    return ", ".join(out)
+__all__ = [
+    "RULES",
+    "VERDICTS",
+    "Check",
+    "check_bound",
+    "check_fraction_word",
+    "check_overall",
+    "check_percent_total",
+    "check_percentage",
+    "check_range",
+    "check_sum",
+    "check_whole_count",
+    "common_denominators",
+    "duplicate_figures",
+    "grim",
+    "percentage_granularity",
+    "possible_denominators",
+    "possible_numerators",
+    "rounded_denominator",
+]
 
 
 def check_percentage(
@@ -455,293 +322,6 @@ def grim(
         rec,
         f"No whole-number total over {N} gives a mean that rounds ({rule}) to {m}; nearby: {rec}.",
         n,
-    )
-
-
-def check_sum(
-    parts: Sequence[int | float | Decimal],
-    total: int | float | Decimal,
-    *,
-    parts_rounded: bool = False,
-    unit: float = 1,
-) -> Check:
-    """Do ``parts`` add up to ``total``?
-
-    Parameters
-    ----------
-    parts, total
-        Printed values.
-    parts_rounded
-        The parts are themselves rounded to ``unit`` (e.g. counts rounded to the nearest 5
-        by disclosure control): a difference smaller than ``len(parts) * unit / 2`` is then
-        ``rounding``, not ``inconsistent``.
-    """
-    ps = [to_fraction(_dec(p, "part")) for p in parts]
-    t = to_fraction(_dec(total, "total"))
-    s = sum(ps, Fraction(0))
-    shown = " + ".join(fmt(p) for p in ps)
-    if s == t:
-        return Check("sum", "ok", fmt(t), fmt(s), f"{shown} = {fmt(s)}.")
-    diff = s - t
-    if parts_rounded:
-        bound = Fraction(len(ps)) * to_fraction(_dec(unit, "unit")) / 2
-        if abs(diff) < bound:
-            return Check(
-                "sum",
-                "rounding",
-                fmt(t),
-                fmt(s),
-                f"{shown} = {fmt(s)}, {fmt(abs(diff))} from {fmt(t)}; {len(ps)} parts each rounded "
-                f"to {unit} can be off by less than {fmt(bound)} in total.",
-            )
-    return Check(
-        "sum",
-        "inconsistent",
-        fmt(t),
-        fmt(s),
-        f"{shown} = {fmt(s)}, not {fmt(t)} (difference {'+' if diff > 0 else ''}{fmt(diff)}).",
-    )
-
-
-def check_percent_total(
-    pcts: Sequence[Decimal | float | int | str],
-    *,
-    printed_total: Decimal | float | int | str | None = None,
-    rounding: str = "half_up",
-    decimals: int | None = None,
-) -> Check:
-    """Do the percentages of one partition add to 100, within what rounding allows?
-
-    Each printed part stands for an interval of true shares (e.g. half-up 35 for
-    [34.5, 35.5)); the true shares add to exactly 100, so the printed parts are consistent
-    when the sum of the interval lows is <= 100 <= the sum of the highs. A printed sum of 100
-    is ``ok``; another sum inside those bounds is ``rounding`` (the bound is stated); outside,
-    ``inconsistent``.
-
-    When the table prints its own total percentage (``printed_total``), that printed figure is
-    judged: 100 is ``ok`` when the parts can hold; the sum of the rounded parts (e.g. 101) is
-    ``rounding``; anything else is ``inconsistent``.
-
-    Examples
-    --------
-    >>> check_percent_total([66, 16, 2, 5, 0, 3, 7, 2]).verdict
-    'rounding'
-    >>> check_percent_total([37, 63, 2, 4, 0]).verdict
-    'inconsistent'
-    """
-    check_rounding(rounding)
-    ps = [_dec(p, "percentage") for p in pcts]
-    if not ps:
-        raise PublishedFiguresError("check_percent_total needs at least one percentage")
-    ivs = [rounding_interval(p, _decimals(p, decimals), rounding) for p in ps]
-    lo = sum((iv[0] for iv in ivs), Fraction(0))
-    hi = sum((iv[1] for iv in ivs), Fraction(0))
-    lo_strict = any(not iv[2] for iv in ivs)
-    hi_strict = any(not iv[3] for iv in ivs)
-    feasible = (lo < 100 or (lo == 100 and not lo_strict)) and (
-        hi > 100 or (hi == 100 and not hi_strict)
-    )
-    s = sum((to_fraction(p) for p in ps), Fraction(0))
-    shown = " + ".join(str(p) for p in ps)
-    bounds = (
-        f"each part printed ({ROUNDING_RULES[rounding]}) stands for a true share in an interval; "
-        f"the true shares can add to 100 only if {fmt(lo)} {'<' if lo_strict else '<='} 100 "
-        f"{'<' if hi_strict else '<='} {fmt(hi)}"
-    )
-    if printed_total is not None:
-        t = to_fraction(_dec(printed_total, "printed total"))
-        printed = f"{fmt(t)}%"
-        if not feasible:
-            return Check(
-                "percent_total",
-                "inconsistent",
-                printed,
-                f"{fmt(s)}%",
-                f"The parts {shown} = {fmt(s)}% cannot be rounded shares of one total: {bounds}.",
-            )
-        if t == 100:
-            extra = "" if s == 100 else f" (the printed parts add to {fmt(s)}%, a rounding effect)"
-            return Check(
-                "percent_total",
-                "ok",
-                printed,
-                "100%",
-                f"The true shares add to 100%{extra}; {bounds}.",
-            )
-        if t == s:
-            return Check(
-                "percent_total",
-                "rounding",
-                printed,
-                "100%",
-                f"{fmt(t)}% is the sum of the rounded parts ({shown}); the true shares add to "
-                f"100% and the difference is rounding: {bounds}.",
-            )
-        return Check(
-            "percent_total",
-            "inconsistent",
-            printed,
-            f"100% (parts add to {fmt(s)}%)",
-            f"A total of {fmt(t)}% is neither 100% nor the sum of the printed parts ({fmt(s)}%).",
-        )
-    printed = f"{shown} = {fmt(s)}%"
-    if not feasible:
-        return Check(
-            "percent_total",
-            "inconsistent",
-            printed,
-            "100%",
-            f"The parts add to {fmt(s)}%: {bounds}, which fails.",
-        )
-    if s == 100:
-        return Check("percent_total", "ok", printed, "100%", "The parts add to 100%.")
-    return Check(
-        "percent_total",
-        "rounding",
-        printed,
-        "100%",
-        f"The parts add to {fmt(s)}%, not 100%, within rounding: {bounds}.",
-    )
-
-
-def _sumset(options: Sequence[Sequence[int]]) -> set[int]:
-    acc = {0}
-    for opts in options:
-        acc = {a + o for a in acc for o in opts}
-    return acc
-
-
-def check_overall(
-    areas: Mapping[str, Decimal | float | int | str],
-    overall: Decimal | float | int | str,
-    *,
-    measure: str = "n",
-    weights: Mapping[str, int] | None = None,
-    overall_n: int | None = None,
-    rounding: str = "half_up",
-    decimals: int | None = None,
-) -> Check:
-    """Check an Overall column against its areas.
-
-    ``measure="n"``: Overall = sum of areas. ``"min"``/``"max"``: the smallest/largest area
-    value. ``"mean"``: the printed areas' means (each a rounded value) weighted by their n
-    (``weights``) must be able to give the printed overall mean. ``"pct"``: with each area's
-    n (``weights``), the overall share must be reachable from whole-number counts that give
-    every area's printed percentage; an area whose percentage no count reproduces is left
-    free (said in the explanation).
-    """
-    check_rounding(rounding)
-    names = list(areas)
-    if not names:
-        raise PublishedFiguresError("check_overall needs at least one area")
-    vals = {a: _dec(areas[a], f"area {a!r}") for a in names}
-    o = _dec(overall, "overall")
-    shown = ", ".join(f"{a} {vals[a]}" for a in names)
-    if measure == "n":
-        return dataclasses.replace(check_sum([vals[a] for a in names], o), check="overall")
-    if measure in ("min", "max"):
-        f = min if measure == "min" else max
-        want = f(vals.values())
-        verdict = "ok" if want == o else "inconsistent"
-        return Check(
-            "overall",
-            verdict,
-            str(o),
-            str(want),
-            f"The {measure} of the areas ({shown}) is {want}; Overall prints {o}.",
-        )
-    if weights is None or any(a not in weights for a in names):
-        return Check(
-            "overall",
-            "cannot check",
-            str(o),
-            "",
-            f"An overall {measure} needs each area's n; not available for "
-            f"{', '.join(a for a in names if not weights or a not in weights)}.",
-        )
-    w = {a: _count(weights[a], f"n of {a!r}", positive=True) for a in names}
-    N = sum(w.values())
-    if measure == "mean":
-        d_o = _decimals(o, decimals)
-        lo = (
-            sum(
-                (
-                    rounding_interval(vals[a], _decimals(vals[a], decimals), rounding)[0] * w[a]
-                    for a in names
-                ),
-                Fraction(0),
-            )
-            / N
-        )
-        hi = (
-            sum(
-                (
-                    rounding_interval(vals[a], _decimals(vals[a], decimals), rounding)[1] * w[a]
-                    for a in names
-                ),
-                Fraction(0),
-            )
-            / N
-        )
-        olo, ohi, _, _ = rounding_interval(o, d_o, rounding)
-        rec = f"between {fmt(lo, 2)} and {fmt(hi, 2)}"
-        expl = (
-            f"Areas ({shown}) weighted by n ({', '.join(f'{a} {w[a]}' for a in names)}) give an "
-            f"overall mean {rec}; {o} stands for [{fmt(olo)}, {fmt(ohi)})."
-        )
-        ok = olo < hi and lo < ohi
-        return Check("overall", "ok" if ok else "inconsistent", str(o), rec, expl, N)
-    if measure == "pct":
-        opts, freed = [], []
-        for a in names:
-            ks = possible_numerators(vals[a], w[a], rounding=rounding, decimals=decimals)
-            if not ks:
-                freed.append(a)
-                ks = list(range(w[a] + 1))
-            opts.append(ks)
-        totals = sorted(_sumset(opts))
-        d_o = _decimals(o, decimals)
-        hits = [
-            t
-            for t in totals
-            if round_share(t, N, decimals=d_o, rounding=rounding) == to_fraction(o)
-        ]
-        free = ""
-        for a in freed:
-            i = names.index(a)
-            rest = _sumset([o for j, o in enumerate(opts) if j != i])
-            fits = [
-                k
-                for k in range(w[a] + 1)
-                if any(
-                    round_share(k + t, N, decimals=d_o, rounding=rounding) == to_fraction(o)
-                    for t in rest
-                )
-            ]
-            free += (
-                f" ({a}: no count out of {w[a]} gives {vals[a]}%, so any count was allowed; "
-                f"the Overall needs {a} = {_ranges(fits)} of {w[a]})"
-            )
-        if hits:
-            rec = ", ".join(f"{t}/{N}" for t in hits[:4])
-            return Check(
-                "overall",
-                "ok",
-                f"{o}%",
-                rec,
-                f"Counts consistent with every area ({shown}) can total {rec}, which round to {o}%{free}.",
-                N,
-            )
-        return Check(
-            "overall",
-            "inconsistent",
-            f"{o}%",
-            f"{fmt(Fraction(100 * totals[0], N), 1)}%-{fmt(Fraction(100 * totals[-1], N), 1)}%",
-            f"No counts consistent with the areas ({shown}) give {o}% of {N}{free}.",
-            N,
-        )
-    raise PublishedFiguresError(
-        f"check_overall: measure must be one of 'n', 'min', 'max', 'mean', 'pct'; got {measure!r}"
     )
 
 

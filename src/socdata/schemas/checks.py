@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from socdata.dates import completed_years
 from socdata.schemas.spec import RuleSpec, SchemaSpec
 
 __all__ = ["Failure", "Formatter", "evaluate_rule", "passes"]
@@ -101,13 +102,7 @@ def _failure(rule: RuleSpec, column: str, pos: np.ndarray, values, messages) -> 
 
 def _age_years(dob: pd.Series, at: pd.Series) -> pd.Series:
     """Completed years between two datetime Series (NA where either is missing)."""
-    years = at.dt.year - dob.dt.year
-    before_birthday = (at.dt.month < dob.dt.month) | (
-        (at.dt.month == dob.dt.month) & (at.dt.day < dob.dt.day)
-    )
-    out = (years - before_birthday.astype(int)).astype("Int64")
-    out[dob.isna() | at.isna()] = pd.NA
-    return out
+    return completed_years(dob, at)
 
 
 def evaluate_rule(

@@ -25,6 +25,7 @@ from socdata.paths import schemas_dir
 __all__ = [
     "CHECKS",
     "DTYPES",
+    "EXTRACT_KINDS",
     "KINDS",
     "LINK_CHECKS",
     "TEXT_DTYPE",
@@ -82,7 +83,9 @@ LINK_CHECKS: Mapping[str, tuple[str, ...]] = {
 #: Checks that are properties of single columns (applied while typing the values).
 COLUMN_CHECKS = ("columns_present", "not_null", "types", "allowed_values", "ranges")
 
-_PREFERRED_ORDER = (
+#: The extract kinds of the SOCEIS data contract, in the order reports list them (the one
+#: list: validation summaries, the bundled synthetic data and the CLI use it).
+EXTRACT_KINDS: tuple[str, ...] = (
     "service",
     "plans",
     "participants",
@@ -299,8 +302,7 @@ def available_kinds(folder: Path | None = None) -> tuple[str, ...]:
     folder = folder or schemas_dir()
     found = sorted(p.stem for p in Path(folder).glob("*.yaml"))
     return tuple(
-        [k for k in _PREFERRED_ORDER if k in found]
-        + [k for k in found if k not in _PREFERRED_ORDER]
+        [k for k in EXTRACT_KINDS if k in found] + [k for k in found if k not in EXTRACT_KINDS]
     )
 
 

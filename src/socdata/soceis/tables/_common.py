@@ -215,5 +215,3 @@ def _count_table(
                     )
                 )
     return _frame(rows)
-
-

@@ -68,7 +68,6 @@ def table2(participants: pd.DataFrame, *, phase: int | None = 3) -> pd.DataFrame
     return _participants_table(participants, "table2", _TABLE2_ROLES, phase)
 
 
-
 def interview_text(participants: pd.DataFrame) -> pd.DataFrame:
     """Interview counts of sections 2.1.1-2.1.3 (``text_2_1_1_managers``,
     ``text_2_1_2_interviews``, ``text_2_1_2_partners``, ``text_2_1_3_interviews``).
@@ -101,5 +100,3 @@ def interview_text(participants: pd.DataFrame) -> pd.DataFrame:
         k = count(ph, roles)
         rows.append(_row(tid, label, OVERALL, "n", k, k, np.nan, k, f"phase {ph}"))
     return _frame(rows)
-
-

@@ -89,8 +89,6 @@ def table5(
     return _frame(rows)
 
 
-
-
 def domains_text(plans: pd.DataFrame) -> pd.DataFrame:
     """Section 4.1.1: how many domains each area's plan form has (``text_4_1_1_domains``).
 
@@ -148,5 +146,3 @@ def domains_text(plans: pd.DataFrame) -> pd.DataFrame:
             )
         )
     return _frame(rows)
-
-

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from socdata.dates import completed_years
 from socdata.describe.outcomes import round_half_up
 from socdata.errors import ExcludedRowsWarning
 from socdata.soceis.tables._common import (
@@ -26,23 +27,15 @@ from socdata.soceis.tables._common import (
 
 
 def _age_years(service: pd.DataFrame) -> pd.Series:
+    """Completed years at referral: ``age_at_referral``, else from the date of birth."""
     age = (
         pd.to_numeric(service["age_at_referral"], errors="coerce")
         if "age_at_referral" in service.columns
         else pd.Series(np.nan, index=service.index)
     )
     if "date_of_birth" in service.columns:
-        dob = pd.to_datetime(service["date_of_birth"])
-        ref = pd.to_datetime(service["referral_date"])
-        years = (
-            ref.dt.year
-            - dob.dt.year
-            - (
-                (ref.dt.month < dob.dt.month)
-                | ((ref.dt.month == dob.dt.month) & (ref.dt.day < dob.dt.day))
-            ).astype(int)
-        )
-        age = age.fillna(years.astype(float))
+        years = completed_years(service["date_of_birth"], service["referral_date"])
+        age = age.fillna(years.astype("Float64").astype(float))
     return age
 
 
@@ -197,5 +190,3 @@ def table4_closure_reason(service: pd.DataFrame) -> pd.DataFrame:
         base_mask=closed,
         base_note="% of the area's closed cases",
     )
-
-

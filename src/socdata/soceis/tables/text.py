@@ -268,5 +268,3 @@ def engaged_text(
         ]
     )
     return pd.concat([male, ages], ignore_index=True)
-
-
