@@ -18,7 +18,7 @@ Examples
 >>> people = pd.DataFrame({"id": list("abcdefgh"), "engaged": [1, 1, 1, 0, 0, 0, 0, 0],
 ...                        "age": [14, 15, 16, 13, 14, 15, 16, 17]})
 >>> res = matching.match(people, treatment="engaged", covariates=["age"],
-...                      distance="mahalanobis", id_col="id")
+...                      distance="mahalanobis", unit="id")
 >>> res.n_treated_matched, res.n_control_matched
 (3, 3)
 """
