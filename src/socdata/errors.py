@@ -3,6 +3,15 @@
 Every user-facing error names what went wrong, where (file, row, column, value when it is
 safe to show), which rule was applied, and what to try instead.  Errors never carry person
 rows; identifier and date-of-birth values are masked unless a caller opts in.
+
+Examples
+--------
+>>> from socdata import errors, io
+>>> try:
+...     io.read_extract("no-such-file.csv", "service")
+... except errors.SocdataError as exc:
+...     print(type(exc).__name__)
+ExtractReadError
 """
 
 from __future__ import annotations

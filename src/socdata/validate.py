@@ -15,6 +15,14 @@ Order of work, all vectorised over columns:
 3. rules ``types``, ``allowed_values``, ``not_null`` and ``ranges`` while typing each column;
 4. every cross-field and cross-row rule of the schema (:mod:`socdata.schemas.checks`) on the
    typed frame.
+
+Examples
+--------
+>>> from socdata import validate
+>>> from socdata.paths import synthetic_dir
+>>> result = validate.validate_extract(synthetic_dir() / "service.csv", "service")
+>>> result.ok, result.n_valid == result.n_input
+(True, True)
 """
 
 from __future__ import annotations

@@ -10,6 +10,13 @@
   :func:`socdata.datasets.linked.generate`.
 
 Every bundled file is synthetic: no real person is in it.
+
+Examples
+--------
+>>> from socdata import datasets
+>>> frame = datasets.random_extract("participants", n=3, seed=2)
+>>> len(frame)
+3
 """
 
 from __future__ import annotations

@@ -12,6 +12,21 @@ Every estimator returns an immutable result with ``tidy()``, ``summary()`` and
 ``stacked_did``        stacked DiD for matched sets on event time (``socdata.did.stacked``)
 ``honest_sensitivity`` relative-magnitudes sensitivity, breakdown value (``socdata.did.honest``)
 ``stack_matched_sets`` person-month panel stacked by matched set (``socdata.did.stacked``)
+
+Examples
+--------
+>>> import pandas as pd
+>>> from socdata import did
+>>> rates = pd.DataFrame({
+...     "person": [p for p in "abcdef" for _ in (0, 1)],
+...     "engaged": [1] * 6 + [0] * 6,
+...     "post": [0, 1] * 6,
+...     "arrests": [3, 1, 2, 1, 4, 1, 2, 2, 3, 2, 1, 1],
+... })
+>>> res = did.did_2x2(rates, outcome="arrests", unit="person", treated="engaged", post="post")
+>>> row = res.tidy().set_index("term").loc["did"]
+>>> round(float(row["estimate"]), 3)
+-1.667
 """
 
 from __future__ import annotations

@@ -10,6 +10,17 @@ Public functions (imported lazily from their modules):
 ``MatchResult``      the result class (``socdata.matching.result``)
 
 The love plot is :func:`socdata.plots.love.love_plot`.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from socdata import matching
+>>> people = pd.DataFrame({"id": list("abcdefgh"), "engaged": [1, 1, 1, 0, 0, 0, 0, 0],
+...                        "age": [14, 15, 16, 13, 14, 15, 16, 17]})
+>>> res = matching.match(people, treatment="engaged", covariates=["age"],
+...                      distance="mahalanobis", unit="id")
+>>> res.n_treated_matched, res.n_control_matched
+(3, 3)
 """
 
 from __future__ import annotations

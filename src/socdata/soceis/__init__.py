@@ -16,6 +16,15 @@ package holds what does:
 
 Submodules are imported on first use (``socdata.soceis.compare_published`` works without
 importing the table builders first).
+
+Examples
+--------
+>>> from socdata import io, soceis
+>>> from socdata.paths import synthetic_dir
+>>> service = io.read_extract(synthetic_dir() / "service.csv", "service")
+>>> tables = soceis.all_tables({"service": service}, include_text=False)
+>>> "table3" in set(tables["table_id"])
+True
 """
 
 from __future__ import annotations
