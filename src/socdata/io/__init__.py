@@ -25,6 +25,16 @@ parsers that :mod:`socdata.validate` applies column by column (:mod:`socdata.io.
 
 :func:`read_extract` is the one-call entry point: read, validate against the schema of the
 extract kind, and return the canonical typed frame.
+
+Examples
+--------
+>>> from socdata import io
+>>> from socdata.paths import synthetic_dir
+>>> plans = io.read_extract(synthetic_dir() / "plans.csv", "plans")
+>>> plans["plan_id"].is_unique
+True
+>>> io.normalise_name(" Referral Date")
+'referral_date'
 """
 
 from __future__ import annotations

@@ -193,7 +193,7 @@ def _parse_dates_core(values: pd.Series, *, with_time: bool) -> tuple[pd.Series,
             kind[i] = "num"
         else:
             kind[i] = "str"
-    result = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    result = np.full(n, np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
     sel = kind == "dt"
     if sel.any():
         result[sel] = pd.to_datetime(pd.Series(obj[sel]), errors="coerce").to_numpy(
@@ -228,7 +228,7 @@ def _parse_dates_core(values: pd.Series, *, with_time: bool) -> tuple[pd.Series,
         days = np.where(good, s, 0.0)
         stamps = _EXCEL_EPOCH + pd.to_timedelta(np.round(days * 86400), unit="s")
         vals = stamps.to_numpy(dtype="datetime64[ns]")
-        vals[~good] = np.datetime64("NaT")
+        vals[~good] = np.datetime64("NaT", "ns")
         result[has_serial] = vals
     out = pd.Series(result, index=values.index, dtype="datetime64[ns]")
     if not with_time:
