@@ -16,6 +16,10 @@ def test_every_area_equals_its_own_table():
     for area in service["area"].unique():
         one = outcomes_5_1(service, area=area)["outcomes_5_1_closed"]
         got = closed[closed["column_label"] == area].drop(columns="table_id")
+        # values equal; a text column concatenated across areas may take pandas 3's str
+        # dtype where a single area's stays object (all missing)
         pd.testing.assert_frame_equal(
-            got.reset_index(drop=True), one.drop(columns="table_id").reset_index(drop=True)
+            got.reset_index(drop=True),
+            one.drop(columns="table_id").reset_index(drop=True),
+            check_dtype=False,
         )

@@ -184,7 +184,7 @@ def _rates(police: pd.DataFrame, register: pd.DataFrame, rng: np.random.Generato
         r = reg.loc[police.at[i, "service_id"]]
         index.iat[i] = r["referral_date"]
         start, end = r["intervention_start_date"], r["intervention_end_date"]
-        declined = r["closure_reason"] == "Declined support"
+        declined = str(r["closure_reason"]) == "Declined support"  # NA-safe (pandas 3 str)
         if pd.isna(start) or declined:
             ratio[i] = 1.0
         else:

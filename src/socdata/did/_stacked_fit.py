@@ -17,11 +17,13 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
-from scipy.sparse.linalg import splu
 
+from socdata._lazy import lazy_module
 from socdata.errors import EstimationError
+
+sp = lazy_module("scipy.sparse")
+_csgraph = lazy_module("scipy.sparse.csgraph")
+_splinalg = lazy_module("scipy.sparse.linalg")
 
 
 def within(x: np.ndarray, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -43,7 +45,7 @@ def within(x: np.ndarray, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.nda
     mat_b = sp.csr_matrix((ones, (rows, b)), shape=(n, nb))
     link = (mat_a.T @ mat_b).tocsr()
     graph = sp.bmat([[None, link], [link.T, None]]).tocsr()
-    _, labels = connected_components(graph, directed=False)
+    _, labels = _csgraph.connected_components(graph, directed=False)
     b_labels = labels[na:]
     _, first = np.unique(b_labels, return_index=True)  # one redundant b level per component
     keep_b = np.ones(nb, dtype=bool)
@@ -51,7 +53,7 @@ def within(x: np.ndarray, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.nda
     design = sp.hstack([mat_a, mat_b[:, keep_b]]).tocsc()
     gram = (design.T @ sp.diags(w) @ design).tocsc()
     try:
-        lu = splu(gram)
+        lu = _splinalg.splu(gram)
     except RuntimeError as exc:
         raise EstimationError(
             "the fixed effects cannot be projected out (singular system); check for matched "

@@ -34,11 +34,13 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from socdata._lazy import lazy_module
 from socdata.errors import EstimationError
 from socdata.provenance import Provenance
 from socdata.results import Result, order_tidy
+
+stats = lazy_module("scipy.stats")
 
 __all__ = ["HonestResult", "honest_sensitivity", "rm_bias_bound"]
 

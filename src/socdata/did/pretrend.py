@@ -28,9 +28,11 @@ useful question of how large a violation would overturn the estimate.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
+from socdata._lazy import lazy_module
 from socdata.results import TestResult
+
+stats = lazy_module("scipy.stats")
 
 __all__ = [
     "MIN_RESIDUAL_DF",

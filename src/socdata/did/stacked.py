@@ -35,13 +35,15 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from socdata._lazy import lazy_module
 from socdata.did._stacked_fit import Fit, fit_ols, fit_poisson
 from socdata.did.pretrend import hotelling_test
 from socdata.errors import EstimationError
 from socdata.provenance import FlowLog, Provenance, hash_frame
 from socdata.results import Result, TestResult, order_tidy
+
+stats = lazy_module("scipy.stats")
 
 __all__ = ["StackedDiDResult", "stack_matched_sets", "stacked_did"]
 
