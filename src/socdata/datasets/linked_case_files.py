@@ -279,7 +279,7 @@ def assessments(
     """
     rows = []
     for r in register.itertuples(index=False):
-        if pd.isna(r.intervention_start_date) or r.closure_reason == "Declined support":
+        if pd.isna(r.intervention_start_date) or str(r.closure_reason) == "Declined support":
             continue
         stop = r.intervention_end_date
         if pd.isna(stop):
