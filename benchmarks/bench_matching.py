@@ -44,7 +44,7 @@ def make_data(
     eng[:n_engagers] = True
     rng.shuffle(eng)
     ref_idx = rng.integers(12, t, n)
-    ref = np.where(eng, months.values[ref_idx], np.datetime64("NaT"))
+    ref = np.where(eng, months.values[ref_idx], np.datetime64("NaT", "ns"))
     dob = np.datetime64("2004-01-01") + rng.integers(0, 6 * 365, n).astype("timedelta64[D]")
     persons = pd.DataFrame(
         {

@@ -27,6 +27,7 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
     "schema_dictionary",  # docs/_ext: the data dictionary, generated from data/schemas/*.yaml
+    "public_api",  # docs/_ext: the table of socdata.__all__ (reference/api)
 ]
 
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}

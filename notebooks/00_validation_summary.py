@@ -58,7 +58,7 @@ write_frame(
     summary.extracts,
     out_dir,
     name="validation_summary",
-    count_columns=["rows", "valid", "rejected", "warnings"],
+    count_columns=["rows", "valid", "rejected", "unparseable", "warnings"],
     disclosure=rules,
 )
 write_frame(

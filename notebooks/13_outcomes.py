@@ -68,3 +68,17 @@ out["outcomes_5_1_closed"][cols]
 
 # %%
 out["outcomes_5_1_open"][cols]
+
+# %% [markdown]
+# ## Every area
+#
+# The report gives outcomes for Cardiff only; the same tables for every area of the
+# extract (`tables/outcomes_5_1_closed_by_area.csv`, `tables/outcomes_5_1_open_by_area.csv`).
+
+# %%
+from socdata.soceis.service_outcomes import outcomes_5_1_by_area
+
+by_area = outcomes_5_1_by_area(service, engaged=engaged, denominator=denominator, ci=ci)
+for tid, t in by_area.items():
+    write_table(t, out_dir, table_id=tid, disclosure=rules)
+by_area["outcomes_5_1_closed_by_area"][cols]

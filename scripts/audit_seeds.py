@@ -5,7 +5,7 @@ Usage::
     python scripts/audit_seeds.py            # write the pages
     python scripts/audit_seeds.py --check    # exit 1 if a page is out of date
 
-The three documents are audited together (``socdata.review.audit_bundled``) so that a
+The four documents are audited together (``socdata.review.audit_bundled``) so that a
 figure printed in two documents is compared across them; each page lists the findings
 anchored in its own document.
 """
@@ -68,6 +68,26 @@ section 5.1 of the June 2023 report and carry its problems: "Two-thirds" for 19 
 group" looks like a misreading of the report's "Most (16)" of 18 open cases. The 248
 children agrees with the March 2024 summary but not with the June 2023 report's 223."""
 
+JAY = """**In short.** The Jay Review's full report and its executive summary disagree on a
+headline figure: the people arrested through the County Lines Programme in England and Wales
+since 2019 are 15,623 in the full report (infographic, line 1641; text, lines 1714 and 2089)
+and in the summary's own text (summary line 178), but 5,623 in the summary's infographic
+(summary line 108), 10,000 fewer. The other infographic numbers of the summary are missing
+from its text, so the lost "1" may be an extraction artefact; as printed, the two cannot
+both hold. Two more figures fail their own arithmetic:
+
+* NRM referrals of children by nation (line 2063): 6,657 + 348 + 306 + 110 = 7,421, not the
+  7,432 the same sentence gives as their total (11 referrals unaccounted for);
+* "an increase of 45% since 2021" (lines 1607, 1962 and 2063, summary line 80): with the
+  5,468 referrals of 2021 printed on line 2063, the increase is 7,432 / 5,468 - 1 = 35.9%
+  (36%, not 45%); 45% would need about 5,126 referrals in 2021 (7,432 / 1.45).
+
+Checked and consistent: criminal exploitation as 42% of referrals (3,123 / 7,432 = 42.0%),
+"over 40%" of those relating to county lines (1,280 / 3,123 = 41.0%), and Police Scotland's
+236 concerns (167 + 69). Most national figures are cited counts without a base and cannot be
+checked. The review's 70 "organisations or individuals" are the Action for Children
+submission's "70 witnesses"."""
+
 PAGES = {
     "soceis_june2023.csv": (
         "soceis_june2023.md",
@@ -83,6 +103,11 @@ PAGES = {
         "aff_submission_2024.md",
         "Findings: Action for Children submission (2024)",
         AFF,
+    ),
+    "jay_review_2024.csv": (
+        "jay_review_2024.md",
+        "Findings: the Jay Review of Criminally Exploited Children (March 2024)",
+        JAY,
     ),
 }
 

@@ -19,6 +19,7 @@ The public API, one name per step of an evaluation (``dir(socdata)`` lists it):
 ``soceis``            the SOCEIS reports: Tables 1-5, printed vs regenerated, calibration
 ``report``            disclosure control and the files a run writes
 ``plots``             swimmer, love and event-study figures
+``pipeline``          the main job in steps: run context, notebooks, kernels
 ``reproduce``         the main job: every notebook, table, figure and the report
 ``results``           the result classes: ``tidy()``, ``summary()``, ``provenance``
 ``provenance``        input fingerprints, parameters and flow logs
@@ -59,7 +60,8 @@ _FUNCTIONS = {
 #: Public subpackages and modules, imported on first attribute access.
 _SUBMODULES = (
     "io", "schemas", "validate", "datasets", "derive", "describe", "matching", "did",
-    "review", "soceis", "report", "plots", "reproduce", "results", "provenance", "errors",
+    "review", "soceis", "report", "plots", "pipeline", "reproduce", "results", "provenance",
+    "errors",
 )  # fmt: skip
 
 __all__ = ["__version__", *_FUNCTIONS, *_SUBMODULES]
@@ -73,5 +75,5 @@ def __getattr__(name: str):  # lazy: keep `import socdata` fast
     raise AttributeError(f"module 'socdata' has no attribute {name!r}")
 
 
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+def __dir__() -> list[str]:  # the public API and the module's own dunders, nothing else
+    return sorted({n for n in globals() if n.startswith("__")} | set(__all__))

@@ -3,6 +3,15 @@
 Every user-facing error names what went wrong, where (file, row, column, value when it is
 safe to show), which rule was applied, and what to try instead.  Errors never carry person
 rows; identifier and date-of-birth values are masked unless a caller opts in.
+
+Examples
+--------
+>>> from socdata import errors, io
+>>> try:
+...     io.read_extract("no-such-file.csv", "service")
+... except errors.SocdataError as exc:
+...     print(type(exc).__name__)
+ExtractReadError
 """
 
 from __future__ import annotations
@@ -17,6 +26,18 @@ class ExtractReadError(SocdataError):
 
     ``socdata validate`` maps this to exit code 2.
     """
+
+
+class UsageError(SocdataError):
+    """A command-line argument or an option file cannot be used (exit code 2).
+
+    Also raised for file-system problems with an output path: it names an existing file or
+    an input, its folder is missing or read-only.
+    """
+
+
+class OutputPathError(UsageError):
+    """An output path would overwrite an input or a file socdata did not write (exit 2)."""
 
 
 class ExtractValidationError(SocdataError):
@@ -41,6 +62,10 @@ class SchemaError(SocdataError):
 
 class EstimationError(SocdataError):
     """An estimator cannot run on the data it was given (say why and what to relax)."""
+
+
+class AttGtInputError(EstimationError, ValueError):
+    """The data or options given to :func:`socdata.did.att_gt` break a rule."""
 
 
 class MatchingError(EstimationError):

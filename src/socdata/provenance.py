@@ -4,6 +4,13 @@ Every result and every output written by ``socdata reproduce`` carries a
 :class:`Provenance`: the package version, the function that produced it, a hash of each
 input file or frame, every parameter, and a CONSORT-style flow log in which each step says
 how many rows (or people) went in, how many came out, and why the others were excluded.
+
+Examples
+--------
+>>> from socdata.provenance import FlowLog
+>>> log = FlowLog().add("valid referrals", 223, 220, {"referral date missing": 3})
+>>> log.to_frame()[["step", "n_in", "n_out"]].iloc[0].tolist()
+['valid referrals', 223, 220]
 """
 
 from __future__ import annotations

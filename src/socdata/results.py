@@ -10,6 +10,12 @@ Conventions (see ``docs/explanation/architecture.md``):
 * ``to_table()`` returns the result as a report table (columns :data:`TABLE_COLUMNS`, one
   row per printed cell), ready for :func:`socdata.report.write_table`;
 * results hold aggregates only, never person rows (a test checks the pickled size).
+
+Examples
+--------
+>>> from socdata.results import TestResult
+>>> print(TestResult("Wald", "no effect", statistic=3.2, p_value=0.07, df=1.0))
+Wald: statistic = 3.2 ~ None, p = 0.07. H0: no effect
 """
 
 from __future__ import annotations

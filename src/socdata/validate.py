@@ -3,7 +3,8 @@
 :func:`validate_extract` finds every problem in one pass and returns a
 :class:`ValidationResult`: the valid rows (canonical, typed), one row per problem with the
 source row number, column, rule id, value and a message, and counts with
-``n_valid + n_rejected == n_input`` always.  Identifier and date-of-birth values are
+``n_valid + n_rejected + n_unparseable == n_input`` always (a line of the file that is not a
+readable record is counted, with its line number, never dropped).  Identifier and date-of-birth values are
 masked (``***``) unless ``show_identifiers=True``.
 
 Order of work, all vectorised over columns:
@@ -14,11 +15,20 @@ Order of work, all vectorised over columns:
 3. rules ``types``, ``allowed_values``, ``not_null`` and ``ranges`` while typing each column;
 4. every cross-field and cross-row rule of the schema (:mod:`socdata.schemas.checks`) on the
    typed frame.
+
+Examples
+--------
+>>> from socdata import validate
+>>> from socdata.paths import synthetic_dir
+>>> result = validate.validate_extract(synthetic_dir() / "service.csv", "service")
+>>> result.ok, result.n_valid == result.n_input
+(True, True)
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,10 +39,12 @@ import pandas as pd
 from socdata.errors import ExtractReadError, ExtractValidationError, SchemaError
 from socdata.io import (
     RawTable,
-    _cell_text,
+    cell_text,
+    date_problem,
     find_extract,
     frame_table,
     is_missing,
+    month_first_hint,
     normalise_labels,
     normalise_name,
     parse_dates,
@@ -42,7 +54,7 @@ from socdata.io import (
 )
 from socdata.provenance import FlowLog, Provenance
 from socdata.results import Result, order_tidy
-from socdata.schemas import COLUMN_CHECKS, ColumnSpec, SchemaSpec, load_spec
+from socdata.schemas import COLUMN_CHECKS, FILE_CHECKS, ColumnSpec, SchemaSpec, load_spec
 from socdata.schemas.checks import MASK, Formatter, evaluate_rule
 
 __all__ = ["PROBLEM_COLUMNS", "ValidationResult", "validate_extract", "validate_links"]
@@ -83,8 +95,12 @@ class ValidationResult(Result):
     warnings
         Same columns, severity ``"warning"`` (e.g. age outside the service's 11-18); these
         rows stay valid.
-    n_input, n_valid, n_rejected
-        Data rows read (blank rows excluded), valid rows, rejected rows (rows, not problems).
+    n_input, n_valid, n_rejected, n_unparseable
+        Data records read below the header (blank rows excluded), valid rows, rejected rows
+        (rows, not problems), and lines that could not be read as records at all (unclosed
+        quote, ragged row, truncated line, undecodable bytes); ``n_input == n_valid +
+        n_rejected + n_unparseable``.  Unparseable lines are also listed in ``rejected``
+        (``row`` = line number, rule ``<kind>.R00``) and in :attr:`unparseable`.
     kind, schema_version, source
         Extract kind, schema version and source file name (or ``"<DataFrame>"``).
     unknown_columns
@@ -97,6 +113,13 @@ class ValidationResult(Result):
         Entirely blank rows skipped below the header.
     valid_rows
         Source row number of each row of ``valid`` (for :func:`validate_links`).
+    unparseable
+        One row per unparseable line: ``line`` and ``reason`` (no cell values).
+    notes
+        File-level remarks: the encoding read, bytes that were not in it, dates that look
+        month-first (US format), the run date the plausibility rules used.
+    run_date
+        The day the date plausibility rules (no date in the future) compared against.
     """
 
     valid: pd.DataFrame = dataclasses.field(repr=False)
@@ -115,18 +138,29 @@ class ValidationResult(Result):
     valid_rows: np.ndarray = dataclasses.field(
         default_factory=lambda: np.zeros(0, dtype=int), repr=False, compare=False
     )
+    n_unparseable: int = 0
+    unparseable: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(
+            {"line": pd.Series(dtype="int64"), "reason": pd.Series(dtype=object)}
+        ),
+        repr=False,
+        compare=False,
+    )
+    notes: tuple[str, ...] = ()
+    run_date: str | None = None
 
     def __post_init__(self) -> None:
-        if self.n_valid + self.n_rejected != self.n_input or len(self.valid) != self.n_valid:
+        total = self.n_valid + self.n_rejected + self.n_unparseable
+        if total != self.n_input or len(self.valid) != self.n_valid:
             raise AssertionError(  # an internal invariant, not user input
                 f"validation counts do not add up: {self.n_valid} valid + {self.n_rejected} "
-                f"rejected != {self.n_input} input"
+                f"rejected + {self.n_unparseable} unparseable != {self.n_input} input"
             )
 
     @property
     def ok(self) -> bool:
-        """True when every row is valid."""
-        return self.n_rejected == 0
+        """True when every record was read and is valid."""
+        return self.n_rejected == 0 and self.n_unparseable == 0
 
     def problems_by_rule(self) -> pd.DataFrame:
         """Rows and problems per rule (errors and warnings), in rule order."""
@@ -167,9 +201,11 @@ class ValidationResult(Result):
         """Short human summary: counts, unknown columns, unmapped labels, problems by rule."""
         lines = [
             f"{self.kind} extract {self.source} (schema {self.kind} {self.schema_version})",
-            f"  rows read: {self.n_input}; valid: {self.n_valid}; rejected: {self.n_rejected} "
-            f"({len(self.rejected)} problems); warnings: {len(self.warnings)}",
+            f"  rows read: {self.n_input}; valid: {self.n_valid}; rejected: {self.n_rejected}; "
+            f"unparseable: {self.n_unparseable} ({len(self.rejected)} problems); "
+            f"warnings: {len(self.warnings)}",
         ]
+        lines.extend(f"  note: {n}" for n in self.notes)
         if self.n_blank:
             lines.append(f"  blank rows skipped: {self.n_blank}")
         if self.unknown_columns:
@@ -192,7 +228,8 @@ class ValidationResult(Result):
             lines.append(f"  {rec.rule}{tag}: {rec.rows} row{_s(rec.rows)} - {rec.words}")
             sel = both[(both["rule"] == rec.rule) & (both["severity"] == rec.severity)]
             for p in sel.head(examples).itertuples(index=False):
-                lines.append(f"    row {p.row}, {p.column}: {p.message}")
+                where = f"row {p.row}, {p.column}" if p.column else f"row {p.row}"
+                lines.append(f"    {where}: {p.message}")
             if len(sel) > examples:
                 lines.append(f"    ... and {len(sel) - examples} more")
         return "\n".join(lines)
@@ -211,6 +248,9 @@ class ValidationResult(Result):
             "n_input": self.n_input,
             "n_valid": self.n_valid,
             "n_rejected": self.n_rejected,
+            "n_unparseable": self.n_unparseable,
+            "unparseable_lines": [int(x) for x in self.unparseable["line"]],
+            "notes": list(self.notes),
             "n_problems": len(self.rejected),
             "n_warnings": len(self.warnings),
             "n_blank": self.n_blank,
@@ -281,7 +321,7 @@ class _Problems:
 def _show_raw(raw: pd.Series, sensitive: bool, show: bool) -> np.ndarray:
     if sensitive and not show:
         return np.full(len(raw), MASK, dtype=object)
-    return np.asarray([_cell_text(v) for v in raw], dtype=object)
+    return np.asarray([cell_text(v) for v in raw], dtype=object)
 
 
 def _quoted(v: object) -> str:
@@ -370,7 +410,7 @@ def _type_column(
                     for v in shown
                 ],
             )
-            unmapped_labels = tuple(sorted({str(v).strip() for v in raw.iloc[pos].map(_cell_text)}))
+            unmapped_labels = tuple(sorted({str(v).strip() for v in raw.iloc[pos].map(cell_text)}))
         what = ""
     else:  # identifier, string
         if col.synonyms:
@@ -382,13 +422,17 @@ def _type_column(
     if bad.any():
         pos = np.flatnonzero(bad)
         shown = _show_raw(raw.iloc[pos], sensitive, show)
+        if col.dtype in ("date", "datetime") and not (sensitive and not show):
+            why = [f": {date_problem(v)}" for v in raw.iloc[pos]]
+        else:
+            why = [""] * len(pos)
         problems.add(
             rows,
             pos,
             col.name,
             spec.rule_for("types").id,
             shown,
-            [f"{col.name} {_quoted(v)} is not {what}" for v in shown],
+            [f"{col.name} {_quoted(v)} is not {what}{w}" for v, w in zip(shown, why, strict=True)],
         )
     if not col.nullable:
         empty = typed.isna().to_numpy() & ~bad
@@ -411,7 +455,7 @@ def _type_column(
         out = (vals.notna() & ((vals < lo) | (vals > hi))).fillna(False).to_numpy(dtype=bool)
         if out.any():
             pos = np.flatnonzero(out)
-            shown = [_cell_text(typed.iat[p]) for p in pos]
+            shown = [cell_text(typed.iat[p]) for p in pos]
             bounds = (
                 f"{col.min if col.min is not None else '-inf'}-"
                 f"{col.max if col.max is not None else 'inf'}"
@@ -452,6 +496,7 @@ def validate_extract(
     show_identifiers: bool = False,
     strict: bool = False,
     column_map: Mapping[str, str] | None = None,
+    run_date: str | pd.Timestamp | None = None,
 ) -> ValidationResult:
     """Validate an extract row by row against the schema of its kind.
 
@@ -471,6 +516,9 @@ def validate_extract(
         Raise :class:`~socdata.errors.ExtractValidationError` if any row is rejected.
     column_map
         Extra supplier column names, ``{"Ref Date": "referral_date"}``.
+    run_date
+        The day the plausibility rules compare against (no date after it); default today.
+        Give it to make a validation reproducible on another day.
 
     Returns
     -------
@@ -491,10 +539,11 @@ def validate_extract(
     >>> from socdata.validate import validate_extract
     >>> from socdata.paths import synthetic_dir
     >>> res = validate_extract(synthetic_dir() / "plans.csv", "plans")
-    >>> res.n_valid + res.n_rejected == res.n_input
+    >>> res.n_valid + res.n_rejected + res.n_unparseable == res.n_input
     True
     """
     spec = load_spec(kind)
+    today = pd.Timestamp(run_date if run_date is not None else _dt.date.today()).normalize()
     table = spec.alias_table()
     known = set(table) | {normalise_name(k) for k in (column_map or {})}
     if isinstance(source, pd.DataFrame):
@@ -510,29 +559,18 @@ def validate_extract(
     n = len(raw.frame)
     problems = _Problems()
     present = {canon: label for label, canon in mapped.items()}
-
     missing_required = [c for c in spec.required_names if c not in present]
     if missing_required and not present and n:
         raise ExtractReadError(
-            f"{raw.source}: no column matches a {kind} column; check the extract kind"
+            f"{raw.source}: no column matches a {kind} column; check the extract kind, or "
+            "map the supplier's column names with --column-map FILE"
         )
-    r01 = spec.rule_for("columns_present").id
-    for name in missing_required:
-        aliases = spec.column(name).aliases
-        also = f" or an alias ({', '.join(aliases)})" if aliases else ""
-        problems.add(
-            rows,
-            np.arange(n),
-            name,
-            r01,
-            "",
-            f"required column {name} is missing from the file (no column named "
-            f"{name}{also}); add it or map the supplier's name with column_map",
-        )
+    file_problems = _file_problems(raw, spec, missing_required)
 
     typed: dict[str, pd.Series] = {}
     unmapped: dict[str, tuple[str, ...]] = {}
     bad_cells: dict[str, np.ndarray] = {}
+    notes = list(raw.notes)
     for col in spec.columns:
         if col.name in present:
             series, labels, bad_cells[col.name] = _type_column(
@@ -541,63 +579,36 @@ def validate_extract(
             typed[col.name] = series.reset_index(drop=True).astype(col.pandas_dtype)
             if labels:
                 unmapped[col.name] = labels
+            if col.dtype in ("date", "datetime"):
+                hint = month_first_hint(raw.frame[present[col.name]])
+                if hint:
+                    notes.append(f"{col.name}: {hint}")
         else:
             typed[col.name] = pd.Series(np.nan, index=range(n)).astype(col.pandas_dtype)
     frame = pd.DataFrame(typed, index=pd.RangeIndex(n))
-
-    fmt = Formatter(frozenset(spec.sensitive_names), show_identifiers)
-    for rule in spec.rules:
-        if rule.check in COLUMN_CHECKS:
-            continue
-        # a cell that could not be typed is already rejected by its own rule; do not
-        # report it a second time as "missing" under a cross-field rule
-        untyped = np.zeros(n, dtype=bool)
-        for c in rule.columns:
-            if c in bad_cells:
-                untyped |= bad_cells[c]
-        for f in evaluate_rule(rule, frame, spec, rows, fmt):
-            keep = ~untyped[f.positions]
-            problems.add(
-                rows,
-                f.positions[keep],
-                f.column,
-                f.rule,
-                np.asarray(f.values, dtype=object)[keep],
-                np.asarray(f.messages, dtype=object)[keep],
-                f.severity,
-            )
+    _frame_rules(spec, frame, rows, problems, bad_cells, show_identifiers, today)
 
     all_problems, positions = problems.frame()
     is_error = (all_problems["severity"] == "error").to_numpy()
     bad_rows = np.zeros(n, dtype=bool)
     bad_rows[positions[is_error]] = True
+    if missing_required:
+        bad_rows[:] = True  # no row can be used without a required column
     order = {r.id: i for i, r in enumerate(spec.rules)}
-    rejected = _sorted(all_problems[is_error], order)
+    rejected = _sorted(pd.concat([file_problems, all_problems[is_error]]), order)
     warns = _sorted(all_problems[~is_error], order)
     valid = frame.loc[~bad_rows].reset_index(drop=True)
-
-    # flow log: each rejected row counted once, under the first rule it breaks
-    excluded: dict[str, int] = {}
-    if bad_rows.any():
-        first = (
-            pd.DataFrame(
-                {
-                    "pos": positions[is_error],
-                    "rank": all_problems.loc[is_error, "rule"].map(order).to_numpy(),
-                }
-            )
-            .sort_values(["pos", "rank"])
-            .drop_duplicates("pos")
-        )
-        ids = {i: r for r, i in order.items()}
-        for rank, count in first["rank"].value_counts().sort_index().items():
-            excluded[ids[int(rank)]] = int(count)
-    flow = FlowLog().add(f"validate {kind}", n, int((~bad_rows).sum()), excluded=excluded)
-    notes = [f"schema {kind} {spec.version}"]
+    n_bad_lines = len(raw.unparseable)
+    excluded = _first_rules(all_problems, positions, is_error, order, n, missing_required, spec)
+    if n_bad_lines:
+        excluded[spec.rule_for("records").id] = n_bad_lines
+    n_valid = int((~bad_rows).sum())
+    flow = FlowLog().add(f"validate {kind}", n + n_bad_lines, n_valid, excluded=excluded)
+    prov_notes = [f"schema {kind} {spec.version}", f"run date {today:%Y-%m-%d}"]
     if raw.n_blank:
-        notes.append(f"{raw.n_blank} blank rows below the header skipped (not data)")
+        prov_notes.append(f"{raw.n_blank} blank rows below the header skipped (not data)")
     if raw.encoding:
-        notes.append(f"read as {raw.encoding}")
+        prov_notes.append(f"read as {raw.encoding}")
     prov = Provenance.build(
         "socdata.validate.validate_extract",
         parameters={
@@ -606,11 +617,12 @@ def validate_extract(
             "strict": strict,
             "show_identifiers": show_identifiers,
             "column_map": dict(column_map or {}),
+            "run_date": f"{today:%Y-%m-%d}",
         },
-        n_in=n,
-        n_out=int((~bad_rows).sum()),
+        n_in=n + n_bad_lines,
+        n_out=n_valid,
         flow=flow,
-        notes=notes,
+        notes=prov_notes + notes,
         **inputs,
     )
     result = ValidationResult(
@@ -618,8 +630,8 @@ def validate_extract(
         valid=valid,
         rejected=rejected,
         warnings=warns,
-        n_input=n,
-        n_valid=int((~bad_rows).sum()),
+        n_input=n + n_bad_lines,
+        n_valid=n_valid,
         n_rejected=int(bad_rows.sum()),
         kind=kind,
         schema_version=spec.version,
@@ -631,10 +643,124 @@ def validate_extract(
         },
         n_blank=raw.n_blank,
         valid_rows=np.asarray(rows)[~bad_rows],
+        n_unparseable=n_bad_lines,
+        unparseable=pd.DataFrame(
+            {
+                "line": pd.Series([u.line for u in raw.unparseable], dtype="int64"),
+                "reason": pd.Series([u.reason for u in raw.unparseable], dtype=object),
+            }
+        ),
+        notes=tuple(notes),
+        run_date=f"{today:%Y-%m-%d}",
     )
-    if strict and result.n_rejected:
+    if strict and not result.ok:
         raise ExtractValidationError(_strict_message(result), result)
     return result
+
+
+def _file_problems(raw: RawTable, spec: SchemaSpec, missing: list[str]) -> pd.DataFrame:
+    """One problem per missing required column (at the header row) and per unparseable line."""
+    recs = []
+    r01 = spec.rule_for("columns_present").id
+    for name in missing:
+        aliases = spec.column(name).aliases
+        also = f" or an alias ({', '.join(aliases)})" if aliases else ""
+        recs.append(
+            {
+                "row": int(raw.header_row),
+                "column": name,
+                "rule": r01,
+                "value": "",
+                "message": (
+                    f"required column {name} is missing from the file (no column named "
+                    f"{name}{also}), so none of its rows can be used; add it or map the "
+                    "supplier's name with --column-map FILE (column_map= in Python)"
+                ),
+                "severity": "error",
+            }
+        )
+    r00 = spec.rule_for("records").id
+    for u in raw.unparseable:
+        recs.append(
+            {
+                "row": int(u.row if u.row is not None else u.line),
+                "column": "",
+                "rule": r00,
+                "value": "",
+                "message": f"line {u.line} is not a readable record: {u.reason}",
+                "severity": "error",
+            }
+        )
+    if not recs:
+        return _empty_problems()
+    out = pd.DataFrame(recs)
+    out["row"] = out["row"].astype("int64")
+    return out
+
+
+def _frame_rules(
+    spec: SchemaSpec,
+    frame: pd.DataFrame,
+    rows: np.ndarray,
+    problems: _Problems,
+    bad_cells: Mapping[str, np.ndarray],
+    show_identifiers: bool,
+    today: pd.Timestamp,
+) -> None:
+    """Every cross-field and cross-row rule of the schema, on the typed frame."""
+    n = len(frame)
+    fmt = Formatter(frozenset(spec.sensitive_names), show_identifiers)
+    for rule in spec.rules:
+        if rule.check in COLUMN_CHECKS or rule.check in FILE_CHECKS:
+            continue
+        # a cell that could not be typed is already rejected by its own rule; do not
+        # report it a second time as "missing" under a cross-field rule
+        untyped = np.zeros(n, dtype=bool)
+        for c in rule.columns:
+            if c in bad_cells:
+                untyped |= bad_cells[c]
+        for f in evaluate_rule(rule, frame, spec, rows, fmt, run_date=today):
+            keep = ~untyped[f.positions]
+            problems.add(
+                rows,
+                f.positions[keep],
+                f.column,
+                f.rule,
+                np.asarray(f.values, dtype=object)[keep],
+                np.asarray(f.messages, dtype=object)[keep],
+                f.severity,
+            )
+
+
+def _first_rules(
+    all_problems: pd.DataFrame,
+    positions: np.ndarray,
+    is_error: np.ndarray,
+    order: Mapping[str, int],
+    n: int,
+    missing: list[str],
+    spec: SchemaSpec,
+) -> dict[str, int]:
+    """Flow log: each rejected row counted once, under the first rule it breaks."""
+    if missing:
+        return {spec.rule_for("columns_present").id: n} if n else {}
+    excluded: dict[str, int] = {}
+    if not is_error.any():
+        return excluded
+    first = (
+        pd.DataFrame(
+            {
+                "pos": positions[is_error],
+                "rank": all_problems.loc[is_error, "rule"].map(order).to_numpy(),
+            }
+        )
+        .sort_values(["pos", "rank"])
+        .drop_duplicates("pos")
+    )
+    ids = {i: r for r, i in order.items()}
+    for rank, count in first["rank"].value_counts().sort_index().items():
+        excluded[ids[int(rank)]] = int(count)
+    return excluded
 
 
 def _sorted(problems: pd.DataFrame, order: Mapping[str, int]) -> pd.DataFrame:
@@ -648,8 +774,10 @@ def _sorted(problems: pd.DataFrame, order: Mapping[str, int]) -> pd.DataFrame:
 def _strict_message(result: ValidationResult) -> str:
     body = result.describe(max_rules=10, examples=2)
     return (
-        f"{result.source}: {result.n_rejected} of {result.n_input} rows break the "
-        f"{result.kind} schema {result.schema_version}\n{body}\n"
+        f"{result.source}: {result.n_rejected + result.n_unparseable} of {result.n_input} "
+        f"rows break the {result.kind} schema {result.schema_version}"
+        + (f" ({result.n_unparseable} unparseable)" if result.n_unparseable else "")
+        + f"\n{body}\n"
         f"Run `socdata validate {result.kind} PATH --report rejected.csv` to list every "
         "problem, or pass strict=False to keep the valid rows."
     )

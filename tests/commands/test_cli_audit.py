@@ -95,3 +95,19 @@ def test_console_script_runs() -> None:
     )
     assert r.returncode == 0, r.stderr
     assert "10/16 = 62.5%" in r.stdout
+
+
+def test_out_never_overwrites_the_input_or_a_user_file(tmp_path, capsys) -> None:
+    src = tmp_path / "published.csv"
+    src.write_bytes((published_dir() / "soceis_june2023.csv").read_bytes())
+    before = src.read_bytes()
+    assert main(["audit", str(src), "--out", str(src)]) == 2
+    assert "is an input of this run" in capsys.readouterr().err
+    assert src.read_bytes() == before
+    mine = tmp_path / "notes.csv"
+    mine.write_text("my notes\n")
+    assert main(["audit", "--percentages", "60,67", "--n", "15", "--out", str(mine)]) == 2
+    assert mine.read_text() == "my notes\n"
+    out = tmp_path / "f.csv"
+    for _ in range(2):  # a previous findings file is replaced
+        assert main(["audit", "--percentages", "60,67", "--n", "15", "--out", str(out)]) == 0

@@ -162,7 +162,7 @@ def test_att_gt_and_aggregations_match_csdid(mpdta, spec):
 
 @pytest.mark.parametrize("spec", SPECS[:2], ids=_spec_id)
 def test_pretrend_wald_statistic_matches_csdid(mpdta, spec):
-    ours = _fit_socdata(mpdta, *spec).pretrend_test()
+    ours = _fit_socdata(mpdta, *spec).pretrend_test("chi2")
     ref = _fit_csdid(mpdta, *spec)
     assert ours.computed
     np.testing.assert_allclose(ours.statistic, ref.MP["W"], rtol=1e-6)

@@ -147,14 +147,14 @@ def test_public_wild_cluster_bootstrap_result() -> None:
         time="month",
         treatment="treatment",
         cluster="area",
-        draws=999,
+        bootstrap_draws=999,
     )
     t = res.tidy()
     assert t.loc[0, "term"] == "treatment"
     assert t.loc[0, "draws"] == 999 and not t.loc[0, "enumerated"]  # 2^15 > 999
     assert "Rademacher".lower() in t.loc[0, "ci_type"].lower()
     assert "wild cluster restricted bootstrap" in res.summary()
-    with pytest.raises(EstimationError, match="weights"):
+    with pytest.raises(EstimationError, match="bootstrap_weights='gauss' is not allowed"):
         did.wild_cluster_bootstrap(
             f,
             outcome="y",
@@ -162,7 +162,7 @@ def test_public_wild_cluster_bootstrap_result() -> None:
             time="month",
             treatment="treatment",
             cluster="area",
-            weights="gauss",
+            bootstrap_weights="gauss",
         )
 
 

@@ -329,6 +329,9 @@ def test_package_attributes_stay_functions_after_module_import() -> None:
         "poisson_twfe": "poisson",
         "twfe": "twfe",
         "wild_cluster_bootstrap": "bootstrap",
+        "stacked_did": "stacked",
+        "stack_matched_sets": "stacked",
+        "honest_sensitivity": "honest",
     }
     assert set(module_of) == set(did.__all__)
     for name, mod in module_of.items():

@@ -277,7 +277,7 @@ def test_bad_input_errors_name_the_problem():
         match(df, treatment="t", covariates=["x"])
     with pytest.raises(MatchingError, match="not in the data"):
         match(df, treatment="t", covariates=["nope"])
-    with pytest.raises(MatchingError, match="`distance` must be one of"):
+    with pytest.raises(MatchingError, match=r"distance='probit' is not allowed; use one of 'logit'"):
         match(df, treatment="t", covariates=["x"], distance="probit")
     with pytest.raises(MatchingError, match="must be 0/1"):
         match(df.assign(t=["a", "b", "a", "b"]), treatment="t", covariates=["x"])

@@ -42,7 +42,7 @@ def make_data(n_eng=60, n_cmp=300, seed=0, months=MONTHS):
                 np.where(
                     grp == "Engager",
                     months[ref_idx].values + np.timedelta64(9, "D"),
-                    np.datetime64("NaT"),
+                    np.datetime64("NaT", "ns"),
                 )
             ),
         }

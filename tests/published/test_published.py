@@ -29,7 +29,14 @@ COLUMNS = [
     "note",
 ]
 MEASURES = {"n", "pct", "mean", "min", "max", "fraction"}
-FILES = ["soceis_june2023.csv", "aff_submission_2024.csv", "soceis_march2024.csv"]
+FILES = [
+    "soceis_june2023.csv",
+    "aff_submission_2024.csv",
+    "soceis_march2024.csv",
+    "jay_review_2024.csv",
+]
+#: The Jay Review's executive summary is a second seed file; its locators name it.
+SEED_SUMMARY = SEED.parent / "001_340543a184ce64de.txt"
 REQUIRED_TABLES = {
     "table1",
     "table2",
@@ -75,6 +82,17 @@ def _read(name: str) -> pd.DataFrame:
 
 #: The seed lines that data/published cites, stored so the checks run without ../shared.
 STORED = Path(__file__).with_name("seed_lines.json")
+STORED_SUMMARY = Path(__file__).with_name("seed_lines_summary.json")
+
+
+def _lines(stored_path: Path, seed_path: Path) -> dict[int, str]:
+    stored = json.loads(stored_path.read_text(encoding="utf-8"))
+    lines = {int(k) - 1: v for k, v in stored["lines"].items()}
+    if seed_path.exists():
+        seed = seed_path.read_text(encoding="utf-8").splitlines()
+        assert {i: seed[i] for i in lines} == lines, f"re-create {stored_path.name} from the seed"
+        return dict(enumerate(seed))
+    return lines
 
 
 @pytest.fixture(scope="module")
@@ -84,21 +102,29 @@ def seed_lines() -> dict[int, str]:
     With the seed present, the stored copy must equal it line for line (so it cannot drift);
     without it, the stored lines are used: the checks never skip.
     """
-    stored = json.loads(STORED.read_text(encoding="utf-8"))
-    lines = {int(k) - 1: v for k, v in stored["lines"].items()}
-    if SEED.exists():
-        seed = SEED.read_text(encoding="utf-8").splitlines()
-        assert {i: seed[i] for i in lines} == lines, "re-create seed_lines.json from the seed"
-        return dict(enumerate(seed))
-    return lines
+    return _lines(STORED, SEED)
+
+
+@pytest.fixture(scope="module")
+def summary_lines() -> dict[int, str]:
+    """The same for the Jay Review executive summary (the second seed file)."""
+    return _lines(STORED_SUMMARY, SEED_SUMMARY)
+
+
+def _in_summary(locator: str) -> bool:
+    return SEED_SUMMARY.name in locator
 
 
 def test_every_cited_line_is_stored() -> None:
     stored = json.loads(STORED.read_text(encoding="utf-8"))["lines"]
+    stored_summary = json.loads(STORED_SUMMARY.read_text(encoding="utf-8"))["lines"]
     cited = {942}
+    cited_summary = set()
     for name in FILES:
-        cited |= {_line_no(loc) for loc in _read(name)["locator"]}
+        for loc in _read(name)["locator"]:
+            (cited_summary if _in_summary(loc) else cited).add(_line_no(loc))
     assert {str(i) for i in cited} <= set(stored)
+    assert {str(i) for i in cited_summary} <= set(stored_summary)
 
 
 def _line_no(locator: str) -> int:
@@ -158,11 +184,14 @@ def test_required_tables_present() -> None:
 
 
 @pytest.mark.parametrize("name", FILES)
-def test_values_occur_at_their_locator_line(name: str, seed_lines: dict[int, str]) -> None:
+def test_values_occur_at_their_locator_line(
+    name: str, seed_lines: dict[int, str], summary_lines: dict[int, str]
+) -> None:
     d = _read(name)
     missing = []
     for row in d.itertuples(index=False):
-        line = seed_lines[_line_no(row.locator) - 1]
+        lines = summary_lines if _in_summary(row.locator) else seed_lines
+        line = lines[_line_no(row.locator) - 1]
         if not _occurs(row.value, row.measure, line):
             missing.append((row.table_id, row.row_label, row.measure, row.value, row.locator))
     assert not missing, missing

@@ -148,3 +148,9 @@ def test_rule_set_in_acro_vocabulary():
     params = get_rule_set("soceis-default-v1").acro_parameters()
     assert params["safe_threshold"] == 10 and params["safe_dof_threshold"] == 10
     assert params["safe_round_base"] == 5 and params["survival_safe_threshold"] == 10
+
+
+def test_extra_count_columns_of_a_tidy_table_are_controlled(tmp_path):
+    t = _table("t", [("A", "x", 40), ("B", "x", 30)]).assign(n_people=[13, 7])
+    out = pd.read_csv(write_table(t, tmp_path, disclosure=RULES))
+    assert out["n_people"].iloc[0] == 15 and pd.isna(out["n_people"].iloc[1])

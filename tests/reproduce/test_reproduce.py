@@ -15,6 +15,7 @@ import socdata.reproduce as rp
 from socdata.cli import main
 from socdata.report import DisclosureOffWarning
 from socdata.results import TIDY_COLUMNS
+from socdata.run_folders import claim_output_folder, record_outputs
 
 HEADER = textwrap.dedent(
     """\
@@ -99,8 +100,11 @@ def good_run(tmp_path_factory):
     nbs = make_notebooks(base / "notebooks", **{"10_good": GOOD})
     data = make_data(base / "data")
     out = base / "out"
+    # a previous run's output (listed in the folder's ownership file) and a user's own file
+    previous = claim_output_folder(out, data_dir=data)
     (out / "tables").mkdir(parents=True)
     (out / "tables" / "stale_table.csv").write_text("a\n1\n")
+    record_outputs(previous)
     lines: list[str] = []
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("socdata.pipeline.run.notebooks_dir", lambda: nbs)

@@ -44,7 +44,7 @@ def test_summary_and_problem_columns():
     res = validate_extract(_broken(), "participants")
     assert tuple(res.rejected.columns) == PROBLEM_COLUMNS
     text = res.summary()
-    assert "rows read: 10; valid: 8; rejected: 2 (3 problems); warnings: 0" in text
+    assert "rows read: 10; valid: 8; rejected: 2; unparseable: 0 (3 problems); warnings: 0" in text
     assert "participants.R04: 2 rows" in text and "row 3, role" in text
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from socdata.datasets import random_extract
+from socdata.datasets import random_extract, to_csv
 from socdata.schemas import load_spec
 from socdata.validate import validate_extract
 
@@ -150,7 +150,7 @@ CASES = [
                 2,
                 "referral_date",
                 "referral_date '31/02/2021' is not a date (use dd/mm/yyyy, "
-                "yyyy-mm-dd or an Excel date)",
+                "yyyy-mm-dd or an Excel date): that day does not exist in the calendar",
             )
         ],
     ),
@@ -421,10 +421,12 @@ def test_service_r01_missing_required_column(tmp_path):
     aliases = ", ".join(load_spec("service").column("referral_source").aliases)
     msg = (
         f"required column referral_source is missing from the file (no column named "
-        f"referral_source or an alias ({aliases})); add it or map the supplier's name "
-        "with column_map"
+        f"referral_source or an alias ({aliases})), so none of its rows can be used; add it "
+        "or map the supplier's name "
+        "with --column-map FILE (column_map= in Python)"
     )
-    assert problems(res) == [(r, "referral_source", "service.R01", msg) for r in (2, 3, 4)]
+    # one problem per missing column (at the header row), not one per data row
+    assert problems(res) == [(1, "referral_source", "service.R01", msg)]
     assert res.n_rejected == 3 and res.n_valid == 0
 
 
@@ -769,10 +771,12 @@ def test_missing_required_column_of_every_other_kind(kind, rule, column):
     aliases = ", ".join(spec.column(column).aliases)
     msg = (
         f"required column {column} is missing from the file (no column named "
-        f"{column} or an alias ({aliases})); add it or map the supplier's name "
-        "with column_map"
+        f"{column} or an alias ({aliases})), so none of its rows can be used; add it or map "
+        "the supplier's name with --column-map FILE (column_map= in Python)"
     )
-    _check(df.drop(columns=[column]), kind, [(r, column, rule, msg) for r in (2, 3, 4, 5)])
+    _check(df.drop(columns=[column]), kind, [(1, column, rule, msg)])
+    res = validate_extract(df.drop(columns=[column]), kind)
+    assert res.n_rejected == 4 and res.n_valid == 0
 
 
 def test_police_persons_r12_birth_month_matches_dob():
@@ -794,3 +798,72 @@ def test_police_persons_r12_birth_month_matches_dob():
             ),
         ],
     )
+
+
+# ----------------------------------------------------------------- file and plausibility rules
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["service", "plans", "participants", "police_persons", "police_events", "police_missing"],
+)
+def test_r00_unparseable_line_is_counted_and_reported(tmp_path, kind):
+    """R00 (records) of every kind: a line with an unclosed quote is one unparseable row."""
+    rule = {
+        "service": "service.R00",
+        "plans": "plans.R00",
+        "participants": "participants.R00",
+        "police_persons": "police_persons.R00",
+        "police_events": "police_events.R00",
+        "police_missing": "police_missing.R00",
+    }[kind]
+    assert load_spec(kind).rule_for("records").id == rule
+    path = to_csv(_one(kind, n=6), tmp_path / f"{kind}.csv", kind)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace(",", ',"', 1)  # row 4: a quote that never closes
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = validate_extract(path, kind)
+    assert (res.n_input, res.n_unparseable) == (6, 1)
+    assert res.n_valid + res.n_rejected + res.n_unparseable == res.n_input
+    bad = res.rejected[res.rejected["rule"] == rule]
+    assert bad["row"].tolist() == [4]
+    assert "never closed" in bad["message"].iat[0]
+    assert res.unparseable["line"].tolist() == [4]
+
+
+@pytest.mark.parametrize(
+    ("kind", "rule", "column", "value"),
+    [
+        ("service", "service.R21", "extract_date", "2037-03-31"),
+        ("plans", "plans.R08", "plan_date", "2037-03-31"),
+        ("participants", "participants.R08", "interview_date", "2037-03-31"),
+        ("police_persons", "police_persons.R13", "extract_date", "2037-03-31"),
+        ("police_events", "police_events.R11", "event_date", "2037-03-31"),
+        ("police_missing", "police_missing.R08", "found_datetime", "2037-03-31 10:00"),
+    ],
+)
+def test_no_date_after_the_run_date(kind, rule, column, value):
+    df = _one(kind, n=5)
+    df[column] = df[column].astype(object)
+    df.loc[1, column] = value
+    res = validate_extract(df, kind, run_date="2024-06-30")
+    got = res.rejected[res.rejected["rule"] == rule]
+    assert got["row"].tolist() == [3] and got["column"].tolist() == [column]
+    assert "is after the run date 2024-06-30 (a date in the future)" in got["message"].iat[0]
+    # the same file validated on a later run date passes that rule
+    later = validate_extract(df, kind, run_date="2040-01-01")
+    assert rule not in set(later.rejected["rule"])
+
+
+@pytest.mark.parametrize(
+    ("kind", "rule"), [("service", "service.R22"), ("police_persons", "police_persons.R14")]
+)
+def test_referral_long_before_extract_date(kind, rule):
+    df = _one(kind, n=5)
+    extract = pd.Timestamp(df.loc[0, "extract_date"])
+    df.loc[0, "referral_date"] = extract - pd.DateOffset(years=15, days=1)
+    df.loc[1, "referral_date"] = extract - pd.DateOffset(years=15)  # the boundary is allowed
+    res = validate_extract(df, kind)
+    got = res.rejected[res.rejected["rule"] == rule]
+    assert got["row"].tolist() == [2]
+    assert "is more than 15 years before extract_date" in got["message"].iat[0]

@@ -11,4 +11,5 @@ COMMANDS: dict[str, str] = {
     "reproduce": "reproduce",
     "audit": "audit",
     "synthesize": "synthesize",
+    "templates": "templates",
 }

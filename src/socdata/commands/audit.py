@@ -24,6 +24,7 @@ from socdata.review import (
     common_denominators,
     percentage_granularity,
 )
+from socdata.safe_output import check_output_file, escape_terminal, write_csv
 
 NAME = "audit"
 HELP = (
@@ -63,6 +64,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="decimal places of printed percentages (default: as printed)",
     )
     parser.add_argument("--all", action="store_true", help="also list the findings with verdict ok")
+
+
+def _say(text: object = "") -> None:
+    """Print text from a published-figures file with its control characters escaped."""
+    print(escape_terminal(text))
 
 
 def _parse_range(text: str) -> tuple[int, int]:
@@ -126,14 +132,14 @@ def _percentages(args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
 
 def _print_summary(findings: pd.DataFrame, show_ok: bool) -> None:
     counts = findings["verdict"].value_counts().reindex(list(VERDICTS), fill_value=0)
-    print(f"{len(findings)} findings: " + ", ".join(f"{counts[v]} {v}" for v in VERDICTS))
+    _say(f"{len(findings)} findings: " + ", ".join(f"{counts[v]} {v}" for v in VERDICTS))
     for v in VERDICTS:
         if v == "ok" and not show_ok:
             continue
         sub = findings[findings["verdict"] == v]
         if sub.empty:
             continue
-        print(f"\n{v.upper()} ({len(sub)})")
+        _say(f"\n{v.upper()} ({len(sub)})")
         for r in sub.to_dict("records"):
             where = " / ".join(
                 str(r[c]) for c in ("table_id", "row_label", "column_label") if r.get(c)
@@ -141,10 +147,18 @@ def _print_summary(findings: pd.DataFrame, show_ok: bool) -> None:
             loc = f" ({r['locator']})" if r.get("locator") else ""
             where = where or "percentage"
             if v == "cannot check":
-                print(f"- [{r['id']}] {where}{loc}: {r['printed']} ({r['explanation']})")
+                _say(f"- [{r['id']}] {where}{loc}: {r['printed']} ({r['explanation']})")
                 continue
-            print(f"- [{r['id']}] {where}{loc}: printed {r['printed']}")
-            print(f"    {r['explanation']}")
+            _say(f"- [{r['id']}] {where}{loc}: printed {r['printed']}")
+            _say(f"    {r['explanation']}")
+
+
+def _first_line(path: Path) -> str:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return fh.readline().strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -161,6 +175,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.out:  # refuse a bad --out before the work, not after it
+        check_output_file(
+            args.out,
+            inputs=[args.path] if args.path else [],
+            what="--out",
+            replace=lambda p: _first_line(p).startswith("id,"),
+        )
     if args.percentages is None and args.path is None:
         raise PublishedFiguresError(
             "give a published-figures CSV (socdata audit PATH) or --percentages with --n"
@@ -173,18 +194,22 @@ def _run(args: argparse.Namespace) -> int:
         findings, extra = _percentages(args)
         if not findings.empty:
             _print_summary(findings, show_ok=True)
-            print()
-        print(extra)
+            _say()
+        _say(extra)
     else:
         path = Path(args.path)
         result: AuditResult = audit(path, rounding=args.rounding, decimals=args.decimals)
         findings = result.findings
         _print_summary(findings, show_ok=args.all)
     if args.out:
-        out = Path(args.out)
-        if not out.parent.exists():
-            raise PublishedFiguresError(f"--out: folder {out.parent} does not exist")
-        findings.to_csv(out, index=False)
-        print(f"\nwrote {len(findings)} findings to {out}")
+        header = ",".join(map(str, findings.columns))
+        write_csv(
+            findings,
+            args.out,
+            inputs=[args.path] if args.path else [],
+            what="--out",
+            replace=lambda p: _first_line(p) == header,
+        )
+        _say(f"\nwrote {len(findings)} findings to {args.out}")
     n_bad = int((findings["verdict"] == "inconsistent").sum()) if not findings.empty else 0
     return 1 if n_bad else 0

@@ -3,11 +3,20 @@
 * :func:`random_extract` - valid random rows of any kind (for tests and examples);
 * :func:`write_bundled` - writes the bundled ``data/synthetic/<kind>.csv`` files and their
   ``manifest.json``, taking ``service``/``plans``/``participants`` from
-  :func:`socdata.soceis.synthetic.generate` and the ``police_*`` kinds from
+  :func:`socdata.soceis.synthetic.generate`, the ``police_*`` kinds from
   :func:`socdata.datasets.police.generate` (generators calibrated to the published
-  figures).
+  figures) and the linked-cohort kinds (``vulnerability``, ``nrm``, ``missing_detail``,
+  ``arrest_outcomes``, ``assessments``, ``linkage_identifiers``) from
+  :func:`socdata.datasets.linked.generate`.
 
 Every bundled file is synthetic: no real person is in it.
+
+Examples
+--------
+>>> from socdata import datasets
+>>> frame = datasets.random_extract("participants", n=3, seed=2)
+>>> len(frame)
+3
 """
 
 from __future__ import annotations
@@ -23,27 +32,50 @@ from socdata.datasets.random import random_extract
 from socdata.errors import SocdataError
 from socdata.paths import synthetic_dir
 from socdata.provenance import hash_file
+from socdata.safe_output import write_csv
 from socdata.schemas import EXTRACT_KINDS, KINDS, load_spec
 
-__all__ = ["BUNDLED_KINDS", "DEFAULT_SIZES", "random_extract", "to_csv", "write_bundled"]
+__all__ = [
+    "BUNDLED_KINDS",
+    "DEFAULT_SIZES",
+    "LINKED_KINDS",
+    "random_extract",
+    "to_csv",
+    "write_bundled",
+]
+
+#: Kinds of the linked synthetic cohort (:func:`socdata.datasets.linked.generate`).
+LINKED_KINDS: tuple[str, ...] = (
+    "vulnerability",
+    "nrm",
+    "missing_detail",
+    "arrest_outcomes",
+    "assessments",
+    "linkage_identifiers",
+)
+
 
 #: Kinds written by :func:`write_bundled`, with the generator that supplies them.
-BUNDLED_KINDS: Mapping[str, str] = {
-    kind: "socdata.datasets.police.generate"
-    if kind.startswith("police_")
-    else "socdata.soceis.synthetic.generate"
-    for kind in EXTRACT_KINDS
-}
+def _generator_of(kind: str) -> str:
+    if kind.startswith("police_"):
+        return "socdata.datasets.police.generate"
+    if kind in LINKED_KINDS:
+        return "socdata.datasets.linked.generate"
+    return "socdata.soceis.synthetic.generate"
+
+
+BUNDLED_KINDS: Mapping[str, str] = {kind: _generator_of(kind) for kind in EXTRACT_KINDS}
 
 
 def _generators() -> dict[str, Callable[[int], Mapping[str, pd.DataFrame]]]:
     """The calibrated generators, imported on first use (they read data/published)."""
-    from socdata.datasets import police
+    from socdata.datasets import linked, police
     from socdata.soceis import synthetic
 
     return {
         "socdata.soceis.synthetic.generate": synthetic.generate,
         "socdata.datasets.police.generate": police.generate,
+        "socdata.datasets.linked.generate": linked.generate,
     }
 
 
@@ -56,6 +88,12 @@ DEFAULT_SIZES: Mapping[str, int] = {
     "police_persons": 1240,
     "police_events": 4000,
     "police_missing": 600,
+    "vulnerability": 271,
+    "nrm": 70,
+    "missing_detail": 243,
+    "arrest_outcomes": 5800,
+    "assessments": 7100,
+    "linkage_identifiers": 1300,
 }
 
 
@@ -87,7 +125,7 @@ def to_csv(frame: pd.DataFrame, path: str | Path, kind: str) -> Path:
         )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(path, index=False, lineterminator="\n", na_rep="")
+    write_csv(out, path, lineterminator="\n", na_rep="")  # formula cells neutralised
     return path
 
 

@@ -76,7 +76,7 @@ def _missing_rows(rng, seg, month_ns):
     reported = month_ns[t] + day.astype("timedelta64[D]") + secs
     hours = rng.lognormal(np.log(14.0), 1.0, i.size).clip(0.5, 24 * 30)
     found = reported + (hours * 3600).astype("timedelta64[s]")
-    found = np.where(rng.random(i.size) < 0.02, np.datetime64("NaT"), found)
+    found = np.where(rng.random(i.size) < 0.02, np.datetime64("NaT", "ns"), found)
     return pd.DataFrame(
         {
             "_i": i,
@@ -104,7 +104,7 @@ def _custody_rows(spells, month_ns, extract):
     end = start + np.concatenate([sp[3] for sp in spells]).astype("timedelta64[D]")
     ext = extract[i]
     keep = start <= ext
-    end = np.where(end > ext, np.datetime64("NaT"), end)  # still in custody at the extract
+    end = np.where(end > ext, np.datetime64("NaT", "ns"), end)  # still in custody at the extract
     return pd.DataFrame(
         {
             "_i": i[keep],

@@ -250,7 +250,7 @@ def _frames(pop: _Population, ref: _Referral, found, reason, comparators, events
     in_extract = np.zeros(pop.n, bool)
     in_extract[engagers] = True
     in_extract[comparators] = True
-    ref_full = np.full(pop.n, np.datetime64("NaT"), "datetime64[ns]")
+    ref_full = np.full(pop.n, np.datetime64("NaT", "ns"), "datetime64[ns]")
     ref_full[referred] = ref.ref_date
     order = np.concatenate([engagers, comparators])
     police_persons = pd.DataFrame(

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from socdata.datasets.random_linked import LINKED_GENERATORS
 from socdata.errors import SchemaError
 from socdata.schemas import KINDS, TEXT_DTYPE, load_spec
 
@@ -359,6 +360,7 @@ _GENERATORS: dict[str, Callable[[int, np.random.Generator], pd.DataFrame]] = {
     "police_events": _police_events,
     "police_missing": _police_missing,
 }
+_GENERATORS.update(LINKED_GENERATORS)
 
 
 def random_extract(kind: str, n: int = 100, seed: int | None = 0) -> pd.DataFrame:
@@ -367,7 +369,7 @@ def random_extract(kind: str, n: int = 100, seed: int | None = 0) -> pd.DataFram
     Parameters
     ----------
     kind
-        Extract kind (one of the six core kinds of :data:`socdata.schemas.KINDS`).
+        Extract kind (a kind of :data:`socdata.schemas.KINDS` with a bundled file).
     n
         Number of rows.
     seed

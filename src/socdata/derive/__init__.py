@@ -3,6 +3,15 @@
 Submodules: ``spells`` (service engagement spells, re-referrals kept as separate spells),
 ``police`` (referral windows, custody spells) and ``panel`` (person-month panels validated by
 the ``person_month_panel`` schema in ``data/schemas``).
+
+Examples
+--------
+>>> from socdata import derive, io
+>>> from socdata.paths import synthetic_dir
+>>> service = io.read_extract(synthetic_dir() / "service.csv", "service")
+>>> spells = derive.engagement_spells(service, warn=False)
+>>> len(spells.frame) > 0
+True
 """
 
 from __future__ import annotations

@@ -4,6 +4,20 @@ police before/after summaries.
 Submodules: ``outcomes``, ``duration``, ``police``. The report's Tables 1-5 moved to
 :mod:`socdata.soceis.tables` (``socdata.describe.tables`` and ``all_tables`` here are
 deprecated aliases).
+
+Examples
+--------
+>>> import pandas as pd
+>>> from socdata import describe
+>>> cases = pd.DataFrame({"area": ["North"] * 4 + ["South"] * 6,
+...                       "outcome_reduced_offending": list("YYNYNYYYNY")})
+>>> cases["outcome_reduced_offending"] = cases["outcome_reduced_offending"].map(
+...     {"Y": "Yes", "N": "No"})
+>>> res = describe.outcome_percentages(cases, outcomes=["outcome_reduced_offending"], by="area")
+>>> res.table[["group", "numerator", "denominator", "fraction_word"]]
+   group  numerator  denominator   fraction_word
+0  North          3            4  three quarters
+1  South          4            6      two-thirds
 """
 
 from socdata.describe.duration import (

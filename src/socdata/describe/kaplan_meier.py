@@ -21,6 +21,7 @@ from socdata._lazy import lazy_module
 from socdata.derive.spells import EngagementSpells
 from socdata.describe._spell_input import OVERALL, _fingerprint_input, _fmt_m, _spells
 from socdata.errors import SocdataError
+from socdata.options import check_conf_level, renamed_keywords
 from socdata.provenance import Provenance
 from socdata.results import Result, order_tidy
 
@@ -181,12 +182,13 @@ class KaplanMeierResult(Result):
             }
 
 
+@renamed_keywords(level="conf_level")
 def km_median_duration(
     data: pd.DataFrame | EngagementSpells,
     *,
     by: str | None = "area",
     overall: bool = True,
-    level: float = 0.95,
+    conf_level: float = 0.95,
 ) -> KaplanMeierResult:
     """Kaplan-Meier median months open to the service, treating open spells as censored.
 
@@ -202,8 +204,8 @@ def km_median_duration(
         Grouping column (``"area"``) or ``None``.
     overall
         Add an ``Overall`` group.
-    level
-        Confidence level of the median's interval.
+    conf_level
+        Confidence level of the median's interval (old keyword ``level``, deprecated).
 
     Returns
     -------
@@ -215,8 +217,7 @@ def km_median_duration(
     test of ``S(t) = 0.5`` on the complementary log-log scale with Greenwood's variance
     (Brookmeyer & Crowley 1982), as statsmodels ``SurvfuncRight.quantile_ci``.
     """
-    if not 0 < level < 1:
-        raise SocdataError(f"km_median_duration: level must be in (0, 1), got {level!r}")
+    level = check_conf_level(conf_level, function="km_median_duration")
     sp = _spells(data)
     f = sp.frame
     groups: list[tuple[str, pd.DataFrame]] = []
@@ -246,7 +247,7 @@ def km_median_duration(
         curves.append(km.assign(group=name))
     prov = Provenance.build(
         "socdata.describe.duration.km_median_duration",
-        parameters={"by": by, "overall": overall, "level": level},
+        parameters={"by": by, "overall": overall, "conf_level": level},
         frames=_fingerprint_input(data),
         n_in=sp.flow.steps[0].n_in if sp.flow.steps else len(f),
         n_out=len(f),

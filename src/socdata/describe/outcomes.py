@@ -25,6 +25,7 @@ import pandas as pd
 
 from socdata._lazy import lazy_module
 from socdata.errors import ExcludedRowsWarning, SocdataError
+from socdata.options import check_choice, check_conf_level, renamed_keywords
 from socdata.provenance import FlowLog, Provenance
 from socdata.results import Result, order_tidy
 from socdata.rounding import round_half_up
@@ -74,7 +75,8 @@ def fraction_word(numerator: int, denominator: int) -> str | None:
     return fraction_word_for(int(numerator), int(denominator))
 
 
-def wilson_interval(k: int | np.ndarray, n: int | np.ndarray, level: float = 0.95):
+@renamed_keywords(level="conf_level")
+def wilson_interval(k: int | np.ndarray, n: int | np.ndarray, conf_level: float = 0.95):
     """Wilson score interval for a binomial proportion.
 
     ``(p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)``; ``(nan, nan)`` when
@@ -82,7 +84,7 @@ def wilson_interval(k: int | np.ndarray, n: int | np.ndarray, level: float = 0.9
     """
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
-    z = stats.norm.ppf(1 - (1 - level) / 2)
+    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = k / n
         centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
@@ -94,11 +96,12 @@ def wilson_interval(k: int | np.ndarray, n: int | np.ndarray, level: float = 0.9
     return lo, hi
 
 
-def exact_interval(k: int | np.ndarray, n: int | np.ndarray, level: float = 0.95):
+@renamed_keywords(level="conf_level")
+def exact_interval(k: int | np.ndarray, n: int | np.ndarray, conf_level: float = 0.95):
     """Clopper-Pearson (exact) interval from beta quantiles; 0 and 1 at the edges."""
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
-    a = 1 - level
+    a = 1 - conf_level
     with np.errstate(divide="ignore", invalid="ignore"):
         lo = np.where(k > 0, stats.beta.ppf(a / 2, k, n - k + 1), 0.0)
         hi = np.where(k < n, stats.beta.ppf(1 - a / 2, k + 1, n - k), 1.0)
@@ -169,12 +172,10 @@ class OutcomeResult(Result):
 
 
 def _check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
-    if value not in allowed:
-        raise SocdataError(
-            f"outcome_percentages: {name}={value!r} is not allowed; use one of {list(allowed)}"
-        )
+    check_choice(name, value, allowed, function="outcome_percentages")
 
 
+@renamed_keywords(level="conf_level")
 def outcome_percentages(
     data: pd.DataFrame,
     *,
@@ -182,7 +183,7 @@ def outcome_percentages(
     by: str | Sequence[str] | None = None,
     denominator: Literal["recorded", "all"] = "recorded",
     ci: Literal["wilson", "exact"] = "wilson",
-    level: float = 0.95,
+    conf_level: float = 0.95,
 ) -> OutcomeResult:
     """Percentage of cases achieving each outcome, with a confidence interval, by group.
 
@@ -199,8 +200,8 @@ def outcome_percentages(
         ``"recorded"``: cases with the outcome recorded; ``"all"``: all cases.
     ci
         ``"wilson"`` (score interval, default) or ``"exact"`` (Clopper-Pearson).
-    level
-        Confidence level.
+    conf_level
+        Confidence level (old keyword ``level``, deprecated).
 
     Returns
     -------
@@ -221,8 +222,7 @@ def outcome_percentages(
     """
     _check_choice("denominator", denominator, DENOMINATORS)
     _check_choice("ci", ci, CI_METHODS)
-    if not 0 < level < 1:
-        raise SocdataError(f"outcome_percentages: level must be in (0, 1), got {level!r}")
+    level = check_conf_level(conf_level, function="outcome_percentages")
     if isinstance(outcomes, str):
         outcomes = [outcomes]
     if not outcomes:
@@ -289,7 +289,7 @@ def _groups(data: pd.DataFrame, by_cols):
             f"outcome_percentages: {int(na_group.sum())} row(s) have a missing "
             f"{by_cols} and are excluded",
             ExcludedRowsWarning,
-            stacklevel=3,
+            stacklevel=4,  # user -> keyword wrapper -> outcome_percentages -> here
         )
     flow = flow.add(
         "cases -> cases with a group",

@@ -19,7 +19,17 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from socdata.errors import EstimationError, ExcludedRowsWarning, SocdataError
+from socdata.did._encode import (
+    check_columns,
+    factorize,
+    mask_id,
+    numeric_column,
+    per_unit_constant,
+    sorted_balanced_shape,
+    weight_column,
+)
+from socdata.errors import AttGtInputError, EstimationError, ExcludedRowsWarning
+from socdata.options import check_choice as _check_choice
 from socdata.provenance import FlowLog, hash_frame
 
 #: Allowed values of the string options, declared once (messages are generated from here).
@@ -30,23 +40,12 @@ BALANCE_OPTIONS = ("require", "drop_incomplete")
 BOOT_WEIGHTS = ("rademacher", "mammen")
 
 
-class AttGtInputError(SocdataError, ValueError):
-    """The data or options given to :func:`socdata.did.att_gt` break a rule."""
+ATT_GT_INFERENCE = ("analytic", "bootstrap")
 
 
 def check_choice(name: str, value: object, allowed: Sequence[str]) -> str:
-    """Return ``value`` if it is one of ``allowed``, else raise a clear error."""
-    if value not in allowed:
-        raise AttGtInputError(
-            f"{name}={value!r} is not allowed; use one of {', '.join(map(repr, allowed))}."
-        )
-    return str(value)
-
-
-def mask_id(value: object) -> str:
-    """Mask an identifier for an error message (first character kept)."""
-    s = str(value)
-    return (s[:1] + "*" * max(len(s) - 1, 2)) if s else "''"
+    """Return ``value`` if it is one of ``allowed``, else raise :class:`AttGtInputError`."""
+    return str(_check_choice(name, value, allowed, function="att_gt", error=AttGtInputError))
 
 
 @dataclasses.dataclass
@@ -107,16 +106,6 @@ def fingerprint_async(data: pd.DataFrame, columns: Sequence[str | None]) -> Futu
     return fut
 
 
-def _columns_present(data: pd.DataFrame, names: dict[str, str | None]) -> None:
-    cols = list(map(str, data.columns))
-    for role, col in names.items():
-        if col is not None and col not in data.columns:
-            shown = ", ".join(cols[:20]) + (" ..." if len(cols) > 20 else "")
-            raise AttGtInputError(
-                f"{role}={col!r} is not a column of the data. Columns in the data: [{shown}]."
-            )
-
-
 def _time_kind(values: pd.Series, name: str) -> str:
     if pd.api.types.is_datetime64_any_dtype(values):
         return "datetime"
@@ -129,65 +118,275 @@ def _time_kind(values: pd.Series, name: str) -> str:
     )
 
 
-def _sorted_balanced_layout(unit: np.ndarray, time: np.ndarray) -> int | None:
-    """Return T if rows are sorted by unit then period and every unit has the same periods.
-
-    Vectorised: no hashing of the long columns.  Returns None for any other layout.
-    """
-    n_rows = len(unit)
-    if n_rows == 0:
-        return None
-    change = unit[1:] != unit[:-1]
-    pos = np.flatnonzero(change)
-    n_t = int(pos[0]) + 1 if len(pos) else n_rows
-    if n_rows % n_t:
-        return None
-    n = n_rows // n_t
-    if len(pos) != n - 1 or (n > 1 and not np.array_equal(pos, np.arange(1, n) * n_t - 1)):
-        return None
-    first = time[:n_t]
-    if n_t > 1 and not np.all(first[1:] > first[:-1]):
-        return None
-    if not np.array_equal(time.reshape(n, n_t), np.broadcast_to(first, (n, n_t))):
-        return None
-    if not pd.Index(unit[::n_t]).is_unique:
-        return None
-    return n_t
+_FN = "att_gt"
 
 
-def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes and sorted uniques; integers with a compact range avoid hashing."""
-    kind = values.dtype.kind
-    if kind in "iuM" and len(values):
-        ints = values.view(np.int64) if kind == "M" else values.astype(np.int64, copy=False)
-        lo, hi = int(ints.min()), int(ints.max())
-        step = 1
-        if kind == "M" and hi > lo:
-            # periods on a regular grid (e.g. days): divide by the gcd of the offsets
-            step = int(np.gcd.reduce(np.unique(ints[: min(len(ints), 100_000)] - lo)))
-            step = step if step > 0 and not np.any((ints - lo) % step) else 0
-        if step and (hi - lo) // step <= 4 * len(values):
-            off = (ints - lo) // step if step > 1 else ints - lo
-            seen = np.zeros(off.max() + 1, dtype=bool)
-            seen[off] = True
-            rank = np.cumsum(seen) - 1
-            uniq = (np.flatnonzero(seen) * step + lo).astype(np.int64)
-            uniq = uniq.view(values.dtype) if kind == "M" else uniq.astype(values.dtype)
-            return rank[off], uniq
-    codes, uniq = pd.factorize(values, sort=True)
-    return codes, np.asarray(uniq)
+@dataclasses.dataclass
+class _Grid:
+    """The unit x period layout of the long frame (sorted-balanced fast path or codes)."""
+
+    n: int
+    n_t: int
+    time_labels: np.ndarray
+    unit_ids: np.ndarray
+    key: np.ndarray | None = None  # flat cell of each row (None = sorted balanced)
+    ucode: np.ndarray | None = None
+    first_row: np.ndarray | None = None
+    present: np.ndarray | None = None  # (n, n_t) cells with a row (None = all)
+
+    def to_matrix(self, values: np.ndarray) -> np.ndarray:
+        if self.key is None:
+            return values.reshape(self.n, self.n_t)
+        if values.dtype.kind in "iub":
+            values = values.astype(np.float64)
+        fill = np.nan if values.dtype.kind == "f" else None
+        out = np.full(self.n * self.n_t, fill, dtype=values.dtype)
+        out[self.key] = values
+        return out.reshape(self.n, self.n_t)
+
+    def per_unit_first(self, values: np.ndarray) -> np.ndarray:
+        return values[:: self.n_t] if self.key is None else values[self.first_row]
+
+    def constant(self, values: np.ndarray) -> np.ndarray:
+        """Per unit: is the column constant over the unit's rows (missing == missing)?"""
+        if self.key is None:
+            return per_unit_constant(values, self.n, self.n_t)
+        rep = values[self.first_row][self.ucode]
+        same = np.asarray(pd.isna(values) & pd.isna(rep)) | np.asarray(values == rep)
+        ok = np.ones(self.n, dtype=bool)
+        ok[self.ucode[~same]] = False
+        return ok
 
 
-def _per_unit_constant(values: np.ndarray, n: int, n_t: int) -> np.ndarray:
-    """Boolean per unit: is the column constant over the unit's rows (NaN == NaN)?"""
-    m = values.reshape(n, n_t)
-    first = m[:, :1]
-    same = m == first
-    if m.dtype.kind == "f":
-        same |= np.isnan(m) & np.isnan(first)
-    elif m.dtype.kind == "M":
-        same |= np.isnat(m) & np.isnat(first)
-    return same.all(axis=1)
+def _check_input(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    covariates: list[str],
+    cluster: str | None,
+    weights: str | None,
+) -> str:
+    """Columns present, numeric where needed, no missing identifiers; the kind of time."""
+    if not isinstance(data, pd.DataFrame):
+        raise AttGtInputError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+    roles = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort}
+    roles |= {"cluster": cluster, "weights": weights}
+    roles |= {f"covariates[{i}]": c for i, c in enumerate(covariates)}
+    check_columns(data, roles, _FN, AttGtInputError)
+    if len(data) == 0:
+        raise AttGtInputError("data has no rows.")
+    tkind = _time_kind(data[time], time)
+    if tkind != _time_kind(data[cohort], cohort):
+        raise AttGtInputError(
+            f"cohort column {cohort!r} ({data[cohort].dtype}) must be on the same scale as the "
+            f"period column {time!r} ({data[time].dtype}): both numeric or both dates. The "
+            "cohort is the first treated period (0 or missing = never treated)."
+        )
+    for role, col in [("outcome", outcome), *(("covariate", c) for c in covariates)]:
+        numeric_column(data, col, role, _FN, AttGtInputError)
+    for col in (unit, time):
+        if data[col].dtype.kind in "iub":  # plain integer columns cannot hold missing values
+            continue
+        n_missing = int(data[col].isna().sum())
+        if n_missing:
+            raise AttGtInputError(
+                f"column {col!r} has {n_missing} missing values; every row needs a unit and a "
+                "period. Drop or fill those rows first."
+            )
+    return tkind
+
+
+def _grid(data: pd.DataFrame, unit: str, time: str, tkind: str) -> _Grid:
+    """Recognise the sorted balanced layout, else code units and periods (one row per pair)."""
+    unit_v = data[unit].to_numpy()
+    time_v = data[time].to_numpy()
+    if tkind == "datetime":
+        time_v = time_v.astype("datetime64[ns]", copy=False)
+    shape = sorted_balanced_shape(unit_v, time_v, units_increasing=False)
+    if shape is not None:
+        n, n_t = shape
+        return _Grid(n=n, n_t=n_t, time_labels=time_v[:n_t], unit_ids=unit_v[::n_t])
+    ucode, unit_ids = factorize(unit_v, sort=True)
+    tcode, time_labels = factorize(time_v, sort=True)
+    n, n_t = len(unit_ids), len(time_labels)
+    key = ucode * n_t + tcode
+    counts = np.bincount(key, minlength=n * n_t)
+    if counts.max() > 1:
+        dup = int(np.flatnonzero(counts > 1)[0])
+        n_dup = int((counts > 1).sum())
+        raise AttGtInputError(
+            f"{n_dup} unit-period pairs appear on more than one row (e.g. unit "
+            f"{mask_id(unit_ids[dup // n_t])} in period {time_labels[dup % n_t]}); rule: one "
+            f"row per {unit!r} and {time!r}. Aggregate the rows first (e.g. groupby + sum)."
+        )
+    # any row of a unit serves as its representative (unit-level columns are constant)
+    first_row = np.empty(n, dtype=np.int64)
+    first_row[ucode] = np.arange(len(ucode))
+    return _Grid(
+        n=n,
+        n_t=n_t,
+        time_labels=np.asarray(time_labels),
+        unit_ids=unit_ids,
+        key=key,
+        ucode=ucode,
+        first_row=first_row,
+        present=(counts == 1).reshape(n, n_t),
+    )
+
+
+def _check_unit_level(
+    data: pd.DataFrame, grid: _Grid, cohort: str, cluster: str | None, weights: str | None
+) -> np.ndarray | None:
+    """Cohort, cluster and weights constant within unit; the validated weights column."""
+    rules = [
+        (
+            cohort,
+            data[cohort].to_numpy(),
+            "the cohort (first treated period) is fixed for each "
+            "unit, treatment is irreversible. Set it to the unit's first treated period on every "
+            "row.",
+        ),
+    ]
+    wv = None
+    if weights:
+        wv = weight_column(data, weights, _FN, AttGtInputError)
+        rules.append(
+            (
+                weights,
+                wv,
+                "a unit's weight is the same in every period. Use its "
+                "weight at the first period on every row.",
+            )
+        )
+    if cluster:
+        rules.append(
+            (
+                cluster,
+                data[cluster].to_numpy(),
+                "units are nested in clusters. Use "
+                "the cluster of the unit's first period on every row.",
+            )
+        )
+    for col, values, rule in rules:
+        ok = grid.constant(values)
+        if not ok.all():
+            bad = np.flatnonzero(~ok)
+            raise AttGtInputError(
+                f"column {col!r} changes within {len(bad)} units (e.g. unit "
+                f"{mask_id(grid.unit_ids[bad[0]])}); rule: {rule}"
+            )
+    return wv
+
+
+def _cohort_numbers(
+    data: pd.DataFrame, grid: _Grid, cohort: str, tkind: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Raw cohort per unit, numeric cohort (inf = never treated) and numeric periods."""
+    raw_cohort = grid.per_unit_first(data[cohort].to_numpy())
+    if tkind == "datetime":
+        time_num = np.arange(grid.n_t, dtype=np.float64)
+        raw_cohort = raw_cohort.astype("datetime64[ns]", copy=False)
+        never = np.isnat(raw_cohort)
+        gnum = np.searchsorted(grid.time_labels, raw_cohort, side="left").astype(np.float64)
+    else:
+        time_num = grid.time_labels.astype(np.float64)
+        gnum = raw_cohort.astype(np.float64)
+        never = np.isnan(gnum) | (gnum == 0)
+        if np.any(gnum[~never] < 0):
+            raise AttGtInputError(
+                f"column {cohort!r} has negative values; rule: the first treated period, "
+                "or 0 / missing for never treated."
+            )
+    if time_num.size < 2:
+        raise AttGtInputError("the panel has a single period; ATT(g,t) needs at least two.")
+    return raw_cohort, np.where(never, np.inf, gnum), time_num
+
+
+def _excluded_units(
+    complete: np.ndarray,
+    gnum: np.ndarray,
+    time_num: np.ndarray,
+    *,
+    grid: _Grid,
+    outcome: str,
+    has_covariates: bool,
+    anticipation: int,
+    balance: str,
+    stacklevel: int,
+) -> tuple[np.ndarray, FlowLog]:
+    """Units kept: complete (or an error under ``balance="require"``), not treated at once."""
+    n, n_t = grid.n, grid.n_t
+    keep = np.ones(n, dtype=bool)
+    excluded: dict[str, int] = {}
+    n_incomplete = int((~complete).sum())
+    if n_incomplete:
+        if balance == "require":
+            example = mask_id(grid.unit_ids[np.flatnonzero(~complete)[0]])
+            raise EstimationError(
+                f"the panel is unbalanced: {n_incomplete} of {n} units lack a row or have a "
+                f"missing {outcome!r}{' or covariate' if has_covariates else ''} value in some "
+                f"of the {n_t} periods (e.g. unit {example}); rule: ATT(g,t) for panel data "
+                "needs every unit in every period. Pass balance='drop_incomplete' to drop those "
+                "units (they are counted and warned), or restrict the data to a window in which "
+                "all units are observed."
+            )
+        keep &= complete
+        excluded["incomplete: not observed (or outcome missing) in every period"] = n_incomplete
+    # units treated in the first period (accounting for anticipation) have no pre-period
+    first_treated = (gnum <= time_num[0] + anticipation) & keep
+    n_first = int(first_treated.sum())
+    if n_first:
+        keep &= ~first_treated
+        excluded["already treated in the first period"] = n_first
+    flow = FlowLog().add("units in the estimation panel", n, int(keep.sum()), excluded, "units")
+    if excluded:
+        warnings.warn(
+            "att_gt excluded units: "
+            + "; ".join(f"{k}: {v}" for k, v in excluded.items())
+            + f" (of {n} units).",
+            ExcludedRowsWarning,
+            stacklevel=stacklevel + 1,
+        )
+    return keep, flow
+
+
+def _cluster_codes(
+    data: pd.DataFrame, grid: _Grid, cluster: str | None, idx: np.ndarray
+) -> tuple[np.ndarray | None, int]:
+    if not cluster:
+        return None, len(idx)
+    cl = grid.per_unit_first(data[cluster].to_numpy())[idx]
+    if pd.isna(cl).any():
+        raise AttGtInputError(
+            f"column {cluster!r} is missing for {int(pd.isna(cl).sum())} units; every unit "
+            "needs a cluster."
+        )
+    code, uniq = pd.factorize(cl)
+    return code.astype(np.int64), len(uniq)
+
+
+def _cohort_codes(
+    gnum: np.ndarray, raw_cohort: np.ndarray, time_labels: np.ndarray, tkind: str
+) -> tuple[np.ndarray, np.ndarray, list]:
+    """Cohort code per unit (0 = never treated), cohort values and labels."""
+    cohort_values, cohort_code = np.unique(gnum, return_inverse=True)
+    # never treated (inf) sorts last: rotate so that code 0 is 'never treated' when present
+    if np.isinf(cohort_values[-1]):
+        cohort_values = np.concatenate([[np.inf], cohort_values[:-1]])
+        cohort_code = (cohort_code + 1) % len(cohort_values)
+    else:
+        cohort_values = np.concatenate([[np.inf], cohort_values])
+        cohort_code = cohort_code + 1
+    labels: list = [None]
+    for v in cohort_values[1:]:
+        if tkind == "datetime":
+            labels.append(time_labels[int(v)] if v < len(time_labels) else raw_cohort[gnum == v][0])
+        else:
+            labels.append(int(v) if float(v).is_integer() else float(v))
+    return cohort_code.astype(np.int64), cohort_values, labels
 
 
 def build_panel(
@@ -206,211 +405,41 @@ def build_panel(
     weights: str | None = None,
 ) -> PanelArrays:
     """Validate the long frame and reshape it to matrices (see :class:`PanelArrays`)."""
-    if not isinstance(data, pd.DataFrame):
-        raise AttGtInputError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
     covariates = list(covariates or [])
-    _columns_present(
+    tkind = _check_input(
         data,
-        {
-            "outcome": outcome,
-            "unit": unit,
-            "time": time,
-            "cohort": cohort,
-            "cluster": cluster,
-            "weights": weights,
-        }
-        | {f"covariates[{i}]": c for i, c in enumerate(covariates)},
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        cohort=cohort,
+        covariates=covariates,
+        cluster=cluster,
+        weights=weights,
     )
-    if len(data) == 0:
-        raise AttGtInputError("data has no rows.")
-    n_rows_in = len(data)
-    tkind = _time_kind(data[time], time)
-    ckind = _time_kind(data[cohort], cohort)
-    if tkind != ckind:
-        raise AttGtInputError(
-            f"cohort column {cohort!r} ({data[cohort].dtype}) must be on the same scale as the "
-            f"period column {time!r} ({data[time].dtype}): both numeric or both dates. The "
-            "cohort is the first treated period (0 or missing = never treated)."
-        )
-    for col in [outcome, *covariates, *([weights] if weights else [])]:
-        if not pd.api.types.is_numeric_dtype(data[col]) or pd.api.types.is_bool_dtype(data[col]):
-            raise AttGtInputError(
-                f"column {col!r} has dtype {data[col].dtype}; outcome and covariates must be "
-                "numeric. Encode categories as 0/1 columns (e.g. pd.get_dummies(..., "
-                "drop_first=True, dtype=float))."
-            )
-    for col in (unit, time):
-        if data[col].dtype.kind in "iub":  # plain integer columns cannot hold missing values
-            continue
-        n_missing = int(data[col].isna().sum())
-        if n_missing:
-            raise AttGtInputError(
-                f"column {col!r} has {n_missing} missing values; every row needs a unit and a "
-                "period. Drop or fill those rows first."
-            )
-
-    unit_v = data[unit].to_numpy()
-    time_v = data[time].to_numpy()
-    if tkind == "datetime":
-        time_v = time_v.astype("datetime64[ns]", copy=False)
-    n_t = _sorted_balanced_layout(unit_v, time_v)
-    if n_t is not None:
-        n = len(unit_v) // n_t
-        time_labels = time_v[:n_t]
-        unit_ids = unit_v[::n_t]
-
-        def to_matrix(values: np.ndarray) -> np.ndarray:
-            return values.reshape(n, n_t)
-
-        def per_unit_first(values: np.ndarray) -> np.ndarray:
-            return values[::n_t]
-
-        cohort_const = _per_unit_constant(data[cohort].to_numpy(), n, n_t)
-        cluster_const = _per_unit_constant(data[cluster].to_numpy(), n, n_t) if cluster else None
-        present = None
-    else:
-        ucode, unit_ids = _factorize(unit_v)
-        tcode, tuniq = _factorize(time_v)
-        n, n_t = len(unit_ids), len(tuniq)
-        time_labels = np.asarray(tuniq)
-        key = ucode.astype(np.int64) * n_t + tcode
-        counts = np.bincount(key, minlength=n * n_t)
-        if counts.max() > 1:
-            dup = int(np.flatnonzero(counts > 1)[0])
-            n_dup = int((counts > 1).sum())
-            raise AttGtInputError(
-                f"{n_dup} unit-period pairs appear on more than one row (e.g. unit "
-                f"{mask_id(unit_ids[dup // n_t])} in period {time_labels[dup % n_t]}); rule: one "
-                f"row per {unit!r} and {time!r}. Aggregate the rows first (e.g. groupby + sum)."
-            )
-        present = (counts == 1).reshape(n, n_t)
-        # any row of a unit serves as its representative (unit-level columns are checked
-        # to be constant below)
-        first_row = np.empty(n, dtype=np.int64)
-        first_row[ucode] = np.arange(len(ucode))
-
-        def to_matrix(values: np.ndarray) -> np.ndarray:
-            if values.dtype.kind in "iub":
-                values = values.astype(np.float64)
-            out = np.full(n * n_t, np.nan if values.dtype.kind == "f" else None, dtype=values.dtype)
-            out[key] = values
-            return out.reshape(n, n_t)
-
-        def per_unit_first(values: np.ndarray) -> np.ndarray:
-            return values[first_row]
-
-        def constant(col: str) -> np.ndarray:
-            values = data[col].to_numpy()
-            rep = values[first_row][ucode]
-            same = np.asarray(pd.isna(values) & pd.isna(rep)) | np.asarray(values == rep)
-            ok = np.ones(n, dtype=bool)
-            ok[ucode[~same]] = False
-            return ok
-
-        cohort_const = constant(cohort)
-        cluster_const = constant(cluster) if cluster else None
-
-    if not cohort_const.all():
-        bad = np.flatnonzero(~cohort_const)
-        raise AttGtInputError(
-            f"column {cohort!r} changes within {len(bad)} units (e.g. unit "
-            f"{mask_id(unit_ids[bad[0]])}); rule: the cohort (first treated period) is fixed "
-            "for each unit, treatment is irreversible. Set it to the unit's first treated "
-            "period on every row."
-        )
-    if weights:
-        wv = data[weights].to_numpy(dtype=np.float64)
-        if not np.all(np.isfinite(wv)) or np.any(wv < 0):
-            bad = int((~np.isfinite(wv) | (wv < 0)).sum())
-            raise AttGtInputError(
-                f"column {weights!r} has {bad} missing, infinite or negative values; rule: "
-                "weights are finite and >= 0. Fix or drop those units."
-            )
-        w_const = _per_unit_constant(wv, n, n_t) if present is None else constant(weights)
-        if not w_const.all():
-            bad = np.flatnonzero(~w_const)
-            raise AttGtInputError(
-                f"column {weights!r} changes within {len(bad)} units (e.g. unit "
-                f"{mask_id(unit_ids[bad[0]])}); rule: a unit's weight is the same in every "
-                "period. Use its weight at the first period on every row."
-            )
-    if cluster_const is not None and not cluster_const.all():
-        bad = np.flatnonzero(~cluster_const)
-        raise AttGtInputError(
-            f"column {cluster!r} changes within {len(bad)} units (e.g. unit "
-            f"{mask_id(unit_ids[bad[0]])}); rule: units are nested in clusters. Use the "
-            "cluster of the unit's first period on every row."
-        )
-
-    y = to_matrix(data[outcome].to_numpy())
-    if y.dtype != np.float64:
-        y = y.astype(np.float64)
+    grid = _grid(data, unit, time, tkind)
+    wv = _check_unit_level(data, grid, cohort, cluster, weights)
+    y = grid.to_matrix(numeric_column(data, outcome, "outcome", _FN, AttGtInputError))
     complete = np.isfinite(y).all(axis=1)
-    if present is not None:
-        complete &= present.all(axis=1)
+    if grid.present is not None:
+        complete &= grid.present.all(axis=1)
     x = None
     if covariates:
-        x = np.stack([to_matrix(data[c].to_numpy()).astype(np.float64) for c in covariates], -1)
+        cols = [numeric_column(data, c, "covariate", _FN, AttGtInputError) for c in covariates]
+        x = np.stack([grid.to_matrix(v) for v in cols], -1)
         complete &= np.isfinite(x).all(axis=(1, 2))
-
-    # cohort per unit, numeric on the scale of time_num
-    raw_cohort = per_unit_first(data[cohort].to_numpy())
-    if tkind == "datetime":
-        time_num = np.arange(n_t, dtype=np.float64)
-        raw_cohort = raw_cohort.astype("datetime64[ns]", copy=False)
-        never = np.isnat(raw_cohort)
-        gnum = np.searchsorted(time_labels, raw_cohort, side="left").astype(np.float64)
-    else:
-        time_num = time_labels.astype(np.float64)
-        rc = raw_cohort.astype(np.float64)
-        never = np.isnan(rc) | (rc == 0)
-        if np.any(rc[~never] < 0):
-            raise AttGtInputError(
-                f"column {cohort!r} has negative values; rule: the first treated period, "
-                "or 0 / missing for never treated."
-            )
-        gnum = rc
-    gnum = np.where(never, np.inf, gnum)
-    if time_num.size < 2:
-        raise AttGtInputError("the panel has a single period; ATT(g,t) needs at least two.")
-
-    flow = FlowLog()
+    raw_cohort, gnum, time_num = _cohort_numbers(data, grid, cohort, tkind)
+    keep, flow = _excluded_units(
+        complete,
+        gnum,
+        time_num,
+        grid=grid,
+        outcome=outcome,
+        has_covariates=bool(covariates),
+        anticipation=anticipation,
+        balance=balance,
+        stacklevel=stacklevel,
+    )
     notes: list[str] = []
-    keep = np.ones(n, dtype=bool)
-    n_units_in = n
-    excluded: dict[str, int] = {}
-
-    n_incomplete = int((~complete).sum())
-    if n_incomplete:
-        if balance == "require":
-            example = mask_id(unit_ids[np.flatnonzero(~complete)[0]])
-            raise EstimationError(
-                f"the panel is unbalanced: {n_incomplete} of {n} units lack a row or have a "
-                f"missing {outcome!r}{' or covariate' if covariates else ''} value in some of the "
-                f"{n_t} periods (e.g. unit {example}); rule: ATT(g,t) for panel data needs every "
-                "unit in every period. Pass balance='drop_incomplete' to drop those units (they "
-                "are counted and warned), or restrict the data to a window in which all units "
-                "are observed."
-            )
-        keep &= complete
-        excluded["incomplete: not observed (or outcome missing) in every period"] = n_incomplete
-
-    # units treated in the first period (accounting for anticipation) have no pre-period
-    first_treated = (gnum <= time_num[0] + anticipation) & keep
-    n_first = int(first_treated.sum())
-    if n_first:
-        keep &= ~first_treated
-        excluded["already treated in the first period"] = n_first
-    flow = flow.add("units in the estimation panel", n_units_in, int(keep.sum()), excluded, "units")
-    if excluded:
-        warnings.warn(
-            "att_gt excluded units: "
-            + "; ".join(f"{k}: {v}" for k, v in excluded.items())
-            + f" (of {n_units_in} units).",
-            ExcludedRowsWarning,
-            stacklevel=stacklevel,
-        )
-
     late = np.isfinite(gnum) & (gnum > time_num[-1] + anticipation) & keep
     if late.any():
         notes.append(
@@ -420,91 +449,74 @@ def build_panel(
         gnum = np.where(late, np.inf, gnum)
 
     idx = np.flatnonzero(keep)
-    y = y[idx] if len(idx) < n else y
-    gnum = gnum[idx]
-    raw_cohort = raw_cohort[idx]
-    if x is not None:
-        x = x[idx]
-    unit_w = per_unit_first(data[weights].to_numpy(dtype=np.float64))[idx] if weights else None
+    y = y[idx] if len(idx) < grid.n else y
+    gnum, raw_cohort = gnum[idx], raw_cohort[idx]
+    x = x[idx] if x is not None else None
+    unit_w = grid.per_unit_first(wv)[idx] if wv is not None else None
     if unit_w is not None and not unit_w.sum() > 0:
         raise AttGtInputError(f"the weights in {weights!r} sum to zero.")
-    cluster_code = None
-    n_clusters = len(idx)
-    if cluster:
-        cl = per_unit_first(data[cluster].to_numpy())[idx]
-        if pd.isna(cl).any():
-            raise AttGtInputError(
-                f"column {cluster!r} is missing for {int(pd.isna(cl).sum())} units; every unit "
-                "needs a cluster."
-            )
-        cluster_code, cl_uniq = pd.factorize(cl)
-        n_clusters = len(cl_uniq)
-
+    cluster_code, n_clusters = _cluster_codes(data, grid, cluster, idx)
+    time_labels = grid.time_labels
+    control_only = None
     if not np.isinf(gnum).any():
-        if control_group == "never_treated":
-            raise EstimationError(
-                "there are no never-treated units (cohort 0 or missing), so "
-                "control_group='never_treated' has no comparison group. Use "
-                "control_group='not_yet_treated', or add the matched comparators."
-            )
-        # as R did: periods from the last cohort's (anticipated) start are dropped and the
-        # last cohort serves only as a not-yet-treated comparison group
-        g_last = gnum.max()
-        keep_t = time_num < g_last - anticipation
-        n_drop_t = int((~keep_t).sum())
-        flow = flow.add(
-            "periods with a not-yet-treated comparison group",
-            n_t,
-            int(keep_t.sum()),
-            {"no unit left untreated (no never-treated units)": n_drop_t},
-            "periods",
+        keep_t, flow = _last_cohort_periods(
+            gnum, time_num, grid.n_t, anticipation, control_group, flow
         )
         notes.append(
             "No never-treated units: as in R did, periods from the last cohort's first treated "
             "period on are dropped and that cohort serves only as a comparison group."
         )
         y = y[:, keep_t]
-        if x is not None:
-            x = x[:, keep_t]
-        time_num = time_num[keep_t]
-        time_labels = time_labels[keep_t]
-        n_t = int(keep_t.sum())
-        if n_t < 2:
-            raise EstimationError(
-                "fewer than two periods precede the last cohort's treatment; ATT(g,t) "
-                "with not-yet-treated controls cannot be estimated. Add never-treated units."
-            )
-
-    control_only = None
-    if not np.isinf(gnum).any():
+        x = x[:, keep_t] if x is not None else None
+        time_num, time_labels = time_num[keep_t], time_labels[keep_t]
         control_only = float(gnum.max())
-    cohort_values, cohort_code = np.unique(gnum, return_inverse=True)
-    # never treated (inf) sorts last: rotate so that code 0 is 'never treated' when present
-    if np.isinf(cohort_values[-1]):
-        cohort_values = np.concatenate([[np.inf], cohort_values[:-1]])
-        cohort_code = (cohort_code + 1) % len(cohort_values)
-    else:
-        cohort_values = np.concatenate([[np.inf], cohort_values])
-        cohort_code = cohort_code + 1
-    labels: list = [None]
-    for v in cohort_values[1:]:
-        if tkind == "datetime":
-            labels.append(time_labels[int(v)] if v < len(time_labels) else raw_cohort[gnum == v][0])
-        else:
-            labels.append(int(v) if float(v).is_integer() else float(v))
+    cohort_code, cohort_values, labels = _cohort_codes(gnum, raw_cohort, time_labels, tkind)
     return PanelArrays(
-        y=np.ascontiguousarray(y),
-        cohort_code=cohort_code.astype(np.int64),
+        y=np.ascontiguousarray(y, dtype=np.float64),
+        cohort_code=cohort_code,
         cohort_values=cohort_values,
         time_num=time_num,
         time_labels=time_labels,
         cohort_labels=labels,
         x=x,
-        cluster_code=None if cluster_code is None else cluster_code.astype(np.int64),
+        cluster_code=cluster_code,
         n_clusters=n_clusters,
         flow=flow,
         notes=notes,
-        n_rows_in=n_rows_in,
+        n_rows_in=len(data),
         control_only=control_only,
         weights=unit_w,
     )
+
+
+def _last_cohort_periods(
+    gnum: np.ndarray,
+    time_num: np.ndarray,
+    n_t: int,
+    anticipation: int,
+    control_group: str,
+    flow: FlowLog,
+) -> tuple[np.ndarray, FlowLog]:
+    """Without never-treated units, the periods that keep a not-yet-treated comparison."""
+    if control_group == "never_treated":
+        raise EstimationError(
+            "there are no never-treated units (cohort 0 or missing), so "
+            "control_group='never_treated' has no comparison group. Use "
+            "control_group='not_yet_treated', or add the matched comparators."
+        )
+    # as R did: periods from the last cohort's (anticipated) start are dropped and the
+    # last cohort serves only as a not-yet-treated comparison group
+    keep_t = time_num < gnum.max() - anticipation
+    flow = flow.add(
+        "periods with a not-yet-treated comparison group",
+        n_t,
+        int(keep_t.sum()),
+        {"no unit left untreated (no never-treated units)": int((~keep_t).sum())},
+        "periods",
+    )
+    if int(keep_t.sum()) < 2:
+        raise EstimationError(
+            "fewer than two periods precede the last cohort's treatment; ATT(g,t) "
+            "with not-yet-treated controls cannot be estimated. Add never-treated units."
+        )
+    return keep_t, flow

@@ -20,141 +20,27 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from socdata.did._encode import (
+    GRID_SLACK,
+    Rows,
+    check_columns,
+    compose_masks,
+    encode_identifiers,
+    missing_rows,
+    numeric_column,
+    weight_column,
+)
 from socdata.errors import EstimationError, ExcludedRowsWarning
 from socdata.provenance import FlowLog
 
-#: A dense (units x periods) grid is used when it is at most this many times the rows
-#: (plus a constant), otherwise sums go through ``np.bincount`` on codes.
-GRID_SLACK = 2.5
-
-
-def check_columns(data: pd.DataFrame, columns: dict[str, str | None], function: str) -> None:
-    """Raise a clear error when ``data`` is not a frame or lacks a named column."""
-    if not isinstance(data, pd.DataFrame):
-        raise EstimationError(
-            f"{function}: data must be a pandas DataFrame (one row per unit and period), "
-            f"got {type(data).__name__}."
-        )
-    for role, col in columns.items():
-        if col is None:
-            continue
-        if not isinstance(col, str):
-            raise EstimationError(f"{function}: {role}= must be a column name (str), got {col!r}.")
-        if col not in data.columns:
-            cols = ", ".join(map(str, list(data.columns)[:25]))
-            raise EstimationError(
-                f"{function}: {role}={col!r} is not a column of the data. "
-                f"Columns in the data: [{cols}{', ...' if data.shape[1] > 25 else ''}]."
-            )
-
-
-def numeric_column(data: pd.DataFrame, col: str, role: str, function: str) -> np.ndarray:
-    """Column as float64 (NaN for missing); clear error for non-numeric values."""
-    s = data[col]
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return s.to_numpy(dtype=np.float64, na_value=np.nan)
-    if not pd.api.types.is_numeric_dtype(s.dtype):
-        bad = pd.to_numeric(s, errors="coerce").isna() & s.notna()
-        idx = np.flatnonzero(bad.to_numpy())
-        example = f" e.g. row {data.index[idx[0]]!r} has {s.iloc[idx[0]]!r}" if idx.size else ""
-        raise EstimationError(
-            f"{function}: {role} column {col!r} must be numeric (dtype {s.dtype});{example}. "
-            "Rule: outcomes, treatments and covariates are numbers (0/1 for indicators). "
-            "Recode labels to numbers first."
-        )
-    if isinstance(s.dtype, np.dtype):  # plain numpy column: no NA other than NaN, no copy
-        return s.to_numpy(dtype=np.float64)
-    return s.to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def weight_column(data: pd.DataFrame, col: str, function: str) -> np.ndarray:
-    """Observation weights as float64; raise for missing, infinite or negative weights.
-
-    Weights are analytic (e.g. matching) weights: each row's contribution to the sums of
-    squares (or the Poisson score) is multiplied by its weight.  Zero is allowed (the row is
-    then dropped by :func:`build_panel` and counted); negative, missing or infinite weights
-    have no meaning and raise :class:`~socdata.errors.EstimationError`.
-    """
-    w = numeric_column(data, col, "weights", function)
-    missing = ~np.isfinite(w)
-    if missing.any():
-        raise EstimationError(
-            f"{function}: weights column {col!r} has {int(missing.sum())} missing or "
-            "non-finite values. Rule: every row needs a finite non-negative weight. Fill them "
-            "(e.g. 0 to exclude the row, 1 for an unweighted row) or drop those rows first."
-        )
-    negative = w < 0
-    if negative.any():
-        raise EstimationError(
-            f"{function}: weights column {col!r} has {int(negative.sum())} negative values "
-            f"(e.g. {w[negative][0]:g}). Rule: weights are non-negative (0 excludes a row). "
-            "Check how the weights were computed (matching weights are counts of uses)."
-        )
-    return w
-
-
-def _compose(keep: np.ndarray, sub: np.ndarray) -> np.ndarray:
-    """Row mask on the original frame from ``keep`` followed by ``sub`` on the kept rows."""
-    out = keep.copy()
-    out[np.flatnonzero(keep)[~sub]] = False
-    return out
-
-
-def _codes_sorted(values: np.ndarray) -> np.ndarray | None:
-    """Codes for a monotone non-decreasing numeric array (None when not monotone)."""
-    if values.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    change = values[1:] != values[:-1]
-    if not np.all(values[1:] >= values[:-1]):
-        return None
-    codes = np.empty(values.size, dtype=np.int64)
-    codes[0] = 0
-    np.cumsum(change, out=codes[1:])
-    return codes
-
-
-def _sorted_balanced_shape(uvals: np.ndarray | None, tvals: np.ndarray) -> tuple[int, int] | None:
-    """(units, periods) when rows are unit blocks of equal length, units strictly
-    increasing between blocks, and every block has the same strictly increasing periods;
-    else None.  Two vectorised passes, no codes materialised."""
-    if uvals is None or uvals.size < 2:
-        return None
-    n = uvals.size
-    change = np.flatnonzero(uvals[: min(n, 1_000_000)] != uvals[0])
-    n_times = int(change[0]) if change.size else n
-    if n % n_times:
-        return None
-    n_units = n // n_times
-    u = uvals.reshape(n_units, n_times)
-    first = u[:, 0]
-    if not (np.all(first[1:] > first[:-1]) and bool((u == first[:, None]).all())):
-        return None
-    block = tvals[:n_times]
-    if not np.all(block[1:] > block[:-1]):
-        return None
-    if not bool((tvals.reshape(n_units, n_times) == block).all()):
-        return None
-    return n_units, n_times
-
-
-def _as_comparable(s: pd.Series) -> np.ndarray | None:
-    """A numeric view of an identifier column for fast paths (None for other dtypes)."""
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        return None
-    if pd.api.types.is_datetime64_dtype(s.dtype):
-        return s.to_numpy().view(np.int64)
-    if pd.api.types.is_integer_dtype(s.dtype) and not pd.api.types.is_extension_array_dtype(
-        s.dtype
-    ):
-        return s.to_numpy()
-    if pd.api.types.is_float_dtype(s.dtype):
-        return s.to_numpy()
-    return None
-
-
-def _factorize(s: pd.Series, sort: bool) -> tuple[np.ndarray, int, np.ndarray]:
-    codes, levels = pd.factorize(s, sort=sort)
-    return codes.astype(np.int64, copy=False), len(levels), np.asarray(levels)
+__all__ = [
+    "Panel",
+    "build_panel",
+    "check_columns",
+    "drop_uninformative",
+    "numeric_column",
+    "weight_column",
+]
 
 
 @dataclasses.dataclass
@@ -334,6 +220,82 @@ class Panel:
             self.n_clusters = int(ckeep.sum())
 
 
+def _check_roles(
+    data: pd.DataFrame,
+    function: str,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    regressors: Sequence[str],
+    cluster: str | None,
+    offset_column: str | None,
+    weights: str | None,
+    array_names: tuple[str, ...],
+) -> tuple[str, ...]:
+    """Every named column present, rows present, regressor names distinct; the names."""
+    roles: dict[str, str | None] = {"outcome": outcome, "unit": unit, "time": time}
+    roles.update({f"regressor {i + 1}": r for i, r in enumerate(regressors)})
+    roles["cluster"] = cluster
+    roles["exposure"] = offset_column
+    roles["weights"] = weights
+    check_columns(data, roles, function)
+    if len(data) == 0:
+        raise EstimationError(f"{function}: the data has no rows.")
+    names = tuple(regressors) + array_names
+    if len(set(names)) != len(names):
+        raise EstimationError(f"{function}: regressor names repeat: {names}.")
+    if outcome in names:
+        raise EstimationError(
+            f"{function}: the outcome {outcome!r} is also a regressor; choose different columns."
+        )
+    return names
+
+
+def _drop_rows(
+    rows: Rows,
+    bad: np.ndarray,
+    missing: dict[str, int],
+    *,
+    function: str,
+    weights: str | None,
+) -> tuple[Rows, np.ndarray | None, FlowLog]:
+    """Drop rows with missing values, then rows with zero weight; count and warn both."""
+    n_rows = bad.size
+    flow = FlowLog()
+    keep = None
+    if bad.any():
+        keep = ~bad
+        flow = flow.add("drop rows with missing values", n_rows, int(keep.sum()), missing)
+        warnings.warn(
+            f"{function}: excluded {int(bad.sum())} of {n_rows} rows with missing values ("
+            + "; ".join(f"{k}: {v}" for k, v in missing.items())
+            + ").",
+            ExcludedRowsWarning,
+            stacklevel=5,
+        )
+        rows = rows.take(keep)
+    if rows.wts is not None and (rows.wts == 0).any():
+        zero = rows.wts == 0
+        n_before = int(rows.y.size)
+        n_zero = int(zero.sum())
+        flow = flow.add(
+            "drop rows with zero weight",
+            n_before,
+            n_before - n_zero,
+            {f"weight {weights!r} equal to 0": n_zero},
+        )
+        warnings.warn(
+            f"{function}: excluded {n_zero} of {n_before} rows with zero weight in "
+            f"{weights!r} (they do not contribute to the weighted fit).",
+            ExcludedRowsWarning,
+            stacklevel=5,
+        )
+        keep = ~zero if keep is None else compose_masks(keep, ~zero)
+        rows = rows.take(~zero)
+    return rows, keep, flow
+
+
 def build_panel(
     data: pd.DataFrame,
     *,
@@ -373,22 +335,19 @@ def build_panel(
     Panel
         Arrays with missing rows removed and counted in ``flow``.
     """
-    roles: dict[str, str | None] = {"outcome": outcome, "unit": unit, "time": time}
-    roles.update({f"regressor {i + 1}": r for i, r in enumerate(regressors)})
-    roles["cluster"] = cluster
-    roles["exposure"] = offset_column
-    roles["weights"] = weights
-    check_columns(data, roles, function)
+    names = _check_roles(
+        data,
+        function,
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        regressors=regressors,
+        cluster=cluster,
+        offset_column=offset_column,
+        weights=weights,
+        array_names=tuple((regressor_arrays or {}).keys()),
+    )
     n_in = len(data)
-    if n_in == 0:
-        raise EstimationError(f"{function}: the data has no rows.")
-    names = tuple(regressors) + tuple((regressor_arrays or {}).keys())
-    if len(set(names)) != len(names):
-        raise EstimationError(f"{function}: regressor names repeat: {names}.")
-    if outcome in names:
-        raise EstimationError(
-            f"{function}: the outcome {outcome!r} is also a regressor; choose different columns."
-        )
     y = numeric_column(data, outcome, "outcome", function)
     cols = [numeric_column(data, r, "regressor", function) for r in regressors]
     cols += [np.asarray(v, dtype=np.float64) for v in (regressor_arrays or {}).values()]
@@ -399,78 +358,30 @@ def build_panel(
     wts = weight_column(data, weights, function) if weights is not None else None
 
     # ---- missing values: count by column, drop once --------------------------------------
-    missing: dict[str, int] = {}
-    bad = np.zeros(n_in, dtype=bool)
-
-    def _flag(name: str, m: np.ndarray) -> None:
-        nonlocal bad
-        cnt = int(np.count_nonzero(m & ~bad))
-        if cnt:
-            missing[f"missing or non-finite {name}"] = cnt
-            bad |= m
-
-    _flag(outcome, ~np.isfinite(y))
-    for name, v in zip(names, cols, strict=True):
-        _flag(name, ~np.isfinite(v))
-    for col in (unit, time):
-        if not (isinstance(data[col].dtype, np.dtype) and data[col].dtype.kind in "iub"):
-            _flag(col, data[col].isna().to_numpy())
-    if cluster is not None and cluster != unit:
-        _flag(cluster, data[cluster].isna().to_numpy())
-    if off is not None:
-        _flag(f"{offset_column} (must be > 0)", ~(np.isfinite(off) & (off > 0)))
-    # extra columns may be missing by design (e.g. the cohort of the never treated)
-
-    flow = FlowLog()
-    if bad.any():
-        keep = ~bad
-        flow = flow.add("drop rows with missing values", n_in, int(keep.sum()), missing)
-        warnings.warn(
-            f"{function}: excluded {int(bad.sum())} of {n_in} rows with missing values ("
-            + "; ".join(f"{k}: {v}" for k, v in missing.items())
-            + ").",
-            ExcludedRowsWarning,
-            stacklevel=4,
-        )
-        frame_u = data[unit][keep]
-        frame_t = data[time][keep]
-        frame_c = data[cluster][keep] if cluster is not None else None
-        y = y[keep]
-        cols = [c[keep] for c in cols]
-        off = off[keep] if off is not None else None
-        wts = wts[keep] if wts is not None else None
-        extra = {k: v[keep] for k, v in extra.items()}
-    else:
-        keep = None
-        frame_u = data[unit]
-        frame_t = data[time]
-        frame_c = data[cluster] if cluster is not None else None
-    if wts is not None and (wts == 0).any():
-        zero = wts == 0
-        n_before = int(y.size)
-        n_zero = int(zero.sum())
-        flow = flow.add(
-            "drop rows with zero weight",
-            n_before,
-            n_before - n_zero,
-            {f"weight {weights!r} equal to 0": n_zero},
-        )
-        warnings.warn(
-            f"{function}: excluded {n_zero} of {n_before} rows with zero weight in "
-            f"{weights!r} (they do not contribute to the weighted fit).",
-            ExcludedRowsWarning,
-            stacklevel=4,
-        )
-        nz = ~zero
-        keep = nz if keep is None else _compose(keep, nz)
-        frame_u = frame_u[nz]
-        frame_t = frame_t[nz]
-        frame_c = frame_c[nz] if frame_c is not None else None
-        y = y[nz]
-        cols = [c[nz] for c in cols]
-        off = off[nz] if off is not None else None
-        wts = wts[nz]
-        extra = {k: v[nz] for k, v in extra.items()}
+    bad, missing = missing_rows(
+        data,
+        y,
+        dict(zip(names, cols, strict=True)),
+        off,
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        cluster=cluster,
+        offset_column=offset_column,
+    )
+    rows = Rows(
+        data[unit],
+        data[time],
+        data[cluster] if cluster is not None else None,
+        y,
+        cols,
+        off,
+        wts,
+        extra,
+    )
+    rows, keep, flow = _drop_rows(rows, bad, missing, function=function, weights=weights)
+    frame_u, frame_t, frame_c = rows.frame_u, rows.frame_t, rows.frame_c
+    y, cols, off, wts, extra = rows.y, rows.cols, rows.off, rows.wts, rows.extra
     n = y.size
     if n == 0:
         raise EstimationError(
@@ -478,50 +389,19 @@ def build_panel(
             + (" and zero weights." if wts is not None else ".")
         )
 
-    # ---- identifiers ---------------------------------------------------------------------
-    unit_codes: np.ndarray | None
-    time_codes: np.ndarray | None
-    uvals = _as_comparable(frame_u)
-    tvals = _as_comparable(frame_t)
-    sorted_balanced = _sorted_balanced_shape(uvals, tvals) if tvals is not None else None
-    if sorted_balanced is not None:
-        n_units, n_times = sorted_balanced
-        time_levels = frame_t.to_numpy()[:n_times]
-        sorted_balanced = True
-    else:
-        sorted_balanced = False
-        ucodes = _codes_sorted(uvals) if uvals is not None else None
-    if sorted_balanced:
-        unit_codes = None
-        time_codes = None
-    else:
-        if ucodes is not None:
-            unit_codes, n_units = ucodes, int(ucodes[-1]) + 1
-        else:
-            unit_codes, n_units, _ = _factorize(frame_u, sort=False)
-        time_codes, n_times, time_levels = _factorize(frame_t, sort=True)
-        cell = unit_codes * n_times + time_codes
-        if n_units * n_times <= GRID_SLACK * n + 1_000_000:
-            counts = np.bincount(cell, minlength=n_units * n_times)
-            dup = counts[cell] > 1 if counts.max(initial=0) > 1 else np.zeros(n, dtype=bool)
-            del counts
-        else:
-            dup = pd.Series(cell).duplicated(keep=False).to_numpy()
-        if dup.any():
-            rows = np.flatnonzero(dup)[:2]
-            idx = (np.flatnonzero(keep)[rows] if keep is not None else rows).tolist()
-            labels = [data.index[i] for i in idx]
-            raise EstimationError(
-                f"{function}: {int(dup.sum())} rows share a ({unit}, {time}) pair with another "
-                f"row, e.g. rows {labels[0]!r} and {labels[1]!r} ({unit} value masked, "
-                f"{time} = {frame_t.iloc[rows[0]]!r}). Rule: a panel has one row per unit and "
-                "period. Aggregate duplicate rows (e.g. sum counts by person and month) first."
-            )
-    if frame_c is None or cluster == unit:
-        cluster_codes, n_clusters = None, n_units
-    else:
-        cluster_codes, n_clusters, _ = _factorize(frame_c, sort=False)
-
+    ids = encode_identifiers(
+        data,
+        frame_u,
+        frame_t,
+        frame_c,
+        keep,
+        unit=unit,
+        time=time,
+        cluster=cluster,
+        function=function,
+    )
+    n_units, n_times, time_levels, unit_codes, time_codes, cluster_codes, n_clusters, cell = ids
+    sorted_balanced = unit_codes is None
     X = np.empty((n, len(names)), dtype=np.float64, order="F")
     for j, v in enumerate(cols):
         X[:, j] = v

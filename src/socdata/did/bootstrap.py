@@ -50,13 +50,19 @@ from socdata.did._panel import Panel, build_panel, drop_uninformative
 from socdata.did._results import BootstrapInference
 from socdata.did._threads import single_threaded_blas
 from socdata.errors import EstimationError
+from socdata.options import DEFAULT_SEED, Choice, Renamed, renamed_keywords
 from socdata.provenance import Provenance
 from socdata.results import Result, order_tidy
 
 #: Use Webb six-point weights at or below this many clusters (``weights="auto"``).
 WEBB_MAX_CLUSTERS = 12
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
-_WEIGHTS = ("auto", "rademacher", "webb")
+BOOTSTRAP_WEIGHTS = Choice(
+    "bootstrap_weights",
+    ("auto", "rademacher", "webb"),
+    ("Webb for few clusters, else Rademacher", "+-1", "Webb six-point"),
+)
+_WEIGHTS = BOOTSTRAP_WEIGHTS.allowed
 
 
 def _weight_matrix(
@@ -185,15 +191,16 @@ def wcr_inference(
     fit: LinearFit,
     term: str,
     *,
-    weights: str = "auto",
-    draws: int = 9999,
-    seed: int | None = 20240301,
+    bootstrap_weights: str = "auto",
+    bootstrap_draws: int = 9999,
+    seed: int | None = DEFAULT_SEED,
     conf_level: float = 0.95,
     max_exact_clusters: int = 200,
 ) -> BootstrapInference:
     """WCR bootstrap p-value and test-inversion interval for one coefficient of ``fit``."""
-    if weights not in _WEIGHTS:
-        raise EstimationError(f"weights must be one of {_WEIGHTS}, got {weights!r}.")
+    BOOTSTRAP_WEIGHTS.check(bootstrap_weights, error=EstimationError)
+    weights = bootstrap_weights
+    draws = bootstrap_draws
     g = panel.n_clusters
     if g < 2:
         raise EstimationError("the wild cluster bootstrap needs at least 2 clusters.")
@@ -286,6 +293,10 @@ class WildClusterBootstrapResult(Result):
         )
 
 
+@renamed_keywords(
+    weights=Renamed("bootstrap_weights", applies=lambda v: isinstance(v, str) and v in _WEIGHTS),
+    draws="bootstrap_draws",
+)
 @single_threaded_blas
 def wild_cluster_bootstrap(
     data: pd.DataFrame,
@@ -296,9 +307,10 @@ def wild_cluster_bootstrap(
     treatment: str,
     cluster: str,
     covariates: Sequence[str] | None = None,
-    weights: str = "auto",
-    draws: int = 9999,
-    seed: int | None = 20240301,
+    weights: str | None = None,
+    bootstrap_weights: str = "auto",
+    bootstrap_draws: int = 9999,
+    seed: int | None = DEFAULT_SEED,
     conf_level: float = 0.95,
     max_exact_clusters: int = 200,
 ) -> WildClusterBootstrapResult:
@@ -315,12 +327,19 @@ def wild_cluster_bootstrap(
     covariates
         Further time-varying regressors.
     weights
+        Column of observation weights, as in every other estimator.  Not supported by the
+        wild cluster bootstrap yet (an error says so).  Until this release ``weights=``
+        meant the bootstrap distribution; ``weights="auto" | "rademacher" | "webb"`` is
+        still read that way, with a :class:`~socdata.errors.SocdataDeprecationWarning`.
+    bootstrap_weights
         ``"auto"`` (Webb six-point for at most :data:`WEBB_MAX_CLUSTERS` clusters, else
         Rademacher), ``"rademacher"`` or ``"webb"``.
-    draws
-        Bootstrap draws; all weight patterns are enumerated when there are at most this many.
+    bootstrap_draws
+        Bootstrap draws (old keyword ``draws``); all weight patterns are enumerated when
+        there are at most this many.
     seed
-        Seed for the random draws (unused when enumerating).
+        Seed for the random draws (unused when enumerating); default
+        :data:`socdata.options.DEFAULT_SEED`.
     conf_level
         Level of the test-inversion interval.
     max_exact_clusters
@@ -339,6 +358,14 @@ def wild_cluster_bootstrap(
     ...     time="month", treatment="treatment", cluster="area")  # doctest: +SKIP
     """
     fn = "socdata.did.wild_cluster_bootstrap"
+    if weights is not None:
+        raise EstimationError(
+            f"{fn}: observation weights (weights={weights!r}) are not supported by the wild "
+            "cluster bootstrap; fit twfe(..., weights=..., inference='analytic') instead. "
+            "For the bootstrap distribution use bootstrap_weights="
+            + " | ".join(map(repr, _WEIGHTS))
+            + "."
+        )
     panel = build_panel(
         data,
         function=fn,
@@ -354,8 +381,8 @@ def wild_cluster_bootstrap(
         panel,
         fit,
         treatment,
-        weights=weights,
-        draws=draws,
+        bootstrap_weights=bootstrap_weights,
+        bootstrap_draws=bootstrap_draws,
         seed=seed,
         conf_level=conf_level,
         max_exact_clusters=max_exact_clusters,
@@ -369,8 +396,8 @@ def wild_cluster_bootstrap(
             treatment=treatment,
             cluster=cluster,
             covariates=list(covariates or []),
-            weights=weights,
-            draws=draws,
+            bootstrap_weights=bootstrap_weights,
+            bootstrap_draws=bootstrap_draws,
             seed=seed,
             conf_level=conf_level,
         ),

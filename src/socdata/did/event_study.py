@@ -28,7 +28,9 @@ aggregation.  The plot is :func:`socdata.plots.event_study.event_study_plot`.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,6 +49,7 @@ from socdata.did.twfe import (
     raise_weighted_bootstrap,
 )
 from socdata.errors import EstimationError, ExcludedRowsWarning
+from socdata.options import DEFAULT_SEED
 from socdata.provenance import FlowLog
 
 __all__ = ["EventStudyResult", "event_study", "event_times"]
@@ -119,7 +122,7 @@ def event_study(
     inference: str = "auto",
     bootstrap_weights: str = "auto",
     bootstrap_draws: int = 9999,
-    seed: int | None = 20240301,
+    seed: int | None = DEFAULT_SEED,
     weights: str | None = None,
 ) -> EventStudyResult:
     """TWFE event study around the first treated period, with a joint pre-trend test.
@@ -166,70 +169,17 @@ def event_study(
     fn = "socdata.did.event_study"
     check_options(fn, inference, conf_level, bootstrap_draws)
     check_columns(data, {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort}, fn)
-    lo, hi = (int(window[0]), int(window[1]))
-    if not lo < 0 <= hi:
-        raise EstimationError(
-            f"{fn}: window must satisfy first < 0 <= last (e.g. (-12, 12)), got {window!r}."
-        )
-    if not lo <= reference <= hi or (bin_endpoints and reference in (lo, hi)):
-        raise EstimationError(
-            f"{fn}: reference={reference} must lie inside window {window!r}"
-            + (" and not on a binned endpoint" if bin_endpoints else "")
-            + "; the usual choice is -1 (the month before treatment)."
-        )
-    # cohort constant within unit
-    coh_key = data[cohort]
-    if pd.api.types.is_datetime64_any_dtype(coh_key.dtype):
-        coh_num = coh_key.astype("int64").where(coh_key.notna(), -1)
-    else:
-        coh_num = pd.to_numeric(coh_key, errors="coerce").fillna(0)
-    varies = coh_num.groupby(data[unit], sort=False).nunique(dropna=False)
-    if (varies > 1).any():
-        raise EstimationError(
-            f"{fn}: {int((varies > 1).sum())} units have more than one {cohort!r} value; the "
-            "cohort (first treated period) must be constant within a unit (rule: treatment "
-            "is irreversible and starts once). Recompute it as the unit's first referral."
-        )
-    et = event_times(data, time=time, cohort=cohort)
-    treated_rows = np.isfinite(et)
-    if not treated_rows.any():
-        raise EstimationError(
-            f"{fn}: no unit has a cohort (first treated period); an event study needs "
-            "treated units. Check the cohort column (0 or missing means never treated)."
-        )
+    lo, hi = _check_design(data, fn, unit, cohort, window, reference, bin_endpoints)
     n_in = len(data)
-    pre_flow = FlowLog()
-    frame = data
-    if not bin_endpoints:
-        outside = treated_rows & ((et < lo) | (et > hi))
-        if outside.any():
-            n_out = int(outside.sum())
-            pre_flow = pre_flow.add(
-                "drop treated observations outside the event window",
-                n_in,
-                n_in - n_out,
-                {f"event time outside [{lo}, {hi}] (bin_endpoints=False)": n_out},
-            )
-            import warnings
-
-            warnings.warn(
-                f"{fn}: excluded {n_out} treated observations outside the window "
-                f"[{lo}, {hi}] (bin_endpoints=False).",
-                ExcludedRowsWarning,
-                stacklevel=3,
-            )
-            frame = data.loc[~outside]
-            et = et[~outside]
-    e = np.clip(et, lo, hi) if bin_endpoints else et
-    dummies: dict[str, np.ndarray] = {}
-    times_used: list[int] = []
-    for k in range(lo, hi + 1):
-        if k == reference:
-            continue
-        col = (e == k).astype(np.float64)
-        if col.any():
-            dummies[f"event_time::{k}"] = col
-            times_used.append(k)
+    frame, dummies, pre_flow = _event_dummies(
+        data,
+        fn,
+        time=time,
+        cohort=cohort,
+        window=(lo, hi),
+        reference=reference,
+        bin_endpoints=bin_endpoints,
+    )
     regs = list(covariates or [])
     panel = build_panel(
         frame,
@@ -251,33 +201,8 @@ def event_study(
     if use_boot and weights is not None:
         raise_weighted_bootstrap(fn, panel.n_clusters, cluster_name, inference)
     fit = fit_linear(panel, function=fn, drop_collinear=True, need_arrays=use_boot)
-    names = [panel.names[i] for i in fit.kept]
-    dropped = tuple(
-        int(nm.split("::")[1])
-        for i, nm in enumerate(panel.names)
-        if i not in fit.kept and nm.startswith("event_time::")
-    )
-    dropped_cov = [nm for i, nm in enumerate(panel.names) if i not in fit.kept and nm in regs]
-    if dropped_cov:
-        raise EstimationError(
-            f"{fn}: covariate(s) {dropped_cov} are collinear with the fixed effects or the "
-            "event-time indicators; remove them."
-        )
-    ev_idx = [i for i, nm in enumerate(names) if nm.startswith("event_time::")]
-    ev_times = [int(names[i].split("::")[1]) for i in ev_idx]
-    lead_idx = [i for i, k in zip(ev_idx, ev_times, strict=True) if k < 0]
-    pretrend = wald_test(
-        fit.coef,
-        fit.vcov,
-        lead_idx,
-        panel.n_clusters - 1,
-        name="joint pre-trend Wald test",
-        null=(
-            "all lead coefficients (event times "
-            + ", ".join(str(ev_times[ev_idx.index(i)]) for i in lead_idx)
-            + f"; reference {reference}) are zero: no difference in trends before treatment"
-        ),
-    )
+    names, dropped = _kept_terms(fn, panel, fit, regs)
+    ev_idx, pretrend = _pretrend_test(fit, names, reference, panel.n_clusters)
     boot: tuple[BootstrapInference, ...] = ()
     if use_boot:
         boot = tuple(
@@ -285,22 +210,15 @@ def event_study(
                 panel,
                 fit,
                 nm,
-                weights=bootstrap_weights,
-                draws=bootstrap_draws,
+                bootstrap_weights=bootstrap_weights,
+                bootstrap_draws=bootstrap_draws,
                 seed=seed,
                 conf_level=conf_level,
             )
             for nm in names
             if nm.startswith("event_time::")
         )
-    # keep only event-time terms in the result's term order (covariates after)
-    order = ev_idx + [i for i in range(len(names)) if i not in ev_idx]
-    coef = fit.coef[order]
-    vcov = fit.vcov[np.ix_(order, order)]
-    terms = tuple(names[i] for i in order)
-    evt = tuple(
-        int(t.split("::")[1]) if t.startswith("event_time::") else _COVARIATE for t in terms
-    )
+    terms, coef, vcov, evt = _ordered_terms(fit, names, ev_idx)
     result = EventStudyResult(
         provenance=_provenance(
             fn,
@@ -351,6 +269,149 @@ def event_study(
         weights=weights,
     )
     return result
+
+
+def _kept_terms(
+    fn: str, panel: Any, fit: Any, regs: list[str]
+) -> tuple[list[str], tuple[int, ...]]:
+    """Names of the estimated terms and the event times dropped as collinear; a collinear
+    covariate is an error."""
+    names = [panel.names[i] for i in fit.kept]
+    dropped = tuple(
+        int(nm.split("::")[1])
+        for i, nm in enumerate(panel.names)
+        if i not in fit.kept and nm.startswith("event_time::")
+    )
+    dropped_cov = [nm for i, nm in enumerate(panel.names) if i not in fit.kept and nm in regs]
+    if dropped_cov:
+        raise EstimationError(
+            f"{fn}: covariate(s) {dropped_cov} are collinear with the fixed effects or the "
+            "event-time indicators; remove them."
+        )
+    return names, dropped
+
+
+def _ordered_terms(
+    fit: Any, names: list[str], ev_idx: list[int]
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, tuple[int, ...]]:
+    """Event-time terms first (covariates after): names, coefficients, covariance and the
+    event time of each term."""
+    order = ev_idx + [i for i in range(len(names)) if i not in ev_idx]
+    terms = tuple(names[i] for i in order)
+    evt = tuple(
+        int(t.split("::")[1]) if t.startswith("event_time::") else _COVARIATE for t in terms
+    )
+    return terms, fit.coef[order], fit.vcov[np.ix_(order, order)], evt
+
+
+def _check_design(
+    data: pd.DataFrame,
+    fn: str,
+    unit: str,
+    cohort: str,
+    window: tuple[int, int],
+    reference: int,
+    bin_endpoints: bool,
+) -> tuple[int, int]:
+    """Window and reference consistent; the cohort constant within unit."""
+    lo, hi = (int(window[0]), int(window[1]))
+    if not lo < 0 <= hi:
+        raise EstimationError(
+            f"{fn}: window must satisfy first < 0 <= last (e.g. (-12, 12)), got {window!r}."
+        )
+    if not lo <= reference <= hi or (bin_endpoints and reference in (lo, hi)):
+        raise EstimationError(
+            f"{fn}: reference={reference} must lie inside window {window!r}"
+            + (" and not on a binned endpoint" if bin_endpoints else "")
+            + "; the usual choice is -1 (the month before treatment)."
+        )
+    coh_key = data[cohort]
+    if pd.api.types.is_datetime64_any_dtype(coh_key.dtype):
+        coh_num = coh_key.astype("int64").where(coh_key.notna(), -1)
+    else:
+        coh_num = pd.to_numeric(coh_key, errors="coerce").fillna(0)
+    varies = coh_num.groupby(data[unit], sort=False).nunique(dropna=False)
+    if (varies > 1).any():
+        raise EstimationError(
+            f"{fn}: {int((varies > 1).sum())} units have more than one {cohort!r} value; the "
+            "cohort (first treated period) must be constant within a unit (rule: treatment "
+            "is irreversible and starts once). Recompute it as the unit's first referral."
+        )
+    return lo, hi
+
+
+def _event_dummies(
+    data: pd.DataFrame,
+    fn: str,
+    *,
+    time: str,
+    cohort: str,
+    window: tuple[int, int],
+    reference: int,
+    bin_endpoints: bool,
+) -> tuple[pd.DataFrame, dict[str, np.ndarray], FlowLog]:
+    """Event-time indicators (endpoints binned, or treated rows outside the window dropped
+    and counted); the reference period is left out."""
+    lo, hi = window
+    et = event_times(data, time=time, cohort=cohort)
+    treated_rows = np.isfinite(et)
+    if not treated_rows.any():
+        raise EstimationError(
+            f"{fn}: no unit has a cohort (first treated period); an event study needs "
+            "treated units. Check the cohort column (0 or missing means never treated)."
+        )
+    n_in = len(data)
+    pre_flow = FlowLog()
+    frame = data
+    if not bin_endpoints:
+        outside = treated_rows & ((et < lo) | (et > hi))
+        if outside.any():
+            n_out = int(outside.sum())
+            pre_flow = pre_flow.add(
+                "drop treated observations outside the event window",
+                n_in,
+                n_in - n_out,
+                {f"event time outside [{lo}, {hi}] (bin_endpoints=False)": n_out},
+            )
+            warnings.warn(
+                f"{fn}: excluded {n_out} treated observations outside the window "
+                f"[{lo}, {hi}] (bin_endpoints=False).",
+                ExcludedRowsWarning,
+                stacklevel=4,
+            )
+            frame = data.loc[~outside]
+            et = et[~outside]
+    e = np.clip(et, lo, hi) if bin_endpoints else et
+    dummies: dict[str, np.ndarray] = {}
+    for k in range(lo, hi + 1):
+        if k == reference:
+            continue
+        col = (e == k).astype(np.float64)
+        if col.any():
+            dummies[f"event_time::{k}"] = col
+    return frame, dummies, pre_flow
+
+
+def _pretrend_test(
+    fit: Any, names: list[str], reference: int, n_clusters: int
+) -> tuple[list[int], Any]:
+    """Positions of the event-time terms and the joint Wald test of the leads."""
+    ev_idx = [i for i, nm in enumerate(names) if nm.startswith("event_time::")]
+    ev_times = [int(names[i].split("::")[1]) for i in ev_idx]
+    lead_idx = [i for i, k in zip(ev_idx, ev_times, strict=True) if k < 0]
+    pretrend = wald_test(
+        fit.coef,
+        fit.vcov,
+        lead_idx,
+        n_clusters - 1,
+        name="joint pre-trend Wald test",
+        null=(
+            "all lead coefficients (event times "
+            + ", ".join(str(ev_times[ev_idx.index(i)]) for i in lead_idx)
+            + f"; reference {reference}) are zero: no difference in trends before treatment"
+        ),
+    )
+    return ev_idx, pretrend
 
 
 def _evt_only(result: EventStudyResult) -> EventStudyResult:

@@ -42,7 +42,7 @@ from socdata.did._inference import (
     sandwich,
     small_sample_factor,
 )
-from socdata.did._panel import build_panel, drop_uninformative
+from socdata.did._panel import Panel, build_panel, drop_uninformative
 from socdata.did._results import FixedEffectsResult
 from socdata.did._threads import single_threaded_blas
 from socdata.did.twfe import _frozen, _provenance, check_options, few_cluster_policy
@@ -143,131 +143,8 @@ def poisson_twfe(
     cluster_name = cluster or unit
     few_cluster_policy(fn, panel, cluster_name, "analytic" if inference == "auto" else inference)
 
-    y, x = panel.y, panel.X
-    off = panel.offset
-    wts = panel.weights
-    # deviance 2 sum(y log(y/mu) - (y - mu)) = 2 (sum y log y - y'eta - sum y + sum mu)
-    # with eta = log mu: two passes per evaluation, the y log y term computed once
-    # (weighted: every term multiplied by w)
-    pos = y > 0
-    if wts is None:
-        ylogy = float(np.sum(y[pos] * np.log(y[pos])))
-    else:
-        ylogy = float(np.sum(wts[pos] * y[pos] * np.log(y[pos])))
-    del pos
-    sum_y = float(y.sum())
-    wy = y if wts is None else wts * y
-    sum_wy = float(wy.sum())
-
-    def deviance(eta: np.ndarray, mu: np.ndarray) -> float:
-        if wts is None:
-            return 2.0 * (ylogy - float(y @ eta) - sum_y + float(mu.sum()))
-        return 2.0 * (ylogy - float(wy @ eta) - sum_wy + float(wts @ mu))
-
-    n, k = x.shape
-    # buffers reused across IRLS steps: on tens of millions of rows, allocating (and
-    # page-faulting) fresh arrays each step costs more than the arithmetic
-    mu = (y + sum_y / n) / 2
-    eta = np.log(mu)
-    z = np.empty(n)
-    zt = np.empty(n)
-    xt = np.empty((n, k), order="F")
-    work = np.empty(n)
-    wmu = None if wts is None else np.empty(n)  # IRLS working weights w * mu
-    last = deviance(eta, mu)
-    converged = False
-    iterations = 0
-    crit = np.inf
-    beta = np.zeros(k)
-    for it in range(1, max_iter + 1):
-        iterations = it
-        # working variable z = eta - offset + (y - mu) / mu
-        np.divide(y, mu, out=z)
-        z -= 1.0
-        z += eta
-        if off is not None:
-            z -= off
-        if wmu is not None:
-            np.multiply(wts, mu, out=wmu)
-        omega = mu if wmu is None else wmu
-        dm = TwoWayDemeaner(panel, weights=omega, work=work)
-        dm.demean(z, out=zt)
-        dm.demean(x, out=xt)
-        xwx = np.empty((k, k))
-        xwz = np.empty(k)
-        for j in range(k):
-            xwz[j] = np.einsum("i,i,i->", xt[:, j], omega, zt)
-            for m in range(j, k):
-                xwx[j, m] = xwx[m, j] = np.einsum("i,i,i->", xt[:, j], omega, xt[:, m])
-        if it == 1:
-            # uncentred sums of squares: a column collinear with the FE demeans to ~0
-            raw = np.array([float(x[:, j] @ x[:, j]) for j in range(k)])
-            kept = independent_columns(xwx)
-            bad = [
-                panel.names[j]
-                for j in range(k)
-                if j not in kept or xwx[j, j] <= 1e-10 * max(raw[j], 1e-300)
-            ]
-            if bad:
-                raise EstimationError(
-                    f"{fn}: regressor(s) {bad} are collinear with the unit and period fixed "
-                    "effects or with each other; use a time-varying treatment indicator."
-                )
-        beta = np.linalg.solve(xwx, xwz)
-        # linear predictor = z - (z~ - x~ b) + offset, then mu = exp(eta), in place
-        np.subtract(z, zt, out=eta)
-        for j in range(k):
-            np.multiply(xt[:, j], beta[j], out=work)
-            eta += work
-        if off is not None:
-            eta += off
-        np.exp(eta, out=mu)
-        dev = deviance(eta, mu)
-        crit = abs(dev - last) / (0.1 + abs(last))
-        last = dev
-        if crit < tol:
-            converged = True
-            break
-    if not converged:
-        raise EstimationError(
-            f"{fn}: IRLS did not converge in {max_iter} iterations (relative deviance change "
-            f"{crit:.2e} > tol {tol:g}). Increase max_iter, or check for a regressor that "
-            "perfectly predicts zero counts (separation)."
-        )
-    # sandwich at the converged mean: x~ re-projected with weights mu, scores x~ (y - mu);
-    # exact at the optimum whatever the stopping point (pyfixest's last-step working
-    # quantities converge to the same matrix)
-    if wmu is not None:
-        np.multiply(wts, mu, out=wmu)
-    omega = mu if wmu is None else wmu
-    dm = TwoWayDemeaner(panel, weights=omega, work=work)
-    dm.demean(x, out=xt)
-    xwx = np.empty((k, k))
-    for j in range(k):
-        for m in range(j, k):
-            xwx[j, m] = xwx[m, j] = np.einsum("i,i,i->", xt[:, j], omega, xt[:, m])
-    bread = np.linalg.inv(xwx)
-    resid = np.subtract(y, mu, out=work)  # response residuals y - mu
-    if wts is not None:
-        resid *= wts  # weighted scores w x~ (y - mu)
-    if panel.sorted_balanced and panel.cluster_codes is None:
-        shape = (panel.n_units, panel.n_times)
-        rg = resid.reshape(shape)
-        g_scores = np.column_stack(
-            [np.einsum("it,it->i", xt[:, j].reshape(shape), rg) for j in range(k)]
-        )
-    else:
-        g_scores = cluster_sums(panel, xt * resid[:, None])
-    ssc, df_k = small_sample_factor(
-        n=panel.n,
-        k=x.shape[1],
-        n_units=panel.n_units,
-        n_times=panel.n_times,
-        n_clusters=panel.n_clusters,
-        unit_nested=panel.unit_cluster_nested(),
-        time_nested=panel.time_cluster_nested(),
-    )
-    vcov = sandwich(bread, g_scores, ssc)
+    beta, mu, iterations, last = _irls(panel, function=fn, tol=tol, max_iter=max_iter)
+    vcov, ssc, df_k = _sandwich_at(panel, mu)
     rr = np.exp(beta[0])
     if not np.isfinite(rr):
         warnings.warn(f"{fn}: rate ratio is not finite.", SocdataWarning, stacklevel=3)
@@ -311,3 +188,147 @@ def poisson_twfe(
         iterations=iterations,
         weights=weights,
     )
+
+
+def _gram(xt: np.ndarray, omega: np.ndarray, zt: np.ndarray | None = None):
+    """``x~' diag(omega) x~`` (and ``x~' diag(omega) z~`` when ``zt`` is given)."""
+    k = xt.shape[1]
+    xwx = np.empty((k, k))
+    xwz = np.empty(k) if zt is not None else None
+    for j in range(k):
+        if zt is not None:
+            xwz[j] = np.einsum("i,i,i->", xt[:, j], omega, zt)
+        for m in range(j, k):
+            xwx[j, m] = xwx[m, j] = np.einsum("i,i,i->", xt[:, j], omega, xt[:, m])
+    return xwx, xwz
+
+
+def _check_collinear(panel: Panel, xwx: np.ndarray, function: str) -> None:
+    """Raise when a regressor is collinear with the fixed effects or the others."""
+    x = panel.X
+    k = x.shape[1]
+    # uncentred sums of squares: a column collinear with the FE demeans to ~0
+    raw = np.array([float(x[:, j] @ x[:, j]) for j in range(k)])
+    kept = independent_columns(xwx)
+    bad = [
+        panel.names[j]
+        for j in range(k)
+        if j not in kept or xwx[j, j] <= 1e-10 * max(raw[j], 1e-300)
+    ]
+    if bad:
+        raise EstimationError(
+            f"{function}: regressor(s) {bad} are collinear with the unit and period fixed "
+            "effects or with each other; use a time-varying treatment indicator."
+        )
+
+
+def _irls(
+    panel: Panel, *, function: str, tol: float, max_iter: int
+) -> tuple[np.ndarray, np.ndarray, int, float]:
+    """PPML by IRLS with the fixed effects projected out: ``beta``, ``mu``, iterations and
+    the final deviance (see the module notes for the convergence rule)."""
+    y, x = panel.y, panel.X
+    off = panel.offset
+    wts = panel.weights
+    # deviance 2 sum(y log(y/mu) - (y - mu)) = 2 (sum y log y - y'eta - sum y + sum mu)
+    # with eta = log mu: two passes per evaluation, the y log y term computed once
+    # (weighted: every term multiplied by w)
+    pos = y > 0
+    if wts is None:
+        ylogy = float(np.sum(y[pos] * np.log(y[pos])))
+    else:
+        ylogy = float(np.sum(wts[pos] * y[pos] * np.log(y[pos])))
+    del pos
+    sum_y = float(y.sum())
+    wy = y if wts is None else wts * y
+    sum_wy = float(wy.sum())
+
+    def deviance(eta: np.ndarray, mu: np.ndarray) -> float:
+        if wts is None:
+            return 2.0 * (ylogy - float(y @ eta) - sum_y + float(mu.sum()))
+        return 2.0 * (ylogy - float(wy @ eta) - sum_wy + float(wts @ mu))
+
+    n, k = x.shape
+    # buffers reused across IRLS steps: on tens of millions of rows, allocating (and
+    # page-faulting) fresh arrays each step costs more than the arithmetic
+    mu = (y + sum_y / n) / 2
+    eta = np.log(mu)
+    z = np.empty(n)
+    zt = np.empty(n)
+    xt = np.empty((n, k), order="F")
+    work = np.empty(n)
+    wmu = None if wts is None else np.empty(n)  # IRLS working weights w * mu
+    last = deviance(eta, mu)
+    crit = np.inf
+    beta = np.zeros(k)
+    for it in range(1, max_iter + 1):
+        # working variable z = eta - offset + (y - mu) / mu
+        np.divide(y, mu, out=z)
+        z -= 1.0
+        z += eta
+        if off is not None:
+            z -= off
+        if wmu is not None:
+            np.multiply(wts, mu, out=wmu)
+        omega = mu if wmu is None else wmu
+        dm = TwoWayDemeaner(panel, weights=omega, work=work)
+        dm.demean(z, out=zt)
+        dm.demean(x, out=xt)
+        xwx, xwz = _gram(xt, omega, zt)
+        if it == 1:
+            _check_collinear(panel, xwx, function)
+        beta = np.linalg.solve(xwx, xwz)
+        # linear predictor = z - (z~ - x~ b) + offset, then mu = exp(eta), in place
+        np.subtract(z, zt, out=eta)
+        for j in range(k):
+            np.multiply(xt[:, j], beta[j], out=work)
+            eta += work
+        if off is not None:
+            eta += off
+        np.exp(eta, out=mu)
+        dev = deviance(eta, mu)
+        crit = abs(dev - last) / (0.1 + abs(last))
+        last = dev
+        if crit < tol:
+            return beta, mu, it, last
+    raise EstimationError(
+        f"{function}: IRLS did not converge in {max_iter} iterations (relative deviance change "
+        f"{crit:.2e} > tol {tol:g}). Increase max_iter, or check for a regressor that "
+        "perfectly predicts zero counts (separation)."
+    )
+
+
+def _sandwich_at(panel: Panel, mu: np.ndarray) -> tuple[np.ndarray, float, int]:
+    """CRV1 covariance at the converged mean: ``x~`` re-projected with weights ``mu``,
+    scores ``x~ (y - mu)``; exact at the optimum whatever the stopping point (pyfixest's
+    last-step working quantities converge to the same matrix)."""
+    y, x, wts = panel.y, panel.X, panel.weights
+    n, k = x.shape
+    work = np.empty(n)
+    omega = mu if wts is None else wts * mu
+    xt = np.empty((n, k), order="F")
+    dm = TwoWayDemeaner(panel, weights=omega, work=work)
+    dm.demean(x, out=xt)
+    xwx, _ = _gram(xt, omega)
+    bread = np.linalg.inv(xwx)
+    resid = np.subtract(y, mu, out=work)  # response residuals y - mu
+    if wts is not None:
+        resid *= wts  # weighted scores w x~ (y - mu)
+    if panel.sorted_balanced and panel.cluster_codes is None:
+        shape = (panel.n_units, panel.n_times)
+        rg = resid.reshape(shape)
+        g_scores = np.column_stack(
+            [np.einsum("it,it->i", xt[:, j].reshape(shape), rg) for j in range(k)]
+        )
+    else:
+        g_scores = cluster_sums(panel, xt * resid[:, None])
+    ssc, df_k = small_sample_factor(
+        n=panel.n,
+        k=k,
+        n_units=panel.n_units,
+        n_times=panel.n_times,
+        n_clusters=panel.n_clusters,
+        unit_nested=panel.unit_cluster_nested(),
+        time_nested=panel.time_cluster_nested(),
+    )
+    return sandwich(bread, g_scores, ssc), ssc, df_k

@@ -36,25 +36,30 @@ from socdata.did._results import BootstrapInference, FixedEffectsResult
 from socdata.did._threads import single_threaded_blas
 from socdata.did.bootstrap import wcr_inference
 from socdata.errors import EstimationError, SmallClusterWarning
+from socdata.options import DEFAULT_SEED, Choice, check_bootstrap_draws, check_conf_level
 from socdata.provenance import Provenance, hash_frame
 
 __all__ = ["FixedEffectsResult", "twfe"]
 
-_INFERENCE = ("auto", "analytic", "bootstrap")
+INFERENCE = Choice(
+    "inference",
+    ("auto", "analytic", "bootstrap"),
+    (
+        "wild cluster bootstrap when clusters are few, else analytic",
+        "cluster-robust formula",
+        "wild cluster restricted bootstrap",
+    ),
+)
 
 
 def check_options(
     function: str, inference: str, conf_level: float, draws: int | None = None
 ) -> None:
-    """Validate shared options with messages generated from the allowed values."""
-    if inference not in _INFERENCE:
-        raise EstimationError(
-            f"{function}: inference must be one of {_INFERENCE}, got {inference!r}."
-        )
-    if not 0 < conf_level < 1:
-        raise EstimationError(f"{function}: conf_level must be in (0, 1), got {conf_level!r}.")
-    if draws is not None and draws < 99:
-        raise EstimationError(f"{function}: bootstrap_draws must be at least 99, got {draws}.")
+    """Validate the shared options (messages generated from :mod:`socdata.options`)."""
+    INFERENCE.check(inference, function=function, error=EstimationError)
+    check_conf_level(conf_level, function=function, error=EstimationError)
+    if draws is not None:
+        check_bootstrap_draws(draws, function=function, error=EstimationError)
 
 
 def few_cluster_policy(function: str, panel: Panel, cluster_name: str, inference: str) -> bool:
@@ -108,7 +113,7 @@ def twfe(
     inference: str = "auto",
     bootstrap_weights: str = "auto",
     bootstrap_draws: int = 9999,
-    seed: int | None = 20240301,
+    seed: int | None = DEFAULT_SEED,
     weights: str | None = None,
 ) -> FixedEffectsResult:
     """Two-way fixed-effects DiD: ``outcome ~ treatment + covariates | unit + time``.
@@ -205,8 +210,8 @@ def twfe(
                 panel,
                 fit,
                 treatment,
-                weights=bootstrap_weights,
-                draws=bootstrap_draws,
+                bootstrap_weights=bootstrap_weights,
+                bootstrap_draws=bootstrap_draws,
                 seed=seed,
                 conf_level=conf_level,
             ),

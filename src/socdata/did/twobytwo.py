@@ -127,6 +127,53 @@ def _mean_row(
     }
 
 
+def _table_rows(
+    fn: str, rate: np.ndarray, both: np.ndarray, group: np.ndarray, conf_level: float
+) -> list[dict[str, object]]:
+    """Mean rates before/after and their change per group, and the Welch DiD row."""
+    grp = group  # per person 0/1
+    rows: list[dict[str, object]] = []
+    changes = {}
+    for g, label in ((0.0, "comparator"), (1.0, "engager")):
+        sel = both & (grp == g)
+        if sel.sum() < 2:
+            raise EstimationError(
+                f"{fn}: only {int(sel.sum())} {label}s are observed both before and after; "
+                "at least 2 per group are needed for a standard error. Check the post "
+                "indicator and the follow-up windows."
+            )
+        rows.append(_mean_row(f"{label}:before", label, "before", rate[sel, 0], conf_level))
+        rows.append(_mean_row(f"{label}:after", label, "after", rate[sel, 1], conf_level))
+        ch = rate[sel, 1] - rate[sel, 0]
+        changes[label] = ch
+        rows.append(_mean_row(f"{label}:change", label, "change", ch, conf_level))
+    t_ch, c_ch = changes["engager"], changes["comparator"]
+    vt, vc = t_ch.var(ddof=1) / t_ch.size, c_ch.var(ddof=1) / c_ch.size
+    est = float(t_ch.mean() - c_ch.mean())
+    se = float(np.sqrt(vt + vc))
+    df = (vt + vc) ** 2 / (vt**2 / (t_ch.size - 1) + vc**2 / (c_ch.size - 1)) if se > 0 else np.nan
+    q = stats.t.ppf(0.5 + conf_level / 2, df)
+    stat = est / se if se > 0 else np.nan
+    rows.append(
+        {
+            "term": "did",
+            "estimate": est,
+            "std_error": se,
+            "statistic": stat,
+            "p_value": float(2 * stats.t.sf(abs(stat), df)) if np.isfinite(stat) else np.nan,
+            "conf_low": est - q * se,
+            "conf_high": est + q * se,
+            "ci_type": f"Welch t({df:.1f}), person-level",
+            "n": int(t_ch.size + c_ch.size),
+            "group": "engager - comparator",
+            "period": "change",
+            "sd": np.nan,
+            "df": float(df),
+        }
+    )
+    return rows
+
+
 def did_2x2(
     data: pd.DataFrame,
     *,
@@ -241,46 +288,7 @@ def did_2x2(
     rate = np.divide(sums, expo, out=np.full_like(sums, np.nan), where=has)
     if exposure:
         rate *= per
-    grp = dmin  # per person 0/1
-    rows: list[dict[str, object]] = []
-    changes = {}
-    for g, label in ((0.0, "comparator"), (1.0, "engager")):
-        sel = both & (grp == g)
-        if sel.sum() < 2:
-            raise EstimationError(
-                f"{fn}: only {int(sel.sum())} {label}s are observed both before and after; "
-                "at least 2 per group are needed for a standard error. Check the post "
-                "indicator and the follow-up windows."
-            )
-        rows.append(_mean_row(f"{label}:before", label, "before", rate[sel, 0], conf_level))
-        rows.append(_mean_row(f"{label}:after", label, "after", rate[sel, 1], conf_level))
-        ch = rate[sel, 1] - rate[sel, 0]
-        changes[label] = ch
-        rows.append(_mean_row(f"{label}:change", label, "change", ch, conf_level))
-    t_ch, c_ch = changes["engager"], changes["comparator"]
-    vt, vc = t_ch.var(ddof=1) / t_ch.size, c_ch.var(ddof=1) / c_ch.size
-    est = float(t_ch.mean() - c_ch.mean())
-    se = float(np.sqrt(vt + vc))
-    df = (vt + vc) ** 2 / (vt**2 / (t_ch.size - 1) + vc**2 / (c_ch.size - 1)) if se > 0 else np.nan
-    q = stats.t.ppf(0.5 + conf_level / 2, df)
-    stat = est / se if se > 0 else np.nan
-    rows.append(
-        {
-            "term": "did",
-            "estimate": est,
-            "std_error": se,
-            "statistic": stat,
-            "p_value": float(2 * stats.t.sf(abs(stat), df)) if np.isfinite(stat) else np.nan,
-            "conf_low": est - q * se,
-            "conf_high": est + q * se,
-            "ci_type": f"Welch t({df:.1f}), person-level",
-            "n": int(t_ch.size + c_ch.size),
-            "group": "engager - comparator",
-            "period": "change",
-            "sd": np.nan,
-            "df": float(df),
-        }
-    )
+    rows = _table_rows(fn, rate, both, dmin, conf_level)
     unit_words = f"{outcome} per {per:g} {exposure}" if exposure else f"mean {outcome} per row"
     prov = Provenance.build(
         fn,

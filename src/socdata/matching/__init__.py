@@ -5,11 +5,22 @@ Public functions (imported lazily from their modules):
 
 ``match``            one row per unit, MatchIt's defaults (``socdata.matching.nearest``)
 ``risk_set_match``   engagers matched at their referral month (``socdata.matching.riskset``)
-``matched_panel``    person-month panel of the matched sample (``socdata.matching.riskset``)
-``aligned_panel``    that panel on event time, for matched event studies (``socdata.matching.riskset``)
+``matched_panel``    person-month panel of the matched sample (``socdata.matching.panels``)
+``aligned_panel``    that panel on event time, for matched event studies (``socdata.matching.panels``)
 ``MatchResult``      the result class (``socdata.matching.result``)
 
 The love plot is :func:`socdata.plots.love.love_plot`.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from socdata import matching
+>>> people = pd.DataFrame({"id": list("abcdefgh"), "engaged": [1, 1, 1, 0, 0, 0, 0, 0],
+...                        "age": [14, 15, 16, 13, 14, 15, 16, 17]})
+>>> res = matching.match(people, treatment="engaged", covariates=["age"],
+...                      distance="mahalanobis", unit="id")
+>>> res.n_treated_matched, res.n_control_matched
+(3, 3)
 """
 
 from __future__ import annotations
@@ -19,8 +30,8 @@ import importlib
 _EXPORTS = {
     "match": "nearest",
     "risk_set_match": "riskset",
-    "matched_panel": "riskset",
-    "aligned_panel": "riskset",
+    "matched_panel": "panels",
+    "aligned_panel": "panels",
     "MatchResult": "result",
 }
 

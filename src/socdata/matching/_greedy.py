@@ -38,6 +38,9 @@ REASON_NO_CONTROLS = 1  # no control in the exact cell / stratum at all
 REASON_CALIPER = 2  # no control of the cell, used or not, within the caliper
 REASON_EXHAUSTED = 3  # controls within the caliper exist, but all were already used
 
+#: Relative tolerance under which two Mahalanobis distances count as tied.
+TIE_RTOL = 1e-10
+
 REASON_LABELS = {
     REASON_NO_CONTROLS: "no comparator in the exact cell",
     REASON_CALIPER: "no comparator within the caliper",
@@ -269,6 +272,20 @@ def sort_controls(scores: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return np.lexsort((np.asarray(keys), np.asarray(scores, dtype=float)))
 
 
+def _break_tie(
+    tied: np.ndarray, i: int, control_pos: np.ndarray | None, treated_pos: np.ndarray | None
+) -> int:
+    """The winner among controls ``tied`` at the same distance from treated unit ``i``."""
+    if tied.size == 1:
+        return int(tied[0])
+    if control_pos is None or treated_pos is None:
+        return int(tied.min())
+    q = np.asarray(control_pos)[tied]
+    ii = int(np.asarray(treated_pos)[i])
+    visit = np.where(q < ii, 2 * (ii - q) - 1, 2 * (q - ii))
+    return int(tied[np.argmax(visit)])
+
+
 def greedy_match_kdtree(
     control_x: np.ndarray,
     treated_x: np.ndarray,
@@ -278,6 +295,8 @@ def greedy_match_kdtree(
     replace: bool = False,
     caliper: float | None = None,
     available: np.ndarray | None = None,
+    control_pos: np.ndarray | None = None,
+    treated_pos: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Greedy nearest-neighbour matching on Euclidean distance (whitened covariates).
 
@@ -291,6 +310,11 @@ def greedy_match_kdtree(
         the data order).
     ratio, replace, caliper, available
         As in :func:`greedy_match_1d`; ``caliper`` is a maximum Mahalanobis distance.
+    control_pos, treated_pos
+        Optional positions of the controls and treated units in MatchIt's search order
+        (:func:`socdata.matching._distance.matchit_visit_order`), used only to break ties
+        in distance as MatchIt does.  Without them ties go to the first control in input
+        order.
 
     Returns
     -------
@@ -299,9 +323,14 @@ def greedy_match_kdtree(
 
     Notes
     -----
-    Ties in distance go to the control that comes first in input order (MatchIt takes the
-    first minimum).  Distances are compared after rounding to 12 significant digits so
-    that floating-point noise in the whitening does not decide ties.
+    MatchIt's ``find_control_mahcovs`` walks outwards from the treated unit along its sort
+    key, alternating one step left and one step right, and replaces the current best on
+    a distance *less than or equal to* it; so among controls at the same distance the one
+    visited last wins: the one farthest along the sort key, with a left neighbour at
+    ``k`` steps visited at time ``2k - 1`` and a right neighbour at ``k`` steps at ``2k``.
+    Distances within a relative :data:`TIE_RTOL` of the smallest count as tied, so that
+    floating-point noise in the transformation (e.g. after rescaling a covariate) does not
+    decide ties.
     """
     cx = np.asarray(control_x, dtype=float)
     tx = np.asarray(treated_x, dtype=float)
@@ -335,10 +364,19 @@ def greedy_match_kdtree(
                 d, j = d[ok], j[ok]
                 free = np.array([avail[x] and x not in taken for x in j.tolist()], dtype=bool)
                 if free.any():
-                    dd = np.round(d[free], 12)
+                    dd = d[free]
                     jj = j[free]
                     best = dd.min()
-                    k_sel = int(jj[dd == best].min())
+                    tol = TIE_RTOL * max(best, 1.0)
+                    tied = jj[dd <= best + tol]
+                    if j.size == k < m and d.max() <= best + tol:
+                        # the k-th neighbour ties with the best: others may tie beyond it
+                        ball = np.asarray(tree.query_ball_point(tx[i], r=best + 2 * tol), int)
+                        ok_b = avail[ball] & ~np.isin(ball, list(taken))
+                        ball = ball[ok_b]
+                        db = np.linalg.norm(cx[ball] - tx[i], axis=1)
+                        tied = ball[db <= best + tol]
+                    k_sel = _break_tie(tied, i, control_pos, treated_pos)
                     break
                 if k >= m or j.size < k:  # every candidate within the caliper is used
                     k_sel = -1

@@ -9,37 +9,37 @@ propensity score down, no caliper, ATT weights.
 
 from __future__ import annotations
 
-import warnings
+import dataclasses
 from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from socdata.errors import ExcludedRowsWarning, MatchingError
+from socdata.errors import MatchingError
+from socdata.matching._assemble import assemble
+from socdata.matching._distance import mahalanobis_matrix, matchit_visit_order
 from socdata.matching._greedy import (
-    REASON_LABELS,
     greedy_match_1d,
     greedy_match_kdtree,
     left_counts,
     sort_controls,
 )
-from socdata.matching.balance import BALANCE_COLUMNS, balance_frame
 from socdata.matching.propensity import fit_logit
 from socdata.matching.result import MatchResult
-from socdata.matching.weights import matchit_weights
-from socdata.provenance import FlowLog, Provenance
+from socdata.options import DEFAULT_SEED, Choice, renamed_keywords
 
-DISTANCES = ("logit", "mahalanobis")
-M_ORDERS = ("largest", "smallest", "data", "random")
-ON_UNMATCHED = ("warn", "raise", "ignore")
+DISTANCE = Choice(
+    "distance",
+    ("logit", "mahalanobis"),
+    ("propensity score from a logit", "Mahalanobis distance on the scaled covariates"),
+)
+M_ORDER = Choice("m_order", ("largest", "smallest", "data", "random"))
+ON_UNMATCHED = Choice("on_unmatched", ("warn", "raise", "ignore"))
 
 
-def _check_choice(name: str, value: object, allowed: Sequence[object]) -> None:
-    if value not in allowed:
-        raise MatchingError(
-            f"`{name}` must be one of {', '.join(map(repr, allowed))}; got {value!r}"
-        )
+def _check_choice(choice: Choice, value: object, function: str) -> None:
+    choice.check(value, function=function, error=MatchingError)
 
 
 def _treatment_vector(data: pd.DataFrame, treatment: str) -> np.ndarray:
@@ -111,28 +111,7 @@ def design_matrix(
     return pd.DataFrame(cols, index=data.index)
 
 
-def pooled_within_cov(X: np.ndarray, treated: np.ndarray) -> np.ndarray:
-    """Pooled within-group covariance ``sum_g (n_g - 1) S_g / (n - 2)`` (Rubin 1980)."""
-    X = np.asarray(X, dtype=float)
-    t = np.asarray(treated, dtype=bool)
-    out = np.zeros((X.shape[1], X.shape[1]))
-    for g in (t, ~t):
-        Xg = X[g] - X[g].mean(axis=0)
-        out += Xg.T @ Xg
-    return out / max(X.shape[0] - 2, 1)
-
-
-def whitening(cov: np.ndarray) -> np.ndarray:
-    """Matrix ``W`` with ``(x - y) W`` having Euclidean norm equal to the Mahalanobis distance.
-
-    Uses the (generalised) inverse of ``cov`` so a singular covariance still works, as
-    MatchIt's ``generalized_inverse``.
-    """
-    vals, vecs = np.linalg.eigh(cov)
-    keep = vals > max(1e-8 * vals.max(), 0)
-    return vecs[:, keep] / np.sqrt(vals[keep])
-
-
+@renamed_keywords(id_col="unit", random_state="seed")
 def match(
     data: pd.DataFrame,
     *,
@@ -145,8 +124,8 @@ def match(
     ratio: int = 1,
     replace: bool = False,
     m_order: Literal["largest", "smallest", "data", "random"] | None = None,
-    id_col: str | None = None,
-    random_state: int | None = None,
+    unit: str | None = None,
+    seed: int | None = DEFAULT_SEED,
     on_unmatched: Literal["warn", "raise", "ignore"] = "warn",
 ) -> MatchResult:
     """Greedy nearest-neighbour matching of treated units to controls (ATT).
@@ -184,12 +163,14 @@ def match(
     m_order
         Order in which treated units are matched: ``"largest"`` propensity first (default
         for ``"logit"``), ``"smallest"``, ``"data"`` (row order; default for
-        ``"mahalanobis"``) or ``"random"`` (seeded by ``random_state``).  Irrelevant with
+        ``"mahalanobis"``) or ``"random"`` (seeded by ``seed``).  Irrelevant with
         replacement.
-    id_col
-        Column of unit identifiers (default: the index).
-    random_state
-        Seed for ``m_order="random"``.
+    unit
+        Column of unit identifiers (default: the index).  Old name ``id_col``
+        (deprecated).
+    seed
+        Seed for ``m_order="random"`` (default :data:`socdata.options.DEFAULT_SEED`;
+        ``None`` for fresh entropy).  Old name ``random_state`` (deprecated).
     on_unmatched
         What to do when some treated units get no match: ``"warn"``
         (:class:`~socdata.errors.ExcludedRowsWarning` with counts by reason), ``"raise"``
@@ -212,11 +193,11 @@ def match(
     all units by score, the nearer of the nearest available control on each side, the
     lower one on an exact tie).  Weights: see :mod:`socdata.matching.weights`.
     """
-    _check_choice("distance", distance, DISTANCES)
-    _check_choice("on_unmatched", on_unmatched, ON_UNMATCHED)
+    _check_choice(DISTANCE, distance, "match")
+    _check_choice(ON_UNMATCHED, on_unmatched, "match")
     if m_order is None:
         m_order = "largest" if distance == "logit" else "data"
-    _check_choice("m_order", m_order, M_ORDERS)
+    _check_choice(M_ORDER, m_order, "match")
     if distance == "mahalanobis" and m_order in ("largest", "smallest"):
         raise MatchingError(
             f'm_order={m_order!r} needs a propensity score; with distance="mahalanobis" use '
@@ -238,15 +219,15 @@ def match(
         raise MatchingError(
             f"matching needs treated and control units; found {n1} treated and {n0} control"
         )
-    if id_col is None:
+    if unit is None:
         ids = data.index.to_numpy()
     else:
-        if id_col not in data.columns:
-            raise MatchingError(f"id column {id_col!r} not in the data")
-        ids = data[id_col].to_numpy()
+        if unit not in data.columns:
+            raise MatchingError(f"unit column {unit!r} not in the data")
+        ids = data[unit].to_numpy()
     if pd.Index(ids).has_duplicates:
         raise MatchingError(
-            f"unit identifiers ({id_col or 'index'}) are not unique: match() needs one row per unit"
+            f"unit identifiers ({unit or 'index'}) are not unique: match() needs one row per unit"
         )
 
     X_model = design_matrix(data, covariates, drop_first=True)
@@ -260,29 +241,9 @@ def match(
                 "recode missing as its own category (e.g. 'Not known') to match on it"
             )
 
-    propensity = pd.DataFrame(columns=["term", "estimate"])
-    if distance == "logit":
-        fit = fit_logit(X_model.to_numpy(), t.astype(float), names=tuple(X_model.columns))
-        score = fit.predict(X_model.to_numpy())
-        propensity = pd.DataFrame({"term": list(fit.names), "estimate": fit.coef})
-        cal_width = None
-        if caliper is not None:
-            cal_width = (
-                float(caliper) * float(np.std(score, ddof=1)) if std_caliper else float(caliper)
-            )
-        cal_units = (
-            "standard deviations of the propensity score (all units)"
-            if std_caliper
-            else "propensity-score (probability) units"
-        )
-        Z = None
-    else:
-        Xm = X_model.to_numpy()
-        W = whitening(pooled_within_cov(Xm, t))
-        Z = Xm @ W
-        score = None
-        cal_width = None if caliper is None else float(caliper)
-        cal_units = "Mahalanobis distance (pooled within-group covariance)"
+    dist = _fit_distance(X_model, X_bal, t, distance, caliper, std_caliper)
+    score, Z = dist.score, dist.Z
+    cal_width, cal_units, propensity = dist.cal_width, dist.cal_units, dist.propensity
 
     # exact cells
     if exact_cols:
@@ -295,9 +256,8 @@ def match(
         cell = np.zeros(n, dtype=np.int64)
     cell = np.asarray(cell)
 
-    rng = np.random.default_rng(random_state)
+    rng = np.random.default_rng(seed)
     treated_idx = np.flatnonzero(t)
-    control_idx = np.flatnonzero(~t)
     # global matching order of treated units (MatchIt computes it within each cell from the
     # same scores, which gives the same relative order)
     if m_order == "largest":
@@ -311,37 +271,9 @@ def match(
     rank_in_order = np.empty(n, dtype=np.int64)
     rank_in_order[order_all] = np.arange(order_all.size)
 
-    match_mat = np.full((n1, ratio), -1, dtype=np.int64)  # rows: treated_idx order; values: row ids
-    reasons = np.zeros(n1, dtype=np.int8)
-    t_pos = np.empty(n, dtype=np.int64)
-    t_pos[treated_idx] = np.arange(n1)
-    for c in np.unique(cell[treated_idx]):
-        tr = treated_idx[cell[treated_idx] == c]
-        co = control_idx[cell[control_idx] == c]
-        order_local = np.argsort(rank_in_order[tr], kind="stable")
-        if distance == "logit":
-            perm = sort_controls(score[co], co)
-            co_sorted = co[perm]
-            lc = left_counts(score[co_sorted], co_sorted, score[tr], tr)
-            mm, rs = greedy_match_1d(
-                score[co_sorted],
-                score[tr],
-                lc,
-                order_local,
-                ratio=ratio,
-                replace=replace,
-                caliper=cal_width,
-            )
-            mapped = np.where(mm >= 0, co_sorted[np.clip(mm, 0, None)] if co.size else -1, -1)
-        else:
-            mm, rs = greedy_match_kdtree(
-                Z[co], Z[tr], order_local, ratio=ratio, replace=replace, caliper=cal_width
-            )
-            mapped = np.where(mm >= 0, co[np.clip(mm, 0, None)] if co.size else -1, -1)
-        match_mat[t_pos[tr]] = mapped
-        reasons[t_pos[tr]] = rs
+    match_mat, reasons = _match_cells(dist, t, cell, rank_in_order, ratio=ratio, replace=replace)
 
-    return _assemble(
+    return assemble(
         data=data,
         ids=ids,
         t=t,
@@ -368,187 +300,129 @@ def match(
             "ratio": ratio,
             "replace": replace,
             "m_order": m_order,
-            "id_col": id_col,
-            "random_state": random_state,
+            "unit": unit,
+            "seed": seed,
             "on_unmatched": on_unmatched,
         },
     )
 
 
-def _relax_advice(caliper: float | None, ratio: int, replace: bool, exact: bool) -> str:
-    tips = []
-    if caliper is not None:
-        tips.append("widen or drop the caliper")
-    if ratio > 1:
-        tips.append("lower `ratio`")
-    if not replace:
-        tips.append("match with replace=True")
-    if exact:
-        tips.append("match exactly on fewer variables (or coarser categories)")
-    tips.append("add comparators to the pool")
-    return "; ".join(tips)
+@dataclasses.dataclass
+class _Distance:
+    """The matching distance of :func:`match`: a scalar score or transformed covariates."""
+
+    score: np.ndarray | None  # propensity score (balance row), logit only
+    match_score: np.ndarray | None  # scalar matched on (1d kernel)
+    Z: np.ndarray | None  # Mahalanobis-transformed covariates
+    visit_pos: np.ndarray | None  # MatchIt's search order (ties)
+    cal_width: float | None
+    cal_units: str
+    propensity: pd.DataFrame
 
 
-def _assemble(
-    *,
-    data: pd.DataFrame,
-    ids: np.ndarray,
-    t: np.ndarray,
-    match_mat: np.ndarray,
-    reasons: np.ndarray,
-    score: np.ndarray | None,
-    Z: np.ndarray | None,
+def _fit_distance(
+    X_model: pd.DataFrame,
     X_bal: pd.DataFrame,
+    t: np.ndarray,
     distance: str,
+    caliper: float | None,
+    std_caliper: bool,
+) -> _Distance:
+    if distance == "logit":
+        fit = fit_logit(X_model.to_numpy(), t.astype(float), names=tuple(X_model.columns))
+        score = fit.predict(X_model.to_numpy())
+        cal_width = None
+        if caliper is not None:
+            cal_width = (
+                float(caliper) * float(np.std(score, ddof=1)) if std_caliper else float(caliper)
+            )
+        return _Distance(
+            score=score,
+            match_score=score,
+            Z=None,
+            visit_pos=None,
+            cal_width=cal_width,
+            cal_units=(
+                "standard deviations of the propensity score (all units)"
+                if std_caliper
+                else "propensity-score (probability) units"
+            ),
+            propensity=pd.DataFrame({"term": list(fit.names), "estimate": fit.coef}),
+        )
+    # MatchIt codes factors with every level for the distance (the generalised inverse
+    # absorbs the redundancy); the distance is the same as with treatment contrasts
+    Xm = X_bal.to_numpy()
+    A = mahalanobis_matrix(Xm, t)
+    Z = Xm @ A
+    match_score = None
+    if caliper is None and int(np.count_nonzero(np.any(A != 0, axis=1))) == 1:
+        # MatchIt matches on the single transformed covariate as a scalar distance
+        match_score = Z[:, 0].copy()
+    return _Distance(
+        score=None,
+        match_score=match_score,
+        Z=Z,
+        visit_pos=matchit_visit_order(Xm, A),
+        cal_width=None if caliper is None else float(caliper),
+        cal_units="Mahalanobis distance (scaled covariates, pooled within-group covariance)",
+        propensity=pd.DataFrame(columns=["term", "estimate"]),
+    )
+
+
+def _match_cells(
+    dist: _Distance,
+    t: np.ndarray,
+    cell: np.ndarray,
+    rank_in_order: np.ndarray,
+    *,
     ratio: int,
     replace: bool,
-    caliper: float | None,
-    cal_width: float | None,
-    cal_units: str,
-    propensity: pd.DataFrame,
-    on_unmatched: str,
-    parameters: dict,
-) -> MatchResult:
-    n = len(t)
+) -> tuple[np.ndarray, np.ndarray]:
+    """Greedy matching within each exact cell; rows of treated units (in data order) and
+    their matched rows (``-1`` = none), with reason codes."""
+    n = t.size
     treated_idx = np.flatnonzero(t)
     control_idx = np.flatnonzero(~t)
     n1 = treated_idx.size
-    reason_counts = {
-        REASON_LABELS[code]: int(np.sum(reasons == code)) for code in sorted(REASON_LABELS)
-    }
-    n_none = int(np.sum(match_mat[:, 0] < 0))
-    n_partial = int(np.sum((match_mat[:, 0] >= 0) & (match_mat[:, -1] < 0)))
-    unmatched_rows = [
-        {"reason": r, "n": int(np.sum((reasons == code) & (match_mat[:, 0] < 0)))}
-        for code, r in REASON_LABELS.items()
-    ]
-    if ratio > 1:
-        unmatched_rows.append(
-            {"reason": f"fewer than {ratio} matches (partly matched)", "n": n_partial}
-        )
-    unmatched = pd.DataFrame(unmatched_rows, columns=["reason", "n"])
-    unmatched = unmatched[unmatched["n"] > 0].reset_index(drop=True)
-
-    if n_none == n1:
-        detail = "; ".join(f"{r}: {k}" for r, k in reason_counts.items() if k)
-        raise MatchingError(
-            f"no treated unit could be matched ({n1} treated, {control_idx.size} controls; "
-            f"{detail}). To relax: "
-            + _relax_advice(caliper, ratio, replace, bool(parameters.get("exact")))
-        )
-    if n_none or n_partial:
-        detail = "; ".join(f"{r.reason}: {r.n}" for r in unmatched.itertuples())
-        msg = (
-            f"{n_none} of {n1} treated unit(s) were not matched"
-            + (f" and {n_partial} got fewer than {ratio} matches" if n_partial else "")
-            + f" ({detail}); unmatched treated units are excluded from the matched sample. "
-            "To match more: "
-            + _relax_advice(caliper, ratio, replace, bool(parameters.get("exact")))
-        )
-        if on_unmatched == "raise":
-            raise MatchingError(msg)
-        if on_unmatched == "warn":
-            warnings.warn(msg, ExcludedRowsWarning, stacklevel=3)
-
-    # weights: controls indexed by their position among controls
-    c_pos = np.full(n, -1, dtype=np.int64)
-    c_pos[control_idx] = np.arange(control_idx.size)
-    mm_c = np.where(match_mat >= 0, c_pos[np.clip(match_mat, 0, None)], -1)
-    w_t, w_c = matchit_weights(mm_c, control_idx.size)
-    w_all = np.zeros(n)
-    w_all[treated_idx] = w_t
-    w_all[control_idx] = w_c
-
-    # pairs (ids only)
-    rows_t, ranks = np.nonzero(match_mat >= 0)
-    ti = treated_idx[rows_t]
-    ci = match_mat[rows_t, ranks]
-    subclass = np.zeros(n1, dtype=np.int64)
-    has = match_mat[:, 0] >= 0
-    subclass[has] = np.arange(1, int(has.sum()) + 1)
-    if score is not None:
-        sdist = np.abs(score[ti] - score[ci])
-    else:
-        sdist = np.linalg.norm(Z[ti] - Z[ci], axis=1)
-    pairs = (
-        pd.DataFrame(
-            {
-                "treated_id": ids[ti],
-                "control_id": ids[ci],
-                "match_rank": ranks + 1,
-                "subclass": subclass[rows_t],
-                "index_month": pd.Series(pd.NaT, index=range(ti.size), dtype="datetime64[ns]"),
-                "score_distance": sdist,
-            }
-        )
-        .sort_values(["subclass", "match_rank"], kind="stable")
-        .reset_index(drop=True)
-    )
-    matched = np.flatnonzero(w_all > 0)
-    unit_weights = pd.DataFrame(
-        {
-            "unit_id": ids[matched],
-            "person_id": ids[matched],
-            "treated": t[matched].astype(int),
-            "index_month": pd.Series(pd.NaT, index=range(matched.size), dtype="datetime64[ns]"),
-            "weight": w_all[matched],
-        }
-    )
-
-    bal_X = X_bal.copy()
-    if score is not None:
-        bal_X.insert(0, "propensity_score", score)
-    bal = balance_frame(bal_X, t, w_all)
-    bal = bal.loc[:, list(BALANCE_COLUMNS)]
-
-    flow = FlowLog().add(
-        "treated units matched",
-        n1,
-        n1 - n_none,
-        {r.reason: int(r.n) for r in unmatched.itertuples() if not r.reason.startswith("fewer")},
-        unit="treated units",
-    )
-    flow = flow.add(
-        "controls used",
-        control_idx.size,
-        int((w_c > 0).sum()),
-        {"not selected as a nearest neighbour": int(control_idx.size - (w_c > 0).sum())},
-        unit="control units",
-    )
-    method = (
-        f"greedy nearest-neighbour matching on the propensity score (unpenalised logit), "
-        f"treated units in {parameters['m_order']!s} order"
-        if distance == "logit"
-        else "greedy nearest-neighbour matching on the Mahalanobis distance "
-        f"(pooled within-group covariance), treated units in {parameters['m_order']!s} order"
-    )
-    prov = Provenance.build(
-        "socdata.matching.match",
-        parameters=parameters,
-        frames={"data": data},
-        n_in=n,
-        n_out=int(matched.size),
-        flow=flow,
-        notes=(
-            "Weights as MatchIt: treated 1; controls sum of 1/k_i over their matches, "
-            "rescaled to sum to the number of matched controls.",
-            "SMD = difference in (weighted) means / treated-group SD before matching (ATT).",
-        ),
-    )
-    return MatchResult(
-        provenance=prov,
-        method=method,
-        distance=distance,
-        ratio=int(ratio),
-        replace=bool(replace),
-        caliper=caliper,
-        caliper_units=cal_units if caliper is not None else "",
-        caliper_width=cal_width,
-        pairs=pairs,
-        unit_weights=unit_weights,
-        balance_table=bal,
-        unmatched=unmatched,
-        propensity=propensity,
-        n_treated=int(n1),
-        n_control=int(control_idx.size),
-    )
+    match_mat = np.full((n1, ratio), -1, dtype=np.int64)
+    reasons = np.zeros(n1, dtype=np.int8)
+    t_pos = np.empty(n, dtype=np.int64)
+    t_pos[treated_idx] = np.arange(n1)
+    ms, Z = dist.match_score, dist.Z
+    for c in np.unique(cell[treated_idx]):
+        tr = treated_idx[cell[treated_idx] == c]
+        co = control_idx[cell[control_idx] == c]
+        order_local = np.argsort(rank_in_order[tr], kind="stable")
+        if ms is not None:
+            co_sorted = co[sort_controls(ms[co], co)]
+            lc = left_counts(ms[co_sorted], co_sorted, ms[tr], tr)
+            mm, rs = greedy_match_1d(
+                ms[co_sorted],
+                ms[tr],
+                lc,
+                order_local,
+                ratio=ratio,
+                replace=replace,
+                caliper=dist.cal_width,
+            )
+            mapped = np.where(mm >= 0, co_sorted[np.clip(mm, 0, None)] if co.size else -1, -1)
+        else:
+            # MatchIt searches each exact cell along the cell's own sort order
+            cell_pos = np.empty(n, dtype=np.int64)
+            members = np.concatenate([tr, co])
+            order = np.argsort(dist.visit_pos[members], kind="stable")
+            cell_pos[members[order]] = np.arange(members.size)
+            mm, rs = greedy_match_kdtree(
+                Z[co],
+                Z[tr],
+                order_local,
+                ratio=ratio,
+                replace=replace,
+                caliper=dist.cal_width,
+                control_pos=cell_pos[co],
+                treated_pos=cell_pos[tr],
+            )
+            mapped = np.where(mm >= 0, co[np.clip(mm, 0, None)] if co.size else -1, -1)
+        match_mat[t_pos[tr]] = mapped
+        reasons[t_pos[tr]] = rs
+    return match_mat, reasons

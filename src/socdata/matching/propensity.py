@@ -159,7 +159,7 @@ def fit_logit(
             "0 or 1 may follow. Consider fewer covariates or exact matching on the "
             "separating variable.",
             DataQualityWarning,
-            stacklevel=3,
+            stacklevel=5,  # fit_logit <- distance fit <- matcher <- keyword wrapper <- caller
         )
     fitted = _expit(Z @ beta)
     if np.any(fitted > 1 - 1e-10) or np.any(fitted < 1e-14):
@@ -167,7 +167,7 @@ def fit_logit(
             "propensity scores numerically 0 or 1 occurred (quasi-separation); matching on "
             "them is unreliable near those values",
             DataQualityWarning,
-            stacklevel=3,
+            stacklevel=5,
         )
     # back-transform: eta = b0 + sum_j bj (x_j - mu_j)/sd_j
     coef = np.empty(p + 1)

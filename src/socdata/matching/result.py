@@ -126,7 +126,7 @@ class MatchResult(Result):
         socdata.errors.MatchingError
             When matching was with replacement and a comparator serves engagers with
             different index months: one person then has several index dates, which a
-            person-level mapping cannot hold.  Use :func:`socdata.matching.riskset.matched_panel`,
+            person-level mapping cannot hold.  Use :func:`socdata.matching.panels.matched_panel`,
             which duplicates such comparators as separate units with their weights.
         """
         from socdata.errors import MatchingError

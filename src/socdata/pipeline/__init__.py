@@ -7,6 +7,15 @@
 * :mod:`~socdata.pipeline.steps`: validation, comparison, audit, masking free text;
 * :mod:`~socdata.pipeline.results`: what a run did (:class:`ReproduceRun`);
 * :mod:`~socdata.pipeline.run`: :func:`reproduce`, which strings them together.
+
+Examples
+--------
+>>> import tempfile
+>>> from pathlib import Path
+>>> from socdata.pipeline import RunContext
+>>> ctx = RunContext.resolve(None, Path(tempfile.mkdtemp()) / "out")
+>>> ctx.synthetic, ctx.rules.name
+(True, 'none')
 """
 
 from __future__ import annotations

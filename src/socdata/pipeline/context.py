@@ -3,7 +3,7 @@
 The data folder is classified (bundled synthetic or real), the disclosure rule set and the
 swimmer-plot choice are fixed, and the version and start time are stamped, all in
 :meth:`RunContext.resolve`.  The pipeline hands the resolved context to every notebook as
-one parameter (``run_context``, a plain mapping that papermill writes into the executed
+one parameter (``run_context``, a plain mapping written into the executed
 notebook), and the notebook rebuilds it with :meth:`RunContext.for_notebook` without
 resolving anything again.  No environment variable carries a setting.
 """
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from socdata.errors import SocdataError
+from socdata.io.options import ReadOptions, set_read_options
 from socdata.paths import synthetic_dir
 from socdata.provenance import package_version
 from socdata.report.disclosure import (
@@ -88,6 +89,10 @@ class RunContext:
         socdata version that ran (printed in every output).
     started
         UTC start time, ISO 8601.
+    read_options
+        Column maps and sheets by extract kind (``--column-map``, ``--sheet``); a notebook's
+        context makes them the active options of its kernel, so its
+        ``socdata.read_extract(folder, kind)`` reads with them.
     """
 
     data_dir: Path
@@ -98,6 +103,7 @@ class RunContext:
     swimmer_plots: bool
     version: str
     started: str
+    read_options: ReadOptions = dataclasses.field(default_factory=ReadOptions)
 
     @classmethod
     def resolve(
@@ -108,6 +114,7 @@ class RunContext:
         disclosure: str | RuleSet = "auto",
         swimmer_plots: bool | str = "auto",
         warn: bool = True,
+        read_options: ReadOptions | None = None,
     ) -> RunContext:
         """Classify the data folder and fix every setting of the run.
 
@@ -125,6 +132,8 @@ class RunContext:
         warn
             Emit :class:`~socdata.report.disclosure.DisclosureOffWarning` when control is
             off on data that are not the bundled synthetic extracts.
+        read_options
+            Column maps and sheets by extract kind.
 
         Raises
         ------
@@ -147,6 +156,7 @@ class RunContext:
             swimmer_plots=_swimmers(swimmer_plots, kind.synthetic),
             version=package_version(),
             started=_now(),
+            read_options=read_options or ReadOptions(),
         )
         if warn and ctx.disclosure_off_on_real:
             warnings.warn(ctx.disclosure_off_message, DisclosureOffWarning, stacklevel=2)
@@ -194,6 +204,7 @@ class RunContext:
             "swimmer_plots": self.swimmer_plots,
             "version": self.version,
             "started": self.started,
+            "read_options": self.read_options.to_mapping(),
         }
 
     @classmethod
@@ -213,6 +224,7 @@ class RunContext:
             swimmer_plots=bool(mapping["swimmer_plots"]),
             version=str(mapping["version"]),
             started=str(mapping["started"]),
+            read_options=ReadOptions.from_mapping(mapping.get("read_options")),
         )
 
     @classmethod
@@ -233,7 +245,10 @@ class RunContext:
         as :meth:`resolve` would.
         """
         if isinstance(run_context, RunContext):
-            return run_context
-        if run_context is not None:
-            return cls.from_mapping(run_context)
-        return cls.resolve(data_dir, out_dir, disclosure=disclosure, swimmer_plots=swimmer_plots)
+            ctx = run_context
+        elif run_context is not None:
+            ctx = cls.from_mapping(run_context)
+        else:
+            ctx = cls.resolve(data_dir, out_dir, disclosure=disclosure, swimmer_plots=swimmer_plots)
+        set_read_options(ctx.read_options)  # this kernel's read_extract uses them
+        return ctx

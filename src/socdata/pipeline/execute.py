@@ -97,6 +97,8 @@ class NotebookSession:
         Restart the kernel before every notebook (slower; no state can leak between
         notebooks).
 
+    Notes
+    -----
     Use it as a context manager; :meth:`submit` hands it the notebooks.
     """
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from socdata.io.options import ReadOptions
 from socdata.paths import notebooks_dir
 from socdata.pipeline.context import ReproduceError, RunContext
 from socdata.pipeline.execute import NotebookSession
@@ -31,7 +32,6 @@ from socdata.pipeline.notebooks import list_notebooks, select_notebooks
 from socdata.pipeline.results import NotebookRun, ReproduceRun
 from socdata.pipeline.steps import (
     audit_step,
-    clear_previous,
     compare_step,
     published_run,
     validate_step,
@@ -39,6 +39,7 @@ from socdata.pipeline.steps import (
 from socdata.provenance import Provenance, hash_file
 from socdata.report.disclosure import RuleSet
 from socdata.report.synthetic import input_files
+from socdata.run_folders import check_data_folder, claim_output_folder, record_outputs
 
 __all__ = ["DEFAULT_JOBS", "reproduce"]
 
@@ -49,11 +50,7 @@ DEFAULT_JOBS = 1
 
 
 def _check_options(ctx: RunContext, jobs: int) -> None:
-    if ctx.out_dir in (notebooks_dir().resolve(), ctx.data_dir):
-        raise ReproduceError(
-            f"--out {ctx.out_dir} is the notebooks or data folder; choose a separate folder, "
-            "e.g. --out out"
-        )
+    # the output folder against the data and notebooks folders: run_folders.claim_output_folder
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
         raise ReproduceError(f"jobs must be a whole number >= 1, not {jobs!r}")
 
@@ -104,6 +101,8 @@ def reproduce(
     cell_timeout: int = 900,
     jobs: int = DEFAULT_JOBS,
     fresh_kernels: bool = False,
+    overwrite: bool = False,
+    read_options: ReadOptions | None = None,
 ) -> ReproduceRun:
     """Validate the extracts, run the notebooks and write the report.
 
@@ -113,9 +112,12 @@ def reproduce(
         Folder of extracts named ``<kind>.csv`` (or ``.xlsx``/``.parquet``); ``None``
         uses the bundled synthetic extracts.
     out_dir
-        Output folder; created if needed.  Files a previous run wrote there (``tables/*.csv``,
-        ``figures/*.png``, ``notebooks/*.ipynb``, ``report.html``, ``manifest.json``,
-        ``comparison.csv``, ``audit.csv``) are removed first, so no stale table survives.
+        Output folder; created if needed.  socdata lists the files it writes there in
+        ``.socdata-outputs.json`` and removes only those (unchanged) at the start of the next
+        run, so no stale table survives and no other file is touched.  A folder holding
+        files socdata did not write is refused unless ``overwrite=True``; the data folder
+        (or a folder inside or around it) is always refused
+        (:func:`socdata.run_folders.claim_output_folder`).
     disclosure
         ``"auto"`` (``none`` on the bundled synthetic extracts, ``soceis-default-v1``
         otherwise), ``"none"``, a rule set name (``socdata.report.RULE_SETS``) or a
@@ -136,6 +138,13 @@ def reproduce(
         order; with more than one job a notebook must not read another's outputs.
     fresh_kernels
         Start a new kernel for every notebook (slower, full isolation).
+    overwrite
+        Write into a folder that holds files socdata did not write (they are kept, never
+        deleted; a file with the name of an output is replaced).
+    read_options
+        Column maps and sheets by extract kind (``--column-map``, ``--sheet``), used by the
+        validation step and, through the run context, by every notebook's
+        :func:`socdata.read_extract`.
 
     Returns
     -------
@@ -147,19 +156,37 @@ def reproduce(
     Raises
     ------
     ReproduceError
-        The data folder does not exist, an option is unknown, or no kernel can run.
+        An option is unknown, or no kernel can run.
+    UsageError
+        The data folder does not exist or holds no extract (checked before anything runs).
+    OutputPathError
+        The output folder is a file, overlaps the data folder, cannot be written, or holds
+        files socdata did not write (without ``overwrite``).
     """
     say = progress or (lambda _msg: None)
     t_start = time.perf_counter()
+    if data_dir is not None:
+        check_data_folder(data_dir)  # fail fast: before any output or notebook
     ctx = RunContext.resolve(
-        data_dir, out_dir, disclosure=disclosure, swimmer_plots=swimmer_plots, warn=True
+        data_dir,
+        out_dir,
+        disclosure=disclosure,
+        swimmer_plots=swimmer_plots,
+        warn=True,
+        read_options=read_options,
     )
     _check_options(ctx, jobs)
     chosen = select_notebooks(notebooks, list_notebooks(notebooks_dir()))
+    folder = claim_output_folder(
+        out_dir, data_dir=ctx.data_dir, protected=[notebooks_dir()], overwrite=overwrite
+    )
     notes = _say_context(ctx, say)
-    ctx.out_dir.mkdir(parents=True, exist_ok=True)
-    if n_cleared := clear_previous(ctx.out_dir):
-        say(f"      removed {n_cleared} output file(s) of a previous run in {ctx.out_dir}")
+    if folder.removed:
+        say(
+            f"      removed {len(folder.removed)} output file(s) of a previous run in {ctx.out_dir}"
+        )
+    if folder.foreign:
+        say(f"      --overwrite: {len(folder.foreign)} file(s) not written by socdata kept")
     inputs = {p.name: hash_file(p) for p in input_files(ctx.data_dir)}
 
     n_kernels = max(1, min(jobs, len(chosen)))
@@ -168,7 +195,7 @@ def reproduce(
         ctx.out_dir, jobs=n_kernels, cell_timeout=cell_timeout, fresh_kernels=fresh_kernels
     ) as session:
         say(f"[2/5] Validating {len(inputs)} input file(s)")
-        validation = validate_step(ctx.data_dir, say)
+        validation = validate_step(ctx.data_dir, say, ctx.read_options)
         notes.extend(validation.notes)
         say(f"[3/5] Running {len(chosen)} notebook(s) on {n_kernels} kernel(s)")
         running = session.submit(chosen, ctx, _say_done(say))
@@ -181,7 +208,7 @@ def reproduce(
     say("      " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
 
     say("[5/5] Writing report.html and manifest.json")
-    return _finish(
+    run = _finish(
         ctx,
         chosen,
         runs,
@@ -194,6 +221,8 @@ def reproduce(
         t_start,
         say,
     )
+    record_outputs(folder)
+    return run
 
 
 def _finish(

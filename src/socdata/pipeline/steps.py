@@ -1,5 +1,6 @@
-"""The steps of a run around the notebooks: clearing old outputs, validating, comparing
-with the published figures, auditing them, and masking free text for the report.
+"""The steps of a run around the notebooks: validating, comparing with the published
+figures, auditing them, and masking free text for the report.  (The output folder is
+claimed and its previous outputs removed by :mod:`socdata.run_folders`.)
 
 The heavy modules (validation, the comparison, the audit) are imported inside the steps,
 not at the top: ``reproduce`` starts the notebook kernels first, and these imports then
@@ -14,53 +15,37 @@ from typing import Any
 
 import pandas as pd
 
+from socdata.io.options import ReadOptions
 from socdata.pipeline.results import NotebookRun
 from socdata.report.control import control_text
 from socdata.report.disclosure import RuleSet
 from socdata.report.validation import ValidationSummary
+from socdata.safe_output import write_csv
 
 __all__ = [
     "all_tables",
     "audit_step",
-    "clear_previous",
     "compare_step",
     "mask_small_numbers",
     "published_run",
     "validate_step",
 ]
 
-#: Output files and folders owned by a run; cleared at the start of the next run.
-_OWNED = (("tables", "*.csv"), ("figures", "*.png"), ("notebooks", "*.ipynb"))
-_OWNED_FILES = ("report.html", "manifest.json", "comparison.csv", "audit.csv")
-
 Say = Callable[[str], Any]
 
 
-def clear_previous(out_dir: Path) -> int:
-    """Remove the files a previous run wrote in ``out_dir`` (and nothing else)."""
-    n = 0
-    for sub, pattern in _OWNED:
-        for p in (out_dir / sub).glob(pattern):
-            p.unlink()
-            n += 1
-    for name in _OWNED_FILES:
-        p = out_dir / name
-        if p.is_file():
-            p.unlink()
-            n += 1
-    return n
-
-
-def validate_step(data_dir: Path, say: Say) -> ValidationSummary:
+def validate_step(
+    data_dir: Path, say: Say, read_options: ReadOptions | None = None
+) -> ValidationSummary:
     """Validate every extract in ``data_dir`` and say one line per extract."""
     from socdata.report.validation import validation_summary
 
-    validation = validation_summary(data_dir)
+    validation = validation_summary(data_dir, read_options=read_options)
     for rec in validation.extracts.to_dict(orient="records"):
         if rec["status"] == "absent":
             continue
         detail = (
-            f"{rec['valid']} valid, {rec['rejected']} rejected"
+            f"{rec['valid']} valid, {rec['rejected']} rejected, {rec['unparseable']} unparseable"
             if rec["status"] in ("valid", "rows rejected")
             else rec["message"] or rec["status"]
         )
@@ -88,7 +73,7 @@ def compare_step(out_dir: Path) -> tuple[pd.DataFrame, Path]:
 
     comparison = compare_published(all_tables(out_dir / "tables")).frame
     path = out_dir / "comparison.csv"
-    comparison.to_csv(path, index=False, float_format="%.12g")
+    write_csv(comparison, path, float_format="%.12g")
     return comparison, path
 
 
@@ -97,7 +82,7 @@ def audit_step(out_dir: Path) -> pd.DataFrame:
     from socdata.review import audit_bundled
 
     audit = audit_bundled().findings
-    audit.to_csv(out_dir / "audit.csv", index=False, float_format="%.12g")
+    write_csv(audit, out_dir / "audit.csv", float_format="%.12g")
     return audit
 
 

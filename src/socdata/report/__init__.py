@@ -8,6 +8,13 @@ Notebooks call three functions:
 * :func:`save_figure` — a figure to ``out_dir/figures/<name>.png``.
 
 ``report`` takes aggregate tables and results, never person rows.
+
+Examples
+--------
+>>> from socdata import report
+>>> rules = report.get_rule_set("soceis-default-v1")
+>>> rules.threshold, rules.rounding_base
+(10, 5)
 """
 
 from __future__ import annotations

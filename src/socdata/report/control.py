@@ -46,6 +46,7 @@ from socdata.words import fraction_word_for
 __all__ = [
     "MASK",
     "Registry",
+    "control_count_column",
     "control_model_frame",
     "control_survival_curve",
     "control_text",
@@ -211,6 +212,17 @@ def rederive_proportions(out: pd.DataFrame, rules: RuleSet, conf_level: float = 
     out["disclosure_status"] = status
     if has_ci:
         out["conf_low"], out["conf_high"] = lows, highs
+
+
+def control_count_column(values: pd.Series, rules: RuleSet) -> pd.Series:
+    """A column of counts as released: 1 to threshold-1 blanked, others rounded."""
+    col = pd.to_numeric(values, errors="coerce").astype(float)
+    if not rules.enabled:
+        return col
+    small = (col > 0) & (col < rules.threshold)
+    if rules.rounding_base > 1:
+        col = col.map(lambda v: v if pd.isna(v) else round_to_base(v, rules.rounding_base))
+    return col.mask(small)
 
 
 def model_count_columns(frame: pd.DataFrame) -> list[str]:

@@ -25,7 +25,7 @@ _KEY_PACKAGES = (
     "linearmodels",
     "matplotlib",
     "pandera",
-    "papermill",
+    "nbclient",
     "jupytext",
 )
 

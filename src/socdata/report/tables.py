@@ -16,6 +16,7 @@ import pandas as pd
 from socdata.errors import DisclosureError, SocdataWarning
 from socdata.report.control import (
     Registry,
+    control_count_column,
     control_model_frame,
     control_text,
     model_count_columns,
@@ -29,6 +30,7 @@ from socdata.report.disclosure import (
     get_rule_set,
 )
 from socdata.report.figures import _check_name
+from socdata.safe_output import write_csv
 
 __all__ = [
     "TABLE_COLUMNS",
@@ -41,6 +43,11 @@ __all__ = [
 #: Columns every tidy table starts with.
 TABLE_COLUMNS: tuple[str, ...] = ("table_id", "row_label", "column_label", "measure", "value")
 _OPTIONAL_COLUMNS: tuple[str, ...] = ("numerator", "denominator", "n", "conf_low", "conf_high")
+
+#: Columns that hold the unrounded value of a cell (kept for the comparison with the
+#: printed figures on synthetic data): never released under disclosure control, dropped
+#: without a warning.
+UNRELEASED_COLUMNS: tuple[str, ...] = ("exact",)
 
 _UNSET = object()
 #: Columns that label cells (never rewritten by the text control).
@@ -188,7 +195,13 @@ def write_table(
             f"keep_columns {sorted(unknown_keep)} are not columns of table {table_id!r}"
         )
     if rules.enabled:
+        frame = frame.drop(columns=[c for c in UNRELEASED_COLUMNS if c in frame and c not in keep])
         known = {*TABLE_COLUMNS, *_OPTIONAL_COLUMNS, "disclosure", "disclosure_status"}
+        # extra columns named as counts (n_people, n_*) are controlled like counts
+        extra_counts = [c for c in model_count_columns(frame) if c not in known and c not in keep]
+        for c in extra_counts:
+            frame[c] = control_count_column(frame[c], rules)
+        known |= set(extra_counts)
         uncontrolled = [
             c
             for c in frame.columns
@@ -224,7 +237,7 @@ def write_table(
     folder = Path(out_dir) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{table_id}.csv"
-    out.to_csv(path, index=False, float_format="%.12g")
+    write_csv(out, path, float_format="%.12g")  # formula cells neutralised
     return path
 
 
@@ -273,5 +286,5 @@ def write_frame(
     folder = Path(out_dir) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.csv"
-    out.to_csv(path, index=False, float_format="%.12g")
+    write_csv(out, path, float_format="%.12g")  # formula cells neutralised
     return path

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from socdata.errors import SocdataError
-from socdata.io import find_extract
+from socdata.io import ReadOptions, find_extract
+from socdata.io import read_options as current_read_options
 from socdata.report.synthetic import input_files
 from socdata.schemas import EXTRACT_KINDS
 
@@ -44,8 +45,9 @@ class ValidationSummary:
     Attributes
     ----------
     extracts
-        One row per extract kind: ``kind, file, status, rows, valid, rejected, warnings,
-        message`` (``rows``, ``valid``, ``rejected`` count source rows; ``warnings`` counts
+        One row per extract kind: ``kind, file, status, rows, valid, rejected, unparseable,
+        warnings, message`` (``rows``, ``valid``, ``rejected``, ``unparseable`` count source
+        rows, ``rows = valid + rejected + unparseable``; ``warnings`` counts
         warning problems, whose rows stay valid);
         ``status`` is ``valid``, ``rows rejected``, ``unreadable``, ``absent`` or
         ``not validated`` (validation module unavailable).
@@ -111,7 +113,9 @@ def _attr_count(result: object, attr: str, fallback: str) -> int | None:
     return _count(getattr(result, fallback, None))
 
 
-def validation_summary(data_dir: str | Path | None = None) -> ValidationSummary:
+def validation_summary(
+    data_dir: str | Path | None = None, *, read_options: ReadOptions | None = None
+) -> ValidationSummary:
     """Validate every extract present in ``data_dir`` and count the outcome.
 
     Parameters
@@ -119,6 +123,8 @@ def validation_summary(data_dir: str | Path | None = None) -> ValidationSummary:
     data_dir
         Folder of extracts named ``<kind>.<ext>`` (kinds: :data:`EXTRACT_KINDS`); ``None``
         means the bundled synthetic extracts.
+    read_options
+        Column maps and sheets by kind (``socdata reproduce --column-map/--sheet``).
 
     Returns
     -------
@@ -136,6 +142,8 @@ def validation_summary(data_dir: str | Path | None = None) -> ValidationSummary:
             f"data folder {data_dir} does not exist; pass the folder that holds service.csv "
             "etc. (or leave it out to use the bundled synthetic extracts)"
         )
+    if read_options is None:  # inside a notebook run by `socdata reproduce --column-map`
+        read_options = current_read_options()
     found = find_extracts(data_dir)
     known = {p for p in found.values() if p is not None}
     unknown = tuple(p.name for p in input_files(data_dir) if p not in known)
@@ -155,6 +163,7 @@ def validation_summary(data_dir: str | Path | None = None) -> ValidationSummary:
             "rows": pd.NA,
             "valid": pd.NA,
             "rejected": pd.NA,
+            "unparseable": pd.NA,
             "warnings": pd.NA,
             "message": "",
         }
@@ -166,7 +175,12 @@ def validation_summary(data_dir: str | Path | None = None) -> ValidationSummary:
             rows.append(rec)
             continue
         try:
-            result = validate_extract(path, kind)
+            result = validate_extract(
+                path,
+                kind,
+                column_map=read_options.column_map(kind) if read_options else None,
+                sheet=read_options.sheet(kind) if read_options else None,
+            )
         except SocdataError as exc:  # unreadable file, unknown kind, ...: report it
             rec["status"] = "unreadable"
             rec["message"] = str(exc).splitlines()[0][:300]
@@ -175,18 +189,20 @@ def validation_summary(data_dir: str | Path | None = None) -> ValidationSummary:
         n_valid = _attr_count(result, "n_valid", "valid")
         n_rej = _attr_count(result, "n_rejected", "rejected")
         n_in = getattr(result, "n_input", None)
+        n_bad = int(getattr(result, "n_unparseable", 0) or 0)
         rec["valid"] = n_valid
         rec["rejected"] = n_rej
+        rec["unparseable"] = n_bad
         if isinstance(n_in, int | np.integer):
             rec["rows"] = int(n_in)
         elif n_valid is not None and n_rej is not None:
-            rec["rows"] = n_valid + n_rej
+            rec["rows"] = n_valid + n_rej + n_bad
         rec["warnings"] = _count(getattr(result, "warnings", None))
-        rec["status"] = "valid" if not n_rej else "rows rejected"
+        rec["status"] = "valid" if not (n_rej or n_bad) else "rows rejected"
         rows.append(rec)
         rule_frames.append(_rule_counts(kind, result))
     extracts = pd.DataFrame(rows)
-    for c in ("rows", "valid", "rejected", "warnings"):
+    for c in ("rows", "valid", "rejected", "unparseable", "warnings"):
         extracts[c] = extracts[c].astype("Int64")
     rules = (
         pd.concat(rule_frames, ignore_index=True)
@@ -208,7 +224,7 @@ def summary_as_mapping(summary: ValidationSummary, rules=None) -> Mapping[str, o
         from socdata.report.disclosure import apply_to_frame
 
         extracts = apply_to_frame(
-            extracts, rules, count_columns=["rows", "valid", "rejected", "warnings"]
+            extracts, rules, count_columns=["rows", "valid", "rejected", "unparseable", "warnings"]
         )
     ex = extracts.astype(object).where(extracts.notna(), None)
     return {"extracts": ex.to_dict(orient="records"), "notes": list(summary.notes)}

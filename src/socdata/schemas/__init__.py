@@ -3,6 +3,14 @@
 * :data:`KINDS` - the extract kinds with a schema file (every ``*.yaml`` in the folder);
 * :func:`load_spec` - the parsed, checked :class:`SchemaSpec` of a kind;
 * :func:`pandera_schema` - the pandera model built from it.
+
+Examples
+--------
+>>> from socdata import schemas
+>>> schemas.load_spec("plans").primary_key
+('plan_id',)
+>>> "service" in schemas.KINDS
+True
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from socdata.schemas.spec import (
     COLUMN_CHECKS,
     DTYPES,
     EXTRACT_KINDS,
+    FILE_CHECKS,
     KINDS,
     LINK_CHECKS,
     TEXT_DTYPE,
@@ -27,6 +36,7 @@ __all__ = [
     "COLUMN_CHECKS",
     "DTYPES",
     "EXTRACT_KINDS",
+    "FILE_CHECKS",
     "KINDS",
     "LINK_CHECKS",
     "TEXT_DTYPE",

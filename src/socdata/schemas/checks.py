@@ -13,6 +13,7 @@ break a cross-field rule: their own problem is reported by the column rules inst
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -111,6 +112,8 @@ def evaluate_rule(
     spec: SchemaSpec,
     rows: np.ndarray,
     fmt: Formatter,
+    *,
+    run_date: pd.Timestamp | str | None = None,
 ) -> list[Failure]:
     """Evaluate one cross-field or cross-row rule.
 
@@ -126,6 +129,8 @@ def evaluate_rule(
         Source row number of each frame row (used in messages that list other rows).
     fmt
         Value formatter (masks identifiers and dates of birth).
+    run_date
+        The day of the run, for ``not_in_future`` (default today).
 
     Returns
     -------
@@ -133,7 +138,10 @@ def evaluate_rule(
     """
     fn = _CHECKS.get(rule.check)
     if fn is None:
-        raise ValueError(f"{rule.id}: {rule.check} is a column check, not a frame check")
+        raise ValueError(f"{rule.id}: {rule.check} is a column or file check, not a frame check")
+    if rule.check == "not_in_future":
+        today = pd.Timestamp(run_date if run_date is not None else pd.Timestamp.today())
+        fn = functools.partial(fn, run_date=today.normalize())
     return fn(rule, frame.reset_index(drop=True), spec, np.asarray(rows), fmt)
 
 
@@ -479,7 +487,59 @@ def _month_matches(rule, frame, spec, rows, fmt):
     ]
 
 
+def _not_in_future(rule, frame, spec, rows, fmt, *, run_date):
+    out = []
+    for col in rule.params["columns"]:
+        cur = frame[col]
+        # a date-time on the run day itself is not in the future
+        bad = (cur.notna() & (cur >= run_date + pd.Timedelta(days=1))).to_numpy(dtype=bool)
+        if bad.any():
+            pos = np.flatnonzero(bad)
+            out.append(
+                _failure(
+                    rule,
+                    col,
+                    pos,
+                    [fmt.plain(col, cur.iat[p]) for p in pos],
+                    [
+                        f"{col} {fmt(col, cur.iat[p])} is after the run date "
+                        f"{run_date:%Y-%m-%d} (a date in the future); correct the year"
+                        for p in pos
+                    ],
+                )
+            )
+    return out
+
+
+def _not_long_before(rule, frame, spec, rows, fmt):
+    ref, years = rule.params["reference"], int(rule.params["years"])
+    r = frame[ref]
+    limit = r - pd.DateOffset(years=years)
+    out = []
+    for col in rule.params["columns"]:
+        cur = frame[col]
+        bad = (cur.notna() & r.notna() & (cur < limit)).to_numpy(dtype=bool)
+        if bad.any():
+            pos = np.flatnonzero(bad)
+            out.append(
+                _failure(
+                    rule,
+                    col,
+                    pos,
+                    [fmt.plain(col, cur.iat[p]) for p in pos],
+                    [
+                        f"{col} {fmt(col, cur.iat[p])} is more than {years} years before "
+                        f"{ref} {fmt(ref, r.iat[p])}; correct the year"
+                        for p in pos
+                    ],
+                )
+            )
+    return out
+
+
 _CHECKS: dict[str, Callable[..., list[Failure]]] = {
+    "not_in_future": _not_in_future,
+    "not_long_before": _not_long_before,
     "month_matches": _month_matches,
     "unique": _unique,
     "order": _order,

@@ -22,7 +22,7 @@ from typing import Any
 import pandera.pandas as pa
 
 from socdata.schemas.checks import passes
-from socdata.schemas.spec import COLUMN_CHECKS, SchemaSpec, load_spec
+from socdata.schemas.spec import COLUMN_CHECKS, FILE_CHECKS, SchemaSpec, load_spec
 
 __all__ = ["build_pandera_schema", "pandera_schema", "spec_from_pandera"]
 
@@ -61,7 +61,7 @@ def build_pandera_schema(spec: SchemaSpec) -> pa.DataFrameSchema:
         )
     frame_checks = []
     for r in spec.rules:
-        if r.check in COLUMN_CHECKS:
+        if r.check in COLUMN_CHECKS or r.check in FILE_CHECKS:
             continue
         frame_checks.append(
             pa.Check(
@@ -82,6 +82,8 @@ def build_pandera_schema(spec: SchemaSpec) -> pa.DataFrameSchema:
             "kind": spec.kind,
             "version": spec.version,
             "column_rules": {r.check: r.id for r in spec.rules if r.check in COLUMN_CHECKS},
+            # file rules (every line a record) hold before a frame exists: recorded, not run
+            "file_rules": {r.check: r.id for r in spec.rules if r.check in FILE_CHECKS},
         },
     )
 
@@ -102,7 +104,7 @@ def spec_from_pandera(schema: pa.DataFrameSchema) -> dict[str, Any]:
         "allowed", "min", "max", "pattern"}}, "rule_ids": set}``.
     """
     meta = schema.metadata or {}
-    rule_ids = set(meta.get("column_rules", {}).values())
+    rule_ids = set(meta.get("column_rules", {}).values()) | set(meta.get("file_rules", {}).values())
     cols: dict[str, dict[str, Any]] = {}
     for name, col in schema.columns.items():
         entry: dict[str, Any] = {

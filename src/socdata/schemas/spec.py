@@ -26,6 +26,7 @@ __all__ = [
     "CHECKS",
     "DTYPES",
     "EXTRACT_KINDS",
+    "FILE_CHECKS",
     "KINDS",
     "LINK_CHECKS",
     "TEXT_DTYPE",
@@ -71,6 +72,9 @@ CHECKS: Mapping[str, tuple[str, ...]] = {
     "consistent_within": ("by", "columns"),
     "values_when": ("when", "column"),
     "month_matches": ("column", "date_column"),
+    "records": (),
+    "not_in_future": ("columns",),
+    "not_long_before": ("columns", "reference", "years"),
 }
 
 #: Checks across extracts (``links:`` in a schema file), run by
@@ -83,6 +87,10 @@ LINK_CHECKS: Mapping[str, tuple[str, ...]] = {
 #: Checks that are properties of single columns (applied while typing the values).
 COLUMN_CHECKS = ("columns_present", "not_null", "types", "allowed_values", "ranges")
 
+#: Checks of the file itself, applied while reading it (``records``: every line below the
+#: header is a readable record; see :mod:`socdata.io.delimited`).
+FILE_CHECKS = ("records",)
+
 #: The extract kinds of the SOCEIS data contract, in the order reports list them (the one
 #: list: validation summaries, the bundled synthetic data and the CLI use it).
 EXTRACT_KINDS: tuple[str, ...] = (
@@ -92,6 +100,12 @@ EXTRACT_KINDS: tuple[str, ...] = (
     "police_persons",
     "police_events",
     "police_missing",
+    "vulnerability",
+    "nrm",
+    "missing_detail",
+    "arrest_outcomes",
+    "assessments",
+    "linkage_identifiers",
 )
 _COLUMN_KEYS = {
     "name",
@@ -129,6 +143,7 @@ _RULE_KEYS = {
     "other",
     "other_column",
     "key",
+    "years",
 }
 
 
@@ -179,6 +194,14 @@ class ColumnSpec:
     def pandas_dtype(self) -> str:
         """The pandas dtype of the canonical column."""
         return DTYPES[self.dtype]
+
+
+#: Words of the ``records`` rule when a schema file does not declare its own.
+RECORDS_WORDS = (
+    "Every line below the header is one record: as many fields as the header, quotes closed, "
+    "every byte in the file's one encoding (UTF-8, Windows-1252 or UTF-16), no NUL "
+    "characters. A line that is not is reported as unparseable with its line number."
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -271,8 +294,15 @@ class SchemaSpec:
         raise KeyError(f"{self.kind} has no rule {rule_id!r}")
 
     def rule_for(self, check: str) -> RuleSpec | None:
-        """The first rule using a check type (e.g. ``"allowed_values"``), if any."""
-        return next((r for r in self.rules if r.check == check), None)
+        """The first rule using a check type (e.g. ``"allowed_values"``), if any.
+
+        A schema without a ``records`` rule still gets one (``<kind>.R00``, in the words of
+        :data:`RECORDS_WORDS`): every file is read line by line with the same accounting.
+        """
+        found = next((r for r in self.rules if r.check == check), None)
+        if found is None and check == "records":
+            return RuleSpec(f"{self.kind}.R00", "records", RECORDS_WORDS)
+        return found
 
     def alias_table(self) -> dict[str, str]:
         """``{normalised name or alias: canonical name}`` for matching supplier headers."""

@@ -8,10 +8,23 @@ package holds what does:
 * :mod:`socdata.soceis.compare` - regenerated versus printed figures, judged by the one
   review engine (:mod:`socdata.review`);
 * :mod:`socdata.soceis.synthetic` - synthetic extracts calibrated to the printed figures
-  in ``data/published``.
+  in ``data/published``;
+* :mod:`socdata.soceis.design` - the matched-comparator study declared once
+  (``SOCEIS_DESIGN``), and :mod:`socdata.soceis.comparator` - that study run from it
+  (notebooks 30 and 40);
+* :mod:`socdata.soceis.service_outcomes` - section 5.1 outcomes for every area.
 
 Submodules are imported on first use (``socdata.soceis.compare_published`` works without
 importing the table builders first).
+
+Examples
+--------
+>>> from socdata import io, soceis
+>>> from socdata.paths import synthetic_dir
+>>> service = io.read_extract(synthetic_dir() / "service.csv", "service")
+>>> tables = soceis.all_tables({"service": service}, include_text=False)
+>>> "table3" in set(tables["table_id"])
+True
 """
 
 from __future__ import annotations

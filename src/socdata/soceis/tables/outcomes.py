@@ -9,6 +9,7 @@ import pandas as pd
 
 from socdata.describe.outcomes import outcome_percentages
 from socdata.errors import SocdataError
+from socdata.options import renamed_keywords
 from socdata.soceis.tables._common import (
     OUTCOME_ROW_LABELS,
     _frame,
@@ -35,6 +36,7 @@ def _engaged_mask(service: pd.DataFrame, engaged: str) -> pd.Series:
     )
 
 
+@renamed_keywords(level="conf_level")
 def outcomes_5_1(
     service: pd.DataFrame,
     *,
@@ -42,7 +44,7 @@ def outcomes_5_1(
     engaged: Literal["not_declined", "sessions"] = "not_declined",
     denominator: Literal["recorded", "all"] = "recorded",
     ci: Literal["wilson", "exact"] = "wilson",
-    level: float = 0.95,
+    conf_level: float = 0.95,
 ) -> dict[str, pd.DataFrame]:
     """Section 5.1: outcomes of closed cases where the young person engaged, and of open cases.
 
@@ -56,7 +58,7 @@ def outcomes_5_1(
         Which closed cases count as "engaged": ``"not_declined"`` (closure reason other
         than Declined support; the schema's definition) or ``"sessions"`` (at least one
         session attended).
-    denominator, ci, level
+    denominator, ci, conf_level
         Passed to :func:`socdata.describe.outcomes.outcome_percentages`.
 
     Returns
@@ -107,7 +109,9 @@ def outcomes_5_1(
                 f"engaged = {engaged}" if tid.endswith("closed") else "",
             )
         ]
-        res = outcome_percentages(data, outcomes=cols, denominator=denominator, ci=ci, level=level)
+        res = outcome_percentages(
+            data, outcomes=cols, denominator=denominator, ci=ci, conf_level=conf_level
+        )
         extra = []
         for _, r in res.table.iterrows():
             lab = OUTCOME_ROW_LABELS[r["outcome"]]

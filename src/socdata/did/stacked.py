@@ -1,0 +1,552 @@
+"""Stacked difference-in-differences for matched sets on the event-time clock.
+
+Each matched set ``s`` (one engager and the comparators matched to them at the engager's
+referral month) is a small experiment aligned on its index month.  Stacking the sets and
+fitting
+
+``y_{i,s,e} = alpha_{i,s} + lambda_{s,e} + beta * D_i * post_e + u``
+
+with unit-by-set effects ``alpha_{i,s}`` and set-by-event-time effects ``lambda_{s,e}``
+compares each engager's change with the change of their own comparators only, on the event
+clock (Cengiz, Dube, Lindner and Zipperer 2019; Wing, Freedman and Hollingsworth 2024).  A
+comparator matched into several sets (matching with replacement) appears once per set.
+
+* ``family="linear"``: least squares, ``beta`` in outcome units per unit-month; the overall
+  estimate equals ``pyfixest.feols("y ~ treated:post | unit^matched_set +
+  matched_set^event_time", vcov={"CRV1": "matched_set"})`` on the stacked frame.
+* ``family="poisson"``: Poisson pseudo-maximum likelihood, ``beta`` a log rate ratio.
+* Overall (``treated x post``, the event months in ``exclude`` left out: the index month
+  holds days before and after referral) and by event time (``treated x 1{e = k}``, every
+  ``k`` in the window but ``reference``).
+* Weights: ``weights="auto"`` gives engagers weight 1 and each comparator ``1/k_s``, with
+  ``k_s`` the comparators in its set, so that each set's comparator mean stands for the
+  engager's counterfactual (1:k matching, or sets short of comparators); a column name uses
+  that column; ``None`` is unweighted.  With 1:1 matching ``"auto"`` is unweighted.
+* Standard errors: CRV1 clustered by matched set (see :mod:`socdata.did._stacked_fit`).
+  A comparator used in several sets links those clusters; with heavy reuse cluster by
+  person instead (``cluster="person_id"``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from socdata._lazy import lazy_module
+from socdata.did._stacked_fit import Fit, fit_ols, fit_poisson
+from socdata.did.pretrend import hotelling_test
+from socdata.errors import EstimationError
+from socdata.provenance import FlowLog, Provenance, hash_frame
+from socdata.results import Result, TestResult, order_tidy
+
+stats = lazy_module("scipy.stats")
+
+__all__ = ["StackedDiDResult", "stack_matched_sets", "stacked_did"]
+
+FAMILIES = ("linear", "poisson")
+OVERALL = "treated:post"
+
+
+def event_term(k: int) -> str:
+    """Name of the event-time coefficient ``k``."""
+    return f"treated:event_time[{k}]"
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class StackedDiDResult(Result):
+    """Overall and event-time estimates of the stacked DiD.
+
+    Attributes
+    ----------
+    family
+        ``"linear"`` or ``"poisson"`` (estimates are log rate ratios).
+    outcome
+        Outcome column.
+    coef, vcov, terms
+        Overall estimate (``terms[0] == "treated:post"``) then nothing else: the overall
+        model has one slope.  ``event_coef``/``event_vcov``/``event_times`` hold the
+        event-time model.
+    reference
+        Event time of the reference period (coefficient fixed at 0).
+    n_obs, n_sets, n_units, n_clusters, cluster, df_t, ssc, df_k
+        Rows used, matched sets, unit-by-set units, clusters and the CRV1 constants.
+    conf_level
+        Level of the intervals.
+    weights
+        ``"auto"``, a column name or ``None``.
+    """
+
+    family: str = "linear"
+    outcome: str = ""
+    coef: float = np.nan
+    se: float = np.nan
+    event_times: tuple[int, ...] = ()
+    event_coef: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
+    event_vcov: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 0)))
+    reference: int = -1
+    exclude: tuple[int, ...] = (0,)
+    n_obs: int = 0
+    n_event_obs: int = 0
+    n_sets: int = 0
+    n_treated: int = 0
+    n_units: int = 0
+    n_clusters: int = 0
+    cluster: str = ""
+    df_t: int = 0
+    ssc: float = 1.0
+    df_k: int = 0
+    conf_level: float = 0.95
+    weights: str | None = "auto"
+
+    @property
+    def scale(self) -> str:
+        """``"identity"`` (linear) or ``"log"`` (Poisson)."""
+        return "log" if self.family == "poisson" else "identity"
+
+    def _row(self, term: str, est: float, se: float, kind: str, k: float, n: int) -> dict:
+        t = est / se if se > 0 else np.nan
+        q = stats.t.ppf(0.5 + self.conf_level / 2, self.df_t)
+        return {
+            "term": term,
+            "estimate": est,
+            "std_error": se,
+            "statistic": t,
+            "p_value": float(2 * stats.t.sf(abs(t), self.df_t)) if np.isfinite(t) else np.nan,
+            "conf_low": est - q * se,
+            "conf_high": est + q * se,
+            "ci_type": f"CRV1 by {self.cluster}, t({self.df_t})",
+            "n": n,
+            "kind": kind,
+            "event_time": k,
+            "n_clusters": self.n_clusters,
+            "df": self.df_t,
+        }
+
+    def tidy(self) -> pd.DataFrame:
+        """Overall row (``treated:post``) then one row per event time.
+
+        Extra columns: ``kind`` (``overall``/``event_time``/``reference``), ``event_time``,
+        ``n_clusters``, ``df``; Poisson adds ``rate_ratio`` and its interval.
+        """
+        rows = [self._row(OVERALL, self.coef, self.se, "overall", np.nan, self.n_obs)]
+        if not self.event_times:
+            return order_tidy(self._rate_ratios(pd.DataFrame(rows)))
+        se = np.sqrt(np.diag(self.event_vcov))
+        for j, k in enumerate(self.event_times):
+            rows.append(
+                self._row(
+                    event_term(k), self.event_coef[j], se[j], "event_time", k, self.n_event_obs
+                )
+            )
+        ref = self._row(
+            event_term(self.reference), 0.0, np.nan, "reference", self.reference, self.n_event_obs
+        )
+        ref.update(std_error=np.nan, statistic=np.nan, p_value=np.nan, conf_low=0.0, conf_high=0.0)
+        rows.append(ref)
+        out = pd.DataFrame(rows)
+        out = pd.concat([out.iloc[:1], out.iloc[1:].sort_values("event_time")], ignore_index=True)
+        out["reference"] = out["kind"] == "reference"
+        return order_tidy(self._rate_ratios(out))
+
+    def _rate_ratios(self, out: pd.DataFrame) -> pd.DataFrame:
+        if self.family == "poisson":
+            for c in ("estimate", "conf_low", "conf_high"):
+                name = "rate_ratio" if c == "estimate" else f"rate_ratio_{c}"
+                out[name] = np.exp(out[c].astype(float))
+        return out
+
+    def pre_periods(self) -> np.ndarray:
+        """Positions (in ``event_times``) of the pre-period coefficients."""
+        return np.flatnonzero(np.asarray(self.event_times) < 0)
+
+    def pretrend_test(self) -> TestResult:
+        """Joint test that every pre-period event-time coefficient is zero.
+
+        Hotelling's small-sample correction of the cluster-robust Wald statistic:
+        ``F = W (G - q) / (q (G - 1)) ~ F(q, G - q)`` with ``q`` pre-period coefficients and
+        ``G`` clusters (:func:`socdata.did.pretrend.hotelling_test`); not computed, with
+        the reason, when ``q`` is too large for ``G``.
+        """
+        idx = self.pre_periods()
+        return hotelling_test(
+            self.event_coef[idx],
+            self.event_vcov[np.ix_(idx, idx)],
+            self.n_clusters,
+            what="pre-period event-time coefficients of the stacked DiD",
+        )
+
+    def _summary_body(self) -> str:
+        what = (
+            "Stacked DiD, least squares"
+            if self.family == "linear"
+            else "Stacked DiD, Poisson pseudo-ML (estimates are log rate ratios)"
+        )
+        tab = self.tidy()
+        cols = ["term", "estimate", "std_error", "p_value", "conf_low", "conf_high"]
+        if self.family == "poisson":
+            cols += ["rate_ratio"]
+        pt = self.pretrend_test()
+        lines = [
+            f"{what}: outcome {self.outcome!r}; fixed effects unit x matched set and "
+            "matched set x event time",
+            f"Matched sets: {self.n_sets} ({self.n_treated} treated units, {self.n_units} "
+            f"unit-by-set units); rows used: {self.n_obs} overall (event times "
+            f"{list(self.exclude)} excluded), {self.n_event_obs} by event time",
+            tab[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"),
+            "",
+            f"Standard errors: CRV1 clustered by {self.cluster} ({self.n_clusters} clusters), "
+            f"G/(G-1)*(N-1)/(N-K) = {self.ssc:.6g} with K = {self.df_k}; t({self.df_t}).",
+            f"Weights: {self.weights!r}"
+            + (" (engagers 1, comparators 1/k in a set of k)" if self.weights == "auto" else ""),
+            str(pt),
+            "Caveat: a pre-trend test that does not reject is not evidence of parallel trends "
+            "(low power at these sizes, Roth 2022); see the sensitivity analysis "
+            "(socdata.did.honest_sensitivity) for how large a violation would overturn the "
+            "estimate.",
+        ]
+        return "\n".join(lines)
+
+
+def _month_number(values: pd.Series, name: str) -> np.ndarray:
+    if isinstance(values.dtype, pd.PeriodDtype):
+        return values.dt.year.to_numpy() * 12 + values.dt.month.to_numpy() - 1
+    if pd.api.types.is_datetime64_any_dtype(values):
+        if values.isna().any():
+            raise EstimationError(f"stacked_did: column {name!r} has missing dates")
+        return values.dt.year.to_numpy() * 12 + values.dt.month.to_numpy() - 1
+    if pd.api.types.is_numeric_dtype(values):
+        v = values.to_numpy(dtype="float64")
+        if not np.all(np.isfinite(v)) or np.any(v != np.round(v)):
+            raise EstimationError(
+                f"stacked_did: column {name!r} must hold whole numbers (periods) or dates"
+            )
+        return v.astype(np.int64)
+    raise EstimationError(
+        f"stacked_did: column {name!r} has dtype {values.dtype}; give dates, periods or "
+        "whole-number periods"
+    )
+
+
+def _codes(*cols: np.ndarray) -> np.ndarray:
+    frame = pd.DataFrame({f"c{i}": c for i, c in enumerate(cols)})
+    return frame.groupby(list(frame.columns), sort=True, observed=True).ngroup().to_numpy()
+
+
+def stacked_did(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    index_time: str,
+    matched_set: str,
+    treated: str,
+    family: Literal["linear", "poisson"] = "linear",
+    window: tuple[int, int] = (-12, 12),
+    exclude: Sequence[int] = (0,),
+    reference: int = -1,
+    weights: str | None = "auto",
+    cluster: str | None = None,
+    conf_level: float = 0.95,
+    by_event_time: bool = True,
+) -> StackedDiDResult:
+    """Stacked difference-in-differences for matched sets on the event-time clock.
+
+    Parameters
+    ----------
+    data
+        Long frame, one row per unit, matched set and period (a comparator in several
+        sets has rows in each): e.g. the output of :func:`stack_matched_sets`.  Not modified.
+    outcome
+        Outcome column (counts for ``family="poisson"``).
+    unit
+        Unit identifier (a person); the fixed effects are unit-by-set.
+    time, index_time
+        Period of the row and the set's index period (dates, pandas periods, or whole
+        numbers); event time is ``time - index_time`` in months (dates) or periods.
+    matched_set
+        Matched-set identifier (e.g. the engager's id).
+    treated
+        0/1 column: 1 for the treated unit (engager) of the set.
+    family
+        ``"linear"`` (least squares) or ``"poisson"`` (log rate ratio).
+    window
+        First and last event time kept, e.g. ``(-12, 12)``.
+    exclude
+        Event times left out of the overall estimate (default the index month, 0).
+    reference
+        Event time whose coefficient is fixed at zero in the event-time model.
+    weights
+        ``"auto"`` (engagers 1, comparators ``1/k_s``), a column of weights, or ``None``.
+    cluster
+        Cluster column; default ``matched_set``.
+    conf_level
+        Confidence level of the intervals.
+    by_event_time
+        Whether to fit the event-time model too (``False``: overall estimate only, faster;
+        ``tidy()`` then has the overall row alone and no pre-trend test is possible).
+
+    Returns
+    -------
+    StackedDiDResult
+
+    Raises
+    ------
+    EstimationError
+        Missing columns, bad values, a set without a treated unit or without comparators,
+        or a model that cannot be fitted (the message says why).
+    """
+    fn = "stacked_did"
+    if family not in FAMILIES:
+        raise EstimationError(f"{fn}: family must be one of {FAMILIES}, got {family!r}")
+    if not 0 < conf_level < 1:
+        raise EstimationError(f"{fn}: conf_level must be in (0, 1), got {conf_level!r}")
+    lo, hi = int(window[0]), int(window[1])
+    exclude = tuple(int(k) for k in exclude)
+    if not lo <= reference < 0 <= hi:
+        raise EstimationError(
+            f"{fn}: need window[0] <= reference < 0 <= window[1]; got window={window!r}, "
+            f"reference={reference!r}"
+        )
+    cluster = cluster or matched_set
+    need = {outcome, unit, time, index_time, matched_set, treated, cluster}
+    if weights not in (None, "auto"):
+        need.add(weights)
+    missing = sorted(c for c in need if c not in data.columns)
+    if missing:
+        raise EstimationError(
+            f"{fn}: data has no column(s) {missing}; stack the matched sets first "
+            "(socdata.did.stack_matched_sets)"
+        )
+    y_all = pd.to_numeric(data[outcome], errors="coerce").to_numpy(dtype="float64")
+    bad = ~np.isfinite(y_all)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise EstimationError(
+            f"{fn}: outcome {outcome!r} is missing or not numeric in {int(bad.sum())} rows "
+            f"(first at row {row}); drop or fill them first"
+        )
+    if family == "poisson" and (y_all < 0).any():
+        raise EstimationError(f"{fn}: family='poisson' needs a non-negative outcome {outcome!r}")
+    d = data[treated].to_numpy()
+    if not np.isin(d, (0, 1)).all():
+        raise EstimationError(f"{fn}: column {treated!r} must be 0/1")
+    d = d.astype(np.int64)
+    e_all = _month_number(data[time], time) - _month_number(data[index_time], index_time)
+    set_codes = pd.factorize(data[matched_set], sort=True)[0]
+    n_t = np.bincount(set_codes, weights=d)
+    if np.any(n_t == 0):
+        raise EstimationError(
+            f"{fn}: {int((n_t == 0).sum())} matched set(s) have no treated unit; each set "
+            f"needs its treated unit ({treated} == 1)"
+        )
+    unit_key = _codes(data[unit].to_numpy(), set_codes)
+    if weights == "auto":
+        first = pd.Series(unit_key).duplicated().to_numpy()
+        n_c = np.bincount(set_codes[~first], weights=1 - d[~first], minlength=len(n_t))
+        if np.any(n_c == 0):
+            raise EstimationError(
+                f"{fn}: {int((n_c == 0).sum())} matched set(s) have no comparator rows; drop "
+                "unmatched engagers before stacking"
+            )
+        w_all = np.where(d == 1, 1.0, 1.0 / n_c[set_codes])
+    elif weights is None:
+        w_all = np.ones(len(data))
+    else:
+        w_all = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype="float64")
+        if not np.all(np.isfinite(w_all)) or (w_all < 0).any():
+            raise EstimationError(f"{fn}: weights {weights!r} must be finite and non-negative")
+    inwin = (e_all >= lo) & (e_all <= hi) & (w_all > 0)
+    flow = FlowLog().add(
+        "event-time window",
+        len(data),
+        int(inwin.sum()),
+        {"outside window or zero weight": int((~inwin).sum())},
+    )
+    cl_all = data[cluster].to_numpy()
+    fitter = fit_ols if family == "linear" else fit_poisson
+
+    def run(mask: np.ndarray, x: np.ndarray) -> Fit:
+        a = _codes(unit_key[mask])
+        b = _codes(set_codes[mask], e_all[mask])
+        return fitter(
+            y_all[mask],
+            x,
+            a,
+            b,
+            w_all[mask],
+            cl_all[mask],
+            k_fe=1 if cluster == matched_set else _k_fe(a, b, cl_all[mask]),
+        )
+
+    m_over = inwin & ~np.isin(e_all, exclude)
+    post = (e_all >= 0).astype(float)
+    over = run(m_over, (d * post)[m_over][:, None])
+    flow = flow.add(
+        "overall model: excluded event times",
+        int(inwin.sum()),
+        int(m_over.sum()),
+        {f"event times {list(exclude)}": int((inwin & ~m_over).sum())},
+    )
+    ks = [k for k in range(lo, hi + 1) if k != reference and np.any(inwin & (e_all == k))]
+    if by_event_time:
+        xe = np.column_stack([(d * (e_all == k))[inwin] for k in ks]).astype(float)
+        ev = run(inwin, xe)
+    else:
+        ks = []
+        ev = Fit(np.zeros(0), np.zeros((0, 0)), 0, over.n_clusters, 0, 1.0)
+    if over.dropped:
+        flow = flow.add(
+            "Poisson: fixed-effect groups with only zeros",
+            int(m_over.sum()),
+            over.n_obs,
+            {"outcome zero throughout the group": over.dropped},
+        )
+    params = dict(
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        index_time=index_time,
+        matched_set=matched_set,
+        treated=treated,
+        family=family,
+        window=(lo, hi),
+        exclude=exclude,
+        reference=reference,
+        weights=weights,
+        cluster=cluster,
+        conf_level=conf_level,
+        by_event_time=by_event_time,
+    )
+    prov = Provenance.build(
+        "socdata.did.stacked_did",
+        parameters=params,
+        n_in=len(data),
+        n_out=over.n_obs,
+        flow=flow,
+        notes=(
+            "Stacked DiD on the event-time clock: fixed effects unit x matched set and matched "
+            "set x event time; CRV1 standard errors clustered by "
+            f"{cluster}.",
+        ),
+    )
+    prov = dataclasses.replace(prov, inputs={"data": hash_frame(data, columns=sorted(need))})
+    return StackedDiDResult(
+        provenance=prov,
+        family=family,
+        outcome=outcome,
+        coef=float(over.coef[0]),
+        se=float(np.sqrt(over.vcov[0, 0])),
+        event_times=tuple(ks),
+        event_coef=_frozen(ev.coef),
+        event_vcov=_frozen(ev.vcov),
+        reference=reference,
+        exclude=exclude,
+        n_obs=over.n_obs,
+        n_event_obs=ev.n_obs,
+        n_sets=len(n_t),
+        n_treated=int(np.unique(data[unit].to_numpy()[d == 1]).size),
+        n_units=int(np.unique(unit_key[m_over]).size),
+        n_clusters=over.n_clusters,
+        cluster=cluster,
+        df_t=over.n_clusters - 1,
+        ssc=over.ssc,
+        df_k=over.df_k,
+        conf_level=conf_level,
+        weights=weights,
+    )
+
+
+def _k_fe(a: np.ndarray, b: np.ndarray, cl: np.ndarray) -> int:
+    """Fixed effects not nested in the clusters, as fixest counts them (minus redundancy)."""
+    cl_codes = pd.factorize(cl)[0]
+    k = 0
+    nested = 0
+    for codes in (a, b):
+        n_cl = pd.DataFrame({"g": codes, "c": cl_codes}).drop_duplicates()["g"].value_counts()
+        levels = int(codes.max()) + 1
+        if (n_cl == 1).all():
+            nested += 1
+        else:
+            k += levels
+    return max(k - 1, 0) + nested if k else nested
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    out = np.array(a, dtype=np.float64, copy=True)
+    out.setflags(write=False)
+    return out
+
+
+def stack_matched_sets(
+    panel: pd.DataFrame, pairs: pd.DataFrame, *, window: tuple[int, int] = (-12, 12)
+) -> pd.DataFrame:
+    """Stack a person-month panel by matched set.
+
+    Parameters
+    ----------
+    panel
+        Person-month panel with ``person_id`` and ``month`` (first day of the month) and
+        the outcome columns.  Not modified.
+    pairs
+        Matched pairs, one row per (treated, comparator): ``treated_id``, ``control_id``
+        and ``index_month`` (e.g. ``risk_set_match(...).pairs``).
+    window
+        Event months kept around the index month.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The panel rows of every set member in the window, with ``matched_set`` (the
+        treated unit's id), ``treated`` (0/1), ``index_month`` and ``event_time``.  A
+        comparator in several sets has rows in each.
+    """
+    for c in ("treated_id", "control_id", "index_month"):
+        if c not in pairs.columns:
+            raise EstimationError(f"stack_matched_sets: pairs have no column {c!r}")
+    for c in ("person_id", "month"):
+        if c not in panel.columns:
+            raise EstimationError(f"stack_matched_sets: panel has no column {c!r}")
+    eng = pairs[["treated_id", "index_month"]].drop_duplicates("treated_id")
+    members = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "matched_set": eng["treated_id"].to_numpy(),
+                    "person_id": eng["treated_id"].to_numpy(),
+                    "treated": 1,
+                    "index_month": eng["index_month"].to_numpy(),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "matched_set": pairs["treated_id"].to_numpy(),
+                    "person_id": pairs["control_id"].to_numpy(),
+                    "treated": 0,
+                    "index_month": pairs["index_month"].to_numpy(),
+                }
+            ),
+        ],
+        ignore_index=True,
+    ).drop_duplicates(["matched_set", "person_id"])
+    clash = [
+        c for c in ("matched_set", "treated", "index_month", "event_time") if c in panel.columns
+    ]
+    out = panel.drop(columns=clash).merge(
+        members, on="person_id", how="inner", validate="many_to_many"
+    )
+    mon = pd.to_datetime(out["month"])
+    idx = pd.to_datetime(out["index_month"])
+    out["event_time"] = ((mon.dt.year - idx.dt.year) * 12 + mon.dt.month - idx.dt.month).astype(
+        "int64"
+    )
+    out = out[(out["event_time"] >= window[0]) & (out["event_time"] <= window[1])]
+    return out.sort_values(
+        ["matched_set", "treated", "person_id", "month"],
+        ascending=[True, False, True, True],
+        kind="stable",
+    ).reset_index(drop=True)

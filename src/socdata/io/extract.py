@@ -1,0 +1,101 @@
+"""The one-call entry point: read an extract, validate it, return its canonical columns."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from socdata.errors import ExcludedRowsWarning
+from socdata.io.options import read_options
+
+__all__ = ["read_extract"]
+
+
+def read_extract(
+    path: str | Path,
+    kind: str,
+    *,
+    sheet: str | None = None,
+    strict: bool = True,
+    show_identifiers: bool = False,
+    column_map: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Read and validate an extract; return its canonical, typed columns.
+
+    Parameters
+    ----------
+    path
+        CSV, XLSX or Parquet file, or a folder holding ``<kind>.csv`` (or ``.xlsx``,
+        ``.parquet``; see :func:`find_extract`).
+    kind
+        Extract kind, one of :data:`socdata.schemas.KINDS` (e.g. ``"service"``).
+    sheet
+        XLSX sheet (default: the first).
+    strict
+        If true (default), raise :class:`~socdata.errors.ExtractValidationError` when any row
+        breaks a rule.  If false, return the valid rows and warn with
+        :class:`~socdata.errors.ExcludedRowsWarning` giving the number excluded.
+    show_identifiers
+        Show identifier and date-of-birth values in messages (masked by default).
+    column_map
+        Extra supplier column names for this file, ``{"Ref Date": "referral_date"}``, used
+        on top of the aliases declared in the schema.  When neither ``column_map`` nor
+        ``sheet`` is given, the options of ``socdata reproduce --column-map/--sheet`` apply
+        inside the notebooks it runs (:func:`socdata.io.options.read_options`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Canonical columns in schema order (optional columns absent from the file are added
+        empty), identifiers and labels as strings, dates as ``datetime64[ns]``, whole
+        numbers as ``Int64``.
+
+    Raises
+    ------
+    ExtractReadError
+        The file cannot be read as a table.
+    ExtractValidationError
+        ``strict=True`` and some rows break the schema; ``.result`` holds the
+        :class:`~socdata.validate.ValidationResult`.
+
+    Examples
+    --------
+    >>> import socdata
+    >>> from socdata.paths import synthetic_dir
+    >>> service = socdata.read_extract(synthetic_dir() / "service.csv", "service")
+    >>> service["referral_date"].dtype
+    dtype('<M8[ns]')
+    """
+    # validate sits downstream of io; this façade imports it lazily (no import cycle)
+    from socdata.validate import validate_extract
+
+    if column_map is None and sheet is None:
+        options = read_options()
+        if options:
+            column_map, sheet = options.column_map(kind), options.sheet(kind)
+    result = validate_extract(
+        path,
+        kind,
+        sheet=sheet,
+        show_identifiers=show_identifiers,
+        strict=strict,
+        column_map=column_map,
+    )
+    n_out = result.n_rejected + result.n_unparseable
+    if n_out:
+        unreadable = (
+            f" ({result.n_unparseable} of them could not be read as records)"
+            if result.n_unparseable
+            else ""
+        )
+        warnings.warn(
+            f"{result.source}: {n_out} of {result.n_input} rows excluded because "
+            f"they break the {kind} schema{unreadable}; run socdata.validate_extract(...) or "
+            "`socdata validate` for the row-level reasons",
+            ExcludedRowsWarning,
+            stacklevel=2,
+        )
+    return result.valid
