@@ -28,7 +28,6 @@ swimmer_plots = "auto"
 phase = 3  # evaluation phase of Tables 1-2
 
 # %%
-import socdata
 from socdata.pipeline import RunContext
 from socdata.report import write_table
 from socdata.soceis.tables import interview_text, table1, table2
@@ -42,7 +41,7 @@ ctx = RunContext.for_notebook(
 )
 data_path, out_dir, rules, kind = ctx.data_dir, ctx.out_dir, ctx.rules, ctx.kind
 print(ctx.describe())
-participants = socdata.read_extract(data_path, "participants")
+participants = ctx.read_extract("participants")
 
 # %% [markdown]
 # ## Table 1: young people and caregivers interviewed

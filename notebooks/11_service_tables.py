@@ -35,7 +35,6 @@ run_context = None  # set by socdata reproduce: the run's settings, resolved onc
 swimmer_plots = "auto"
 
 # %%
-import socdata
 from socdata.pipeline import RunContext
 from socdata.report import write_table
 from socdata.soceis import tables as T
@@ -49,7 +48,7 @@ ctx = RunContext.for_notebook(
 )
 data_path, out_dir, rules, kind = ctx.data_dir, ctx.out_dir, ctx.rules, ctx.kind
 print(ctx.describe())
-service = socdata.read_extract(data_path, "service")
+service = ctx.read_extract("service")
 print(f"{len(service)} referral episodes, {service['person_id'].nunique()} young people")
 
 

@@ -32,7 +32,6 @@ swimmer_plots = "auto"
 not_on_form = "exclude"  # or "as_no" (the report's convention)
 
 # %%
-import socdata
 from socdata.pipeline import RunContext
 from socdata.report import write_table
 from socdata.soceis.tables import domains_text, table5
@@ -46,7 +45,7 @@ ctx = RunContext.for_notebook(
 )
 data_path, out_dir, rules, kind = ctx.data_dir, ctx.out_dir, ctx.rules, ctx.kind
 print(ctx.describe())
-plans = socdata.read_extract(data_path, "plans")
+plans = ctx.read_extract("plans")
 
 # %%
 write_table(table5(plans), out_dir, table_id="table5", disclosure=rules)  # as printed

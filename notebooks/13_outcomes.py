@@ -33,7 +33,6 @@ denominator = "recorded"  # or "all"
 ci = "wilson"  # or "exact" (Clopper-Pearson)
 
 # %%
-import socdata
 from socdata.pipeline import RunContext
 from socdata.report import write_table
 from socdata.soceis.tables import outcomes_5_1
@@ -47,7 +46,7 @@ ctx = RunContext.for_notebook(
 )
 data_path, out_dir, rules, kind = ctx.data_dir, ctx.out_dir, ctx.rules, ctx.kind
 print(ctx.describe())
-service = socdata.read_extract(data_path, "service")
+service = ctx.read_extract("service")
 
 # %%
 out = outcomes_5_1(service, area=area, engaged=engaged, denominator=denominator, ci=ci)

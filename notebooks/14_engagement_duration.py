@@ -49,7 +49,6 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib.figure import Figure
 
-import socdata
 from socdata.derive.spells import engagement_spells
 from socdata.describe.duration import (
     duration_distribution,
@@ -76,7 +75,7 @@ ctx = RunContext.for_notebook(
 )
 data_path, out_dir, rules, kind = ctx.data_dir, ctx.out_dir, ctx.rules, ctx.kind
 print(ctx.describe())
-service = socdata.read_extract(data_path, "service")
+service = ctx.read_extract("service")
 
 # %% [markdown]
 # ## Spells and the flow of referral episodes into them

@@ -47,8 +47,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-import socdata
-from socdata.derive.panel import person_month_panel, validate_panel
+from socdata.derive.panel import validate_panel
 from socdata.describe.police import before_after, police_statements
 from socdata.pipeline import RunContext
 from socdata.report import save_figure, write_frame, write_table
@@ -61,9 +60,9 @@ data_path, out_dir, rules, kind = ctx.data_dir, ctx.out_dir, ctx.rules, ctx.kind
 print(ctx.describe())
 
 
-persons = socdata.read_extract(data_path, "police_persons")
-events = socdata.read_extract(data_path, "police_events")
-missing = socdata.read_extract(data_path, "police_missing")
+persons = ctx.read_extract("police_persons")  # read once per run, shared with 30 and 40
+events = ctx.read_extract("police_events")
+missing = ctx.read_extract("police_missing")
 print({k: len(v) for k, v in [("persons", persons), ("events", events), ("missing", missing)]})
 
 # %% [markdown]
@@ -234,7 +233,7 @@ save_figure(fig, out_dir, name="police_before_after")
 # ## Person-month panel and its schema
 
 # %%
-panel = person_month_panel(persons, events, missing)
+panel = ctx.police_panel()  # person_month_panel(persons, events, missing), built once per run
 validate_panel(panel)  # raises if any rule of the person_month_panel schema is broken
 summary = (
     panel.groupby(["area", "group"])

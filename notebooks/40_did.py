@@ -42,8 +42,6 @@ import pandas as pd
 
 matplotlib.use("Agg")
 
-import socdata
-from socdata.derive.panel import person_month_panel
 from socdata.errors import ExcludedRowsWarning
 from socdata.pipeline import RunContext
 from socdata.plots.event_study import event_study_plot
@@ -57,12 +55,8 @@ ctx = RunContext.for_notebook(
 )
 data_path, out_dir, rules, kind = ctx.data_dir, ctx.out_dir, ctx.rules, ctx.kind
 print(ctx.describe())
-persons = socdata.read_extract(data_path, "police_persons")
-panel = person_month_panel(
-    persons,
-    socdata.read_extract(data_path, "police_events"),
-    socdata.read_extract(data_path, "police_missing"),
-)
+persons = ctx.read_extract("police_persons")  # read once per run (notebook 20 did)
+panel = ctx.police_panel()  # person_month_panel of the police extracts, built once per run
 truth = None  # the built-in effects of the bundled synthetic data (None on real data)
 if ctx.synthetic:
     manifest = json.loads((data_path / "manifest.json").read_text())

@@ -185,6 +185,43 @@ class RunContext:
             "outputs may identify people; do not share them outside the secure environment"
         )
 
+    def read_extract(self, kind: str, **kwargs: Any) -> Any:
+        """:func:`socdata.read_extract` of ``kind`` in :attr:`data_dir`, read once per kernel.
+
+        The notebooks of a run share one kernel; the first that asks for an extract reads
+        and validates it, the next get a copy (:func:`socdata.pipeline.shared.shared`).
+        ``kwargs`` go to :func:`socdata.read_extract`; the run's :attr:`read_options` apply.
+        """
+        from socdata.pipeline.shared import read_extract_once
+
+        return read_extract_once(
+            self.data_dir, kind, read_options=self.read_options.to_mapping(), **kwargs
+        )
+
+    def police_panel(self) -> Any:
+        """The person-month panel of the police extracts, built once per kernel.
+
+        :func:`socdata.derive.panel.person_month_panel` of :meth:`read_extract` of
+        ``police_persons``, ``police_events`` and ``police_missing`` with its defaults
+        (validated against its schema); notebooks 20, 30 and 40 share it.
+        """
+        from socdata.io import find_extract
+        from socdata.pipeline.shared import file_key, shared
+
+        kinds = ("police_persons", "police_events", "police_missing")
+
+        def build() -> Any:
+            from socdata.derive.panel import person_month_panel
+
+            return person_month_panel(*(self.read_extract(k) for k in kinds))
+
+        key = (
+            "police_panel",
+            *(file_key(find_extract(self.data_dir, k)) for k in kinds),
+            repr(self.read_options.to_mapping()),
+        )
+        return shared(key, build)
+
     def describe(self) -> str:
         """One line for a notebook's first output."""
         return (

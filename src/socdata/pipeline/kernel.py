@@ -20,7 +20,7 @@ from jupyter_core.utils import ensure_async
 
 from socdata.pipeline.context import ReproduceError
 
-__all__ = ["KERNEL_NAME", "WarmKernel", "kernelspec"]
+__all__ = ["KERNEL_NAME", "WarmKernel", "import_nbformat", "kernelspec"]
 
 #: Name of the Jupyter kernel registered (temporarily) for the running interpreter.
 KERNEL_NAME = "socdata-reproduce"
@@ -65,12 +65,41 @@ _socdata_reset()
 PRELOAD = (
     "pandas",
     "matplotlib.pyplot",
+    "scipy.stats",  # ~1 s; socdata imports it on first use, and most notebooks use it
     "socdata.report",
     "socdata.derive",
+    "socdata.derive.panel",  # pandera
     "socdata.describe",
+    "socdata.describe.case_files",
     "socdata.matching",
     "socdata.did",
+    "socdata.soceis.tables",
+    "socdata.soceis.comparator",
+    "socdata.plots.swimmer",
 )
+
+
+def import_nbformat() -> Any:
+    """Import :mod:`nbformat` (and :mod:`nbclient`) without building an unused grammar.
+
+    nbformat imports :mod:`jsonschema`, whose optional IRI format checker
+    (``rfc3987_syntax``) compiles an Earley grammar at import: about 1.8 s, most of the
+    main process's own start-up in ``socdata reproduce``.  The notebook schema uses no IRI
+    format, so when jsonschema is not loaded yet it is imported with that one optional
+    module unavailable (as on an installation without it); jsonschema then simply offers
+    no ``iri`` format check in this process.  Measured in ``benchmarks/bench_reproduce.py``.
+    """
+    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # ImportError
+        try:
+            import nbformat
+        finally:
+            if sys.modules.get("rfc3987_syntax", 0) is None:
+                del sys.modules["rfc3987_syntax"]
+    import nbclient  # noqa: F401
+    import nbformat
+
+    return nbformat
 
 
 def kernelspec(workdir: Path) -> tuple[str, dict[str, str]]:
@@ -168,8 +197,8 @@ class WarmKernel:
         km = AsyncKernelManager(kernel_name=self.name, kernel_spec_manager=self._ksm)
         km.connection_file = str(Path(self._where["runtime"]) / f"kernel-{id(km)}.json")
         await km.start_kernel(cwd=str(self.cwd))
-        # nbclient imports nbformat and jsonschema (1-3 s): only once the kernel is starting
-        import nbformat
+        # nbclient imports nbformat and jsonschema: only once the kernel is starting
+        nbformat = import_nbformat()
         from nbclient import NotebookClient
 
         self.client = NotebookClient(

@@ -33,6 +33,7 @@ from socdata.pipeline.results import NotebookRun, ReproduceRun
 from socdata.pipeline.steps import (
     audit_step,
     compare_step,
+    judge_printed_step,
     published_run,
     validate_step,
 )
@@ -200,6 +201,7 @@ def reproduce(
         say(f"[3/5] Running {len(chosen)} notebook(s) on {n_kernels} kernel(s)")
         running = session.submit(chosen, ctx, _say_done(say))
         audit = audit_step(ctx.out_dir)  # independent of the notebooks: meanwhile
+        judge_printed_step()  # the comparison's verdicts on the printed figures: meanwhile
         runs = running.result()
 
     say("[4/5] Comparing with the published figures (audit of them done meanwhile)")

@@ -63,7 +63,7 @@ def _key(r) -> tuple[str, ...]:
     return tuple(str(r[c]) for c in _KEY)
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=256)
 def _audit_cached(digest: str, frame_csv: str, rounding: str) -> pd.DataFrame:
     del digest  # part of the cache key only
     frame = pd.read_csv(io.StringIO(frame_csv), dtype=str, keep_default_na=False)

@@ -1,0 +1,143 @@
+"""What the notebooks of one run share in a warm kernel: each extract read once, the police
+person-month panel built once.
+
+``socdata reproduce`` runs its notebooks one after another in one kernel
+(:mod:`socdata.pipeline.kernel`).  Notebooks 20, 30 and 40 all read the three police
+extracts and build the same person-month panel from them; each read validates the file
+row by row.  :func:`shared` keeps such a result in the kernel's memory, keyed by what it was
+built from (the files' identity, size and modification time, the read options), so a later
+notebook gets it without recomputing it.  Nothing is written to disk: the cached frames may
+hold person-level rows.
+
+Each caller receives its own deep copy (a notebook that changes its frame cannot change what
+the next one gets), and the warnings the computation emitted the first time are emitted again
+on every hit, so each notebook's output shows the same warnings as if it had done the work.
+An exception is never cached.
+
+Examples
+--------
+>>> from socdata.pipeline.shared import clear_shared, shared
+>>> calls = []
+>>> def build():
+...     calls.append(1)
+...     return {"n": 3}
+>>> shared(("demo",), build), shared(("demo",), build), len(calls)
+({'n': 3}, {'n': 3}, 1)
+>>> clear_shared()
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+__all__ = ["MAX_ENTRIES", "clear_shared", "file_key", "read_extract_once", "shared"]
+
+T = TypeVar("T")
+
+#: Results kept at once (least recently used dropped first).  A run needs about ten.
+MAX_ENTRIES = 32
+
+
+@dataclasses.dataclass(frozen=True)
+class _Entry:
+    value: Any
+    warnings: tuple[warnings.WarningMessage, ...]
+
+
+_CACHE: OrderedDict[Hashable, _Entry] = OrderedDict()
+
+
+def file_key(path: str | Path) -> tuple[str, int, int, int]:
+    """What identifies a file's content for the cache: its resolved path, inode, size and
+    modification time (nanoseconds).  A file rewritten in place gets a new key."""
+    p = Path(path).resolve()
+    st = p.stat()
+    return (str(p), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def clear_shared() -> None:
+    """Forget every shared result (frees the memory)."""
+    _CACHE.clear()
+
+
+def _replay(caught: tuple[warnings.WarningMessage, ...]) -> None:
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno or 0)
+
+
+def shared(key: Hashable, build: Callable[[], T]) -> T:
+    """``build()``, computed once per process for ``key``; a deep copy on every call.
+
+    Parameters
+    ----------
+    key
+        Everything the result depends on (hashable), e.g. ``("police_panel", file_key(a),
+        ...)``.
+    build
+        Computes the result; its warnings are recorded and emitted again on every call.
+
+    Returns
+    -------
+    object
+        A deep copy of the result (``copy.deepcopy``; a DataFrame's own deep copy).
+    """
+    entry = _CACHE.get(key)
+    if entry is None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            value = build()
+        entry = _Entry(value, tuple(caught))
+        _CACHE[key] = entry
+        while len(_CACHE) > MAX_ENTRIES:
+            _CACHE.popitem(last=False)
+    else:
+        _CACHE.move_to_end(key)
+    _replay(entry.warnings)
+    return copy.deepcopy(entry.value)
+
+
+def read_extract_once(
+    data_dir: str | Path,
+    kind: str,
+    *,
+    read_options: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """:func:`socdata.read_extract` of ``kind`` in ``data_dir``, validated once per kernel.
+
+    Parameters
+    ----------
+    data_dir
+        Folder holding ``<kind>.csv`` (or ``.xlsx``, ``.parquet``).
+    kind
+        Extract kind.
+    read_options
+        The run's column maps and sheets as a mapping (part of the key: they change what is
+        read); they are applied by :func:`socdata.read_extract` itself.
+    **kwargs
+        Passed on to :func:`socdata.read_extract` (``strict``, ``sheet``, ...); part of the
+        key.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of the valid rows.
+    """
+    from socdata.io import find_extract, read_extract
+
+    path = find_extract(Path(data_dir), kind)
+    key = (
+        "read_extract",
+        kind,
+        file_key(path),
+        json.dumps(read_options or {}, sort_keys=True, default=str),
+        json.dumps(kwargs, sort_keys=True, default=str),
+    )
+    return shared(key, lambda: read_extract(path, kind, **kwargs))

@@ -1,0 +1,95 @@
+"""Results shared by the notebooks of a run in one kernel (socdata.pipeline.shared)."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+
+import pandas as pd
+import pytest
+
+import socdata
+from socdata.derive.panel import person_month_panel
+from socdata.errors import ExcludedRowsWarning
+from socdata.paths import synthetic_dir
+from socdata.pipeline import RunContext
+from socdata.pipeline.shared import clear_shared, file_key, read_extract_once, shared
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    clear_shared()
+    yield
+    clear_shared()
+
+
+def test_computed_once_and_each_caller_gets_its_own_copy():
+    calls = []
+
+    def build():
+        calls.append(1)
+        return pd.DataFrame({"x": [1, 2, 3]})
+
+    a = shared(("t",), build)
+    a.loc[0, "x"] = 99  # a notebook changing its frame
+    b = shared(("t",), build)
+    assert len(calls) == 1
+    assert b["x"].tolist() == [1, 2, 3]
+    assert a is not b
+
+
+def test_warnings_are_emitted_again_on_every_hit():
+    def build():
+        warnings.warn("3 rows excluded", ExcludedRowsWarning, stacklevel=1)
+        return 1
+
+    for _ in range(2):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert shared(("w",), build) == 1
+        assert [str(w.message) for w in caught] == ["3 rows excluded"]
+        assert caught[0].category is ExcludedRowsWarning
+
+
+def test_exceptions_are_not_cached():
+    calls = []
+
+    def build():
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("first time")
+        return "ok"
+
+    with pytest.raises(ValueError, match="first time"):
+        shared(("e",), build)
+    assert shared(("e",), build) == "ok"
+    assert len(calls) == 2
+
+
+def test_a_rewritten_file_is_read_again(tmp_path):
+    src = synthetic_dir() / "plans.csv"
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(src, folder / "plans.csv")
+    first = read_extract_once(folder, "plans")
+    key = file_key(folder / "plans.csv")
+    lines = (folder / "plans.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (folder / "plans.csv").write_text("".join(lines[:-1]), encoding="utf-8")  # one row fewer
+    assert file_key(folder / "plans.csv") != key
+    second = read_extract_once(folder, "plans")
+    assert len(second) == len(first) - 1
+
+
+def test_context_reads_match_read_extract_and_the_panel_matches_its_builder(tmp_path):
+    ctx = RunContext.resolve(None, tmp_path / "out")
+    persons = ctx.read_extract("police_persons")
+    pd.testing.assert_frame_equal(
+        persons, socdata.read_extract(synthetic_dir(), "police_persons")
+    )
+    direct = person_month_panel(
+        socdata.read_extract(synthetic_dir(), "police_persons"),
+        socdata.read_extract(synthetic_dir(), "police_events"),
+        socdata.read_extract(synthetic_dir(), "police_missing"),
+    )
+    pd.testing.assert_frame_equal(ctx.police_panel(), direct)
+    pd.testing.assert_frame_equal(ctx.police_panel(), direct)  # the shared copy
