@@ -28,14 +28,12 @@ run_context = None  # set by socdata reproduce: the run's settings, resolved onc
 swimmer_plots = "auto"
 
 # %%
-import pandas as pd
+import warnings
 
+from socdata.errors import ExcludedRowsWarning
 from socdata.pipeline import RunContext
-from socdata.report import (
-    validation_summary,
-    write_frame,
-    write_table,
-)
+from socdata.report import write_frame, write_table
+from socdata.soceis.flow import FLOW_TABLE_ID, referral_flow
 
 ctx = RunContext.for_notebook(
     run_context,
@@ -49,9 +47,11 @@ print(ctx.describe())
 
 # %% [markdown]
 # ## Validation of each extract
+#
+# Under `socdata reproduce` this is the validation the run did before the notebooks.
 
 # %%
-summary = validation_summary(data_path)
+summary = ctx.validation_summary()
 for note in summary.notes:
     print("NOTE:", note)
 write_frame(
@@ -78,76 +78,30 @@ summary.rules
 #
 # Every row of the service extract is a referral episode (a young person can be
 # re-referred).  Each step says how many episodes go on and why the others stop.
-# Rows that fail validation may have no valid area, so they are counted overall only.
+# Rows that fail validation (rejected or unreadable) may have no valid area, so they are
+# counted overall only.
 
 # %%
-service_file = summary.extracts.set_index("kind").loc["service", "file"]
+service = summary.extracts.set_index("kind").loc["service"]
 flow = None
-try:
-    from socdata.validate import validate_extract
-except ImportError as exc:  # validation not available: say so
-    print(f"NOTE: flow of cases not computed: validation unavailable ({exc})")
-    validate_extract = None
-
-if validate_extract is not None and service_file:
-    result = validate_extract(data_path / service_file, "service")
-    valid = result.valid
-    areas = sorted(valid["area"].dropna().astype(str).unique())
-    status = valid["case_status"].astype(str)
-    started = valid[status.isin(["Open", "Closed"])]
-    closed = valid[status == "Closed"]
-    reason = closed["closure_reason"].astype("string").fillna("Not recorded")
-
-    steps: list[tuple[str, str, pd.Series]] = [
-        ("Referral episodes in extract", "count", None),
-        ("Excluded: failed validation", "exclusion", None),
-        ("Valid referral episodes", "count", valid["area"]),
-        ("Young people (distinct)", "count", valid.drop_duplicates("person_id")["area"]),
-        ("Excluded: not allocated", "exclusion", valid.loc[status == "Not allocated", "area"]),
-        ("Excluded: not started", "exclusion", valid.loc[status == "Not started", "area"]),
-        ("Excluded: case status unknown", "exclusion", valid.loc[status == "Unknown", "area"]),
-        ("Intervention started (open or closed)", "count", started["area"]),
-        ("Open at extract date", "count", valid.loc[status == "Open", "area"]),
-        ("Closed", "count", closed["area"]),
-    ]
-    for r in [
-        "Intervention completed",
-        "Support from other services",
-        "Other",
-        "Declined support",
-        "Not recorded",
-    ]:
-        steps.append((f"Closed: {r.lower()}", "count", closed.loc[reason == r, "area"]))
-
-    records = []
-    for order, (label, step_kind, col) in enumerate(steps, start=1):
-        for area in [*areas, "Overall"]:
-            if col is None:  # rejected rows may lack a valid area: overall counts only
-                if area != "Overall":
-                    continue
-                n = result.n_input if step_kind == "count" else result.n_rejected
-            else:
-                s = col.astype(str)
-                n = len(s) if area == "Overall" else int((s == area).sum())
-            records.append(
-                {
-                    "table_id": "flow_referral_to_closure",
-                    "row_label": label,
-                    "column_label": area,
-                    "measure": "n",
-                    "value": n,
-                    "step": order,
-                    "step_kind": step_kind,
-                }
-            )
-    flow = pd.DataFrame(records)
+if service["status"] in ("valid", "rows rejected"):
+    with warnings.catch_warnings():  # the flow counts the excluded rows itself, controlled
+        warnings.simplefilter("ignore", ExcludedRowsWarning)
+        valid = ctx.read_extract("service", strict=False)
+    flow = referral_flow(
+        valid,
+        n_input=int(service["rows"]),
+        n_excluded=int(service["rejected"]) + int(service["unparseable"]),
+    )
     write_table(
         flow,
         out_dir,
-        table_id="flow_referral_to_closure",
+        table_id=FLOW_TABLE_ID,
         disclosure=rules,
         keep_columns=["step"],
         population="case status by area",  # cells hidden here stay hidden in Table 4 and 3.2
     )
+else:
+    print(f"NOTE: flow of cases not computed: service extract {service['status']}")
 
 flow.pivot(index="row_label", columns="column_label", values="value") if flow is not None else None

@@ -23,15 +23,12 @@
 # * the report's statistic: range of durations of closed cases starting in the first six
 #   months of each area's service (service start = the area's first intervention start);
 # * a Kaplan-Meier median that treats open cases as censored;
-# * swimmer plots (one bar per young person, as Figures 2-4). They show individual
-#   records, so with `swimmer_plots = "auto"` they are drawn only from the bundled
-#   synthetic extracts; pass `swimmer_plots = True` to draw them from other data.
+# * swimmer plots (one bar per young person, as Figures 2-4): individual records, so with
+#   `swimmer_plots = "auto"` drawn only from the bundled synthetic extracts.
 #
-# Writes `tables/duration_by_area.csv`, `tables/duration_km_median.csv`,
-# `tables/text_3_3_duration.csv`, `tables/text_3_3_newcastle.csv`,
-# `figures/duration_km.png` and, when allowed, the swimmer plots
-# `figures/figure2_swimmer_cardiff.png`, `figure3_swimmer_edinburgh.png`,
-# `figure4_swimmer_newcastle.png` (other areas: `swimmer_<area>.png`).
+# Writes `tables/duration_by_area.csv`, `duration_km_median.csv`, `text_3_3_duration.csv`,
+# `text_3_3_newcastle.csv`, `figures/duration_km.png` and the swimmer plots
+# (`figure2_swimmer_cardiff.png` ... ; other areas `swimmer_<area>.png`).
 
 # %% tags=["parameters"]
 data_dir = None  # None: the bundled synthetic extracts
@@ -44,43 +41,25 @@ first_months = 6
 # %%
 import warnings
 
-import matplotlib
-
-matplotlib.use("Agg")
-from matplotlib.figure import Figure
-
 from socdata.derive.spells import engagement_spells
-from socdata.describe.duration import (
-    duration_distribution,
-    early_closed_range,
-    km_median_duration,
-)
+from socdata.describe.duration import duration_distribution, early_closed_range, km_median_duration
 from socdata.errors import ExcludedRowsWarning
 from socdata.pipeline import RunContext
-from socdata.plots.swimmer import swimmer_plot
-from socdata.report import (
-    save_figure,
-    write_frame,
-    write_table,
-)
+from socdata.plots.survival import survival_plot
+from socdata.report import save_figure, write_frame, write_table
 from socdata.report.control import control_survival_curve
-from socdata.soceis.tables import duration_text, rereferral_text
+from socdata.soceis.figures import swimmer_figures
+from socdata.soceis.tables import duration_text, rereferral_text, service_data_areas
 
 ctx = RunContext.for_notebook(
-    run_context,
-    data_dir=data_dir,
-    out_dir=out_dir,
-    disclosure=disclosure,
+    run_context, data_dir=data_dir, out_dir=out_dir, disclosure=disclosure,
     swimmer_plots=swimmer_plots,
 )
 data_path, out_dir, rules, kind = ctx.data_dir, ctx.out_dir, ctx.rules, ctx.kind
 print(ctx.describe())
 service = ctx.read_extract("service")
 
-# %% [markdown]
-# ## Spells and the flow of referral episodes into them
-
-# %%
+# %% Spells, and the flow of referral episodes into them
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always", ExcludedRowsWarning)
     spells = engagement_spells(service)
@@ -89,57 +68,42 @@ for w in caught:
 spells.flow.to_frame()
 
 # %% [markdown]
-# ## Distribution of full months by area
+# ## Distribution of full months by area, and closed cases starting in the first six months
 
 # %%
 dist = duration_distribution(spells)
 write_table(dist.to_table(), out_dir, table_id="duration_by_area", disclosure=rules)
 dist.table
 
-# %% [markdown]
-# ## Closed cases starting in the first six months of each area's service
-
 # %%
-service_areas = None
-if "record_source" in service.columns:
-    src = service["record_source"].fillna("Service data")
-    service_areas = sorted(service.loc[src != "Case file", "area"].unique())
+service_areas = service_data_areas(service)
 early = early_closed_range(spells, first_months=first_months, areas=service_areas)
 print("Duration of engagement", early.statement())
-write_table(
-    duration_text(service, areas=service_areas, first_months=first_months),
-    out_dir,
-    table_id="text_3_3_duration",
-    disclosure=rules,
-)
+text = duration_text(service, areas=service_areas, first_months=first_months)
+write_table(text, out_dir, table_id="text_3_3_duration", disclosure=rules)
 write_table(rereferral_text(service), out_dir, table_id="text_3_3_newcastle", disclosure=rules)
 early.table
 
 # %% [markdown]
 # ## Kaplan-Meier median duration (open cases censored)
+#
+# The figure is drawn from the controlled curve (on real data every step is backed by at
+# least `survival_safe_threshold` events; the curve stops where fewer remain at risk).
 
 # %%
 km = km_median_duration(spells)
 write_table(km.to_table(), out_dir, table_id="duration_km_median", disclosure=rules)
-# the figure is drawn from the controlled curve (on real data every step is backed by at
-# least survival_safe_threshold events; the curve stops where fewer remain at risk)
 curve = control_survival_curve(km.curves, rules)
-write_frame(curve, out_dir, name="duration_km_curve", count_columns=["at_risk", "events"], disclosure=rules)
-fig = Figure(figsize=(7, 4), layout="constrained")
-ax = fig.subplots()
-for group, c in curve.groupby("group", sort=False):
-    if group == "Overall":
-        continue
-    ax.step([0, *c["time"]], [1.0, *c["survival"]], where="post", label=group)
-ax.axhline(0.5, color="grey", linestyle=":", linewidth=0.8)
-ax.set_xlabel("full months since intervention start")
-ax.set_ylabel("share still engaged")
-ax.set_title(
-    "Kaplan-Meier: time open to the service (open cases censored)"
-    + (" - synthetic data" if kind.synthetic else ""),
-    fontsize=10,
+write_frame(
+    curve, out_dir, name="duration_km_curve", count_columns=["at_risk", "events"], disclosure=rules
 )
-ax.legend(frameon=False)
+fig = survival_plot(
+    curve,
+    title="Kaplan-Meier: time open to the service (open cases censored)"
+    + (" - synthetic data" if kind.synthetic else ""),
+    xlabel="full months since intervention start",
+    ylabel="share still engaged",
+)
 save_figure(fig, out_dir, name="duration_km")
 km.table
 
@@ -147,20 +111,10 @@ km.table
 # ## Swimmer plots (Figures 2-4)
 
 # %%
-draw = ctx.swimmer_plots  # "auto" resolved once in the run context
-if draw and not kind.synthetic:
-    print("WARNING: swimmer plots show individual records; review them before sharing.")
-# the report's figure numbers for its three areas with service data
-FIGURE_NAMES = {
-    "Cardiff": "figure2_swimmer_cardiff",
-    "Edinburgh": "figure3_swimmer_edinburgh",
-    "Newcastle": "figure4_swimmer_newcastle",
-}
-if draw:
-    areas = service_areas or sorted(spells.frame["area"].unique())
-    for area in areas:
-        fig = swimmer_plot(spells, areas=[area], title="Synthetic data" if kind.synthetic else None)
-        name = FIGURE_NAMES.get(area, f"swimmer_{area.lower().replace(' ', '_')}")
+if ctx.swimmer_plots:  # "auto" resolved once in the run context
+    if not kind.synthetic:
+        print("WARNING: swimmer plots show individual records; review them before sharing.")
+    for name, fig in swimmer_figures(spells, service_areas, synthetic=kind.synthetic).items():
         save_figure(fig, out_dir, name=name)
 else:
     print(

@@ -93,3 +93,17 @@ def test_context_reads_match_read_extract_and_the_panel_matches_its_builder(tmp_
     )
     pd.testing.assert_frame_equal(ctx.police_panel(), direct)
     pd.testing.assert_frame_equal(ctx.police_panel(), direct)  # the shared copy
+
+
+def test_validation_handed_to_the_notebooks_is_the_same(tmp_path):
+    from socdata.report.validation import validation_summary
+
+    ctx = RunContext.resolve(None, tmp_path / "out")
+    summary = validation_summary(synthetic_dir())
+    handed = ctx.with_validation(summary, tmp_path)
+    back = RunContext.from_mapping(handed.to_mapping())  # as the notebook receives it
+    got = back.validation_summary()
+    pd.testing.assert_frame_equal(got.extracts, summary.extracts)
+    pd.testing.assert_frame_equal(got.rules, summary.rules)
+    assert ctx.validation_file is None  # on its own a notebook validates itself
+    pd.testing.assert_frame_equal(ctx.validation_summary().extracts, summary.extracts)

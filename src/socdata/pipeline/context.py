@@ -93,6 +93,11 @@ class RunContext:
         Column maps and sheets by extract kind (``--column-map``, ``--sheet``); a notebook's
         context makes them the active options of its kernel, so its
         ``socdata.read_extract(folder, kind)`` reads with them.
+    validation_file
+        Where ``socdata reproduce`` left the validation it did before the notebooks (the
+        counts of :func:`socdata.report.validation_summary`, in the run's private temporary
+        folder), so that :meth:`validation_summary` in a notebook does not validate every
+        extract again; ``None`` when the notebook runs on its own.
     """
 
     data_dir: Path
@@ -104,6 +109,7 @@ class RunContext:
     version: str
     started: str
     read_options: ReadOptions = dataclasses.field(default_factory=ReadOptions)
+    validation_file: Path | None = None
 
     @classmethod
     def resolve(
@@ -185,6 +191,32 @@ class RunContext:
             "outputs may identify people; do not share them outside the secure environment"
         )
 
+    def validation_summary(self) -> Any:
+        """:func:`socdata.report.validation_summary` of :attr:`data_dir` under this run.
+
+        Under ``socdata reproduce`` the validation the pipeline did before the notebooks
+        (:attr:`validation_file`) is read back; run on its own, the notebook validates here.
+        """
+        if self.validation_file is not None and self.validation_file.is_file():
+            import pickle
+
+            # written by this run's own process, in its private (0700) temporary folder
+            with self.validation_file.open("rb") as fh:
+                return pickle.load(fh)
+        from socdata.report.validation import validation_summary
+
+        return validation_summary(self.data_dir, read_options=self.read_options)
+
+    def with_validation(self, summary: Any, folder: Path) -> RunContext:
+        """This context, with ``summary`` (a validation of :attr:`data_dir`) saved in
+        ``folder`` (private to the run) for :meth:`validation_summary`."""
+        import pickle
+
+        path = Path(folder) / "validation_summary.pickle"
+        with path.open("wb") as fh:
+            pickle.dump(summary, fh)
+        return dataclasses.replace(self, validation_file=path)
+
     def read_extract(self, kind: str, **kwargs: Any) -> Any:
         """:func:`socdata.read_extract` of ``kind`` in :attr:`data_dir`, read once per kernel.
 
@@ -242,6 +274,7 @@ class RunContext:
             "version": self.version,
             "started": self.started,
             "read_options": self.read_options.to_mapping(),
+            "validation_file": None if self.validation_file is None else str(self.validation_file),
         }
 
     @classmethod
@@ -262,6 +295,9 @@ class RunContext:
             version=str(mapping["version"]),
             started=str(mapping["started"]),
             read_options=ReadOptions.from_mapping(mapping.get("read_options")),
+            validation_file=(
+                Path(mapping["validation_file"]) if mapping.get("validation_file") else None
+            ),
         )
 
     @classmethod

@@ -19,6 +19,7 @@ Steps, each reported through ``progress``:
 from __future__ import annotations
 
 import datetime as _dt
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -192,14 +193,19 @@ def reproduce(
 
     n_kernels = max(1, min(jobs, len(chosen)))
     # the kernels start (and import pandas, scipy, socdata) while this process validates
-    with NotebookSession(
-        ctx.out_dir, jobs=n_kernels, cell_timeout=cell_timeout, fresh_kernels=fresh_kernels
-    ) as session:
+    with (
+        tempfile.TemporaryDirectory(prefix="socdata-run-") as private,
+        NotebookSession(
+            ctx.out_dir, jobs=n_kernels, cell_timeout=cell_timeout, fresh_kernels=fresh_kernels
+        ) as session,
+    ):
         say(f"[2/5] Validating {len(inputs)} input file(s)")
         validation = validate_step(ctx.data_dir, say, ctx.read_options)
         notes.extend(validation.notes)
         say(f"[3/5] Running {len(chosen)} notebook(s) on {n_kernels} kernel(s)")
-        running = session.submit(chosen, ctx, _say_done(say))
+        # notebook 00 shows this validation instead of validating every extract again
+        nb_ctx = ctx.with_validation(validation, Path(private))
+        running = session.submit(chosen, nb_ctx, _say_done(say))
         audit = audit_step(ctx.out_dir)  # independent of the notebooks: meanwhile
         judge_printed_step()  # the comparison's verdicts on the printed figures: meanwhile
         runs = running.result()

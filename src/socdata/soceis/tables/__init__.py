@@ -52,6 +52,7 @@ from socdata.soceis.tables.text import (
     engaged_text,
     referral_reasons,
     rereferral_text,
+    service_data_areas,
 )
 
 __all__ = [
@@ -72,6 +73,7 @@ __all__ = [
     "outcomes_5_1",
     "referral_reasons",
     "rereferral_text",
+    "service_data_areas",
     "table1",
     "table2",
     "table3",

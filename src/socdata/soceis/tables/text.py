@@ -138,6 +138,24 @@ def closure_text(service: pd.DataFrame) -> pd.DataFrame:
     return _frame(rows)
 
 
+def service_data_areas(service: pd.DataFrame) -> list[str] | None:
+    """Areas whose rows come from service data (``record_source`` not ``Case file``).
+
+    ``None`` when the extract has no ``record_source`` column (every area counts).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> service_data_areas(pd.DataFrame({"area": ["B", "A", "C"],
+    ...     "record_source": ["Service data", None, "Case file"]}))
+    ['A', 'B']
+    """
+    if "record_source" not in service.columns:
+        return None
+    src = service["record_source"].astype("string").fillna("Service data")
+    return sorted(service.loc[src != "Case file", "area"].unique())
+
+
 def duration_text(
     service: pd.DataFrame,
     *,
@@ -151,9 +169,8 @@ def duration_text(
     (see :func:`socdata.describe.duration.early_closed_range`). By default the areas with
     service data (``record_source`` not ``Case file``).
     """
-    if areas is None and "record_source" in service.columns:
-        src = service["record_source"].astype("string").fillna("Service data")
-        areas = sorted(service.loc[src != "Case file", "area"].unique())
+    if areas is None:
+        areas = service_data_areas(service)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExcludedRowsWarning)
         sp = engagement_spells(service, warn=False)
