@@ -10,13 +10,19 @@ Modes:
 * ``warm``: the default, one kernel started at the beginning of the run (in parallel with
   validation) that runs the notebooks in turn, reset in between;
 * ``warm2``: ``--jobs 2``, two such kernels;
-* ``fresh``: ``--fresh-kernels``, a new kernel (and all imports) for every notebook;
+* ``fresh``: ``--fresh-kernels``, nbclient with a new kernel (and all imports) for every
+  notebook;
+* ``papermill``: the peer most pipelines use: each notebook converted by jupytext and run by
+  ``papermill.execute_notebook`` in a kernel of its own, each resolving its own settings
+  (so notebook 00 validates the extracts itself), in NN order; no validation step, no
+  comparison, no report: a lower bound of what the command would cost that way;
+* ``import``: ``python -c "import socdata"``, the floor of any socdata command;
 * ``old``: with ``--old REV``, the command as it was at git revision ``REV`` (run from an
-  export of that revision's ``src``, ``notebooks`` and ``data``): papermill, one kernel
-  per notebook.
+  export of that revision's ``src``, ``notebooks`` and ``data``).
 
 Run from the repository root: ``python -m benchmarks.bench_reproduce`` (options
-``--runs 3``, ``--modes warm fresh``, ``--old 0e574b8``).
+``--runs 3``, ``--modes warm fresh``, ``--old 0e574b8``).  CPU seconds are those of the
+process and all its children (kernels included), from ``getrusage(RUSAGE_CHILDREN)``.
 """
 
 from __future__ import annotations
@@ -38,6 +44,33 @@ MODES: dict[str, list[str]] = {
     "warm2": ["--jobs", "2"],
     "fresh": ["--fresh-kernels"],
 }
+#: Peers that are not ``socdata reproduce``: the whole command line after the interpreter.
+PEERS: dict[str, list[str]] = {
+    "papermill": ["-m", "benchmarks.bench_reproduce", "--papermill-run"],
+    "import": ["-c", "import socdata"],
+}
+
+
+def papermill_run(out: Path) -> None:
+    """Every notebook in NN order, each by papermill in a kernel of its own."""
+    import jupytext
+    import papermill
+
+    from socdata.pipeline import list_notebooks
+
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bench-papermill-") as tmp:
+        for path in list_notebooks():
+            ipynb = Path(tmp) / f"{path.stem}.ipynb"
+            jupytext.write(jupytext.read(path), ipynb)
+            papermill.execute_notebook(
+                str(ipynb),
+                str(out / ipynb.name),
+                parameters={"out_dir": str(out)},
+                kernel_name="python3",
+                cwd=str(out),
+                progress_bar=False,
+            )
 
 
 def _export(rev: str, into: Path) -> Path:
@@ -67,9 +100,15 @@ def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="counted runs of each mode")
-    parser.add_argument("--modes", nargs="+", default=["warm", "warm2", "fresh"])
+    parser.add_argument(
+        "--modes", nargs="+", default=["warm", "warm2", "fresh", "papermill", "import"]
+    )
     parser.add_argument("--old", metavar="REV", help="also time the command at this revision")
+    parser.add_argument("--papermill-run", metavar="OUT", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.papermill_run:
+        papermill_run(args.papermill_run)
+        return
 
     with tempfile.TemporaryDirectory(prefix="bench-reproduce-") as tmp:
         tmp_path = Path(tmp)
@@ -78,6 +117,10 @@ def main(argv: list[str] | None = None) -> None:
         here = {**base_env, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)])}
         for mode in args.modes:
             out = tmp_path / f"out-{mode}"
+            if mode in PEERS:
+                extra = [str(out)] if mode == "papermill" else []
+                commands[mode] = ([sys.executable, *PEERS[mode], *extra], here)
+                continue
             cmd = [sys.executable, "-m", "socdata", "reproduce", "--out", str(out), "--quiet"]
             commands[mode] = (cmd + MODES[mode], here)
         if args.old:
@@ -112,17 +155,19 @@ def main(argv: list[str] | None = None) -> None:
         f"load average after: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
     )
     print(
-        f"| mode | median wall s | min-max wall s | median CPU s | median wall ratio to {first} |"
+        f"| mode | median wall s | min-max wall s | median CPU s | median wall ratio to {first} "
+        f"| median CPU ratio to {first} |"
     )
-    print("|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|")
     for mode, rows in times.items():
         walls = [w for w, _ in rows]
         ratios = [w / b for (w, _), (b, _) in zip(rows, times[first], strict=True)]
+        cpu_ratios = [c / b for (_, c), (_, b) in zip(rows, times[first], strict=True)]
         flag = " (FAILED)" if mode in failed else ""
         print(
             f"| {mode}{flag} | {statistics.median(walls):.1f} | {min(walls):.1f}-"
             f"{max(walls):.1f} | {statistics.median(c for _, c in rows):.1f} | "
-            f"{statistics.median(ratios):.2f} |"
+            f"{statistics.median(ratios):.2f} | {statistics.median(cpu_ratios):.2f} |"
         )
 
 

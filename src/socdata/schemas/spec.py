@@ -447,10 +447,14 @@ def _parse_rule(
     return rule
 
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @functools.cache
 def _load(path: Path) -> SchemaSpec:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's safe loader when PyYAML has it: same objects, ~10x faster
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise _fail(path, f"not valid YAML: {exc}") from None
     if not isinstance(raw, Mapping):
