@@ -253,28 +253,29 @@ def att_gt(
     est_method, balance = params["est_method"], params["balance"]
     conf_level, bootstrap_weights = params["conf_level"], params["bootstrap_weights"]
     bootstrap = params["inference"] == "bootstrap"
-    digest = fingerprint_async(
-        data,
-        [unit, time, cohort, outcome, *covariates, cluster, weights]
-        if isinstance(data, pd.DataFrame)
-        else [],
-    )
-    p = build_panel(
-        data,
-        outcome=outcome,
-        unit=unit,
-        time=time,
-        cohort=cohort,
-        covariates=covariates,
-        cluster=cluster,
-        anticipation=int(anticipation),
-        control_group=control_group,
-        balance=balance,
-        stacklevel=_level + 1,
-        weights=weights,
-    )
-    n_cohorts = len(p.cohort_values)
-    n_h = np.bincount(p.cohort_code, minlength=n_cohorts)
+    if isinstance(data, pd.DataFrame):
+        digest = fingerprint_async(
+            data, [unit, time, cohort, outcome, *covariates, cluster, weights]
+        )
+        p = build_panel(
+            data,
+            outcome=outcome,
+            unit=unit,
+            time=time,
+            cohort=cohort,
+            covariates=covariates,
+            cluster=cluster,
+            anticipation=int(anticipation),
+            control_group=control_group,
+            balance=balance,
+            stacklevel=_level + 1,
+            weights=weights,
+        )
+    else:  # a table source: the engine computes cohort statistics (socdata.scale)
+        from socdata.scale.finish import table_panel
+
+        digest, p = table_panel(data, params, _level + 1)
+    n_h = p.cohort_sizes()
     _check_group_sizes(p, n_h, control_group, len(covariates), cluster, _level + 1)
     cells = plan_cells(p, control_group, base_period, int(anticipation))
     k = len(cells.t)
@@ -342,7 +343,7 @@ def _make_result(
     bootstrap_draws: int,
 ) -> AttGtResult:
     """The frozen result with its settings and provenance."""
-    n, n_t = p.y.shape
+    n, n_t = p.n_units, p.n_periods
     settings = {
         "control_group": params["control_group"],
         "est_method": est_method,
