@@ -369,3 +369,64 @@ def _with_labels(m: CohortMoments, labels: np.ndarray) -> CohortMoments:
     import dataclasses
 
     return dataclasses.replace(m, time_labels=labels)
+
+
+def frame_moments(
+    data: Any,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    cluster: str | None = None,
+) -> CohortMoments | None:
+    """Cohort moments of a pandas frame in the common layout (sorted by unit and period,
+    every unit in every period, no missing outcome), read as matrices without a copy of
+    the rows; ``None`` for any other frame (the caller takes the row-level path)."""
+    from socdata.did._encode import per_unit_constant, sorted_balanced_shape
+
+    cols = [outcome, unit, time, cohort] + ([cluster] if cluster else [])
+    if any(c not in data.columns for c in cols):
+        return None
+    t = data[time]
+    g = data[cohort]
+    if pd.api.types.is_datetime64_any_dtype(t.dtype):
+        if not pd.api.types.is_datetime64_any_dtype(g.dtype):
+            return None
+        kind, tv = "datetime", t.to_numpy().astype("datetime64[ns]")
+        gv = g.to_numpy().astype("datetime64[ns]")
+    elif pd.api.types.is_numeric_dtype(t.dtype) and pd.api.types.is_numeric_dtype(g.dtype):
+        if t.isna().any():
+            return None
+        kind = "numeric"
+        tv = t.to_numpy(dtype=np.float64)
+        gv = g.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        return None
+    if not pd.api.types.is_numeric_dtype(data[outcome].dtype) or data[unit].isna().any():
+        return None
+    shape = sorted_balanced_shape(data[unit].to_numpy(), tv, units_increasing=False)
+    if shape is None:
+        return None
+    n, n_t = shape
+    y = data[outcome].to_numpy(dtype=np.float64, na_value=np.nan).reshape(n, n_t)
+    if np.isnan(y).any() or not per_unit_constant(gv, n, n_t).all():
+        return None
+    cl = None
+    if cluster:
+        cv = data[cluster].to_numpy()
+        if pd.isna(cv).any() or not per_unit_constant(cv, n, n_t).all():
+            return None
+        cl = cv[::n_t]
+    labels = tv[:n_t]
+    if kind == "numeric" and np.all(labels == np.round(labels)):
+        labels = labels.astype(np.int64)
+    return moments_from_wide(
+        y,
+        gv[::n_t],
+        time_labels=labels,
+        time_kind=kind,
+        cluster=cl,
+        n_rows=len(data),
+        source="pandas DataFrame (sorted balanced)",
+    )
