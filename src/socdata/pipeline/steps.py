@@ -86,8 +86,6 @@ def audit_step(out_dir: Path) -> pd.DataFrame:
     return audit
 
 
-
-
 def mask_small_numbers(text: str, rules: RuleSet) -> str:
     """Control the counts in free text (warnings, errors) before the report shows it.
 

@@ -298,9 +298,9 @@ def moments_from_wide(
     for h in range(n_h):
         if n[h] == 0:
             continue
-        yc = y[order[starts[h] : starts[h + 1]]]
+        yc = y[order[starts[h] : starts[h + 1]]]  # a copy (fancy indexing): centred in place
         mu = yc.mean(axis=0)
-        yc = yc - mu
+        yc -= mu
         mean[h] = mu
         scatter[h] = yc.T @ yc
     n_inc = np.zeros(n_h, dtype=np.int64)

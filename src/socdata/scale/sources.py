@@ -399,8 +399,9 @@ def frame_moments(
         if t.isna().any():
             return None
         kind = "numeric"
-        tv = t.to_numpy(dtype=np.float64)
-        gv = g.to_numpy(dtype=np.float64, na_value=np.nan)
+        plain = (t.dtype.kind in "iuf", g.dtype.kind in "iuf")  # numpy dtypes: no copy
+        tv = t.to_numpy() if plain[0] else t.to_numpy(dtype=np.float64)
+        gv = g.to_numpy() if plain[1] else g.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
         return None
     if not pd.api.types.is_numeric_dtype(data[outcome].dtype) or data[unit].isna().any():
@@ -419,11 +420,13 @@ def frame_moments(
             return None
         cl = cv[::n_t]
     labels = tv[:n_t]
-    if kind == "numeric" and np.all(labels == np.round(labels)):
-        labels = labels.astype(np.int64)
+    if kind == "numeric":
+        labels = labels.astype(np.float64)
+        if np.all(labels == np.round(labels)):
+            labels = labels.astype(np.int64)
     return moments_from_wide(
         y,
-        gv[::n_t],
+        gv[::n_t].astype(np.float64) if kind == "numeric" else gv[::n_t],
         time_labels=labels,
         time_kind=kind,
         cluster=cl,
