@@ -86,6 +86,8 @@ def audit_step(out_dir: Path) -> pd.DataFrame:
     return audit
 
 
+
+
 def mask_small_numbers(text: str, rules: RuleSet) -> str:
     """Control the counts in free text (warnings, errors) before the report shows it.
 

@@ -121,7 +121,9 @@ def check_table(frame: pd.DataFrame, rules: RuleSet) -> tuple[str, dict, str]:
     """
     counts = _count_cells(frame)
     small = [[i, c] for i, c, v in counts if 0 < v < rules.threshold]
-    off = [[i, c] for i, c, v in counts if rules.rounding_base > 1 and v % rules.rounding_base != 0]
+    off = [
+        [i, c] for i, c, v in counts if rules.rounding_base > 1 and v % rules.rounding_base != 0
+    ]
     zeros = [[i, c] for i, c, v in counts if v == 0]
     status_col = frame.get("disclosure_status")
     suppressed = bool(
