@@ -298,6 +298,15 @@ def cohort_moments(
     CohortMoments
     """
     if isinstance(data, CohortMoments):
+        if cluster is None and data.clusters is not None:  # clusters = units
+            import dataclasses
+
+            return dataclasses.replace(data, clusters=None, cluster_n=None, cluster_sum=None)
+        if cluster is not None and data.clusters is None:
+            raise AttGtInputError(
+                f"cluster={cluster!r}, but the statistics were computed without clusters; "
+                "compute them with the cluster column."
+            )
         return data
     if type(data).__module__.startswith("pyspark"):
         from socdata.scale.spark import spark_moments

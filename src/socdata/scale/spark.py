@@ -167,29 +167,35 @@ def _reduce(units: Any, times: list, kind: str, with_cluster: bool, n_rows: int,
 
     from socdata.did._encode import mask_id
 
-    dup = units.filter(F.col("rows") != F.col("nt")).limit(1).collect()
-    if dup:
-        raise AttGtInputError(
-            f"unit {mask_id(dup[0]['u'])} has more than one row in a period; rule: one row per "
-            "unit and period. Aggregate the rows first (e.g. GROUP BY unit, period)."
-        )
     varies = (F.col("g") != F.col("g2")) | ((F.col("gnull") > 0) & (F.col("gnull") < F.col("rows")))
     if with_cluster:
         varies = varies | (F.col("c") != F.col("c2"))
-    bad = units.filter(varies).limit(1).collect()
-    if bad:
+    complete = (F.col("rows") == n_t) & (F.col("ny") == n_t)
+    dup = F.col("rows") != F.col("nt")
+    n_dup, n_var, n_inc_all = units.agg(
+        *(F.sum(c.cast("int")) for c in (dup, varies, ~complete))
+    ).collect()[0]
+    if n_dup:
+        u = units.filter(dup).select("u").limit(1).collect()[0][0]
         raise AttGtInputError(
-            f"the cohort or cluster changes within unit {mask_id(bad[0]['u'])}; rule: the cohort "
+            f"unit {mask_id(u)} has more than one row in a period; rule: one row per "
+            "unit and period. Aggregate the rows first (e.g. GROUP BY unit, period)."
+        )
+    if n_var:
+        u = units.filter(varies).select("u").limit(1).collect()[0][0]
+        raise AttGtInputError(
+            f"the cohort or cluster changes within unit {mask_id(u)}; rule: the cohort "
             "(first treated period) and the cluster are fixed for each unit."
         )
-    complete = (F.col("rows") == n_t) & (F.col("ny") == n_t)
     ys = [F.col(f"y{k}") for k in range(n_t)]
     sums = [F.sum(y).alias(f"s{k}") for k, y in enumerate(ys)]
     cross = [F.sum(ys[a] * ys[b]).alias(f"c{a}_{b}") for a in range(n_t) for b in range(a, n_t)]
     rows = units.filter(complete).groupBy("g").agg(F.count(F.lit(1)).alias("n"), *sums, *cross)
     rows = rows.collect()
-    inc = units.filter(~complete).groupBy("g").agg(F.count(F.lit(1)).alias("n")).collect()
-    example = units.filter(~complete).select("u").limit(1).collect()
+    inc, example = [], []
+    if n_inc_all:
+        inc = units.filter(~complete).groupBy("g").agg(F.count(F.lit(1)).alias("n")).collect()
+        example = units.filter(~complete).select("u").limit(1).collect()
 
     def key(v: Any) -> Any:
         if v is None:
