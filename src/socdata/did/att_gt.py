@@ -138,7 +138,7 @@ def _checked_params(**kw: Any) -> dict[str, Any]:
     boot_weights="bootstrap_weights",
 )
 def att_gt(
-    data: pd.DataFrame,
+    data: pd.DataFrame | Any,
     *,
     outcome: str,
     unit: str,
@@ -164,7 +164,13 @@ def att_gt(
     Parameters
     ----------
     data
-        Long panel: one row per unit and period (not modified).
+        Long panel: one row per unit and period (not modified).  Besides a pandas frame,
+        a table source: a DuckDB relation, a Parquet file or folder (path), a pyarrow
+        Table/Dataset, a Spark DataFrame, or :class:`socdata.scale.CohortMoments` (e.g.
+        pooled site statistics, :mod:`socdata.federated`).  The engine then computes
+        per-cohort counts, means and scatter matrices and the estimate is finished from
+        them (exact; no covariates, weights or bootstrap; see
+        ``docs/explanation/scale.md``).
     outcome, unit, time
         Column names.  ``time`` is numeric (years, month numbers) or datetime64 (month
         starts); with dates, ``anticipation`` and event times count periods.
