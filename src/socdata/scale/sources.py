@@ -139,17 +139,19 @@ class _Scanner:
         for name in batch.schema.names:
             arr = batch.column(name)
             cols[name] = arr.to_numpy(zero_copy_only=False)
-        cols["y"] = cols["y"].astype(np.float64)
+        cols["y"] = cols["y"].astype(np.float64, copy=False)
         if self.kind == "datetime":
-            t = cols["t"].astype("datetime64[ns]")
-            cols["g"] = cols["g"].astype("datetime64[ns]")
+            t = cols["t"].astype("datetime64[ns]", copy=False)
+            cols["g"] = cols["g"].astype("datetime64[ns]", copy=False)
         else:
-            t = cols["t"].astype(np.float64)
-            cols["g"] = cols["g"].astype(np.float64)
-        if self.step is not None:  # periods are consecutive whole numbers
+            t = cols["t"]
+            cols["g"] = cols["g"].astype(np.float64, copy=False)
+        if self.step is not None and t.dtype.kind in "iu":  # consecutive whole numbers
+            cols["k"] = t - self.step
+        elif self.step is not None:
             cols["k"] = t.astype(np.int64) - self.step
         else:
-            cols["k"] = np.searchsorted(self.labels, t).astype(np.int64)
+            cols["k"] = np.searchsorted(self.labels, t.astype(self.labels.dtype, copy=False))
         return cols
 
     def add(self, batch: Any, final: bool = False) -> None:
@@ -186,16 +188,22 @@ class _Scanner:
             starts = starts[:-1]
         self._reduce(cols, starts)
 
-    def _reduce(self, cols: dict[str, np.ndarray], starts: np.ndarray) -> None:
+    def _check_constant_regular(self, cols: dict[str, np.ndarray], n_t: int) -> None:
+        for col in ("g", "c"):
+            if col not in cols:
+                continue
+            v = cols[col].reshape(-1, n_t)
+            same = v == v[:, :1]
+            if v.dtype.kind in "fM":
+                same |= pd.isna(v) & pd.isna(v[:, :1])
+            elif v.dtype.kind == "O":
+                same |= np.asarray(pd.isna(v)) & np.asarray(pd.isna(v[:, :1]))
+            if not same.all():
+                self._check_general(cols, np.arange(0, len(cols["u"]), n_t), len(cols["u"]))
+
+    def _check_general(self, cols: dict[str, np.ndarray], starts: np.ndarray, m: int) -> None:
+        """Periods in order and not repeated within unit; cohort and cluster constant."""
         u, k = cols["u"], cols["k"]
-        m = len(u)
-        self.n_rows += m
-        firsts = u[starts]
-        if len(firsts) > 1 and not np.all(firsts[1:] > firsts[:-1]):
-            raise _Unsorted
-        if self.last_unit is not None and not firsts[0] > self.last_unit:
-            raise _Unsorted
-        self.last_unit = firsts[-1]
         block = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, m)))
         step = np.diff(k)
         within = block[1:] == block[:-1]
@@ -223,6 +231,27 @@ class _Scanner:
                     f"a column changes within unit {mask_id(u[r])} ({'cohort' if col == 'g' else 'cluster'}); "
                     f"rule: {rule}. Use the unit's first value on every row."
                 )
+
+    def _reduce(self, cols: dict[str, np.ndarray], starts: np.ndarray) -> None:
+        u, k = cols["u"], cols["k"]
+        m = len(u)
+        self.n_rows += m
+        firsts = u[starts]
+        if len(firsts) > 1 and not np.all(firsts[1:] > firsts[:-1]):
+            raise _Unsorted
+        if self.last_unit is not None and not firsts[0] > self.last_unit:
+            raise _Unsorted
+        self.last_unit = firsts[-1]
+        n_t = self.n_t
+        regular = (
+            m == len(starts) * n_t
+            and np.array_equal(starts, np.arange(0, m, n_t))
+            and bool((k.reshape(-1, n_t) == np.arange(n_t)).all())
+        )
+        if regular:  # every unit has every period, in order: checks on (units, T) views
+            self._check_constant_regular(cols, n_t)
+        else:
+            self._check_general(cols, starts, m)
         lengths = np.diff(np.append(starts, m))
         nan_rows = np.isnan(cols["y"])
         n_nan = np.add.reduceat(nan_rows.astype(np.int64), starts) if m else np.zeros(0)
