@@ -11,6 +11,7 @@ reads) and times:
 * ``socdata att_gt``: ``did.att_gt(path, ...)`` + the four aggregations (analytic SEs);
 * ``socdata event_study``: ``did.event_study(path, ...)`` (window -12..12, binned);
 * ``socdata twfe``: ``did.twfe(path, ..., cohort="cohort")`` (CRV1 by person);
+* ``socdata event_study`` on the file read into a pandas frame (in memory, up to 1M);
 * ``pyfixest feols``: ``feols("y ~ treated | person_id + period", CRV1 by person)`` on the
   file read into pandas (reading timed separately) -- only where the frame fits.
 
@@ -140,6 +141,24 @@ def case_twfe(path: str) -> dict:
     }
 
 
+def case_event_study_frame(path: str) -> dict:
+    """The event study on the panel as a pandas frame in memory (cohort statistics)."""
+    import pandas as pd
+
+    import socdata.did as did
+
+    _warm(lambda p: did.event_study(pd.read_parquet(p), **KW, window=(-3, 3)))
+    frame = pd.read_parquet(path)
+    res, seconds = timed(lambda: did.event_study(frame, **KW))
+    row = res.tidy().set_index("event_time").loc[0]
+    return {
+        "seconds": seconds,
+        "frame_gb": frame.memory_usage(deep=True).sum() / 1e9,
+        "estimate": float(row["estimate"]),
+        "std_error": float(row["std_error"]),
+    }
+
+
 def case_pyfixest(path: str) -> dict:
     import pandas as pd
     import pyfixest as pf
@@ -170,6 +189,7 @@ CASES = {
     "socdata att_gt + 4 aggregations": "case_att_gt",
     "socdata event_study": "case_event_study",
     "socdata twfe (cohort=)": "case_twfe",
+    "socdata event_study (pandas frame in memory)": "case_event_study_frame",
     "pyfixest feols (in memory)": "case_pyfixest",
 }
 
@@ -192,7 +212,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
             print(f"wrote {n:,} people x {N_MONTHS} months: {size_gb:.2f} GB in {wsec:.0f} s")
             floor = None
             for label, fn in CASES.items():
-                if fn == "case_pyfixest" and (args.no_peer or n > 1_000_000):
+                in_memory = fn in ("case_pyfixest", "case_event_study_frame")
+                if (in_memory and n > 1_000_000) or (fn == "case_pyfixest" and args.no_peer):
                     continue
                 rec = run_case(f"benchmarks.bench_scale:{fn}", timeout=args.timeout, path=path)
                 rec.update(implementation=label, n_people=n, rows=n * N_MONTHS)
