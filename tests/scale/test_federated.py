@@ -79,3 +79,14 @@ def test_evidence_layout_and_output_checks(sites, tmp_path):
         read_site_statistics(good)
     with pytest.raises(FileExistsError):
         ok.write(good)
+
+
+def test_dates_round_trip(tmp_path):
+    df = staggered_panel(n=300, dates=True, cohorts=(0, 3, 5))
+    half = df["id"] < 150
+    folders = [
+        site_statistics(df[h], site=name, **KW, rules="none").write(tmp_path / name)
+        for name, h in (("a", half), ("b", ~half))
+    ]
+    pooled = pool_sites([read_site_statistics(f) for f in folders])
+    assert_same_att(did.att_gt(df, **KW), did.att_gt(pooled, **KW))

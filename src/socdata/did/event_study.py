@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from socdata.dates import month_index
 from socdata.did._inference import FEW_CLUSTERS
 from socdata.did._linear import fit_linear
 from socdata.did._panel import build_panel, check_columns, drop_uninformative
@@ -58,10 +59,12 @@ _COVARIATE = 10**9  # event_time placeholder of covariate terms (shown as NA in 
 
 
 def _month_index(values: pd.Series) -> np.ndarray:
+    """Calendar month of each date (:func:`socdata.dates.month_index` from 1970-01; NaN
+    for a missing date)."""
     dt = pd.DatetimeIndex(values)
-    # a copy: on pandas 3 (copy-on-write) the array behind an index is read-only
-    out = np.array(dt.year * 12 + dt.month, dtype=np.float64)
-    out[np.asarray(dt.isna())] = np.nan
+    out = np.full(len(dt), np.nan)
+    ok = ~np.asarray(dt.isna())
+    out[ok] = month_index(dt[ok], "1970-01-01")
     return out
 
 
