@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 from socdata.derive.police import DAYS_PER_MONTH, referral_windows
-from socdata.describe.police import before_after, police_statements
+from socdata.describe.police import before_after
 from socdata.errors import ExcludedRowsWarning
 from socdata.results import TIDY_COLUMNS
+from socdata.soceis.police_statements import police_statements
 
 NAT = pd.NaT
 
