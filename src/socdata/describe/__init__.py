@@ -14,7 +14,7 @@ Examples
 ...                       "outcome_reduced_offending": list("YYNYNYYYNY")})
 >>> cases["outcome_reduced_offending"] = cases["outcome_reduced_offending"].map(
 ...     {"Y": "Yes", "N": "No"})
->>> res = describe.outcome_percentages(cases, outcomes=["outcome_reduced_offending"], by="area")
+>>> res = describe.outcome_percentages(cases, outcome="outcome_reduced_offending", by="area")
 >>> res.table[["group", "numerator", "denominator", "fraction_word"]]
    group  numerator  denominator   fraction_word
 0  North          3            4  three quarters

@@ -110,7 +110,7 @@ def outcomes_5_1(
             )
         ]
         res = outcome_percentages(
-            data, outcomes=cols, denominator=denominator, ci=ci, conf_level=conf_level
+            data, outcome=cols, denominator=denominator, inference=ci, conf_level=conf_level
         )
         extra = []
         for _, r in res.table.iterrows():
