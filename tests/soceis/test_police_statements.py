@@ -12,7 +12,7 @@ import pytest
 
 from socdata.errors import ExcludedRowsWarning, SocdataError
 from socdata.paths import published_dir
-from socdata.soceis import police_statements as ps
+from socdata.soceis import police_claims
 from socdata.soceis.police_statements import CLAIMS, STATEMENT_COLUMNS, police_statements
 from tests.describe.test_police_before_after import _toy
 
@@ -72,10 +72,10 @@ def test_printed_figures_are_those_of_data_published():
 
 
 def test_statements_follow_the_published_file(monkeypatch, police):
-    pub = ps._published().copy()
+    pub = police_claims._published().copy()
     hit = (pub["row_label"] == "Identified in police data") & (pub["measure"] == "n")
     pub.loc[hit, "value"] = "191"
-    monkeypatch.setattr(ps, "_published", lambda: pub)
+    monkeypatch.setattr(police_claims, "_published", lambda: pub)
     d = police
     s = _quiet(d["police_persons"], d["police_events"], d["police_missing"], referred=d["referred"])
     r = s.set_index("statement_id").loc["S05"]
