@@ -154,18 +154,25 @@ def test_age_at_referral_is_in_completed_years():
     ages = [_completed_years(date.fromisoformat(b), date(2021, 6, 1)) for b in dobs]
     assert ages == [16, 16, 16, 14, 13]
     s = _quiet(*_cohort(5, 0, 0, dobs), start="2020-01-01").set_index("statement_id")
-    assert s.loc["S03", "regenerated"] == "median age 16 (n=5)"
+    assert s.loc["S03", "regenerated"] == "80% (4/5); median age 16"  # 4 of 5 aged 14-16
     assert s.loc["S03", "status"] == "match"
     older = _quiet(*_cohort(3, 0, 0, ["2004-06-01"] * 3), start="2020-01-01")
     r = older.set_index("statement_id").loc["S03"]
-    assert (r["regenerated"], r["status"]) == ("median age 17 (n=3)", "differs")
+    assert (r["regenerated"], r["status"]) == ("0% (0/3); median age 17", "differs")
+    # "most": half is not most
+    half = ["2004-06-02", "2004-06-01"]
+    r = _quiet(*_cohort(2, 0, 0, half), start="2020-01-01").set_index("statement_id").loc["S03"]
+    assert (r["regenerated"], r["status"]) == ("50% (1/2); median age 16.5", "differs")
 
 
 def test_birth_month_is_read_as_its_fifteenth():
     p, e, m = _cohort(3, 0, 0)
     p["birth_month"] = ["2005-05", "2005-06", "2005-07"]  # 16, 15 (born 15 June), 15
     s = _quiet(p, e, m, start="2020-01-01").set_index("statement_id")
-    assert s.loc["S03", "regenerated"] == "median age 15 (n=3)"
+    assert s.loc["S03", "regenerated"] == "100% (3/3); median age 15"
+    p["birth_month"] = ["2004-05", "2004-06", "2004-07"]  # 17, 16, 16
+    s = _quiet(p, e, m, start="2020-01-01").set_index("statement_id")
+    assert s.loc["S03", "regenerated"] == "67% (2/3); median age 16"
 
 
 def test_statements_table_statuses(police):

@@ -141,23 +141,32 @@ def _share(d: _Data, claim: Claim, k: int, n: int, subject: str, note: str = "")
     return _fmt_pct(k, n, d.fc), "match" if ok else "differs", rule, note
 
 
+#: S01-S03 are one printed sentence, checked one characteristic at a time.
+_ONE_SENTENCE = (
+    "printed as one sentence ('Most young people referred to the Service were white, male "
+    "and in their mid-teens'); each characteristic is checked on its own"
+)
+
+
 def _demographic(d: _Data, claim: Claim, column: str, value: str) -> Outcome:
     subject = f"{value} among engagers found in police data"
     if column not in d.eng:
-        return f"no {column}", _NOTREP, f"share {subject} as the word says", ""
+        return f"no {column}", _NOTREP, f"share {subject} as the word says", _ONE_SENTENCE
     k = int((d.eng[column].astype(str) == value).sum())
-    return _share(d, claim, k, d.n, subject)
+    return _share(d, claim, k, d.n, subject, _ONE_SENTENCE)
 
 
 def _mid_teens(d: _Data, claim: Claim) -> Outcome:
+    """ "Most ... in their mid-teens": the share aged 14-16 at referral, in completed years."""
     lo, hi = MID_TEENS
-    rule = f"median age at referral (completed years) between {lo} and {hi}"
+    subject = f"aged {lo}-{hi} at referral (completed years) among engagers found in police data"
     age = age_at_referral(d.eng)
     if age is None or age.notna().sum() == 0:
-        return "no birth date or birth month", _NOTREP, rule, ""
-    med = float(age.dropna().astype(float).median())
-    text = f"median age {med:g} (n={d.fc(age.notna().sum())})"
-    return text, "match" if lo <= med <= hi else "differs", rule, ""
+        return "no birth date or birth month", _NOTREP, f"share {subject}", _ONE_SENTENCE
+    known = age.dropna().astype(int)
+    k = int(known.between(lo, hi).sum())
+    text, status, rule, note = _share(d, claim, k, len(known), subject, _ONE_SENTENCE)
+    return f"{text}; median age {float(known.median()):g}", status, rule, note
 
 
 def _deprived(d: _Data, claim: Claim) -> Outcome:

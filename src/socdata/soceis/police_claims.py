@@ -28,14 +28,13 @@ _SOURCE_MARCH = "March 2024 executive summary, Outcomes: Rates of offending and 
 _SOURCE_AFC = "Action for Children submission (missing children in Wales, 2024)"
 _FILES = {"march2024": "soceis_march2024.csv", "aff": "aff_submission_2024.csv"}
 
-#: "In their mid-teens": a median age at referral of 14, 15 or 16 completed years.
+#: "In their mid-teens": aged 14, 15 or 16 (completed years) at referral.
 MID_TEENS = (14, 16)
 #: The harmonised offence categories of "violence, public order, drug offences or
 #: possession of a weapon".
 MAIN_OFFENCES = frozenset(
     {"Violence against the person", "Public order", "Drug offences", "Possession of weapons"}
 )
-
 
 
 # --------------------------------------------------------------------------------------
