@@ -19,6 +19,7 @@ import pandas as pd
 from socdata.dates import completed_years
 from socdata.describe.police import ALL_AREAS
 from socdata.errors import SocdataError
+from socdata.rounding import round_half_up
 from socdata.soceis.police_claims import MAIN_OFFENCES, MID_TEENS, Claim
 from socdata.words import WordMeaning, word_interval
 
@@ -51,6 +52,8 @@ class _Data:
 
 
 def engager_data(persons, events, missing, res, referred, fc, lookback_days) -> _Data:
+    """Engagers of ``persons`` with their arrests and missing episodes (each with the
+    person's referral date), and ``res``'s before/after table."""
     eng = persons.loc[persons["group"].astype(str) == "Engager"].copy()
     eng["person_id"] = eng["person_id"].astype(str)
     ref_date = pd.to_datetime(eng.set_index("person_id")["referral_date"])
@@ -97,6 +100,11 @@ def _pct(k: float, n: float) -> float:
     return 100.0 * k / n if n else np.nan
 
 
+def _pct_text(k: int, n: int) -> str:
+    """Whole percent, rounded half up as the reports print (12.5% -> 13%)."""
+    return f"{round_half_up(_pct(k, n)):.0f}%"
+
+
 def _fmt_pct(k: int, n: int, fc: Callable[[float], str] = str) -> str:
     """``"81% (153/190)"``; under a count formatter that rounds, the counts are the
     released ones and the percentage is computed from them (never from the exact counts,
@@ -104,11 +112,11 @@ def _fmt_pct(k: int, n: int, fc: Callable[[float], str] = str) -> str:
     if not n:
         return "no one to count"
     if fc is str:
-        return f"{_pct(k, n):.0f}% ({k}/{n})"
+        return f"{_pct_text(k, n)} ({k}/{n})"
     rk, rn = fc(k), fc(n)
     if not (rk.isdigit() and rn.isdigit()) or int(rn) == 0:
         return f"share not shown (n={rn})"
-    return f"{_pct(int(rk), int(rn)):.0f}% ({rk}/{rn})"
+    return f"{_pct_text(int(rk), int(rn))} ({rk}/{rn})"
 
 
 def count_formatter(small_count: int | None) -> Callable[[float], str]:
