@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 import pytest
 
-from socdata.errors import ExcludedRowsWarning, SocdataError
+from socdata.errors import ExcludedRowsWarning, SocdataDeprecationWarning, SocdataError
 from socdata.paths import published_dir
 from socdata.soceis import police_claims
 from socdata.soceis.police_statements import CLAIMS, STATEMENT_COLUMNS, police_statements
@@ -206,7 +206,8 @@ def test_statements_table_statuses(police):
 def test_statement_text_masks_small_counts():
     p, e, m = _toy()
     plain = _quiet(p, e, m, window_months=2)
-    masked = _quiet(p, e, m, window_months=2, small_count=10)
+    with pytest.warns(SocdataDeprecationWarning, match="small_count= is deprecated"):
+        masked = _quiet(p, e, m, window_months=2, small_count=10)
     assert (plain["status"] == masked["status"]).all()
     r = masked.set_index("statement_id")
     # 2 of 3 engagers male: a share on a masked base would give the pair back (67% of

@@ -16,12 +16,13 @@ regenerated is in :mod:`socdata.soceis._police_regenerate`.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import pandas as pd
 
 from socdata.describe.police import BeforeAfterResult, before_after
-from socdata.errors import SocdataError
+from socdata.errors import SocdataDeprecationWarning, SocdataError
 from socdata.soceis._police_regenerate import (
     REGENERATE,
     age_at_referral,
@@ -102,10 +103,9 @@ def police_statements(
     result
         A :func:`~socdata.describe.police.before_after` result to reuse (else computed).
     small_count
-        Disclosure control of the text: counts from 1 to ``small_count - 1`` in
-        ``regenerated`` are written ``"<small_count"`` and shares with such a numerator (or
-        complement) lose their fraction. Statuses are computed on the exact values. Default
-        None (no masking; the bundled synthetic data need none).
+        Deprecated (warns; removed in the next release): use ``count_format=``. Counts from
+        1 to ``small_count - 1`` in ``regenerated`` are written ``"<small_count"`` and
+        shares on such a base are not shown.
     count_format
         How counts are written in ``regenerated`` (overrides ``small_count``): on real
         data pass :func:`socdata.report.control.count_formatter` of the run's rule set, so
@@ -115,7 +115,8 @@ def police_statements(
     Returns
     -------
     pandas.DataFrame
-        One row per claim (:data:`CLAIMS`), columns :data:`STATEMENT_COLUMNS`:
+        Statuses are computed on the exact values whatever the count format. One row per
+        claim (:data:`CLAIMS`), columns :data:`STATEMENT_COLUMNS`:
         ``statement_id``, ``statement``, ``source``, ``printed``, ``regenerated``,
         ``status`` (``match``, ``differs`` or ``not reproducible``), ``rule`` (how the claim
         is read and compared), ``note``.
@@ -131,6 +132,14 @@ def police_statements(
     ages are completed years at referral (:func:`age_at_referral`).
     """
     _check_referred(referred)
+    if small_count is not None:
+        warnings.warn(
+            "police_statements: keyword small_count= is deprecated and will be removed in the "
+            "next release; use count_format= (socdata.report.control.count_formatter of the "
+            "run's rule set rounds counts and masks small ones as the tables do).",
+            SocdataDeprecationWarning,
+            stacklevel=2,
+        )
     fc = count_format or count_formatter(small_count)
     res = result or before_after(
         persons,
