@@ -10,7 +10,9 @@ import pytest
 from socdata.errors import SocdataDeprecationWarning
 from socdata.moved import MOVED, warn_moved
 
-MODULE_MOVES = {old: new for old, new in MOVED.items() if old != "socdata.describe.all_tables"}
+#: Moves of a function rather than a module (a module ``__getattr__`` alias).
+ATTRIBUTE_MOVES = ("socdata.describe.all_tables", "socdata.io.read_extract")
+MODULE_MOVES = {old: new for old, new in MOVED.items() if old not in ATTRIBUTE_MOVES}
 
 
 @pytest.mark.parametrize(("old", "new"), sorted(MODULE_MOVES.items()))
@@ -32,6 +34,19 @@ def test_describe_all_tables_alias():
         assert socdata.describe.all_tables is all_tables
     with pytest.raises(AttributeError):
         socdata.describe.no_such_name  # noqa: B018
+
+
+def test_io_read_extract_alias():
+    import socdata.io
+    from socdata.validate import read_extract
+
+    with pytest.warns(SocdataDeprecationWarning, match="socdata.validate.read_extract"):
+        assert socdata.io.read_extract is read_extract
+    with pytest.warns(SocdataDeprecationWarning, match="socdata.validate.read_extract"):
+        from socdata.io import read_extract as old
+    assert old is read_extract
+    with pytest.raises(AttributeError):
+        socdata.io.no_such_name  # noqa: B018
 
 
 def test_warning_points_at_the_importer():
