@@ -33,7 +33,8 @@ from socdata.report import (
     recoverable_cells,
     secondary_suppression,
 )
-from socdata.report.disclosure import _recoverable_by_graph, round_to_base
+from socdata.report.disclosure import round_to_base
+from socdata.report.suppression import _recoverable_by_graph
 
 # ------------------------------------------------------------------------------- helpers
 

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from socdata.report.disclosure import (
+from socdata.report.rule_sets import (
     PROPORTION_MEASURES,
     RuleSet,
     get_rule_set,
