@@ -267,7 +267,7 @@ def _suppress_counts(t: _Table, protect: Iterable[tuple]) -> _Grid:
     index_of = {t.key(i): i for i in count_idx}
     pseudo = _denominator_margins(out, t.measure, t.nums, cells) if cells else {}
     grid = {**cells, **pseudo}
-    primary = {k for k, v in grid.items() if not pd.isna(v) and 0 < v < rules.threshold}
+    primary = {k for k, v in grid.items() if rules.is_small(v)}
     elsewhere = {tuple(k) for k in protect} & set(cells) - primary
     primary |= elsewhere
     secondary: set = set()
@@ -280,7 +280,7 @@ def _suppress_counts(t: _Table, protect: Iterable[tuple]) -> _Grid:
         t.status[index_of[k]] = (
             "suppressed (protected in another table)"
             if k in elsewhere
-            else f"suppressed (count 1-{rules.threshold - 1})"
+            else f"suppressed ({rules.small_count_reason})"
         )
     for k in secondary:
         t.status[index_of[k]] = "suppressed (secondary)"
@@ -328,8 +328,8 @@ def _statistic_reason(t: _Table, i: int, count_suppressed: bool) -> str | None:
     numerator = t.nums["numerator"][i] if "numerator" in t.nums else np.nan
     if count_suppressed:
         return "count suppressed"
-    if m in PROPORTION_MEASURES and not pd.isna(numerator) and 0 < numerator < rules.threshold:
-        return f"count 1-{rules.threshold - 1}"
+    if m in PROPORTION_MEASURES and rules.is_small(numerator):
+        return rules.small_count_reason
     if base is None:
         return "base unknown"
     if m in EXTREME_MEASURES:
@@ -358,7 +358,7 @@ def _control_bases(t: _Table, grid: _Grid) -> None:
                 or out.at[i, "row_label"] in hidden_den_rows
             ):
                 col[i] = np.nan  # the base would give a suppressed count back
-            elif not pd.isna(v) and 0 < v < rules.threshold:
+            elif rules.is_small(v):
                 col[i] = np.nan
             elif not pd.isna(v) and rules.rounding_base > 1:
                 col[i] = round_to_base(v, rules.rounding_base)
@@ -417,9 +417,9 @@ def apply_to_frame(
             if pd.isna(v):
                 notes.append(None)
                 continue
-            if 0 < v < rules.threshold:
+            if rules.is_small(v):
                 col[i] = np.nan
-                notes.append(f"suppressed ({c}: count 1-{rules.threshold - 1})")
+                notes.append(f"suppressed ({c}: {rules.small_count_reason})")
             elif rules.rounding_base > 1:
                 col[i] = round_to_base(float(v), rules.rounding_base)
                 notes.append(None)

@@ -13,6 +13,8 @@ import dataclasses
 import math
 from typing import Any
 
+import pandas as pd
+
 from socdata.errors import DisclosureError, SocdataWarning
 
 __all__ = [
@@ -146,6 +148,19 @@ class RuleSet:
             "min_base_for_statistics": self.min_base,
             "extremes_min_base": self.extremes_min_base,
         }
+
+    def is_small(self, count: float) -> bool:
+        """Whether primary suppression withholds a count: 1 to ``threshold - 1`` (not 0, not NA).
+
+        >>> get_rule_set("soceis-default-v1").is_small(9), DEFAULT_RULE_SET.is_small(0)
+        (True, False)
+        """
+        return bool(not pd.isna(count) and 0 < count < self.threshold)
+
+    @property
+    def small_count_reason(self) -> str:
+        """Why primary suppression withheld a count, as statuses say it (``count 1-9``)."""
+        return f"count 1-{self.threshold - 1}"
 
     @property
     def enabled(self) -> bool:
