@@ -5,7 +5,8 @@ classes, under ``if TYPE_CHECKING``, and ``importlib.import_module`` / ``__impor
 ``socdata._lazy.lazy_module`` calls, whose name may be a literal, an f-string with a literal
 ``socdata.<package>.`` prefix, or a module-level constant (a string, or a dict of strings
 indexed by the call). A call whose target cannot be read that way fails the test (unless its
-module is in :data:`DYNAMIC`), so no import hides from the check. A module may import only from its own or an upstream layer. Deprecated alias
+module is in :data:`DYNAMIC`, or the call is in an alias scope, which may import anything), so
+no import hides from the check. A module may import only from its own or an upstream layer. Deprecated alias
 modules (and alias ``__getattr__`` hooks) that call :func:`socdata.moved.warn_moved` may
 import the new location, wherever it is: that is what an alias is for.
 """
@@ -192,7 +193,7 @@ class _Imports(ast.NodeVisitor):
         name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
         if name in _IMPORTERS and node.args:
             targets = _import_targets(node.args[0], self.constants)
-            if targets is None:
+            if targets is None and not self.alias[-1]:  # an alias may import anything
                 self.dynamic.append(node.lineno)
             for target in targets or ():
                 self._add(node.lineno, target)
@@ -342,3 +343,11 @@ def test_checker_flags_unreadable_names():
         "    importlib.import_module(f'socdata.{name}')\n"
     )
     assert _checker(src).dynamic == [3, 4]
+    alias = (
+        "import importlib\n"
+        "from socdata.moved import warn_moved\n"
+        "def __getattr__(name):\n"
+        "    warn_moved('socdata.compare')\n"
+        "    return importlib.import_module(TABLE[name])\n"
+    )
+    assert _checker(alias).dynamic == []

@@ -10,9 +10,14 @@ import pytest
 from socdata.errors import SocdataDeprecationWarning
 from socdata.moved import MOVED, warn_moved
 
-#: Moves of a function rather than a module (a module ``__getattr__`` alias).
-ATTRIBUTE_MOVES = ("socdata.describe.all_tables", "socdata.io.read_extract")
-MODULE_MOVES = {old: new for old, new in MOVED.items() if old not in ATTRIBUTE_MOVES}
+#: Moves of single names (functions), not of modules: each has its own test below.
+NAME_MOVES = {
+    "socdata.describe.all_tables",
+    "socdata.describe.police_statements",
+    "socdata.describe.police.police_statements",
+    "socdata.io.read_extract",
+}
+MODULE_MOVES = {old: new for old, new in MOVED.items() if old not in NAME_MOVES}
 
 
 @pytest.mark.parametrize(("old", "new"), sorted(MODULE_MOVES.items()))
@@ -47,6 +52,23 @@ def test_io_read_extract_alias():
     assert old is read_extract
     with pytest.raises(AttributeError):
         socdata.io.no_such_name  # noqa: B018
+
+
+def test_police_statements_aliases():
+    import socdata.describe
+    import socdata.describe.police
+    from socdata.soceis.police_statements import police_statements
+
+    new = "socdata.soceis.police_statements.police_statements"
+    for module in (socdata.describe, socdata.describe.police):
+        with pytest.warns(SocdataDeprecationWarning, match=new) as rec:
+            assert module.police_statements is police_statements
+        assert rec[0].filename == __file__
+    with pytest.raises(AttributeError):
+        socdata.describe.police.no_such_name  # noqa: B018
+    # the old import statement works too
+    with pytest.warns(SocdataDeprecationWarning, match=new):
+        from socdata.describe.police import police_statements as old  # noqa: F401
 
 
 def test_warning_points_at_the_importer():
