@@ -130,7 +130,8 @@ def read_extract_once(
     pandas.DataFrame
         A copy of the valid rows.
     """
-    from socdata.io import find_extract, read_extract
+    from socdata.io import find_extract
+    from socdata.validate import read_extract
 
     path = find_extract(Path(data_dir), kind)
     key = (
