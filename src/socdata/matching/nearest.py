@@ -193,83 +193,23 @@ def match(
     all units by score, the nearer of the nearest available control on each side, the
     lower one on an exact tie).  Weights: see :mod:`socdata.matching.weights`.
     """
-    _check_choice(DISTANCE, distance, "match")
-    _check_choice(ON_UNMATCHED, on_unmatched, "match")
-    if m_order is None:
-        m_order = "largest" if distance == "logit" else "data"
-    _check_choice(M_ORDER, m_order, "match")
-    if distance == "mahalanobis" and m_order in ("largest", "smallest"):
-        raise MatchingError(
-            f'm_order={m_order!r} needs a propensity score; with distance="mahalanobis" use '
-            '"data" or "random"'
-        )
-    if not isinstance(ratio, (int, np.integer)) or ratio < 1:
-        raise MatchingError(f"`ratio` must be a whole number >= 1; got {ratio!r}")
-    if caliper is not None and not (np.isfinite(caliper) and caliper > 0):
-        raise MatchingError(f"`caliper` must be a positive number or None; got {caliper!r}")
-    covariates = list([covariates] if isinstance(covariates, str) else covariates)
-    exact_cols = [] if exact is None else list([exact] if isinstance(exact, str) else exact)
-    if not covariates:
-        raise MatchingError("`covariates` is empty; name at least one column to match on")
-
+    m_order, covariates, exact_cols = _check_options(
+        distance, on_unmatched, m_order, ratio, caliper, covariates, exact
+    )
     t = _treatment_vector(data, treatment)
-    n = len(data)
     n1, n0 = int(t.sum()), int((~t).sum())
     if n1 == 0 or n0 == 0:
         raise MatchingError(
             f"matching needs treated and control units; found {n1} treated and {n0} control"
         )
-    if unit is None:
-        ids = data.index.to_numpy()
-    else:
-        if unit not in data.columns:
-            raise MatchingError(f"unit column {unit!r} not in the data")
-        ids = data[unit].to_numpy()
-    if pd.Index(ids).has_duplicates:
-        raise MatchingError(
-            f"unit identifiers ({unit or 'index'}) are not unique: match() needs one row per unit"
-        )
-
+    ids = _unit_ids(data, unit)
     X_model = design_matrix(data, covariates, drop_first=True)
     X_bal = design_matrix(data, covariates, drop_first=False)
-    for c in exact_cols:
-        if c not in data.columns:
-            raise MatchingError(f"exact-matching column {c!r} not in the data")
-        if data[c].isna().any():
-            raise MatchingError(
-                f"exact-matching column {c!r} has {int(data[c].isna().sum())} missing value(s); "
-                "recode missing as its own category (e.g. 'Not known') to match on it"
-            )
-
+    cell = _exact_cells(data, exact_cols)
     dist = _fit_distance(X_model, X_bal, t, distance, caliper, std_caliper)
     score, Z = dist.score, dist.Z
     cal_width, cal_units, propensity = dist.cal_width, dist.cal_units, dist.propensity
-
-    # exact cells
-    if exact_cols:
-        cell = (
-            pd.MultiIndex.from_frame(data[exact_cols].astype(str)).factorize()[0]
-            if len(exact_cols) > 1
-            else pd.factorize(data[exact_cols[0]])[0]
-        )
-    else:
-        cell = np.zeros(n, dtype=np.int64)
-    cell = np.asarray(cell)
-
-    rng = np.random.default_rng(seed)
-    treated_idx = np.flatnonzero(t)
-    # global matching order of treated units (MatchIt computes it within each cell from the
-    # same scores, which gives the same relative order)
-    if m_order == "largest":
-        order_all = treated_idx[np.argsort(-score[treated_idx], kind="stable")]
-    elif m_order == "smallest":
-        order_all = treated_idx[np.argsort(score[treated_idx], kind="stable")]
-    elif m_order == "random":
-        order_all = treated_idx[rng.permutation(treated_idx.size)]
-    else:
-        order_all = treated_idx
-    rank_in_order = np.empty(n, dtype=np.int64)
-    rank_in_order[order_all] = np.arange(order_all.size)
+    rank_in_order = _match_order(score, t, m_order, seed)
 
     match_mat, reasons = _match_cells(dist, t, cell, rank_in_order, ratio=ratio, replace=replace)
 
@@ -305,6 +245,78 @@ def match(
             "on_unmatched": on_unmatched,
         },
     )
+
+
+def _check_options(distance, on_unmatched, m_order, ratio, caliper, covariates, exact):
+    """Checked options of :func:`match`: the matching order, covariates and exact columns."""
+    _check_choice(DISTANCE, distance, "match")
+    _check_choice(ON_UNMATCHED, on_unmatched, "match")
+    if m_order is None:
+        m_order = "largest" if distance == "logit" else "data"
+    _check_choice(M_ORDER, m_order, "match")
+    if distance == "mahalanobis" and m_order in ("largest", "smallest"):
+        raise MatchingError(
+            f'm_order={m_order!r} needs a propensity score; with distance="mahalanobis" use '
+            '"data" or "random"'
+        )
+    if not isinstance(ratio, (int, np.integer)) or ratio < 1:
+        raise MatchingError(f"`ratio` must be a whole number >= 1; got {ratio!r}")
+    if caliper is not None and not (np.isfinite(caliper) and caliper > 0):
+        raise MatchingError(f"`caliper` must be a positive number or None; got {caliper!r}")
+    covariates = list([covariates] if isinstance(covariates, str) else covariates)
+    exact_cols = [] if exact is None else list([exact] if isinstance(exact, str) else exact)
+    if not covariates:
+        raise MatchingError("`covariates` is empty; name at least one column to match on")
+    return m_order, covariates, exact_cols
+
+
+def _unit_ids(data: pd.DataFrame, unit: str | None) -> np.ndarray:
+    """Unit identifiers (the index by default), checked unique."""
+    if unit is None:
+        ids = data.index.to_numpy()
+    else:
+        if unit not in data.columns:
+            raise MatchingError(f"unit column {unit!r} not in the data")
+        ids = data[unit].to_numpy()
+    if pd.Index(ids).has_duplicates:
+        raise MatchingError(
+            f"unit identifiers ({unit or 'index'}) are not unique: match() needs one row per unit"
+        )
+    return ids
+
+
+def _exact_cells(data: pd.DataFrame, exact_cols: list[str]) -> np.ndarray:
+    """Code of each row's cell of the exact-matching columns (all 0 without them)."""
+    for c in exact_cols:
+        if c not in data.columns:
+            raise MatchingError(f"exact-matching column {c!r} not in the data")
+        if data[c].isna().any():
+            raise MatchingError(
+                f"exact-matching column {c!r} has {int(data[c].isna().sum())} missing value(s); "
+                "recode missing as its own category (e.g. 'Not known') to match on it"
+            )
+    if not exact_cols:
+        return np.zeros(len(data), dtype=np.int64)
+    if len(exact_cols) > 1:
+        return np.asarray(pd.MultiIndex.from_frame(data[exact_cols].astype(str)).factorize()[0])
+    return np.asarray(pd.factorize(data[exact_cols[0]])[0])
+
+
+def _match_order(score, t: np.ndarray, m_order: str, seed) -> np.ndarray:
+    """Rank of each treated row in the global matching order (MatchIt computes it within
+    each cell from the same scores, which gives the same relative order)."""
+    treated_idx = np.flatnonzero(t)
+    if m_order == "largest":
+        order_all = treated_idx[np.argsort(-score[treated_idx], kind="stable")]
+    elif m_order == "smallest":
+        order_all = treated_idx[np.argsort(score[treated_idx], kind="stable")]
+    elif m_order == "random":
+        order_all = treated_idx[np.random.default_rng(seed).permutation(treated_idx.size)]
+    else:
+        order_all = treated_idx
+    rank_in_order = np.empty(t.size, dtype=np.int64)
+    rank_in_order[order_all] = np.arange(order_all.size)
+    return rank_in_order
 
 
 @dataclasses.dataclass
