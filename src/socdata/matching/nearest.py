@@ -196,20 +196,13 @@ def match(
     m_order, covariates, exact_cols = _check_options(
         distance, on_unmatched, m_order, ratio, caliper, covariates, exact
     )
-    t = _treatment_vector(data, treatment)
-    n1, n0 = int(t.sum()), int((~t).sum())
-    if n1 == 0 or n0 == 0:
-        raise MatchingError(
-            f"matching needs treated and control units; found {n1} treated and {n0} control"
-        )
+    t = _treated(data, treatment)
     ids = _unit_ids(data, unit)
     X_model = design_matrix(data, covariates, drop_first=True)
     X_bal = design_matrix(data, covariates, drop_first=False)
     cell = _exact_cells(data, exact_cols)
     dist = _fit_distance(X_model, X_bal, t, distance, caliper, std_caliper)
-    score, Z = dist.score, dist.Z
-    cal_width, cal_units, propensity = dist.cal_width, dist.cal_units, dist.propensity
-    rank_in_order = _match_order(score, t, m_order, seed)
+    rank_in_order = _match_order(dist.score, t, m_order, seed)
 
     match_mat, reasons = _match_cells(dist, t, cell, rank_in_order, ratio=ratio, replace=replace)
 
@@ -219,16 +212,16 @@ def match(
         t=t,
         match_mat=match_mat,
         reasons=reasons,
-        score=score,
-        Z=Z,
+        score=dist.score,
+        Z=dist.Z,
         X_bal=X_bal,
         distance=distance,
         ratio=ratio,
         replace=replace,
         caliper=caliper,
-        cal_width=cal_width,
-        cal_units=cal_units,
-        propensity=propensity,
+        cal_width=dist.cal_width,
+        cal_units=dist.cal_units,
+        propensity=dist.propensity,
         on_unmatched=on_unmatched,
         parameters={
             "treatment": treatment,
@@ -268,6 +261,17 @@ def _check_options(distance, on_unmatched, m_order, ratio, caliper, covariates, 
     if not covariates:
         raise MatchingError("`covariates` is empty; name at least one column to match on")
     return m_order, covariates, exact_cols
+
+
+def _treated(data: pd.DataFrame, treatment: str) -> np.ndarray:
+    """The treatment indicator, checked to hold treated and control units."""
+    t = _treatment_vector(data, treatment)
+    n1, n0 = int(t.sum()), int((~t).sum())
+    if n1 == 0 or n0 == 0:
+        raise MatchingError(
+            f"matching needs treated and control units; found {n1} treated and {n0} control"
+        )
+    return t
 
 
 def _unit_ids(data: pd.DataFrame, unit: str | None) -> np.ndarray:
