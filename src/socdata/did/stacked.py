@@ -149,23 +149,7 @@ def stacked_did(
         Missing columns, bad values, a set without a treated unit or without comparators,
         or a model that cannot be fitted (the message says why).
     """
-    fn = "stacked_did"
-    if family not in FAMILIES:
-        raise EstimationError(f"{fn}: family must be one of {FAMILIES}, got {family!r}")
-    method = method or METHODS[family][0]
-    if method not in METHODS[family]:
-        raise EstimationError(
-            f"{fn}: method must be one of {METHODS[family]} for family={family!r}, got {method!r}"
-        )
-    if not 0 < conf_level < 1:
-        raise EstimationError(f"{fn}: conf_level must be in (0, 1), got {conf_level!r}")
-    lo, hi = int(window[0]), int(window[1])
-    exclude = tuple(int(k) for k in exclude)
-    if not lo <= reference < 0 <= hi:
-        raise EstimationError(
-            f"{fn}: need window[0] <= reference < 0 <= window[1]; got window={window!r}, "
-            f"reference={reference!r}"
-        )
+    method, lo, hi, exclude = _check_options(family, method, conf_level, window, exclude, reference)
     cluster = cluster or matched_set
     need = {outcome, unit, time, index_time, matched_set, treated, cluster}
     if weights not in (None, "auto"):
@@ -219,6 +203,12 @@ def stacked_did(
         conf_level=conf_level,
         by_event_time=by_event_time,
     )
+    return _result(data, sorted(need), params, arr, over, ev, ks, m_over, flow)
+
+
+def _result(data, need, params, arr, over: Fit, ev: Fit, ks, m_over, flow) -> StackedDiDResult:
+    """The frozen result with its provenance."""
+    cluster, method = params["cluster"], params["method"]
     prov = Provenance.build(
         "socdata.did.stacked_did",
         parameters=params,
@@ -227,32 +217,54 @@ def stacked_did(
         flow=flow,
         notes=(_NOTES[method] + f" Standard errors clustered by {cluster}.",),
     )
-    prov = dataclasses.replace(prov, inputs={"data": hash_frame(data, columns=sorted(need))})
+    prov = dataclasses.replace(prov, inputs={"data": hash_frame(data, columns=need)})
     return StackedDiDResult(
         provenance=prov,
-        family=family,
+        family=params["family"],
         method=method,
-        outcome=outcome,
+        outcome=params["outcome"],
         coef=float(over.coef[0]),
         se=float(np.sqrt(over.vcov[0, 0])),
         event_times=tuple(ks),
         event_coef=_frozen(ev.coef),
         event_vcov=_frozen(ev.vcov),
-        reference=reference,
-        exclude=exclude,
+        reference=params["reference"],
+        exclude=params["exclude"],
         n_obs=over.n_obs,
         n_event_obs=ev.n_obs,
         n_sets=int(arr["set_codes"].max()) + 1,
-        n_treated=int(np.unique(data[unit].to_numpy()[arr["d"] == 1]).size),
+        n_treated=int(np.unique(data[params["unit"]].to_numpy()[arr["d"] == 1]).size),
         n_units=int(np.unique(arr["unit_key"][m_over]).size),
         n_clusters=over.n_clusters,
         cluster=cluster,
         df_t=over.n_clusters - 1,
         ssc=over.ssc,
         df_k=over.df_k,
-        conf_level=conf_level,
-        weights=weights,
+        conf_level=params["conf_level"],
+        weights=params["weights"],
     )
+
+
+def _check_options(family, method, conf_level, window, exclude, reference):
+    """Checked family, method, confidence level and event-time window of :func:`stacked_did`."""
+    fn = "stacked_did"
+    if family not in FAMILIES:
+        raise EstimationError(f"{fn}: family must be one of {FAMILIES}, got {family!r}")
+    method = method or METHODS[family][0]
+    if method not in METHODS[family]:
+        raise EstimationError(
+            f"{fn}: method must be one of {METHODS[family]} for family={family!r}, got {method!r}"
+        )
+    if not 0 < conf_level < 1:
+        raise EstimationError(f"{fn}: conf_level must be in (0, 1), got {conf_level!r}")
+    lo, hi = int(window[0]), int(window[1])
+    exclude = tuple(int(k) for k in exclude)
+    if not lo <= reference < 0 <= hi:
+        raise EstimationError(
+            f"{fn}: need window[0] <= reference < 0 <= window[1]; got window={window!r}, "
+            f"reference={reference!r}"
+        )
+    return method, lo, hi, exclude
 
 
 _NOTES = {
