@@ -18,25 +18,30 @@ then reports, over replications, the mean estimate, the truth, the bias, its Mon
 standard error, the RMSE and the coverage of the 95% intervals, and writes the table to
 ``docs/explanation/simulation.md``.
 
-Truth.  Poisson FE estimates the log rate ratio, whose truth is ``log(RR)``.  The other
-estimators estimate an effect in arrests per person-month; its truth in a replication is the
-level implied by the rate ratio, ``(1 - 1/RR)`` times the engagers' mean arrests after
-referral in the estimator's own post cells (person-level means for the naive and 2x2
-estimators, person-month means for TWFE, event months 0..12 for ATT(g,t)).  Event month 0
-is treated only from the referral day on, so the ATT(g,t) truth, which counts it fully,
-overstates the effect by about 1/26 of it; TWFE's implicit regression weights differ from a
-person-month average.  Both are small next to the bias the naive comparison shows.
+Scenarios (``--scenario``): ``valid`` draws referral only on an arrest in the month
+before, which the design matches exactly (the identifying assumption holds by
+construction); ``calibrated`` is the generator's default, where referral also depends on
+history the matching balances only approximately.  Stacked estimators: least squares,
+the Mantel-Haenszel rate ratio (the design's) and Poisson maximum likelihood with set
+effects (``stacked_poisson_pml``, biased by incidental parameters).
 
-Run (not part of CI; about 10-15 minutes with 2 workers on an idle 2-core machine)::
+Truth.  The rate-ratio estimators estimate ``log(RR)``.  The others estimate an effect in
+arrests per person-month: the level implied by the rate ratio, ``(1 - 1/RR)`` times the
+engagers' mean arrests after referral in the estimator's own post cells, computed in each
+replication and averaged over replications (the population effect); coverage is of that
+average, and the coverage of each replication's own level is reported beside it (it is
+noisy: the same post-referral counts enter the estimate with the opposite sign).
 
-    python scripts/simulate_did.py --reps 500 --workers 2
+Run (not part of CI; the page lists the exact commands and run times)::
 
-``--estimators stacked_linear,stacked_poisson`` computes only those (results are resumable
-per seed and estimator, so new estimators are added to an existing results file).
+    nice python scripts/simulate_did.py --scenario valid --reps 500 --workers 1
+    python scripts/simulate_did.py --summarise-only
 
-Options: ``--reps``, ``--workers``, ``--seed0``, ``--effect``, ``--scale``, ``--out``
-(CSV of replication results, resumable), ``--doc`` (the Markdown page to write; ``-`` to
-print only).
+``--estimators`` computes only the keys given (results are resumable per seed and
+estimator, so new estimators are added to an existing results file).  Options:
+``--reps``, ``--workers``, ``--seed0``, ``--effect``, ``--scale``, ``--out`` (CSV of
+replication results, default per scenario), ``--doc`` (the Markdown page to write),
+``--summarise-only``.
 """
 
 from __future__ import annotations
