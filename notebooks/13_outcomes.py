@@ -50,7 +50,7 @@ print(ctx.describe())
 service = socdata.read_extract(data_path, "service")
 
 # %%
-out = outcomes_5_1(service, area=area, engaged=engaged, denominator=denominator, ci=ci)
+out = outcomes_5_1(service, area=area, engaged=engaged, denominator=denominator, inference=ci)
 for tid, t in out.items():
     write_table(t, out_dir, table_id=tid, disclosure=rules)
 cols = [
@@ -78,7 +78,7 @@ out["outcomes_5_1_open"][cols]
 # %%
 from socdata.soceis.service_outcomes import outcomes_5_1_by_area
 
-by_area = outcomes_5_1_by_area(service, engaged=engaged, denominator=denominator, ci=ci)
+by_area = outcomes_5_1_by_area(service, engaged=engaged, denominator=denominator, inference=ci)
 for tid, t in by_area.items():
     write_table(t, out_dir, table_id=tid, disclosure=rules)
 by_area["outcomes_5_1_closed_by_area"][cols]

@@ -43,6 +43,7 @@ LAYERS = {
     "describe": 5,
     "matching": 5,
     "did": 5,
+    "scale": 5,  # cohort statistics from table engines (did dispatches to it lazily)
     "plots": 5,
     "review": 6,
     "soceis": 7,
@@ -50,6 +51,7 @@ LAYERS = {
     "datasets": 8,
     "report": 9,
     "control": 9,
+    "federated": 9,  # site statistics under output control (uses report rule sets)
     "reproduce": 10,
     "pipeline": 10,
     "run_folders": 10,

@@ -10,7 +10,13 @@ import pytest
 from socdata.errors import SocdataDeprecationWarning
 from socdata.moved import MOVED, warn_moved
 
-MODULE_MOVES = {old: new for old, new in MOVED.items() if old != "socdata.describe.all_tables"}
+#: Moves of single names (functions), not of modules: each has its own test below.
+NAME_MOVES = {
+    "socdata.describe.all_tables",
+    "socdata.describe.police_statements",
+    "socdata.describe.police.police_statements",
+}
+MODULE_MOVES = {old: new for old, new in MOVED.items() if old not in NAME_MOVES}
 
 
 @pytest.mark.parametrize(("old", "new"), sorted(MODULE_MOVES.items()))
@@ -32,6 +38,23 @@ def test_describe_all_tables_alias():
         assert socdata.describe.all_tables is all_tables
     with pytest.raises(AttributeError):
         socdata.describe.no_such_name  # noqa: B018
+
+
+def test_police_statements_aliases():
+    import socdata.describe
+    import socdata.describe.police
+    from socdata.soceis.police_statements import police_statements
+
+    new = "socdata.soceis.police_statements.police_statements"
+    for module in (socdata.describe, socdata.describe.police):
+        with pytest.warns(SocdataDeprecationWarning, match=new) as rec:
+            assert module.police_statements is police_statements
+        assert rec[0].filename == __file__
+    with pytest.raises(AttributeError):
+        socdata.describe.police.no_such_name  # noqa: B018
+    # the old import statement works too
+    with pytest.warns(SocdataDeprecationWarning, match=new):
+        from socdata.describe.police import police_statements as old  # noqa: F401
 
 
 def test_warning_points_at_the_importer():

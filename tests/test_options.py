@@ -216,9 +216,9 @@ def test_describe_old_level_keyword():
     df = pd.DataFrame({"o": ["Yes"] * 7 + ["No"] * 5})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExcludedRowsWarning)
-        new = outcome_percentages(df, outcomes=["o"], conf_level=0.9)
+        new = outcome_percentages(df, outcome=["o"], conf_level=0.9)
         with pytest.warns(SocdataDeprecationWarning, match="level"):
-            old = outcome_percentages(df, outcomes=["o"], level=0.9)
+            old = outcome_percentages(df, outcome=["o"], level=0.9)
     _same(new.tidy(), old.tidy())
 
 

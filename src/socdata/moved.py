@@ -19,6 +19,10 @@ MOVED: dict[str, str] = {
     "socdata.describe.tables": "socdata.soceis.tables",
     "socdata.describe.all_tables": "socdata.soceis.tables.all_tables",
     "socdata.datasets.soceis": "socdata.soceis.synthetic",
+    "socdata.describe.police.police_statements": (
+        "socdata.soceis.police_statements.police_statements"
+    ),
+    "socdata.describe.police_statements": "socdata.soceis.police_statements.police_statements",
 }
 
 

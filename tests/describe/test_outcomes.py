@@ -98,21 +98,21 @@ def test_denominator_rule_is_explicit():
     df = _cardiff_open()
     before = df.copy()
     rec = outcome_percentages(
-        df, outcomes=["outcome_reduced_offending", "outcome_reduced_exploitation"], by="area"
+        df, outcome=["outcome_reduced_offending", "outcome_reduced_exploitation"], by="area"
     )
     t = rec.table.set_index("outcome")
     assert t.loc["outcome_reduced_offending", "denominator"] == 16
     assert t.loc["outcome_reduced_offending", "pct"] == 81  # 13/16 = 81.25
     assert t.loc["outcome_reduced_exploitation", "pct"] == 63  # 10/16 = 62.5 half-up
     assert t.loc["outcome_reduced_exploitation", "n_not_recorded"] == 2
-    allc = outcome_percentages(df, outcomes=["outcome_reduced_offending"], denominator="all")
+    allc = outcome_percentages(df, outcome="outcome_reduced_offending", denominator="all")
     assert allc.table["denominator"].iloc[0] == 18
     assert allc.table["pct"].iloc[0] == 72  # 13/18 = 72.2
     pd.testing.assert_frame_equal(df, before)  # input not mutated
 
 
 def test_tidy_columns_and_no_person_rows():
-    r = outcome_percentages(_cardiff_open(), outcomes=["outcome_reduced_offending"], ci="exact")
+    r = outcome_percentages(_cardiff_open(), outcome="outcome_reduced_offending", inference="exact")
     tidy = r.tidy()
     assert list(tidy.columns[:9]) == list(TIDY_COLUMNS)
     assert "Clopper-Pearson" in tidy["ci_type"].iloc[0]
@@ -130,11 +130,11 @@ def test_tidy_columns_and_no_person_rows():
 def test_bad_inputs_raise_clear_errors():
     df = pd.DataFrame({"o": ["Yes", "maybe"]})
     with pytest.raises(SocdataError, match="'maybe'"):
-        outcome_percentages(df, outcomes=["o"])
+        outcome_percentages(df, outcome="o")
     with pytest.raises(SocdataError, match="denominator"):
-        outcome_percentages(df, outcomes=["o"], denominator="some")
+        outcome_percentages(df, outcome="o", denominator="some")
     with pytest.raises(SocdataError, match="not in data"):
-        outcome_percentages(df, outcomes=["nope"])
+        outcome_percentages(df, outcome="nope")
 
 
 def test_wilson_coverage_simulation():
@@ -171,7 +171,7 @@ def test_groups_and_missing_group_counted():
         }
     )
     with pytest.warns(ExcludedRowsWarning, match="1 row"):
-        r = outcome_percentages(df, outcomes=["o"], by=["area", "case_status"])
+        r = outcome_percentages(df, outcome="o", by=["area", "case_status"])
     assert set(r.table["group"]) == {"Cardiff / Closed", "Cardiff / Open", "Flintshire / Open"}
     step = r.provenance.flow.steps[0]
     assert (step.n_in, step.n_out) == (4, 3)

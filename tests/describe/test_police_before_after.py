@@ -1,4 +1,5 @@
-"""Before/after summaries and the statements table, against hand computation and statsmodels."""
+"""Before/after summaries, against hand computation and statsmodels (the statements built
+on them are tested in tests/soceis/test_police_statements.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import pandas as pd
 import pytest
 
 from socdata.derive.police import DAYS_PER_MONTH, referral_windows
-from socdata.describe.police import before_after, police_statements
+from socdata.describe.police import before_after
 from socdata.errors import ExcludedRowsWarning
-from socdata.results import TIDY_COLUMNS
+from socdata.results import TABLE_COLUMNS, TIDY_COLUMNS
 
 NAT = pd.NaT
 
@@ -152,29 +153,6 @@ def test_result_holds_no_person_rows():
     assert "SocdataError" not in res.summary()
 
 
-def test_statements_table_statuses():
-    from socdata.datasets.police import generate
-
-    d = generate(20240301)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ExcludedRowsWarning)
-        s = police_statements(
-            d["police_persons"], d["police_events"], d["police_missing"], referred=d["referred"]
-        )
-        s_noref = police_statements(d["police_persons"], d["police_events"], d["police_missing"])
-    assert {"statement", "printed", "regenerated", "status"} <= set(s.columns)
-    assert set(s["status"]) <= {"match", "differs", "not reproducible"}
-    assert s["statement_id"].is_unique and len(s) >= 20
-    r = s.set_index("statement_id")
-    assert r.loc["S05", "regenerated"] == "77% (190/248)" and r.loc["S05", "status"] == "match"
-    assert s_noref.set_index("statement_id").loc["S05", "status"] == "not reproducible"
-    # a hand check of one share: engagers with 2+ arrests in the whole extract
-    eng = d["police_persons"].query("group == 'Engager'")
-    arr = d["police_events"].query("event_type == 'Arrest'").groupby("person_id").size()
-    k = int((arr.reindex(eng.person_id).fillna(0) >= 2).sum())
-    assert r.loc["S07", "regenerated"] == f"{100 * k / len(eng):.0f}% ({k}/{len(eng)})"
-
-
 def test_inputs_not_modified_and_duplicates_refused():
     from socdata.errors import SocdataError
 
@@ -183,23 +161,28 @@ def test_inputs_not_modified_and_duplicates_refused():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExcludedRowsWarning)
         before_after(p, e, m, window_months=2)
-        police_statements(p, e, m, window_months=2)
     for a, b in zip(copies, (p, e, m), strict=True):
         pd.testing.assert_frame_equal(a, b)
     with pytest.raises(SocdataError, match="duplicated person_id"):
         before_after(pd.concat([p, p.iloc[[0]]]), e, m)
 
 
-def test_statement_text_masks_small_counts():
+def test_report_tables_of_the_result():
     p, e, m = _toy()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExcludedRowsWarning)
-        plain = police_statements(p, e, m, window_months=2)
-        masked = police_statements(p, e, m, window_months=2, small_count=10)
-    assert (plain["status"] == masked["status"]).all()
-    r = masked.set_index("statement_id")
-    # 2 of 3 engagers male: a share on a masked base would give the pair back (67% of
-    # fewer than 10 is 2/3 or 4/6), so it is not shown
-    assert r.loc["S02", "regenerated"] == "share not shown (n=<10)"
-    assert r.loc["S17", "regenerated"] == "<10 before -> 0 after"  # zero is not masked
-    assert plain.set_index("statement_id").loc["S02", "regenerated"] == "67% (2/3)"
+        res = before_after(p, e, m, window_months=2)
+    t = res.to_table()
+    assert list(t.columns[:9]) == list(TABLE_COLUMNS) and t.columns[-1] == "n_people"
+    assert set(t["table_id"]) == {"police_before_after"}
+    cell = t.set_index(["row_label", "column_label", "measure"])
+    rate = cell.loc[("Cardiff", "arrests: after", "rate_per_person_month")]
+    assert (rate.numerator, rate.n_people) == (4, 2)
+    np.testing.assert_allclose(rate.denominator, (51 + 61) / DAYS_PER_MONTH, rtol=1e-12)
+    np.testing.assert_allclose(rate.value, 4 / rate.denominator, rtol=1e-12)
+    assert cell.loc[("Cardiff", "people arrested: before", "n"), "value"] == 1
+    assert ("Cardiff", "people arrested: after/before", "rate_ratio") not in cell.index
+    f = res.flow_table().set_index(["row_label", "column_label"])
+    assert f.loc[("analysed", "Cardiff"), "value"] == 2
+    assert f.loc[("analysed: excluded (after window ends after the extract date)", "Cardiff"),
+                 "value"] == 1  # fmt: skip

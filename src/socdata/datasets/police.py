@@ -62,7 +62,9 @@ All identifiers are synthetic (``SYN-P-...``); no real person is represented.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -88,6 +90,7 @@ __all__ = [
     "DEFAULT_REFERRALS",
     "EXTRACT_DATES",
     "generate",
+    "referred_list",
 ]
 
 
@@ -325,3 +328,36 @@ def _frames(pop: _Population, ref: _Referral, found, reason, comparators, events
         "police_missing": police_missing.reset_index(drop=True),
         "referred": referred_list,
     }
+
+
+def referred_list(
+    data_dir: str | Path,
+    persons: pd.DataFrame,
+    *,
+    referred_file: str | Path | None = None,
+    synthetic: bool = False,
+) -> pd.DataFrame | None:
+    """The list of referred young people (``person_id``, ``area``) for a data folder.
+
+    In order: ``referred_file``; ``police_referred.csv`` in ``data_dir``; for synthetic
+    extracts made by :func:`generate` (``synthetic=True`` and the folder's
+    ``manifest.json`` names this generator and its seed), the list regenerated from that
+    seed, used only if its young people found in police data are exactly the engagers of
+    ``persons``. ``None`` when there is none (the flow then starts at the engagers found).
+    """
+    data_dir = Path(data_dir)
+    if referred_file is not None:
+        return pd.read_csv(referred_file, dtype={"person_id": str})
+    if (data_dir / "police_referred.csv").exists():
+        return pd.read_csv(data_dir / "police_referred.csv", dtype={"person_id": str})
+    manifest = data_dir / "manifest.json"
+    if not synthetic or not manifest.exists():
+        return None
+    meta = json.loads(manifest.read_text(encoding="utf-8"))
+    if meta.get("generators", {}).get("police_persons") != "socdata.datasets.police.generate":
+        return None
+    regen = generate(meta["seed"])["referred"]
+    engagers = set(persons.loc[persons["group"].astype(str) == "Engager", "person_id"].astype(str))
+    if set(regen.loc[regen["found_in_police_data"], "person_id"]) != engagers:
+        return None
+    return regen[["person_id", "area"]]

@@ -11,6 +11,7 @@ Re-exported by :mod:`socdata.describe.duration`.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -20,7 +21,7 @@ import pandas as pd
 from socdata._lazy import lazy_module
 from socdata.derive.spells import EngagementSpells
 from socdata.describe._spell_input import OVERALL, _fingerprint_input, _fmt_m, _spells
-from socdata.errors import SocdataError
+from socdata.errors import SocdataDeprecationWarning, SocdataError
 from socdata.options import check_conf_level, renamed_keywords
 from socdata.provenance import Provenance
 from socdata.results import Result, order_tidy
@@ -116,13 +117,24 @@ class KaplanMeierResult(Result):
         is not reached), ``conf_low``, ``conf_high`` (``inf`` = not bounded above).
     curves
         Survival table per group (aggregate counts by month; no person rows).
-    level
-        Confidence level.
+    conf_level
+        Confidence level (old attribute ``level``, deprecated).
     """
 
     table: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     curves: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame, repr=False)
-    level: float = 0.95
+    conf_level: float = 0.95
+
+    @property
+    def level(self) -> float:
+        """Deprecated name of :attr:`conf_level` (removed in the next release)."""
+        warnings.warn(
+            "KaplanMeierResult.level is deprecated and will be removed in the next release; "
+            "use conf_level",
+            SocdataDeprecationWarning,
+            stacklevel=2,
+        )
+        return self.conf_level
 
     def tidy(self) -> pd.DataFrame:
         t = self.table
@@ -132,7 +144,7 @@ class KaplanMeierResult(Result):
                 "estimate": t["median"],
                 "conf_low": t["conf_low"],
                 "conf_high": t["conf_high"],
-                "ci_type": f"Brookmeyer-Crowley (cloglog) {self.level:.0%}",
+                "ci_type": f"Brookmeyer-Crowley (cloglog) {self.conf_level:.0%}",
                 "n": t["n"],
             }
         )
@@ -140,7 +152,7 @@ class KaplanMeierResult(Result):
 
     def _summary_body(self) -> str:
         t = self.table.copy()
-        t["95% CI" if self.level == 0.95 else f"{self.level:.0%} CI"] = [
+        t["95% CI" if self.conf_level == 0.95 else f"{self.conf_level:.0%} CI"] = [
             f"[{_fmt_m(lo)}, {_fmt_m(hi)}]"
             for lo, hi in zip(t["conf_low"], t["conf_high"], strict=True)
         ]
@@ -259,5 +271,5 @@ def km_median_duration(
     )
     curves_df = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame()
     return KaplanMeierResult(
-        provenance=prov, table=pd.DataFrame(rows), curves=curves_df, level=level
+        provenance=prov, table=pd.DataFrame(rows), curves=curves_df, conf_level=level
     )

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from socdata._lazy import lazy_module
-from socdata.errors import ExcludedRowsWarning, SocdataError
+from socdata.errors import ExcludedRowsWarning, SocdataDeprecationWarning, SocdataError
 from socdata.options import check_choice, check_conf_level, renamed_keywords
 from socdata.provenance import FlowLog, Provenance
 from socdata.results import Result, order_tidy
@@ -123,16 +123,28 @@ class OutcomeResult(Result):
         (proportions), ``fraction_word``.
     denominator
         ``"recorded"`` or ``"all"``.
-    ci
-        ``"wilson"`` or ``"exact"``.
-    level
-        Confidence level.
+    inference
+        How the intervals are computed: ``"wilson"`` or ``"exact"`` (old attribute ``ci``).
+    conf_level
+        Confidence level (old attribute ``level``).
     """
 
     table: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     denominator: str = "recorded"
-    ci: str = "wilson"
-    level: float = 0.95
+    inference: str = "wilson"
+    conf_level: float = 0.95
+
+    @property
+    def ci(self) -> str:
+        """Deprecated name of :attr:`inference` (removed in the next release)."""
+        _warn_attribute("ci", "inference")
+        return self.inference
+
+    @property
+    def level(self) -> float:
+        """Deprecated name of :attr:`conf_level` (removed in the next release)."""
+        _warn_attribute("level", "conf_level")
+        return self.conf_level
 
     def tidy(self) -> pd.DataFrame:
         t = self.table
@@ -142,8 +154,8 @@ class OutcomeResult(Result):
                 "estimate": t["proportion"],
                 "conf_low": t["conf_low"],
                 "conf_high": t["conf_high"],
-                "ci_type": f"{'Wilson' if self.ci == 'wilson' else 'Clopper-Pearson'} "
-                f"{self.level:.0%}",
+                "ci_type": f"{'Wilson' if self.inference == 'wilson' else 'Clopper-Pearson'} "
+                f"{self.conf_level:.0%}",
                 "n": t["denominator"],
             }
         )
@@ -166,23 +178,33 @@ class OutcomeResult(Result):
         t["conf_high"] = (100 * t["conf_high"]).round(1)
         return (
             f"Denominator: {'cases with the outcome recorded' if self.denominator == 'recorded' else 'all cases'}; "
-            f"{self.level:.0%} {'Wilson score' if self.ci == 'wilson' else 'Clopper-Pearson exact'} "
+            f"{self.conf_level:.0%} "
+            f"{'Wilson score' if self.inference == 'wilson' else 'Clopper-Pearson exact'} "
             "intervals (in %).\n" + t.to_string(index=False)
         )
+
+
+def _warn_attribute(old: str, new: str) -> None:
+    warnings.warn(
+        f"OutcomeResult.{old} is deprecated and will be removed in the next release; "
+        f"use OutcomeResult.{new}",
+        SocdataDeprecationWarning,
+        stacklevel=3,
+    )
 
 
 def _check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
     check_choice(name, value, allowed, function="outcome_percentages")
 
 
-@renamed_keywords(level="conf_level")
+@renamed_keywords(level="conf_level", outcomes="outcome", ci="inference")
 def outcome_percentages(
     data: pd.DataFrame,
     *,
-    outcomes: Sequence[str],
+    outcome: str | Sequence[str],
     by: str | Sequence[str] | None = None,
     denominator: Literal["recorded", "all"] = "recorded",
-    ci: Literal["wilson", "exact"] = "wilson",
+    inference: Literal["wilson", "exact"] = "wilson",
     conf_level: float = 0.95,
 ) -> OutcomeResult:
     """Percentage of cases achieving each outcome, with a confidence interval, by group.
@@ -192,14 +214,15 @@ def outcome_percentages(
     data
         Service extract (or any subset of it, e.g. Cardiff closed cases where the young
         person engaged). Not modified.
-    outcomes
-        Outcome columns, each ``Yes`` / ``No`` / ``Not recorded`` (missing = not recorded).
+    outcome
+        Outcome column or columns (old keyword ``outcomes``, deprecated), each ``Yes`` / ``No`` / ``Not recorded`` (missing = not recorded).
     by
         Grouping column(s); ``None`` for one group labelled ``"All"``.
     denominator
         ``"recorded"``: cases with the outcome recorded; ``"all"``: all cases.
-    ci
-        ``"wilson"`` (score interval, default) or ``"exact"`` (Clopper-Pearson).
+    inference
+        How the intervals are computed: ``"wilson"`` (score interval, default) or
+        ``"exact"`` (Clopper-Pearson). Old keyword ``ci``, deprecated.
     conf_level
         Confidence level (old keyword ``level``, deprecated).
 
@@ -216,22 +239,21 @@ def outcome_percentages(
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"outcome_reduced_offending": ["Yes"] * 23 + ["No"] * 7})
-    >>> r = outcome_percentages(df, outcomes=["outcome_reduced_offending"])
+    >>> r = outcome_percentages(df, outcome="outcome_reduced_offending")
     >>> int(r.table["pct"].iloc[0])
     77
     """
     _check_choice("denominator", denominator, DENOMINATORS)
-    _check_choice("ci", ci, CI_METHODS)
+    _check_choice("inference", inference, CI_METHODS)
     level = check_conf_level(conf_level, function="outcome_percentages")
-    if isinstance(outcomes, str):
-        outcomes = [outcomes]
+    outcomes = [outcome] if isinstance(outcome, str) else list(outcome)
     if not outcomes:
         raise SocdataError("outcome_percentages: give at least one outcome column")
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     _check_columns(data, outcomes, by_cols)
     n_in = len(data)
     grouped, flow = _groups(data, by_cols)
-    table = _add_intervals(_counts(grouped, outcomes, denominator), ci, level)
+    table = _add_intervals(_counts(grouped, outcomes, denominator), inference, level)
     if denominator == "recorded":
         n_nr = int(table["n_not_recorded"].sum())
         notes = [
@@ -244,10 +266,10 @@ def outcome_percentages(
     prov = Provenance.build(
         "socdata.describe.outcomes.outcome_percentages",
         parameters={
-            "outcomes": list(outcomes),
+            "outcome": list(outcomes),
             "by": by,
             "denominator": denominator,
-            "ci": ci,
+            "inference": inference,
             "level": level,
         },
         frames={"data": data},
@@ -256,7 +278,13 @@ def outcome_percentages(
         flow=flow,
         notes=notes,
     )
-    return OutcomeResult(provenance=prov, table=table, denominator=denominator, ci=ci, level=level)
+    return OutcomeResult(
+        provenance=prov,
+        table=table,
+        denominator=denominator,
+        inference=inference,
+        conf_level=level,
+    )
 
 
 def _check_columns(data: pd.DataFrame, outcomes, by_cols) -> None:

@@ -17,7 +17,12 @@ import numpy as np
 from socdata._lazy import lazy_module
 from socdata.did._att_gt_prep import PanelArrays
 from socdata.did._att_gt_results import _SE_FLOOR, _boot_inference, _fmt, _inference_frame
-from socdata.did._att_gt_stats import IFStats, cohort_mode_stats, common_mode_stats
+from socdata.did._att_gt_stats import (
+    IFStats,
+    cohort_mode_stats,
+    common_mode_stats,
+    stats_from_moments,
+)
 from socdata.errors import DataQualityWarning, EstimationError
 
 sparse = lazy_module("scipy.sparse")
@@ -71,23 +76,36 @@ def cells_unconditional(
 ) -> tuple[np.ndarray, IFStats]:
     """ATT(g,t) without covariates: differences of (weighted) cohort mean changes, with
     the influence-function statistics held as cohort sums (no n x K matrix)."""
-    n = p.y.shape[0]
+    n = p.n_units
     k = len(cells.t)
     code = np.asarray(cells.cohort)
     ct, cb = np.asarray(cells.t), np.asarray(cells.b)
     att = np.full(k, np.nan)
-    stats, means = cohort_mode_stats(
-        p.y,
-        p.cohort_code,
-        len(p.cohort_values),
-        pairs=(np.zeros(0, int), np.zeros(0, int), np.zeros(0), np.zeros(0)),
-        cell_t=ct,
-        cell_b=cb,
-        cluster_code=p.cluster_code,
-        n_clusters=p.n_clusters,
-        weights=p.weights,
-        **boot,
-    )
+    if p.moments is not None:  # a table source: the engine computed the cohort moments
+        m = p.moments
+        stats = stats_from_moments(
+            m.n,
+            m.mean,
+            m.scatter,
+            cell_t=ct,
+            cell_b=cb,
+            cluster_n=m.cluster_n,
+            cluster_sum=m.cluster_sum,
+        )
+        means = stats.means
+    else:
+        stats, means = cohort_mode_stats(
+            p.y,
+            p.cohort_code,
+            len(p.cohort_values),
+            pairs=(np.zeros(0, int), np.zeros(0, int), np.zeros(0), np.zeros(0)),
+            cell_t=ct,
+            cell_b=cb,
+            cluster_code=p.cluster_code,
+            n_clusters=p.n_clusters,
+            weights=p.weights,
+            **boot,
+        )
     wsum = stats.n_h  # units per cohort, or summed weights
     w_treat = wsum[code]
     w_ctrl = np.array([wsum[c].sum() for c in cells.controls], dtype=float)

@@ -15,6 +15,7 @@ import dataclasses
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,6 +95,23 @@ class PanelArrays:
     n_rows_in: int
     control_only: float | None = None
     weights: np.ndarray | None = None
+    moments: Any = None  # table sources: socdata.scale.CohortMoments in cohort-code order
+
+    @property
+    def n_units(self) -> int:
+        """Units in the estimation panel."""
+        return self.y.shape[0] if self.moments is None else self.moments.n_units
+
+    @property
+    def n_periods(self) -> int:
+        """Periods (columns of the panel)."""
+        return len(self.time_num)
+
+    def cohort_sizes(self) -> np.ndarray:
+        """Units per cohort code."""
+        if self.moments is not None:
+            return np.asarray(self.moments.n, dtype=np.int64)
+        return np.bincount(self.cohort_code, minlength=len(self.cohort_values))
 
 
 def fingerprint_async(data: pd.DataFrame, columns: Sequence[str | None]) -> Future:

@@ -358,3 +358,38 @@ def common_mode_stats(
         boot_sums=bsums,
         boot_n=bn,
     )
+
+
+def stats_from_moments(
+    n_h: np.ndarray,
+    means: np.ndarray,
+    scatter: np.ndarray,
+    *,
+    cell_t: np.ndarray,
+    cell_b: np.ndarray,
+    cluster_n: np.ndarray | None = None,
+    cluster_sum: np.ndarray | None = None,
+) -> IFStats:
+    """:class:`IFStats` in cohort mode from cohort moments (no unit rows).
+
+    ``n_h`` units per cohort, ``means`` ``(H, T)``, ``scatter`` the within-cohort scatter
+    ``(H, T, T)``; with clusters, units ``(C, H)`` and summed outcomes ``(C, H, T)`` per
+    cluster and cohort (the centred cluster sums are ``sum - n * mean``).  The same
+    statistics :func:`cohort_mode_stats` computes from the ``(n, T)`` outcome matrix
+    (unweighted, analytic inference).
+    """
+    csums = None
+    if cluster_sum is not None:
+        csums = cluster_sum - cluster_n[:, :, None] * means[None, :, :]
+    return IFStats(
+        n=round(float(np.sum(n_h))),
+        n_h=np.asarray(n_h, dtype=np.float64),
+        mode="cohort",
+        scatter=scatter,
+        means=means,
+        n_cells=len(cell_t),
+        cell_t=cell_t,
+        cell_b=cell_b,
+        cluster_sums=csums,
+        cluster_n=None if cluster_n is None else np.asarray(cluster_n, dtype=np.float64),
+    )

@@ -138,7 +138,7 @@ def _checked_params(**kw: Any) -> dict[str, Any]:
     boot_weights="bootstrap_weights",
 )
 def att_gt(
-    data: pd.DataFrame,
+    data: pd.DataFrame | Any,
     *,
     outcome: str,
     unit: str,
@@ -164,7 +164,13 @@ def att_gt(
     Parameters
     ----------
     data
-        Long panel: one row per unit and period (not modified).
+        Long panel: one row per unit and period (not modified).  Besides a pandas frame,
+        a table source: a DuckDB relation, a Parquet file or folder (path), a pyarrow
+        Table/Dataset, a Spark DataFrame, or :class:`socdata.scale.CohortMoments` (e.g.
+        pooled site statistics, :mod:`socdata.federated`).  The engine then computes
+        per-cohort counts, means and scatter matrices and the estimate is finished from
+        them (exact; no covariates, weights or bootstrap; see
+        ``docs/explanation/scale.md``).
     outcome, unit, time
         Column names.  ``time`` is numeric (years, month numbers) or datetime64 (month
         starts); with dates, ``anticipation`` and event times count periods.
@@ -253,28 +259,8 @@ def att_gt(
     est_method, balance = params["est_method"], params["balance"]
     conf_level, bootstrap_weights = params["conf_level"], params["bootstrap_weights"]
     bootstrap = params["inference"] == "bootstrap"
-    digest = fingerprint_async(
-        data,
-        [unit, time, cohort, outcome, *covariates, cluster, weights]
-        if isinstance(data, pd.DataFrame)
-        else [],
-    )
-    p = build_panel(
-        data,
-        outcome=outcome,
-        unit=unit,
-        time=time,
-        cohort=cohort,
-        covariates=covariates,
-        cluster=cluster,
-        anticipation=int(anticipation),
-        control_group=control_group,
-        balance=balance,
-        stacklevel=_level + 1,
-        weights=weights,
-    )
-    n_cohorts = len(p.cohort_values)
-    n_h = np.bincount(p.cohort_code, minlength=n_cohorts)
+    digest, p = _estimation_panel(data, params, _level + 1)
+    n_h = p.cohort_sizes()
     _check_group_sizes(p, n_h, control_group, len(covariates), cluster, _level + 1)
     cells = plan_cells(p, control_group, base_period, int(anticipation))
     k = len(cells.t)
@@ -291,13 +277,65 @@ def att_gt(
     else:
         att, stats = cells_conditional(p, cells, ESTIMATORS[est_method], boot, _level + 1)
     inf, crit, ci_type = cell_inference(att, stats, conf_level, bootstrap, cband)
+    cells_df, cell_index = _cells_frame(p, cells, n_h, inf, ci_type, int(anticipation))
+    return _make_result(
+        p,
+        params,
+        digest,
+        cells_df,
+        stats,
+        crit,
+        cell_index,
+        est_method=est_method if covariates else "none",
+        bootstrap_draws=nb,
+    )
+
+
+def _estimation_panel(data: Any, params: dict[str, Any], level: int) -> tuple[Any, PanelArrays]:
+    """The fingerprint (a future) and the panel: reshaped rows of a pandas frame, or the
+    cohort statistics of a table source (:mod:`socdata.scale`)."""
+    if not isinstance(data, pd.DataFrame):
+        from socdata.scale.finish import table_panel
+
+        return table_panel(data, params, level)
+    covariates = list(params["covariates"] or [])
+    cols = ["unit", "time", "cohort", "outcome"]
+    digest = fingerprint_async(
+        data, [*(params[c] for c in cols), *covariates, params["cluster"], params["weights"]]
+    )
+    p = build_panel(
+        data,
+        outcome=params["outcome"],
+        unit=params["unit"],
+        time=params["time"],
+        cohort=params["cohort"],
+        covariates=covariates,
+        cluster=params["cluster"],
+        anticipation=params["anticipation"],
+        control_group=params["control_group"],
+        balance=params["balance"],
+        stacklevel=level,
+        weights=params["weights"],
+    )
+    return digest, p
+
+
+def _cells_frame(
+    p: PanelArrays,
+    cells: Any,
+    n_h: np.ndarray,
+    inf: dict[str, np.ndarray],
+    ci_type: str,
+    anticipation: int,
+) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """One row per cell (term, inference, counts, labels) and the cell index arrays."""
     code = np.asarray(cells.cohort)
     ct, cb = np.asarray(cells.t), np.asarray(cells.b)
     n_treat = n_h[code].astype(float)
     n_ctrl = np.array([n_h[c].sum() for c in cells.controls], dtype=float)
     gnum = p.cohort_values[code]
     tnum = p.time_num[ct]
-    cells_df = pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "term": [
                 f"ATT({_fmt(p.cohort_labels[c])},{_fmt(p.time_labels[t])})"
@@ -316,17 +354,7 @@ def att_gt(
             "n_control": n_ctrl.astype(int),
         }
     )
-    return _make_result(
-        p,
-        params,
-        digest,
-        cells_df,
-        stats,
-        crit,
-        (code, gnum, tnum),
-        est_method=est_method if covariates else "none",
-        bootstrap_draws=nb,
-    )
+    return frame, (code, gnum, tnum)
 
 
 def _make_result(
@@ -342,7 +370,7 @@ def _make_result(
     bootstrap_draws: int,
 ) -> AttGtResult:
     """The frozen result with its settings and provenance."""
-    n, n_t = p.y.shape
+    n, n_t = p.n_units, p.n_periods
     settings = {
         "control_group": params["control_group"],
         "est_method": est_method,

@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -106,7 +107,7 @@ def twfe(
     outcome: str,
     unit: str,
     time: str,
-    treatment: str,
+    treatment: str | None = None,
     cluster: str | None = None,
     covariates: Sequence[str] | None = None,
     conf_level: float = 0.95,
@@ -115,6 +116,7 @@ def twfe(
     bootstrap_draws: int = 9999,
     seed: int | None = DEFAULT_SEED,
     weights: str | None = None,
+    cohort: str | None = None,
 ) -> FixedEffectsResult:
     """Two-way fixed-effects DiD: ``outcome ~ treatment + covariates | unit + time``.
 
@@ -155,6 +157,13 @@ def twfe(
         fixed effects and CRV1 scores ``w x~ e`` (pyfixest's ``feols(..., weights=...)``).
         Rows with weight 0 are excluded and counted in the flow log.  Not yet supported
         with the wild cluster bootstrap.
+    cohort
+        Instead of ``treatment``: the unit's first treated period (0 or missing = never
+        treated); the treatment is then the staggered indicator ``period >= cohort`` (term
+        ``"treated"``).  With ``cohort`` and no covariates or weights the fit is computed
+        from cohort statistics (:mod:`socdata.scale`), so ``data`` may also be a table
+        source (DuckDB relation, Parquet path, Arrow, Spark DataFrame or
+        :class:`socdata.scale.CohortMoments`); the panel must be balanced.
 
     Returns
     -------
@@ -186,6 +195,28 @@ def twfe(
     """
     fn = "socdata.did.twfe"
     check_options(fn, inference, conf_level, bootstrap_draws)
+    if (treatment is None) == (cohort is None):
+        raise EstimationError(f"{fn}: pass exactly one of treatment= and cohort=.")
+    if cohort is not None:
+        data, treatment = _cohort_treatment(
+            data,
+            dict(
+                outcome=outcome,
+                unit=unit,
+                time=time,
+                cohort=cohort,
+                cluster=cluster,
+                covariates=list(covariates or []),
+                conf_level=conf_level,
+                inference=inference,
+                bootstrap_weights=bootstrap_weights,
+                bootstrap_draws=bootstrap_draws,
+                seed=seed,
+                weights=weights,
+            ),
+        )
+        if isinstance(data, FixedEffectsResult):
+            return data
     regs = [treatment, *(covariates or [])]
     panel = build_panel(
         data,
@@ -255,6 +286,43 @@ def twfe(
         weights=weights,
     )
     return result
+
+
+def _cohort_treatment(data: Any, params: dict[str, Any]) -> tuple[Any, str]:
+    """``twfe(..., cohort=)``: the fit from cohort statistics when exact (a table source, or
+    a sorted balanced frame without covariates or weights), else the frame with the
+    indicator column ``treated`` for the row-level path."""
+    from socdata.scale.regression import twfe_from_moments
+    from socdata.scale.sources import cohort_moments, frame_moments, is_table_source
+
+    fn = "socdata.did.twfe"
+    cols = {k: params[k] for k in ("outcome", "unit", "time", "cohort", "cluster")}
+    simple = not params["covariates"] and params["weights"] is None
+    simple = simple and params["inference"] != "bootstrap"
+    if is_table_source(data):
+        if not simple:
+            raise EstimationError(
+                f"{fn} on a table source is computed from cohort statistics, which do not "
+                "support covariates, weights or the wild cluster bootstrap. Read the rows "
+                "into a pandas DataFrame for these."
+            )
+        m = cohort_moments(data, **cols)
+        return twfe_from_moments(m, params=params, inputs=m.source, term="treated"), ""
+    m = frame_moments(data, **cols) if simple else None
+    if m is not None:
+        n_cl = m.n_units if m.clusters is None else len(m.clusters)
+        if n_cl >= FEW_CLUSTERS or params["inference"] == "analytic":
+            inputs = hash_frame(data, columns=[*cols.values()])
+            return twfe_from_moments(m, params=params, inputs=inputs, term="treated"), ""
+    if "treated" in data.columns:
+        raise EstimationError(f"{fn}: data already has a column 'treated'; rename it.")
+    t, g = data[params["time"]], data[params["cohort"]]
+    if pd.api.types.is_datetime64_any_dtype(t.dtype):
+        on = g.notna() & (t >= g)
+    else:
+        gn = pd.to_numeric(g, errors="coerce")
+        on = gn.notna() & (gn != 0) & (pd.to_numeric(t, errors="coerce") >= gn)
+    return data.assign(treated=on.astype(np.float64).to_numpy()), "treated"
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

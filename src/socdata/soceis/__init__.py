@@ -12,7 +12,11 @@ package holds what does:
 * :mod:`socdata.soceis.design` - the matched-comparator study declared once
   (``SOCEIS_DESIGN``), and :mod:`socdata.soceis.comparator` - that study run from it
   (notebooks 30 and 40);
-* :mod:`socdata.soceis.service_outcomes` - section 5.1 outcomes for every area.
+* :mod:`socdata.soceis.service_outcomes` - section 5.1 outcomes for every area;
+* :mod:`socdata.soceis.police_statements` - the March 2024 summary's police statements,
+  regenerated (printed figures located by :mod:`socdata.soceis.police_claims` in
+  ``data/published``), and :mod:`socdata.soceis.police_tables` - the panel summary table of
+  notebook 20.
 
 Submodules are imported on first use (``socdata.soceis.compare_published`` works without
 importing the table builders first).

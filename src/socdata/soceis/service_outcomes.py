@@ -17,7 +17,7 @@ def outcomes_5_1_by_area(service: pd.DataFrame, **kwargs) -> dict[str, pd.DataFr
     service
         Validated ``service`` extract.
     **kwargs
-        ``engaged``, ``denominator``, ``ci``, ``level`` as for
+        ``engaged``, ``denominator``, ``inference``, ``conf_level`` as for
         :func:`socdata.soceis.tables.outcomes.outcomes_5_1`.
 
     Returns

@@ -36,14 +36,14 @@ def _engaged_mask(service: pd.DataFrame, engaged: str) -> pd.Series:
     )
 
 
-@renamed_keywords(level="conf_level")
+@renamed_keywords(level="conf_level", ci="inference")
 def outcomes_5_1(
     service: pd.DataFrame,
     *,
     area: str = "Cardiff",
     engaged: Literal["not_declined", "sessions"] = "not_declined",
     denominator: Literal["recorded", "all"] = "recorded",
-    ci: Literal["wilson", "exact"] = "wilson",
+    inference: Literal["wilson", "exact"] = "wilson",
     conf_level: float = 0.95,
 ) -> dict[str, pd.DataFrame]:
     """Section 5.1: outcomes of closed cases where the young person engaged, and of open cases.
@@ -58,8 +58,9 @@ def outcomes_5_1(
         Which closed cases count as "engaged": ``"not_declined"`` (closure reason other
         than Declined support; the schema's definition) or ``"sessions"`` (at least one
         session attended).
-    denominator, ci, conf_level
-        Passed to :func:`socdata.describe.outcomes.outcome_percentages`.
+    denominator, inference, conf_level
+        Passed to :func:`socdata.describe.outcomes.outcome_percentages` (old keywords
+        ``ci`` and ``level``, deprecated).
 
     Returns
     -------
@@ -110,7 +111,7 @@ def outcomes_5_1(
             )
         ]
         res = outcome_percentages(
-            data, outcomes=cols, denominator=denominator, ci=ci, conf_level=conf_level
+            data, outcome=cols, denominator=denominator, inference=inference, conf_level=conf_level
         )
         extra = []
         for _, r in res.table.iterrows():

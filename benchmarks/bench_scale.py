@@ -1,0 +1,246 @@
+"""Benchmark: estimates from Parquet on disk through cohort statistics (socdata.scale).
+
+A staggered person-month panel (48 months; half the people ever treated, first treated
+period uniform on months 12-36; ``person_id``, ``period``, ``cohort``, ``y``) is written
+to Parquet in chunks of people, sorted by person and period.  Each case runs in a fresh
+subprocess (``benchmarks._common.run_case``: peak memory includes everything the case
+reads) and times:
+
+* ``floor``: one DuckDB ``GROUP BY cohort, period`` (count, sum of ``y``) over the same
+  file: the least any engine-side estimate must read;
+* ``socdata att_gt``: ``did.att_gt(path, ...)`` + the four aggregations (analytic SEs);
+* ``socdata event_study``: ``did.event_study(path, ...)`` (window -12..12, binned);
+* ``socdata twfe``: ``did.twfe(path, ..., cohort="cohort")`` (CRV1 by person);
+* ``socdata event_study`` on the file read into a pandas frame (in memory, up to 1M);
+* ``pyfixest feols``: ``feols("y ~ treated | person_id + period", CRV1 by person)`` on the
+  file read into pandas (reading timed separately) -- only where the frame fits.
+
+Run from the repository root (the 10M run needs ~6 GB of disk in ``--dir`` and runs long:
+use ``nice``)::
+
+    python -m benchmarks.bench_scale --sizes 1000000
+    nice python -m benchmarks.bench_scale --sizes 10000000 --no-peer
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks._common import format_table, machine_description, run_case, timed
+
+N_MONTHS = 48
+KW = dict(outcome="y", unit="person_id", time="period", cohort="cohort")
+
+
+def write_panel(path: str, n_people: int, chunk: int = 500_000, seed: int = 0) -> None:
+    """Write the panel to ``path`` in chunks of people (memory ~ one chunk)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    t = N_MONTHS
+    writer = None
+    for c, start in enumerate(range(0, n_people, chunk)):
+        n = min(chunk, n_people - start)
+        rng = np.random.default_rng([seed, c])
+        ever = rng.random(n) < 0.5
+        cohort = np.where(ever, rng.integers(t // 4, 3 * t // 4 + 1, size=n), 0)
+        period = np.tile(np.arange(1, t + 1, dtype=np.int64), n)
+        coh = np.repeat(cohort.astype(np.int64), t)
+        y = (
+            np.repeat(rng.normal(size=n), t)
+            + np.sin(period / 6.0) * 0.3
+            + rng.normal(size=n * t)
+            - 0.5 * ((coh > 0) & (period >= coh))
+        )
+        table = pa.table(
+            {
+                "person_id": np.repeat(np.arange(start, start + n, dtype=np.int64), t),
+                "period": period,
+                "cohort": coh,
+                "y": y,
+            }
+        )
+        if writer is None:
+            writer = pq.ParquetWriter(path, table.schema)
+        writer.write_table(table, row_group_size=1 << 20)
+    writer.close()
+
+
+def case_floor(path: str) -> dict:
+    """One DuckDB GROUP BY over the file (the memory-bandwidth floor)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    q = (
+        f"SELECT cohort, period, count(*), sum(y) FROM read_parquet('{path}') "
+        "GROUP BY cohort, period"
+    )
+    rows, seconds = timed(lambda: con.execute(q).fetchall())
+    return {"seconds": seconds, "groups": len(rows)}
+
+
+def _warm(fn) -> None:
+    """First-call costs (imports of duckdb, scipy.stats) on a tiny file, not timed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        small = str(Path(tmp) / "warm.parquet")
+        write_panel(small, 200)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fn(small)
+
+
+def case_att_gt(path: str) -> dict:
+    import socdata.did as did
+
+    _warm(lambda p: [did.att_gt(p, **KW).aggregate(k) for k in ("simple", "dynamic")])
+
+    def run():
+        res = did.att_gt(path, **KW)
+        return res, [res.aggregate(k).tidy() for k in ("simple", "group", "dynamic", "calendar")]
+
+    (res, aggs), seconds = timed(run)
+    return {
+        "seconds": seconds,
+        "estimate": float(aggs[0]["estimate"].iloc[0]),
+        "std_error": float(aggs[0]["std_error"].iloc[0]),
+        "n_cells": len(res.cells),
+    }
+
+
+def case_event_study(path: str) -> dict:
+    import socdata.did as did
+
+    _warm(lambda p: did.event_study(p, **KW, window=(-3, 3)))
+
+    res, seconds = timed(lambda: did.event_study(path, **KW))
+    row = res.tidy().set_index("event_time").loc[0]
+    return {
+        "seconds": seconds,
+        "estimate": float(row["estimate"]),
+        "std_error": float(row["std_error"]),
+    }
+
+
+def case_twfe(path: str) -> dict:
+    import socdata.did as did
+
+    _warm(lambda p: did.twfe(p, **KW))
+
+    res, seconds = timed(lambda: did.twfe(path, **KW))
+    return {
+        "seconds": seconds,
+        "estimate": float(res.coef[0]),
+        "std_error": float(res.std_errors[0]),
+    }
+
+
+def case_event_study_frame(path: str) -> dict:
+    """The event study on the panel as a pandas frame in memory (cohort statistics)."""
+    import pandas as pd
+
+    import socdata.did as did
+
+    _warm(lambda p: did.event_study(pd.read_parquet(p), **KW, window=(-3, 3)))
+    frame = pd.read_parquet(path)
+    res, seconds = timed(lambda: did.event_study(frame, **KW))
+    row = res.tidy().set_index("event_time").loc[0]
+    return {
+        "seconds": seconds,
+        "frame_gb": frame.memory_usage(deep=True).sum() / 1e9,
+        "estimate": float(row["estimate"]),
+        "std_error": float(row["std_error"]),
+    }
+
+
+def case_pyfixest(path: str) -> dict:
+    import pandas as pd
+    import pyfixest as pf
+
+    frame, read_s = timed(lambda: pd.read_parquet(path))
+    frame["treated"] = ((frame["cohort"] > 0) & (frame["period"] >= frame["cohort"])).astype(
+        np.int8
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warm = frame.iloc[: 50 * N_MONTHS]
+        pf.feols("y ~ treated | person_id + period", data=warm, vcov={"CRV1": "person_id"})
+        fit, seconds = timed(
+            lambda: pf.feols(
+                "y ~ treated | person_id + period", data=frame, vcov={"CRV1": "person_id"}
+            )
+        )
+    return {
+        "seconds": seconds,
+        "read_seconds": read_s,
+        "estimate": float(fit.coef().iloc[0]),
+        "std_error": float(fit.se().iloc[0]),
+    }
+
+
+CASES = {
+    "floor (DuckDB GROUP BY)": "case_floor",
+    "socdata att_gt + 4 aggregations": "case_att_gt",
+    "socdata event_study": "case_event_study",
+    "socdata twfe (cohort=)": "case_twfe",
+    "socdata event_study (pandas frame in memory)": "case_event_study_frame",
+    "pyfixest feols (in memory)": "case_pyfixest",
+}
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
+    ap.add_argument("--dir", default=None, help="folder for the Parquet files (default: tmp)")
+    ap.add_argument("--no-peer", action="store_true", help="skip pyfixest")
+    ap.add_argument("--timeout", type=float, default=3600)
+    args = ap.parse_args(argv)
+    print(machine_description())
+    print(f"load average before: {os.getloadavg()}")
+    records = []
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+        for n in args.sizes:
+            path = str(Path(tmp) / f"panel_{n}.parquet")
+            _, wsec = timed(lambda path=path, n=n: write_panel(path, n))
+            size_gb = Path(path).stat().st_size / 1e9
+            print(f"wrote {n:,} people x {N_MONTHS} months: {size_gb:.2f} GB in {wsec:.0f} s")
+            floor = None
+            for label, fn in CASES.items():
+                in_memory = fn in ("case_pyfixest", "case_event_study_frame")
+                if (in_memory and n > 1_000_000) or (fn == "case_pyfixest" and args.no_peer):
+                    continue
+                rec = run_case(f"benchmarks.bench_scale:{fn}", timeout=args.timeout, path=path)
+                rec.update(implementation=label, n_people=n, rows=n * N_MONTHS)
+                if fn == "case_floor":
+                    floor = rec.get("seconds")
+                if rec.get("ok") and floor:
+                    rec["ratio_to_floor"] = rec["seconds"] / floor
+                records.append(rec)
+                print(label, {k: rec.get(k) for k in ("seconds", "peak_gb", "ok", "error")})
+    print(f"load average after: {os.getloadavg()}")
+    print(
+        format_table(
+            records,
+            [
+                "n_people",
+                "implementation",
+                "seconds",
+                "peak_gb",
+                "ratio_to_floor",
+                "estimate",
+                "std_error",
+                "read_seconds",
+            ],
+        )
+    )
+    return records
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,411 @@
+"""Pooled estimates from several sites without sharing rows (federated analysis).
+
+Each site (a police force, a nation's data environment) computes the cohort statistics of
+its own panel (:func:`site_statistics`), checks them against the output-control rules
+(:mod:`socdata.report.disclosure` rule sets, ACRO vocabulary) and writes them as checked
+evidence, as ACRO's federated mode does (``acro.record.Records.finalise_evidence`` and
+``finalise_json``): the interim tables as CSV files, an ``evidence.json`` manifest (command,
+analysis names, variable types, degrees of freedom, interim tables), an ACRO
+``results.json`` record with the checks (status ``pass`` / ``fail``, the cells that failed
+in ACRO's ``sdc`` layout, comments and an ``exception`` field for a requested exception)
+and ``checksums/`` with the SHA-256 of every file.
+
+The analysis hub reads the folders back (:func:`read_site_statistics`, which verifies the
+checksums and refuses a failed record without an exception), pools them exactly
+(:func:`pool_sites`, :func:`socdata.scale.combine`) and passes the pooled statistics to
+the estimators as ``data``::
+
+    pooled = pool_sites([read_site_statistics(p) for p in folders])
+    did.att_gt(pooled, outcome="arrests", unit="person", time="month", cohort="cohort")
+
+Where the sites hold disjoint sets of people over the same periods, the pooled estimate
+equals the estimate on the pooled rows (to rounding).  Released with the statistics per
+site: units per cohort (exact: exact pooling needs them), cohort-period means and
+within-cohort scatter matrices (statistics on a base of at least the rule set's
+threshold and ``min_base``), and with clusters the units and summed outcomes per cluster
+and cohort.  Not checked (needs individual contributions, which the statistics do not
+hold): the dominance rules (``safe_nk``, ``safe_pratio``); the record says so for the
+checker.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from socdata.errors import DisclosureError, EstimationError
+from socdata.report.disclosure import RuleSet, get_rule_set, round_to_base
+from socdata.scale.moments import NEVER, CohortMoments, combine
+from socdata.scale.sources import cohort_moments
+
+__all__ = ["SiteStatistics", "pool_sites", "read_site_statistics", "site_statistics"]
+
+#: ACRO version whose ``results.json`` / ``evidence.json`` layout is mirrored.
+ACRO_FORMAT_VERSION = "1.0.2"
+_TABLES = ("cohorts", "means", "scatter", "clusters")
+
+
+@dataclasses.dataclass(frozen=True)
+class SiteStatistics:
+    """One site's cohort statistics and the output check of them.
+
+    Attributes
+    ----------
+    site
+        Site name.
+    moments
+        The statistics (:class:`socdata.scale.CohortMoments`; incomplete units removed).
+    status
+        ``"pass"`` or ``"fail"`` (ACRO's status vocabulary).
+    record
+        The ACRO ``results.json`` record (``sdc``, ``summary``, ``comments``, ...).
+    exception
+        The site's request for an exception to a ``fail`` (empty when none).
+    """
+
+    site: str
+    moments: CohortMoments
+    status: str
+    record: dict
+    exception: str = ""
+
+    def write(self, folder: str | Path) -> Path:
+        """Write the checked evidence to ``folder`` (created; must be empty or new)."""
+        return _write(self, Path(folder))
+
+
+def _check(m: CohortMoments, rules: RuleSet) -> tuple[str, dict, str]:
+    """ACRO-style checks of the statistics: every count of units behind a released
+    statistic is at least the threshold (and ``min_base`` for means)."""
+    base = max(rules.threshold, rules.min_base)
+    small = [[i, "n"] for i, v in enumerate(m.n.tolist()) if rules.enabled and 0 < v < base]
+    if m.clusters is not None and rules.enabled:
+        cn = m.cluster_n
+        small += [
+            [f"cluster {int(c)}", f"cohort {int(h)}"]
+            for c, h in zip(*np.nonzero((cn > 0) & (cn < rules.threshold)), strict=True)
+        ]
+    sdc = {
+        "summary": {
+            "suppressed": False,
+            "negative": 0,
+            "missing": 0,
+            "threshold": len(small),
+            "p-ratio": 0,
+            "nk-rule": 0,
+            "all-values-are-same": 0,
+            "rounding": 0,
+            "zeros": 0,
+        },
+        "cells": {
+            "negative": [],
+            "missing": [],
+            "threshold": small,
+            "p-ratio": [],
+            "nk-rule": [],
+            "all-values-are-same": [],
+            "rounding": [],
+            "zeros": [],
+        },
+    }
+    if small:
+        return "fail", sdc, f"fail; threshold: {len(small)} cells"
+    return "pass", sdc, "pass"
+
+
+def site_statistics(
+    data: Any,
+    *,
+    site: str,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    cluster: str | None = None,
+    balance: str = "require",
+    rules: str | RuleSet = "soceis-default-v1",
+) -> SiteStatistics:
+    """Cohort statistics of one site's panel, checked for release.
+
+    Parameters
+    ----------
+    data
+        The site's long panel (any source :func:`socdata.scale.cohort_moments` reads).
+    site
+        Site name (written into the record).
+    outcome, unit, time, cohort, cluster
+        Column names, as in :func:`socdata.did.att_gt`.
+    balance
+        ``"require"``: an incomplete unit is an error; ``"drop_incomplete"``: incomplete
+        units are left out (their number, rounded, is in the record's comments).
+    rules
+        Output-control rule set (:data:`socdata.report.disclosure.RULE_SETS`).
+
+    Returns
+    -------
+    SiteStatistics
+    """
+    rules = get_rule_set(rules)
+    m = cohort_moments(data, outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster)
+    n_inc = int(m.n_incomplete.sum())
+    if n_inc and balance == "require":
+        raise EstimationError(
+            f"site {site!r}: {n_inc} units lack a row or an outcome in some period; pooled "
+            "statistics need a balanced panel. Pass balance='drop_incomplete' or restrict "
+            "the window."
+        )
+    keep = m.n > 0
+    m = dataclasses.replace(
+        m.select(keep),
+        n_incomplete=np.zeros(int(keep.sum()), np.int64),
+        example_incomplete=None,
+        source=f"site {site}",
+    )
+    status, sdc, summary = _check(m, rules)
+    comments = [
+        f"cohort statistics of site {site!r} for pooled estimation (rule set "
+        f"{rules.name}); counts are exact because exact pooling needs them",
+        "dominance rules (nk, p-ratio) not checked: the statistics hold no "
+        "individual contributions",
+    ]
+    if n_inc:
+        shown = round_to_base(n_inc, rules.rounding_base) if n_inc >= rules.threshold else None
+        comments.append(
+            "incomplete units left out: "
+            + (f"about {int(shown)}" if shown is not None else f"fewer than {rules.threshold}")
+        )
+    record = {
+        "uid": "output_0",
+        "status": status,
+        "type": "custom",
+        "properties": {
+            "method": "cohort_statistics",
+            "site": site,
+            "rule_set": rules.name,
+            **rules.acro_parameters(),
+        },
+        "files": [],
+        "outcome": {},
+        "command": f"socdata.federated.site_statistics(site={site!r}, outcome={outcome!r}, "
+        f"unit={unit!r}, time={time!r}, cohort={cohort!r}, cluster={cluster!r})",
+        "summary": summary,
+        "timestamp": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "comments": comments,
+        "exception": "",
+        "fair": {},
+        "sdc": sdc,
+    }
+    return SiteStatistics(site=site, moments=m, status=status, record=record)
+
+
+def _label(v: Any, kind: str) -> str:
+    if v is NEVER:
+        return ""
+    if kind == "datetime":
+        return str(np.datetime64(int(v), "ns"))
+    return repr(float(v))
+
+
+def _tables(m: CohortMoments) -> dict[str, pd.DataFrame]:
+    cohorts = [_label(c, m.time_kind) for c in m.cohorts]
+    times = [str(t) for t in m.time_labels]
+    h, t = np.meshgrid(np.arange(len(cohorts)), np.arange(len(times)), indexing="ij")
+    out = {
+        "cohorts": pd.DataFrame({"cohort": cohorts, "n": m.n}),
+        "means": pd.DataFrame(
+            {
+                "cohort": np.array(cohorts)[h.ravel()],
+                "period": np.array(times)[t.ravel()],
+                "mean": m.mean.ravel(),
+            }
+        ),
+    }
+    hh, a, b = np.meshgrid(*(np.arange(k) for k in m.scatter.shape), indexing="ij")
+    out["scatter"] = pd.DataFrame(
+        {
+            "cohort": np.array(cohorts)[hh.ravel()],
+            "period_a": np.array(times)[a.ravel()],
+            "period_b": np.array(times)[b.ravel()],
+            "value": m.scatter.ravel(),
+        }
+    )
+    if m.clusters is not None:
+        c, hh, tt = np.meshgrid(*(np.arange(k) for k in m.cluster_sum.shape), indexing="ij")
+        out["clusters"] = pd.DataFrame(
+            {
+                "cluster": np.array([str(x) for x in m.clusters])[c.ravel()],
+                "cohort": np.array(cohorts)[hh.ravel()],
+                "period": np.array(times)[tt.ravel()],
+                "n": m.cluster_n[c.ravel(), hh.ravel()],
+                "sum": m.cluster_sum.ravel(),
+            }
+        )
+    return out
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write(s: SiteStatistics, folder: Path) -> Path:
+    if folder.exists() and any(folder.iterdir()):
+        raise FileExistsError(
+            f"{folder} is not empty; socdata writes site evidence to a new "
+            "folder (it never overwrites a file it did not write)."
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    m = s.moments
+    files = {}
+    for name, frame in _tables(m).items():
+        fname = f"output_0_{name}.csv"
+        frame.to_csv(folder / fname, index=False, float_format="%.17g")
+        files[name] = fname
+    evidence = {
+        "version": ACRO_FORMAT_VERSION,
+        "outputs": {
+            "output_0": {
+                "command": s.record["command"],
+                "analysis_names": ["att_gt", "event_study", "twfe"],
+                "variable_types": {
+                    "time": m.time_kind,
+                    "cohort": m.time_kind,
+                    "outcome": "numeric",
+                },
+                "dof": {"units": int(m.n.sum()), "periods": len(m.time_labels)},
+                "interim_tables": files,
+            }
+        },
+    }
+    record = dict(
+        s.record,
+        files=[{"name": f, "sdc": s.record["sdc"]} for f in files.values()],
+        exception=s.exception,
+    )
+    record.pop("sdc", None)
+    results = {"version": ACRO_FORMAT_VERSION, "results": {"output_0": record}}
+    (folder / "evidence.json").write_text(json.dumps(evidence, indent=4), encoding="utf-8")
+    (folder / "results.json").write_text(json.dumps(results, indent=4), encoding="utf-8")
+    sums = folder / "checksums"
+    sums.mkdir()
+    for f in sorted(folder.iterdir()):
+        if f.is_file():
+            (sums / f"{f.name}.txt").write_text(_sha256(f), encoding="utf-8")
+    return folder
+
+
+def _parse(values: pd.Series, kind: str) -> list:
+    out = []
+    for v in values.fillna("").astype(str):
+        if v == "":
+            out.append(NEVER)
+        elif kind == "datetime":
+            out.append(int(np.datetime64(v, "ns").astype(np.int64)))
+        else:
+            out.append(float(v))
+    return out
+
+
+def read_site_statistics(folder: str | Path) -> SiteStatistics:
+    """Read a site's evidence folder, verifying checksums and the record's status.
+
+    Raises
+    ------
+    socdata.errors.DisclosureError
+        A file changed after it was written (checksum), or the record failed the output
+        check and carries no exception request.
+    """
+    folder = Path(folder)
+    for f in sorted(folder.iterdir()):
+        if f.is_file():
+            want = (folder / "checksums" / f"{f.name}.txt").read_text(encoding="utf-8").strip()
+            if _sha256(f) != want:
+                raise DisclosureError(
+                    f"{f}: checksum differs from checksums/{f.name}.txt; the "
+                    "evidence was changed after it was checked."
+                )
+    record = json.loads((folder / "results.json").read_text("utf-8"))["results"]["output_0"]
+    ev = json.loads((folder / "evidence.json").read_text("utf-8"))["outputs"]["output_0"]
+    if record["status"] == "fail" and not record.get("exception"):
+        raise DisclosureError(
+            f"{folder}: the site statistics failed the output check ({record['summary']}) and "
+            "carry no exception request; the site should merge small cohorts (or clusters) "
+            "and check again."
+        )
+    kind = ev["variable_types"]["time"]
+    t = {
+        k: pd.read_csv(
+            folder / v,
+            dtype={"cohort": str, "period": str, "period_a": str, "period_b": str, "cluster": str},
+        )
+        for k, v in ev["interim_tables"].items()
+    }
+    cohorts = _parse(t["cohorts"]["cohort"], kind)
+    h = len(cohorts)
+    periods = t["means"]["period"].to_numpy()[: len(t["means"]) // h]
+    labels = periods.astype("datetime64[ns]") if kind == "datetime" else periods.astype(np.float64)
+    if kind != "datetime" and np.all(labels == np.round(labels)):
+        labels = labels.astype(np.int64)
+    n_t = len(labels)
+    cl: dict = {}
+    if "clusters" in t:
+        c = t["clusters"]
+        names = pd.unique(c["cluster"])
+        cl = dict(
+            clusters=np.asarray(names, dtype=object),
+            cluster_n=c["n"].to_numpy().reshape(len(names), h, n_t)[:, :, 0],
+            cluster_sum=c["sum"].to_numpy().reshape(len(names), h, n_t),
+        )
+    m = CohortMoments(
+        time_labels=labels,
+        time_kind=kind,
+        cohorts=tuple(cohorts),
+        n=t["cohorts"]["n"].to_numpy(dtype=np.int64),
+        mean=t["means"]["mean"].to_numpy().reshape(h, n_t),
+        scatter=t["scatter"]["value"].to_numpy().reshape(h, n_t, n_t),
+        n_incomplete=np.zeros(h, np.int64),
+        n_rows=int(t["cohorts"]["n"].sum()) * n_t,
+        source=f"site {record['properties']['site']}",
+        **cl,
+    )
+    return SiteStatistics(
+        site=record["properties"]["site"],
+        moments=m,
+        status=record["status"],
+        record=record,
+        exception=record.get("exception", ""),
+    )
+
+
+def pool_sites(sites: Sequence[SiteStatistics]) -> CohortMoments:
+    """Exact pooled statistics of disjoint sites (for the estimators' ``data``).
+
+    Raises
+    ------
+    socdata.errors.DisclosureError
+        A site's statistics failed the output check without an exception request.
+    """
+    for s in sites:
+        if s.status == "fail" and not s.exception:
+            raise DisclosureError(
+                f"site {s.site!r}: statistics failed the output check ({s.record['summary']});"
+                " they cannot be pooled without an exception request."
+            )
+    if len({s.site for s in sites}) != len(sites):
+        raise EstimationError("two statistics come from the same site; pool each site once.")
+    tagged = []
+    for s in sites:  # clusters are site-specific: label them with the site
+        m = s.moments
+        if m.clusters is not None:
+            m = dataclasses.replace(
+                m, clusters=np.array([f"{s.site}:{c}" for c in m.clusters], dtype=object)
+            )
+        tagged.append(m)
+    return combine(tagged)

@@ -1,0 +1,473 @@
+"""Table sources: cohort moments computed where the data are (DuckDB, Arrow/Parquet, Spark).
+
+:func:`cohort_moments` accepts a pandas frame, a DuckDB relation, a Parquet file or
+directory (path), a pyarrow Table or Dataset, or a Spark DataFrame, and returns
+:class:`~socdata.scale.moments.CohortMoments`.  No person row is kept:
+
+* **DuckDB** (the embedded default, also for Parquet, Arrow and pandas input) scans the
+  table once in its stored order, in Arrow batches of whole units; each batch is reduced
+  to per-cohort counts, means and scatter matrices (one matrix product per cohort) and
+  combined exactly with the running totals, so memory is a batch, not the table.  A table
+  not stored unit by unit (period within unit) is first sorted by DuckDB (``ORDER BY``,
+  which spills to disk when needed).
+* **Spark** computes the same statistics with its own ``GROUP BY`` (one row per unit,
+  then per cohort the counts, sums and the ``T (T + 1) / 2`` cross products), so only
+  ``H x T x T`` numbers reach the driver.
+
+Rules (the same as the in-memory estimators): one row per unit and period; the cohort
+(and the cluster) constant within a unit; a unit lacking a period or an outcome is
+*incomplete* (counted per cohort; the estimator decides whether that is an error).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from socdata._lazy import lazy_module
+from socdata.did._encode import mask_id
+from socdata.did._threads import single_threaded_blas
+from socdata.errors import AttGtInputError
+from socdata.scale.moments import CohortMoments, combine, moments_from_wide
+
+pd = lazy_module("pandas")
+
+__all__ = ["cohort_moments", "is_table_source"]
+
+#: Rows per Arrow batch of the DuckDB scan (whole units are carried to the next batch).
+BATCH_ROWS = 1 << 21
+
+
+class _Unsorted(Exception):
+    """The scan is not unit by unit with periods in order (restart sorted)."""
+
+
+def is_table_source(data: object) -> bool:
+    """Whether ``data`` is a table source other than a pandas frame (or cohort moments)."""
+    if isinstance(data, (str, os.PathLike, CohortMoments)):
+        return True
+    mod = type(data).__module__
+    return mod.startswith(("duckdb", "pyarrow", "pyspark"))
+
+
+def _relation(data: Any, con: Any) -> tuple[Any, str]:
+    """A DuckDB relation over ``data`` and a description of the input."""
+    import duckdb
+
+    if isinstance(data, duckdb.DuckDBPyRelation):
+        return data, "DuckDB relation"
+    if isinstance(data, (str, os.PathLike)):
+        path = Path(data)
+        if not path.exists():
+            raise AttGtInputError(f"no such file or directory: {str(path)!r}.")
+        pattern = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+        st = path.stat()
+        desc = f"Parquet {path.name} ({st.st_size} bytes, modified {int(st.st_mtime)})"
+        return con.read_parquet(pattern), desc
+    if type(data).__module__.startswith("pyarrow"):
+        return con.from_arrow(data), f"Arrow {type(data).__name__}"
+    if isinstance(data, pd.DataFrame):
+        return con.from_df(data), "pandas DataFrame"
+    raise AttGtInputError(
+        f"data of type {type(data).__name__} is not supported; pass a pandas DataFrame, a "
+        "DuckDB relation, a Parquet path, a pyarrow Table/Dataset or a Spark DataFrame."
+    )
+
+
+def _time_kind(dtype: str, name: str) -> str:
+    d = dtype.upper()
+    if d.startswith(("TIMESTAMP", "DATE")):
+        return "datetime"
+    if d in {
+        "TINYINT",
+        "SMALLINT",
+        "INTEGER",
+        "BIGINT",
+        "HUGEINT",
+        "UTINYINT",
+        "USMALLINT",
+        "UINTEGER",
+        "UBIGINT",
+        "FLOAT",
+        "DOUBLE",
+    } or d.startswith("DECIMAL"):
+        return "numeric"
+    raise AttGtInputError(
+        f"column {name!r} has type {dtype}; the period and the cohort must be numeric (e.g. a "
+        "year or month number) or dates. Cast it in the query."
+    )
+
+
+def _q(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _check_columns(rel: Any, roles: dict[str, str | None]) -> dict[str, str]:
+    types = dict(zip(rel.columns, (str(t) for t in rel.types), strict=True))
+    for role, col in roles.items():
+        if col is not None and col not in types:
+            raise AttGtInputError(
+                f"att_gt: column {col!r} ({role}) is not in the table; it has "
+                f"{', '.join(map(repr, list(types)[:20]))}."
+            )
+    return types
+
+
+class _Scanner:
+    """Reduce a stream of Arrow batches (rows unit by unit) to cohort moments."""
+
+    def __init__(self, time_labels: np.ndarray, kind: str, with_cluster: bool, source: str):
+        self.labels = time_labels
+        self.kind = kind
+        self.n_t = len(time_labels)
+        self.with_cluster = with_cluster
+        self.source = source
+        self.parts: list[CohortMoments] = []
+        self.carry: dict[str, np.ndarray] | None = None
+        self.last_unit: Any = None
+        self.example: str | None = None
+        self.n_rows = 0
+        lab = np.asarray(time_labels)
+        consecutive = kind == "numeric" and np.array_equal(lab, lab[0] + np.arange(len(lab)))
+        self.step = int(lab[0]) if consecutive else None
+
+    def _columns(self, batch: Any) -> dict[str, np.ndarray]:
+        cols = {}
+        for name in batch.schema.names:
+            arr = batch.column(name)
+            cols[name] = arr.to_numpy(zero_copy_only=False)
+        cols["y"] = cols["y"].astype(np.float64, copy=False)
+        if self.kind == "datetime":
+            t = cols["t"].astype("datetime64[ns]", copy=False)
+            cols["g"] = cols["g"].astype("datetime64[ns]", copy=False)
+        else:
+            t = cols["t"]
+            cols["g"] = cols["g"].astype(np.float64, copy=False)
+        if self.step is not None and t.dtype.kind in "iu":  # consecutive whole numbers
+            cols["k"] = t - self.step
+        elif self.step is not None:
+            cols["k"] = t.astype(np.int64) - self.step
+        else:
+            cols["k"] = np.searchsorted(self.labels, t.astype(self.labels.dtype, copy=False))
+        return cols
+
+    def add(self, batch: Any, final: bool = False) -> None:
+        cols = self._columns(batch) if batch is not None else None
+        if self.carry is not None:
+            if cols is None:
+                cols, self.carry = self.carry, None
+            else:  # the carried unit's rows continue at the start of this batch
+                u = cols["u"]
+                head = int(np.argmax(u != self.carry["u"][0])) if len(u) else 0
+                if len(u) and u[head] == self.carry["u"][0]:
+                    head = len(u)
+                joined = {k: np.concatenate([self.carry[k], v[:head]]) for k, v in cols.items()}
+                self.carry = None
+                if head == len(u):
+                    self.carry = joined
+                    if not final:
+                        return
+                    cols = joined
+                else:
+                    self._reduce(joined, np.zeros(1, dtype=np.int64))
+                    cols = {k: v[head:] for k, v in cols.items()}
+        if cols is None or len(cols["u"]) == 0:
+            return
+        u = cols["u"]
+        new = np.flatnonzero(u[1:] != u[:-1]) + 1
+        starts = np.concatenate([[0], new])
+        if not final:  # the last unit may continue in the next batch
+            tail = starts[-1]
+            self.carry = {k: v[tail:].copy() for k, v in cols.items()}
+            if tail == 0:
+                return
+            cols = {k: v[:tail] for k, v in cols.items()}
+            starts = starts[:-1]
+        self._reduce(cols, starts)
+
+    def _check_constant_regular(self, cols: dict[str, np.ndarray], n_t: int) -> None:
+        for col in ("g", "c"):
+            if col not in cols:
+                continue
+            v = cols[col].reshape(-1, n_t)
+            same = v == v[:, :1]
+            if v.dtype.kind in "fM":
+                same |= pd.isna(v) & pd.isna(v[:, :1])
+            elif v.dtype.kind == "O":
+                same |= np.asarray(pd.isna(v)) & np.asarray(pd.isna(v[:, :1]))
+            if not same.all():
+                self._check_general(cols, np.arange(0, len(cols["u"]), n_t), len(cols["u"]))
+
+    def _check_general(self, cols: dict[str, np.ndarray], starts: np.ndarray, m: int) -> None:
+        """Periods in order and not repeated within unit; cohort and cluster constant."""
+        u, k = cols["u"], cols["k"]
+        block = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, m)))
+        step = np.diff(k)
+        within = block[1:] == block[:-1]
+        if np.any(step[within] < 0):
+            raise _Unsorted
+        if np.any(step[within] == 0):
+            r = int(np.flatnonzero(within & (step == 0))[0])
+            raise AttGtInputError(
+                f"unit {mask_id(u[r])} has more than one row in period "
+                f"{self.labels[k[r]]}; rule: one row per unit and period. Aggregate the rows "
+                "first (e.g. GROUP BY unit, period)."
+            )
+        for col, rule in (
+            ("g", "the cohort (first treated period) is fixed for each unit"),
+            ("c", "units are nested in clusters"),
+        ):
+            if col not in cols:
+                continue
+            v = cols[col]
+            rep = v[starts][block]
+            same = (v == rep) | (pd.isna(v) & pd.isna(rep))
+            if not np.all(same):
+                r = int(np.flatnonzero(~same)[0])
+                raise AttGtInputError(
+                    f"a column changes within unit {mask_id(u[r])} ({'cohort' if col == 'g' else 'cluster'}); "
+                    f"rule: {rule}. Use the unit's first value on every row."
+                )
+
+    def _reduce(self, cols: dict[str, np.ndarray], starts: np.ndarray) -> None:
+        u, k = cols["u"], cols["k"]
+        m = len(u)
+        self.n_rows += m
+        firsts = u[starts]
+        if len(firsts) > 1 and not np.all(firsts[1:] > firsts[:-1]):
+            raise _Unsorted
+        if self.last_unit is not None and not firsts[0] > self.last_unit:
+            raise _Unsorted
+        self.last_unit = firsts[-1]
+        n_t = self.n_t
+        regular = (
+            m == len(starts) * n_t
+            and np.array_equal(starts, np.arange(0, m, n_t))
+            and bool((k.reshape(-1, n_t) == np.arange(n_t)).all())
+        )
+        if regular:  # every unit has every period, in order: checks on (units, T) views
+            self._check_constant_regular(cols, n_t)
+        else:
+            self._check_general(cols, starts, m)
+        lengths = np.diff(np.append(starts, m))
+        nan_rows = np.isnan(cols["y"])
+        n_nan = np.add.reduceat(nan_rows.astype(np.int64), starts) if m else np.zeros(0)
+        complete = (lengths == self.n_t) & (n_nan == 0)
+        gkeys = cols["g"][starts]
+        if complete.all():
+            y = cols["y"].reshape(-1, self.n_t)
+        else:
+            rows = np.flatnonzero(np.repeat(complete, lengths))
+            y = cols["y"][rows].reshape(-1, self.n_t)
+            if self.example is None:
+                self.example = mask_id(firsts[np.flatnonzero(~complete)[0]])
+        cl = cols["c"][starts][complete] if "c" in cols else None
+        if cl is not None and pd.isna(cl).any():
+            raise AttGtInputError(
+                "the cluster column is missing for some units; every unit needs a cluster."
+            )
+        self.parts.append(
+            moments_from_wide(
+                y,
+                gkeys[complete],
+                time_labels=self.labels,
+                time_kind=self.kind,
+                cluster=cl,
+                incomplete=gkeys[~complete],
+                n_rows=m,
+                source=self.source,
+            )
+        )
+        if len(self.parts) > 8:
+            self.parts = [combine(self.parts)]
+
+    def result(self) -> CohortMoments:
+        self.add(None, final=True)
+        if not self.parts:
+            raise AttGtInputError("the table has no rows.")
+        out = combine(self.parts)
+        return _with_example(out, self.example)
+
+
+def _with_example(m: CohortMoments, example: str | None) -> CohortMoments:
+    import dataclasses
+
+    return dataclasses.replace(m, example_incomplete=example)
+
+
+@single_threaded_blas
+def cohort_moments(
+    data: Any,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    cluster: str | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> CohortMoments:
+    """Per-cohort counts, means and scatter matrices of a long panel held in a table.
+
+    Parameters
+    ----------
+    data
+        pandas DataFrame, DuckDB relation, Parquet path (file or directory), pyarrow
+        Table/Dataset, or Spark DataFrame (computed by Spark), or
+        :class:`~socdata.scale.moments.CohortMoments` (returned as is).
+    outcome, unit, time, cohort, cluster
+        Column names, as in :func:`socdata.did.att_gt`.
+    batch_rows
+        Rows per batch of the DuckDB scan (memory ~ ``batch_rows x 40`` bytes).
+
+    Returns
+    -------
+    CohortMoments
+    """
+    if isinstance(data, CohortMoments):
+        if cluster is None and data.clusters is not None:  # clusters = units
+            import dataclasses
+
+            return dataclasses.replace(data, clusters=None, cluster_n=None, cluster_sum=None)
+        if cluster is not None and data.clusters is None:
+            raise AttGtInputError(
+                f"cluster={cluster!r}, but the statistics were computed without clusters; "
+                "compute them with the cluster column."
+            )
+        return data
+    if type(data).__module__.startswith("pyspark"):
+        from socdata.scale.spark import spark_moments
+
+        return spark_moments(
+            data, outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster
+        )
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    try:
+        rel, desc = _relation(data, con)
+        roles = {
+            "outcome": outcome,
+            "unit": unit,
+            "time": time,
+            "cohort": cohort,
+            "cluster": cluster,
+        }
+        types = _check_columns(rel, roles)
+        kind = _time_kind(types[time], time)
+        if _time_kind(types[cohort], cohort) != kind:
+            raise AttGtInputError(
+                f"cohort column {cohort!r} ({types[cohort]}) must be on the same scale as the "
+                f"period column {time!r} ({types[time]}): both numeric or both dates."
+            )
+        n_missing = rel.aggregate(
+            f"count(*) - count({_q(unit)}), count(*) - count({_q(time)}), count(*)"
+        ).fetchall()[0]
+        if n_missing[2] == 0:
+            raise AttGtInputError("data has no rows.")
+        if n_missing[0] or n_missing[1]:
+            raise AttGtInputError(
+                f"{n_missing[0]} rows lack a unit and {n_missing[1]} a period; every row needs "
+                "both. Filter or fill those rows first."
+            )
+        times = rel.project(_q(time)).distinct().order("1").fetchnumpy()
+        labels = np.asarray(next(iter(times.values())))
+        labels = labels.astype("datetime64[ns]" if kind == "datetime" else np.float64)
+        if kind == "numeric" and np.all(labels == np.round(labels)):
+            labels = labels.astype(np.int64)
+        exprs = [
+            f"{_q(unit)} AS u",
+            f"{_q(time)} AS t",
+            f"{_q(cohort)} AS g",
+            f"CAST({_q(outcome)} AS DOUBLE) AS y",
+        ]
+        if cluster:
+            exprs.append(f"{_q(cluster)} AS c")
+        proj = rel.project(", ".join(exprs))
+        lab = labels.astype("datetime64[ns]") if kind == "datetime" else labels.astype(float)
+        for ordered in (False, True):
+            scan = _Scanner(lab, kind, bool(cluster), f"DuckDB scan of {desc}")
+            src = proj.order("u, t") if ordered else proj
+            try:
+                for batch in src.to_arrow_reader(batch_size=batch_rows):
+                    scan.add(batch)
+                out = scan.result()
+            except _Unsorted:
+                continue
+            break
+        return _with_labels(out, labels)
+    finally:
+        con.close()
+
+
+def _with_labels(m: CohortMoments, labels: np.ndarray) -> CohortMoments:
+    import dataclasses
+
+    return dataclasses.replace(m, time_labels=labels)
+
+
+def frame_moments(
+    data: Any,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    cluster: str | None = None,
+) -> CohortMoments | None:
+    """Cohort moments of a pandas frame in the common layout (sorted by unit and period,
+    every unit in every period, no missing outcome), read as matrices without a copy of
+    the rows; ``None`` for any other frame (the caller takes the row-level path)."""
+    from socdata.did._encode import per_unit_constant, sorted_balanced_shape
+
+    cols = [outcome, unit, time, cohort] + ([cluster] if cluster else [])
+    if any(c not in data.columns for c in cols):
+        return None
+    t = data[time]
+    g = data[cohort]
+    if pd.api.types.is_datetime64_any_dtype(t.dtype):
+        if not pd.api.types.is_datetime64_any_dtype(g.dtype):
+            return None
+        kind, tv = "datetime", t.to_numpy().astype("datetime64[ns]")
+        gv = g.to_numpy().astype("datetime64[ns]")
+    elif pd.api.types.is_numeric_dtype(t.dtype) and pd.api.types.is_numeric_dtype(g.dtype):
+        if t.isna().any():
+            return None
+        kind = "numeric"
+        plain = (t.dtype.kind in "iuf", g.dtype.kind in "iuf")  # numpy dtypes: no copy
+        tv = t.to_numpy() if plain[0] else t.to_numpy(dtype=np.float64)
+        gv = g.to_numpy() if plain[1] else g.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        return None
+    if not pd.api.types.is_numeric_dtype(data[outcome].dtype) or data[unit].isna().any():
+        return None
+    shape = sorted_balanced_shape(data[unit].to_numpy(), tv, units_increasing=False)
+    if shape is None:
+        return None
+    n, n_t = shape
+    y = data[outcome].to_numpy(dtype=np.float64, na_value=np.nan).reshape(n, n_t)
+    if np.isnan(y).any() or not per_unit_constant(gv, n, n_t).all():
+        return None
+    cl = None
+    if cluster:
+        cv = data[cluster].to_numpy()
+        if pd.isna(cv).any() or not per_unit_constant(cv, n, n_t).all():
+            return None
+        cl = cv[::n_t]
+    labels = tv[:n_t]
+    if kind == "numeric":
+        labels = labels.astype(np.float64)
+        if np.all(labels == np.round(labels)):
+            labels = labels.astype(np.int64)
+    return moments_from_wide(
+        y,
+        gv[::n_t].astype(np.float64) if kind == "numeric" else gv[::n_t],
+        time_labels=labels,
+        time_kind=kind,
+        cluster=cl,
+        n_rows=len(data),
+        source="pandas DataFrame (sorted balanced)",
+    )
