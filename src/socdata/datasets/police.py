@@ -201,12 +201,7 @@ def generate(
             f"generate(): referrals has unknown area(s) {unknown}; allowed areas are "
             f"{sorted(AREAS)}."
         )
-    hazard = tuple(float(v) for v in referral_hazard)
-    if len(hazard) != 4 or hazard[0] <= 0 or min(hazard) < 0:
-        raise SocdataError(
-            f"generate(): referral_hazard={referral_hazard!r} breaks the rule 'four "
-            "non-negative numbers, the first positive'; pass e.g. (0.12, 3.0, 1.2, 0.8)."
-        )
+    hazard = _check_hazard(referral_hazard)
     trends = {a: AREAS[a].trend for a in AREAS} | dict(area_trends or {})
     rng = np.random.default_rng(seed)
     k_ref = {a: max(1, round(referrals[a] * scale)) for a in referrals}
@@ -232,6 +227,17 @@ def generate(
         }
     ).assign(log_rate_ratio=lambda d: np.log(d["rate_ratio"]))
     return {**out, "truth": truth}
+
+
+def _check_hazard(referral_hazard) -> tuple[float, ...]:
+    """``referral_hazard`` as four floats, checked."""
+    hazard = tuple(float(v) for v in referral_hazard)
+    if len(hazard) != 4 or hazard[0] <= 0 or min(hazard) < 0:
+        raise SocdataError(
+            f"generate(): referral_hazard={referral_hazard!r} breaks the rule 'four "
+            "non-negative numbers, the first positive'; pass e.g. (0.12, 3.0, 1.2, 0.8)."
+        )
+    return hazard
 
 
 def _select(rng, pop, ref: _Referral, has_record, k_ref, found_rate, comparators_per_engager):
