@@ -42,6 +42,7 @@ import pandas as pd
 matplotlib.use("Agg")
 
 import socdata
+from socdata.datasets.police import built_in_truth
 from socdata.derive.panel import person_month_panel
 from socdata.errors import ExcludedRowsWarning
 from socdata.pipeline import RunContext
@@ -62,7 +63,7 @@ panel = person_month_panel(
     socdata.read_extract(data_path, "police_events"),
     socdata.read_extract(data_path, "police_missing"),
 )
-truth = study.built_in_truth(data_path) if ctx.synthetic else None  # None on real data
+truth = built_in_truth(data_path) if ctx.synthetic else None  # None on real data
 print("built-in rate ratios:", truth)
 
 # %%

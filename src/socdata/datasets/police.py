@@ -89,6 +89,7 @@ __all__ = [
     "CATEGORIES",
     "DEFAULT_REFERRALS",
     "EXTRACT_DATES",
+    "built_in_truth",
     "generate",
     "referred_list",
 ]
@@ -227,6 +228,23 @@ def generate(
         }
     ).assign(log_rate_ratio=lambda d: np.log(d["rate_ratio"]))
     return {**out, "truth": truth}
+
+
+def built_in_truth(data_dir) -> dict[str, float] | None:
+    """The built-in rate ratio per outcome of synthetic extracts drawn by
+    :func:`generate` (read from their ``manifest.json``); ``None``
+    for any other data (never for real data)."""
+    import json
+    from pathlib import Path
+
+    path = Path(data_dir) / "manifest.json"
+    if not path.exists():
+        return None
+    manifest = json.loads(path.read_text())
+    if manifest.get("generators", {}).get("police_persons") != "socdata.datasets.police.generate":
+        return None
+    t = generate(manifest["seed"])["truth"]
+    return dict(zip(t["outcome"], t["rate_ratio"], strict=True))
 
 
 def _check_hazard(referral_hazard) -> tuple[float, ...]:

@@ -34,7 +34,6 @@ from socdata.soceis.design import SOCEIS_DESIGN
 __all__ = [
     "POOLED",
     "balance_table",
-    "built_in_truth",
     "estimate_table",
     "event_time_table",
     "flow_table",
@@ -126,25 +125,6 @@ def stacked_sample(
         st = st.drop(columns=[design.by], errors="ignore")
         st[design.by] = st["matched_set"].map(by).to_numpy()
     return st
-
-
-def built_in_truth(data_dir) -> dict[str, float] | None:
-    """The built-in rate ratio per outcome of synthetic extracts drawn by
-    :func:`socdata.datasets.police.generate` (read from their ``manifest.json``); ``None``
-    for any other data (never for real data)."""
-    import json
-    from pathlib import Path
-
-    path = Path(data_dir) / "manifest.json"
-    if not path.exists():
-        return None
-    manifest = json.loads(path.read_text())
-    if manifest.get("generators", {}).get("police_persons") != "socdata.datasets.police.generate":
-        return None
-    from socdata.datasets.police import generate
-
-    t = generate(manifest["seed"])["truth"]
-    return dict(zip(t["outcome"], t["rate_ratio"], strict=True))
 
 
 def simulation_summary() -> pd.DataFrame:
