@@ -34,7 +34,6 @@ run_context = None  # set by socdata reproduce: the run's settings, resolved onc
 estimators = None  # None: the design's valid estimators; e.g. [..., "twfe_cal"] adds flagged ones
 
 # %%
-import json
 import warnings
 
 import matplotlib
@@ -42,6 +41,7 @@ import pandas as pd
 
 matplotlib.use("Agg")
 
+from socdata.datasets.police import built_in_truth
 from socdata.errors import ExcludedRowsWarning
 from socdata.pipeline import RunContext
 from socdata.plots.event_study import event_study_plot
@@ -57,14 +57,7 @@ data_path, out_dir, rules, kind = ctx.data_dir, ctx.out_dir, ctx.rules, ctx.kind
 print(ctx.describe())
 persons = ctx.read_extract("police_persons")  # read once per run (notebook 20 did)
 panel = ctx.police_panel()  # person_month_panel of the police extracts, built once per run
-truth = None  # the built-in effects of the bundled synthetic data (None on real data)
-if ctx.synthetic:
-    manifest = json.loads((data_path / "manifest.json").read_text())
-    if manifest.get("generators", {}).get("police_persons") == "socdata.datasets.police.generate":
-        from socdata.datasets.police import generate
-
-        t = generate(manifest["seed"])["truth"]
-        truth = dict(zip(t["outcome"], t["rate_ratio"], strict=True))
+truth = built_in_truth(data_path) if ctx.synthetic else None  # None on real data
 print("built-in rate ratios:", truth)
 
 # %%
