@@ -39,8 +39,7 @@ from socdata.did._inference import (
     FEW_CLUSTERS,
     cluster_sums,
     independent_columns,
-    sandwich,
-    small_sample_factor,
+    panel_crv1,
 )
 from socdata.did._panel import Panel, build_panel, drop_uninformative
 from socdata.did._results import FixedEffectsResult
@@ -322,13 +321,4 @@ def _sandwich_at(panel: Panel, mu: np.ndarray) -> tuple[np.ndarray, float, int]:
         )
     else:
         g_scores = cluster_sums(panel, xt * resid[:, None])
-    ssc, df_k = small_sample_factor(
-        n=panel.n,
-        k=k,
-        n_units=panel.n_units,
-        n_times=panel.n_times,
-        n_clusters=panel.n_clusters,
-        unit_nested=panel.unit_cluster_nested(),
-        time_nested=panel.time_cluster_nested(),
-    )
-    return sandwich(bread, g_scores, ssc), ssc, df_k
+    return panel_crv1(panel, bread, g_scores)
