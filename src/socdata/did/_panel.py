@@ -380,6 +380,34 @@ def build_panel(
         extra,
     )
     rows, keep, flow = _drop_rows(rows, bad, missing, function=function, weights=weights)
+    return _encode_panel(
+        data,
+        rows,
+        keep,
+        flow,
+        names,
+        n_in,
+        unit=unit,
+        time=time,
+        cluster=cluster,
+        function=function,
+    )
+
+
+def _encode_panel(
+    data: pd.DataFrame,
+    rows: Rows,
+    keep: np.ndarray,
+    flow: FlowLog,
+    names: tuple[str, ...],
+    n_in: int,
+    *,
+    unit: str,
+    time: str,
+    cluster: str | None,
+    function: str,
+) -> Panel:
+    """The :class:`Panel` of the kept ``rows``: identifiers encoded, regressors stacked."""
     frame_u, frame_t, frame_c = rows.frame_u, rows.frame_t, rows.frame_c
     y, cols, off, wts, extra = rows.y, rows.cols, rows.off, rows.wts, rows.extra
     n = y.size
