@@ -15,6 +15,7 @@ NAME_MOVES = {
     "socdata.describe.all_tables",
     "socdata.describe.police_statements",
     "socdata.describe.police.police_statements",
+    "socdata.io.read_extract",
 }
 MODULE_MOVES = {old: new for old, new in MOVED.items() if old not in NAME_MOVES}
 
@@ -38,6 +39,19 @@ def test_describe_all_tables_alias():
         assert socdata.describe.all_tables is all_tables
     with pytest.raises(AttributeError):
         socdata.describe.no_such_name  # noqa: B018
+
+
+def test_io_read_extract_alias():
+    import socdata.io
+    from socdata.validate import read_extract
+
+    with pytest.warns(SocdataDeprecationWarning, match="socdata.validate.read_extract"):
+        assert socdata.io.read_extract is read_extract
+    with pytest.warns(SocdataDeprecationWarning, match="socdata.validate.read_extract"):
+        from socdata.io import read_extract as old
+    assert old is read_extract
+    with pytest.raises(AttributeError):
+        socdata.io.no_such_name  # noqa: B018
 
 
 def test_police_statements_aliases():

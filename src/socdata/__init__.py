@@ -52,7 +52,7 @@ __version__ = "0.2.0"
 
 #: Functions re-exported at the top level: name -> module that defines it.
 _FUNCTIONS = {
-    "read_extract": "socdata.io",
+    "read_extract": "socdata.validate",
     "validate_extract": "socdata.validate",
     "random_extract": "socdata.datasets",
 }

@@ -6,9 +6,10 @@ rows; identifier and date-of-birth values are masked unless a caller opts in.
 
 Examples
 --------
->>> from socdata import errors, io
+>>> import socdata
+>>> from socdata import errors
 >>> try:
-...     io.read_extract("no-such-file.csv", "service")
+...     socdata.read_extract("no-such-file.csv", "service")
 ... except errors.SocdataError as exc:
 ...     print(type(exc).__name__)
 ExtractReadError

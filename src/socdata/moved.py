@@ -1,8 +1,9 @@
 """Old import paths of modules that moved, kept for one release with a warning.
 
-Each old path is a thin alias module that calls :func:`warn_moved` and re-exports the new
-module's public names, so existing code keeps working while it is told where to import
-from. :data:`MOVED` lists every move (the CHANGELOG repeats it).
+Each old path is a thin alias module (or a module ``__getattr__`` for a moved function) that
+calls :func:`warn_moved` and re-exports the new module's public names, so existing code keeps
+working while it is told where to import from. :data:`MOVED` lists every move (the CHANGELOG
+repeats it).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ MOVED: dict[str, str] = {
         "socdata.soceis.police_statements.police_statements"
     ),
     "socdata.describe.police_statements": "socdata.soceis.police_statements.police_statements",
+    "socdata.io.read_extract": "socdata.validate.read_extract",
 }
 
 

@@ -18,10 +18,9 @@ from socdata.io import (
     normalise_name,
     parse_dates,
     parse_integers,
-    read_extract,
     read_table,
 )
-from socdata.validate import validate_extract
+from socdata.validate import read_extract, validate_extract
 
 PARTICIPANTS = "Participant ID,Area,Role,Phase,Interview date\n"
 

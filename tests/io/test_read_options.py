@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from socdata.errors import UsageError
-from socdata.io import ReadOptions, load_column_map, read_extract, read_options, set_read_options
+from socdata.io import ReadOptions, load_column_map, read_options, set_read_options
 from socdata.io.options import parse_sheets
 from socdata.pipeline.context import RunContext
+from socdata.validate import read_extract
 
 HEADER = "Interviewee,Area,Role,Phase,When\n"
 

@@ -1,25 +1,15 @@
-"""Disclosure control: hand-built tables and a property test against two independent oracles.
+"""Disclosure control applied to tables: rule sets, hand-built tables, bases and frames.
 
-Oracles (written here, independent of the graph algorithm in ``socdata.report.disclosure``):
-
-* ``chain_attack``: the intruder of the brief: repeatedly solve any margin equation that has
-  exactly one unknown cell, until nothing changes (subtraction chains across rows and
-  columns);
-* ``determined_by_linear_algebra``: a suppressed cell is recoverable from the published
-  cells iff its coordinate vanishes on the null space of the margin equations restricted to
-  the unknown cells (any linear combination of equations, not only chains).
+The oracles (``tests/report/disclosure_oracles.py``) are independent of the graph algorithm
+in ``socdata.report.suppression``; the property tests of that search are in
+``test_suppression.py``.
 """
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from scipy.linalg import null_space
 
 from socdata.errors import DisclosureError, SocdataError
 from socdata.report import (
@@ -29,87 +19,17 @@ from socdata.report import (
     apply_to_frame,
     apply_to_table,
     get_rule_set,
-    hidden_totals,
     recoverable_cells,
     secondary_suppression,
 )
-from socdata.report.disclosure import _recoverable_by_graph, round_to_base
-
-# ------------------------------------------------------------------------------- helpers
-
-
-def make_table(
-    interior: dict[str, list[int]], cols: list[str], *, row_margin=True, col_margin=True
-):
-    """Tidy count table with optional 'Total' row and 'Overall' column (exact sums)."""
-    recs = []
-    for r, vals in interior.items():
-        recs += [(r, c, v) for c, v in zip(cols, vals, strict=True)]
-        if col_margin:
-            recs.append((r, "Overall", sum(vals)))
-    if row_margin:
-        for j, c in enumerate(cols):
-            recs.append(("Total", c, sum(v[j] for v in interior.values())))
-        if col_margin:
-            recs.append(("Total", "Overall", sum(sum(v) for v in interior.values())))
-    t = pd.DataFrame(recs, columns=["row_label", "column_label", "value"])
-    t.insert(0, "table_id", "t")
-    t.insert(3, "measure", "n")
-    return t
-
-
-def equations(cells: dict, rows: list, cols: list, row_margin: bool, col_margin: bool):
-    """Margin equations as lists of (coefficient, cell)."""
-    eqs = []
-    all_rows = [*rows, "Total"] if row_margin else rows
-    all_cols = [*cols, "Overall"] if col_margin else cols
-    if col_margin:
-        for r in all_rows:
-            eqs.append([(1, (r, c)) for c in cols] + [(-1, (r, "Overall"))])
-    if row_margin:
-        for c in all_cols:
-            eqs.append([(1, (r, c)) for r in rows] + [(-1, ("Total", c))])
-    return eqs
-
-
-def chain_attack(cells: dict, suppressed: set, eqs) -> set:
-    """Cells an intruder recovers by repeated single-unknown subtraction."""
-    known = {k: v for k, v in cells.items() if k not in suppressed}
-    recovered = set()
-    changed = True
-    while changed:
-        changed = False
-        for eq in eqs:
-            unknown = [(a, k) for a, k in eq if k not in known]
-            if len(unknown) == 1:
-                a, k = unknown[0]
-                known[k] = -sum(b * known[m] for b, m in eq if m in known) / a
-                recovered.add(k)
-                changed = True
-    return recovered
-
-
-def determined_by_linear_algebra(suppressed: set, eqs) -> set:
-    """Suppressed cells whose value is fixed by the equations and the published cells."""
-    unknowns = sorted(suppressed, key=repr)
-    if not unknowns:
-        return set()
-    idx = {k: i for i, k in enumerate(unknowns)}
-    a = np.zeros((len(eqs), len(unknowns)))
-    for e, eq in enumerate(eqs):
-        for coef, k in eq:
-            if k in idx:
-                a[e, idx[k]] = coef
-    ns = null_space(a)
-    if ns.size == 0:
-        return set(unknowns)
-    return {k for k in unknowns if np.max(np.abs(ns[idx[k], :])) < 1e-9}
-
-
-def suppressed_counts(out: pd.DataFrame) -> set:
-    m = out["measure"].eq("n") & out["disclosure_status"].str.startswith("suppressed")
-    return set(zip(out.loc[m, "row_label"], out.loc[m, "column_label"], strict=True))
-
+from socdata.report.disclosure import round_to_base
+from tests.report.disclosure_oracles import (
+    chain_attack,
+    determined_by_linear_algebra,
+    equations,
+    make_table,
+    suppressed_counts,
+)
 
 # ------------------------------------------------------------------------------- rule sets
 
@@ -342,175 +262,6 @@ def test_apply_to_frame_counts_and_identifiers():
         apply_to_frame(f.assign(person_id="P1"), DEFAULT_RULE_SET)
     with pytest.raises(DisclosureError, match="not columns"):
         apply_to_frame(f, DEFAULT_RULE_SET, count_columns=["nope"])
-
-
-# ------------------------------------------------------------------------------- property
-
-
-@st.composite
-def count_tables(draw):
-    n_rows = draw(st.integers(2, 5))
-    n_cols = draw(st.integers(2, 5))
-    small = st.integers(0, 12)
-    big = st.integers(10, 60)
-    vals = [[draw(st.one_of(small, big)) for _ in range(n_cols)] for _ in range(n_rows)]
-    row_margin = draw(st.booleans())
-    col_margin = draw(st.booleans())
-    rows = [f"R{i}" for i in range(n_rows)]
-    cols = [f"C{j}" for j in range(n_cols)]
-    return dict(zip(rows, vals, strict=True)), cols, row_margin, col_margin
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(count_tables())
-def test_no_suppressed_cell_recoverable_from_margins(spec):
-    interior, cols, row_margin, col_margin = spec
-    t = make_table(interior, cols, row_margin=row_margin, col_margin=col_margin)
-    out = apply_to_table(t, DEFAULT_RULE_SET)
-    supp = suppressed_counts(out)
-    cells = {
-        (r, c): v for r, c, v in zip(t["row_label"], t["column_label"], t["value"], strict=True)
-    }
-    # every count of 1-9 (margins included) is suppressed
-    assert {k for k, v in cells.items() if 0 < v < 10} <= supp
-    rows = list(interior)
-    eqs = equations(cells, rows, cols, row_margin, col_margin)
-    assert not chain_attack(cells, supp, eqs)
-    assert not determined_by_linear_algebra(supp, eqs)
-    shown = out[~out["disclosure_status"].str.startswith("suppressed")]
-    assert (shown["value"] % 5 == 0).all()
-    # nothing is suppressed without a reason
-    assert set(out["disclosure_status"]) <= {
-        "rounded",
-        "suppressed (count 1-9)",
-        "suppressed (secondary)",
-    }
-
-
-def test_oracles_agree_with_each_other_on_small_patterns():
-    # every suppression pattern of a 2x2 table with both margins
-    rows, cols = ["A", "B"], ["X", "Y"]
-    cells = {("A", "X"): 20, ("A", "Y"): 30, ("B", "X"): 40, ("B", "Y"): 50}
-    cells.update(
-        {
-            ("A", "Overall"): 50,
-            ("B", "Overall"): 90,
-            ("Total", "X"): 60,
-            ("Total", "Y"): 80,
-            ("Total", "Overall"): 140,
-        }
-    )
-    eqs = equations(cells, rows, cols, True, True)
-    keys = list(cells)
-    for k in range(1, 5):
-        for pattern in itertools.combinations(keys, k):
-            pattern = set(pattern)
-            lib = set(recoverable_cells(cells, pattern, detect_totals=False))
-            assert lib == set(_recoverable_by_graph(cells, pattern)), pattern
-            assert lib == determined_by_linear_algebra(pattern, eqs), pattern
-
-
-def test_single_overall_column_is_not_a_margin():
-    # e.g. referral reasons overall: the only column is labelled "Overall" but sums nothing
-    t = pd.DataFrame(
-        {
-            "table_id": "reasons",
-            "row_label": ["Criminal exploitation", "Drug dealing", "Other", "Repeated offending"],
-            "column_label": "Overall",
-            "measure": "n",
-            "value": [154, 5, 8, 12],
-        }
-    )
-    out = apply_to_table(t, DEFAULT_RULE_SET).set_index("row_label")
-    assert out.loc["Drug dealing", "disclosure_status"] == "suppressed (count 1-9)"
-    assert out.loc["Other", "disclosure_status"] == "suppressed (count 1-9)"
-    assert out.loc["Criminal exploitation", "value"] == 155  # no total row: nothing to protect
-    assert out.loc["Repeated offending", "value"] == 10
-
-
-# ------------------------------------------------------------------------------- hidden totals
-
-
-def closure_table(other: int = 5, sub: int = 3) -> pd.DataFrame:
-    rows = {
-        "Closed": 20 + 17 + 15 + other,
-        "Intervention completed": 20,
-        "Support from other services": 17,
-        "Declined support": 15,
-        "Other": other,
-        "Closed due to reduced risk": sub,  # a sub-row of "Intervention completed"
-    }
-    return pd.DataFrame(
-        {
-            "table_id": "closure",
-            "row_label": list(rows),
-            "column_label": "Overall",
-            "measure": "n",
-            "value": list(rows.values()),
-        }
-    )
-
-
-def test_unlabelled_total_row_is_found_and_protected():
-    t = closure_table()
-    cells = {(r, "Overall"): v for r, v in zip(t["row_label"], t["value"], strict=True)}
-    rel = hidden_totals(cells)
-    parts = ("Intervention completed", "Support from other services", "Declined support", "Other")
-    assert ("Closed", parts) in rel
-    out = apply_to_table(t, DEFAULT_RULE_SET)
-    supp = suppressed_counts(out)
-    assert {("Other", "Overall"), ("Closed due to reduced risk", "Overall")} <= supp
-    # the intruder knows from the labels that Closed is the sum of the four reasons
-    eqs = [[(1, (p, "Overall")) for p in parts] + [(-1, ("Closed", "Overall"))]]
-    assert not chain_attack(cells, supp, eqs)
-    assert not determined_by_linear_algebra(supp, eqs)
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.lists(st.one_of(st.integers(1, 12), st.integers(10, 60)), min_size=3, max_size=7),
-    st.data(),
-)
-def test_no_suppressed_cell_recoverable_from_unlabelled_totals(values, data):
-    # one column; the first row is the sum of a random subset (>= 2) of the others
-    n = len(values)
-    subset = data.draw(
-        st.lists(st.integers(0, n - 1), min_size=2, max_size=n, unique=True), label="parts"
-    )
-    labels = [f"R{i}" for i in range(n)]
-    total = sum(values[i] for i in subset)
-    t = pd.DataFrame(
-        {
-            "table_id": "t",
-            "row_label": ["All reasons", *labels],
-            "column_label": "Overall",
-            "measure": "n",
-            "value": [total, *values],
-        }
-    )
-    out = apply_to_table(t, DEFAULT_RULE_SET)
-    supp = suppressed_counts(out)
-    cells = {(r, "Overall"): v for r, v in zip(t["row_label"], t["value"], strict=True)}
-    eqs = [[(1, (labels[i], "Overall")) for i in subset] + [(-1, ("All reasons", "Overall"))]]
-    assert not chain_attack(cells, supp, eqs)
-    assert not determined_by_linear_algebra(supp, eqs)
-
-
-@settings(max_examples=60, deadline=None)
-@given(count_tables(), st.data())
-def test_graph_criterion_agrees_with_linear_algebra(spec, data):
-    # two independent implementations of "recoverable from the margins"
-    interior, cols, row_margin, col_margin = spec
-    t = make_table(interior, cols, row_margin=row_margin, col_margin=col_margin)
-    cells = {
-        (r, c): v for r, c, v in zip(t["row_label"], t["column_label"], t["value"], strict=True)
-    }
-    keys = sorted(cells, key=repr)
-    pattern = set(data.draw(st.lists(st.sampled_from(keys), max_size=6, unique=True)))
-    graph = set(_recoverable_by_graph(cells, pattern))
-    linear = set(recoverable_cells(cells, pattern, detect_totals=False))
-    eqs = equations(cells, list(interior), cols, row_margin, col_margin)
-    assert graph == linear == determined_by_linear_algebra(pattern, eqs)
 
 
 def test_published_bases_act_as_totals():

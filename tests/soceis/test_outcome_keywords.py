@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from socdata import io
+import socdata
 from socdata.errors import SocdataDeprecationWarning
 from socdata.paths import synthetic_dir
 from socdata.soceis.service_outcomes import outcomes_5_1_by_area
@@ -14,7 +14,7 @@ from socdata.soceis.tables.outcomes import outcomes_5_1
 
 @pytest.fixture(scope="module")
 def service():
-    return io.read_extract(synthetic_dir() / "service.csv", "service")
+    return socdata.read_extract(synthetic_dir() / "service.csv", "service")
 
 
 def test_inference_keyword_and_its_old_name(service):

@@ -6,9 +6,10 @@ the ``person_month_panel`` schema in ``data/schemas``).
 
 Examples
 --------
->>> from socdata import derive, io
+>>> import socdata
+>>> from socdata import derive
 >>> from socdata.paths import synthetic_dir
->>> service = io.read_extract(synthetic_dir() / "service.csv", "service")
+>>> service = socdata.read_extract(synthetic_dir() / "service.csv", "service")
 >>> spells = derive.engagement_spells(service, warn=False)
 >>> len(spells.frame) > 0
 True

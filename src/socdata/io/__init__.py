@@ -23,16 +23,18 @@ parsers that :mod:`socdata.validate` applies column by column (:mod:`socdata.io.
   :func:`normalise_name` (plus a column map file, :func:`load_column_map`);
 * category labels matched through :func:`label_key` and the schema's declared synonyms.
 
-:func:`read_extract` is the one-call entry point: read, validate against the schema of the
-extract kind, and return the canonical typed frame.
+The one-call entry point that reads, validates against the schema of the extract kind and
+returns the canonical typed frame is :func:`socdata.read_extract`
+(:func:`socdata.validate.read_extract`): validation sits downstream of reading, so it is not
+here (``socdata.io.read_extract`` still works, with a deprecation warning, for one release).
 
 Examples
 --------
 >>> from socdata import io
 >>> from socdata.paths import synthetic_dir
->>> plans = io.read_extract(synthetic_dir() / "plans.csv", "plans")
->>> plans["plan_id"].is_unique
-True
+>>> raw = io.read_table(synthetic_dir() / "plans.csv")
+>>> raw.n_blank, len(raw.unparseable)
+(0, 0)
 >>> io.normalise_name(" Referral Date")
 'referral_date'
 """
@@ -50,7 +52,6 @@ from socdata.io.cells import (
     parse_strings,
 )
 from socdata.io.dates import date_problem, month_first_hint, parse_dates
-from socdata.io.extract import read_extract
 from socdata.io.options import ReadOptions, load_column_map, read_options, set_read_options
 from socdata.io.table import (
     EXTRACT_SUFFIXES,
@@ -86,8 +87,18 @@ __all__ = [
     "parse_dates",
     "parse_integers",
     "parse_strings",
-    "read_extract",
     "read_options",
     "read_table",
     "set_read_options",
 ]
+
+
+def __getattr__(name: str):
+    if name == "read_extract":  # moved downstream to socdata.validate (it validates)
+        from socdata.moved import warn_moved
+
+        warn_moved("socdata.io.read_extract")
+        from socdata.validate.read import read_extract
+
+        return read_extract
+    raise AttributeError(f"module 'socdata.io' has no attribute {name!r}")

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from socdata.report.disclosure import (
+from socdata.report.rule_sets import (
     PROPORTION_MEASURES,
     RuleSet,
     get_rule_set,
@@ -94,7 +94,7 @@ def wilson_limits(k: float, n: float, conf_level: float = 0.95) -> tuple[float, 
 
 def _round_count(v: float, rules: RuleSet) -> float | None:
     """A released count: ``None`` when it must be masked, else rounded to the base."""
-    if 0 < v < rules.threshold:
+    if rules.is_small(v):
         return None
     return round_to_base(v, rules.rounding_base) if rules.rounding_base > 1 else v
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from socdata.report.disclosure import _is_margin
+from socdata.report.rule_sets import is_margin
 
 __all__ = [
     "MEASURES",
@@ -162,7 +162,7 @@ def pivot_for_display(table: pd.DataFrame) -> pd.DataFrame:
         if col not in cols:
             cols.append(col)
         cells[(str(rec["row_label"]), col, m)] = _cell(rec, inner=combined)
-    cols = sorted(cols, key=lambda c: _is_margin(c.split(": ", 1)[0] if multi else c))
+    cols = sorted(cols, key=lambda c: is_margin(c.split(": ", 1)[0] if multi else c))
     data = []
     for r in rows:
         line = [r]

@@ -120,7 +120,7 @@ def check_table(frame: pd.DataFrame, rules: RuleSet) -> tuple[str, dict, str]:
         default; here the checker decides), ``pass`` otherwise.
     """
     counts = _count_cells(frame)
-    small = [[i, c] for i, c, v in counts if 0 < v < rules.threshold]
+    small = [[i, c] for i, c, v in counts if rules.is_small(v)]
     off = [
         [i, c] for i, c, v in counts if rules.rounding_base > 1 and v % rules.rounding_base != 0
     ]

@@ -163,22 +163,7 @@ def write_table(
     if not isinstance(table, pd.DataFrame):
         raise DisclosureError(f"write_table expects a pandas DataFrame, got {type(table).__name__}")
     frame = table.copy()
-    if table_id is None:
-        ids = frame["table_id"].dropna().astype(str).unique() if "table_id" in frame else []
-        if len(ids) != 1:
-            raise DisclosureError(
-                "write_table needs one table id: pass table_id=... or give the table a "
-                f"table_id column with a single value (found {list(ids)[:5]})"
-            )
-        table_id = ids[0]
-    table_id = _check_name(table_id, "table_id")
-    if "table_id" in frame:
-        other = set(frame["table_id"].dropna().astype(str)) - {table_id}
-        if other:
-            raise DisclosureError(
-                f"table_id={table_id!r} but the table's table_id column holds {sorted(other)}; "
-                "write one table per file"
-            )
+    table_id = _table_id(frame, table_id)
     frame["table_id"] = table_id
     missing = [c for c in TABLE_COLUMNS if c not in frame.columns]
     if missing:
@@ -195,27 +180,7 @@ def write_table(
             f"keep_columns {sorted(unknown_keep)} are not columns of table {table_id!r}"
         )
     if rules.enabled:
-        frame = frame.drop(columns=[c for c in UNRELEASED_COLUMNS if c in frame and c not in keep])
-        known = {*TABLE_COLUMNS, *_OPTIONAL_COLUMNS, "disclosure", "disclosure_status"}
-        # extra columns named as counts (n_people, n_*) are controlled like counts
-        extra_counts = [c for c in model_count_columns(frame) if c not in known and c not in keep]
-        for c in extra_counts:
-            frame[c] = control_count_column(frame[c], rules)
-        known |= set(extra_counts)
-        uncontrolled = [
-            c
-            for c in frame.columns
-            if c not in known and c not in keep and _holds_numbers(frame[c])
-        ]
-        if uncontrolled:
-            warnings.warn(
-                f"table {table_id!r}: numeric column(s) {uncontrolled} are not covered by "
-                f"disclosure control ({rules.name}) and were left out of the file; pass "
-                "keep_columns=[...] for columns that say nothing about people",
-                UncontrolledColumnWarning,
-                stacklevel=2,
-            )
-            frame = frame.drop(columns=uncontrolled)
+        frame = _control_extra_columns(frame, rules, keep, table_id)
     registry = Registry(out_dir) if population and rules.enabled else None
     protect = registry.protected(population) if registry else set()
     out = apply_to_table(frame, rules, protect=protect)
@@ -233,11 +198,62 @@ def write_table(
     first = [*TABLE_COLUMNS, *(c for c in _OPTIONAL_COLUMNS if c in out)]
     tail = ["disclosure", "disclosure_status"]
     rest = [c for c in out.columns if c not in first and c not in tail]
-    out = out[first + rest + tail]
+    return _write(out[first + rest + tail], out_dir, table_id)
+
+
+def _table_id(frame: pd.DataFrame, table_id: str | None) -> str:
+    """The one table id: the argument, else the table's single ``table_id`` value."""
+    if table_id is None:
+        ids = frame["table_id"].dropna().astype(str).unique() if "table_id" in frame else []
+        if len(ids) != 1:
+            raise DisclosureError(
+                "write_table needs one table id: pass table_id=... or give the table a "
+                f"table_id column with a single value (found {list(ids)[:5]})"
+            )
+        table_id = ids[0]
+    table_id = _check_name(table_id, "table_id")
+    if "table_id" in frame:
+        other = set(frame["table_id"].dropna().astype(str)) - {table_id}
+        if other:
+            raise DisclosureError(
+                f"table_id={table_id!r} but the table's table_id column holds {sorted(other)}; "
+                "write one table per file"
+            )
+    return table_id
+
+
+def _control_extra_columns(
+    frame: pd.DataFrame, rules: RuleSet, keep: set[str], table_id: str
+) -> pd.DataFrame:
+    """Columns beyond the tidy ones: counts controlled, other numbers left out with a warning."""
+    frame = frame.drop(columns=[c for c in UNRELEASED_COLUMNS if c in frame and c not in keep])
+    known = {*TABLE_COLUMNS, *_OPTIONAL_COLUMNS, "disclosure", "disclosure_status"}
+    # extra columns named as counts (n_people, n_*) are controlled like counts
+    extra_counts = [c for c in model_count_columns(frame) if c not in known and c not in keep]
+    for c in extra_counts:
+        frame[c] = control_count_column(frame[c], rules)
+    known |= set(extra_counts)
+    uncontrolled = [
+        c for c in frame.columns if c not in known and c not in keep and _holds_numbers(frame[c])
+    ]
+    if uncontrolled:
+        warnings.warn(
+            f"table {table_id!r}: numeric column(s) {uncontrolled} are not covered by "
+            f"disclosure control ({rules.name}) and were left out of the file; pass "
+            "keep_columns=[...] for columns that say nothing about people",
+            UncontrolledColumnWarning,
+            stacklevel=3,
+        )
+        frame = frame.drop(columns=uncontrolled)
+    return frame
+
+
+def _write(out: pd.DataFrame, out_dir: str | Path, name: str) -> Path:
+    """Write ``out_dir/tables/<name>.csv`` (formula cells neutralised)."""
     folder = Path(out_dir) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{table_id}.csv"
-    write_csv(out, path, float_format="%.12g")  # formula cells neutralised
+    path = folder / f"{name}.csv"
+    write_csv(out, path, float_format="%.12g")
     return path
 
 
@@ -283,8 +299,4 @@ def write_frame(
     counts = list(dict.fromkeys([*count_columns, *model_count_columns(frame)]))
     controlled = control_model_frame(frame, rules, text_columns=text_columns)
     out = apply_to_frame(controlled, rules, count_columns=counts if rules.enabled else ())
-    folder = Path(out_dir) / "tables"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.csv"
-    write_csv(out, path, float_format="%.12g")  # formula cells neutralised
-    return path
+    return _write(out, out_dir, name)

@@ -242,26 +242,9 @@ def _overall_mean(vals, o, w, shown, rounding, decimals) -> Check:
     """An overall mean against the areas' rounded means weighted by their n."""
     names, N = list(vals), sum(w.values())
     d_o = _decimals(o, decimals)
-    lo = (
-        sum(
-            (
-                rounding_interval(vals[a], _decimals(vals[a], decimals), rounding)[0] * w[a]
-                for a in names
-            ),
-            Fraction(0),
-        )
-        / N
-    )
-    hi = (
-        sum(
-            (
-                rounding_interval(vals[a], _decimals(vals[a], decimals), rounding)[1] * w[a]
-                for a in names
-            ),
-            Fraction(0),
-        )
-        / N
-    )
+    bounds = {a: rounding_interval(vals[a], _decimals(vals[a], decimals), rounding) for a in names}
+    lo = sum((bounds[a][0] * w[a] for a in names), Fraction(0)) / N
+    hi = sum((bounds[a][1] * w[a] for a in names), Fraction(0)) / N
     olo, ohi, _, _ = rounding_interval(o, d_o, rounding)
     rec = f"between {fmt(lo, 2)} and {fmt(hi, 2)}"
     expl = (

@@ -12,62 +12,25 @@ break a cross-field rule: their own problem is reported by the column rules inst
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from socdata.dates import completed_years
+from socdata.schemas.failures import (
+    MASK,
+    Failure,
+    Formatter,
+    failure,
+    no_value,
+    per_column,
+    rows_text,
+)
 from socdata.schemas.spec import RuleSpec, SchemaSpec
 
-__all__ = ["Failure", "Formatter", "evaluate_rule", "passes"]
-
-MASK = "***"
-
-
-@dataclasses.dataclass(frozen=True)
-class Formatter:
-    """Formats values for messages, masking sensitive columns unless asked not to."""
-
-    sensitive: frozenset[str] = frozenset()
-    show_identifiers: bool = False
-
-    def __call__(self, column: str, value: object, *, quote: bool = True) -> str:
-        """Text of a value for a message (quoted text; masked if sensitive)."""
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
-            return "(empty)" if quote else ""
-        if column in self.sensitive and not self.show_identifiers:
-            return MASK
-        if isinstance(value, pd.Timestamp | np.datetime64):
-            ts = pd.Timestamp(value)
-            return ts.strftime("%Y-%m-%d %H:%M" if (ts.hour or ts.minute) else "%Y-%m-%d")
-        if isinstance(value, str) and quote:
-            return f"'{value}'"
-        return str(value)
-
-    def plain(self, column: str, value: object) -> str:
-        """Text of a value for the ``value`` column of a problem (unquoted; masked)."""
-        return self(column, value, quote=False)
-
-
-@dataclasses.dataclass(frozen=True)
-class Failure:
-    """Rows breaking one rule, with the column blamed and one message per row."""
-
-    rule: str
-    severity: str
-    column: str
-    positions: np.ndarray
-    values: tuple[str, ...]
-    messages: tuple[str, ...]
-
-
-def _rows_text(rows: Sequence[int], cap: int = 6) -> str:
-    rows = [int(r) for r in rows]
-    text = ", ".join(map(str, rows[:cap]))
-    return text + (f" and {len(rows) - cap} more" if len(rows) > cap else "")
+__all__ = ["MASK", "Failure", "Formatter", "evaluate_rule", "passes"]
 
 
 def _condition(frame: pd.DataFrame, when: dict) -> tuple[np.ndarray, Callable[[int], str]]:
@@ -93,12 +56,6 @@ def _condition(frame: pd.DataFrame, when: dict) -> tuple[np.ndarray, Callable[[i
         return f"{col} is '{v}'"
 
     return mask, describe
-
-
-def _failure(rule: RuleSpec, column: str, pos: np.ndarray, values, messages) -> Failure:
-    return Failure(
-        rule.id, rule.severity, column, np.asarray(pos, dtype=int), tuple(values), tuple(messages)
-    )
 
 
 def _age_years(dob: pd.Series, at: pd.Series) -> pd.Series:
@@ -180,9 +137,9 @@ def _unique(rule, frame, spec, rows, fmt):
         values.append(", ".join(fmt.plain(c, frame.at[p, c]) for c in cols))
         messages.append(
             f"{label} {shown} is not unique: it appears on rows "
-            f"{_rows_text(rows[groups[k]])}; give each row its own {label} or remove the duplicate"
+            f"{rows_text(rows[groups[k]])}; give each row its own {label} or remove the duplicate"
         )
-    return [_failure(rule, cols[-1], pos, values, messages)]
+    return [failure(rule, cols[-1], pos, values, messages)]
 
 
 def _order(rule, frame, spec, rows, fmt):
@@ -202,7 +159,7 @@ def _order(rule, frame, spec, rows, fmt):
                 f"{fmt(prev_name.iat[p], prev.iat[p])}; dates must run {chain}"
                 for p in pos
             ]
-            out.append(_failure(rule, col, pos, values, messages))
+            out.append(failure(rule, col, pos, values, messages))
         has = cur.notna()
         prev = prev.where(~has, cur)
         prev_name = prev_name.where(~has, col)
@@ -212,91 +169,57 @@ def _order(rule, frame, spec, rows, fmt):
 def _not_after(rule, frame, spec, rows, fmt):
     ref = rule.params["reference"]
     r = frame[ref]
-    out = []
-    for col in rule.params["columns"]:
+
+    def bad(col):
         cur = frame[col]
-        bad = (cur > r).to_numpy() & cur.notna().to_numpy() & r.notna().to_numpy()
-        if bad.any():
-            pos = np.flatnonzero(bad)
-            out.append(
-                _failure(
-                    rule,
-                    col,
-                    pos,
-                    [fmt.plain(col, cur.iat[p]) for p in pos],
-                    [
-                        f"{col} {fmt(col, cur.iat[p])} is after {ref} {fmt(ref, r.iat[p])}; "
-                        f"correct the date or the {ref}"
-                        for p in pos
-                    ],
-                )
-            )
-    return out
+        return (cur > r).to_numpy() & cur.notna().to_numpy() & r.notna().to_numpy()
+
+    def message(col, p):
+        return (
+            f"{col} {fmt(col, frame[col].iat[p])} is after {ref} {fmt(ref, r.iat[p])}; "
+            f"correct the date or the {ref}"
+        )
+
+    return per_column(rule, frame, fmt, bad, message)
 
 
 def _requires_when(rule, frame, spec, rows, fmt):
     cond, describe = _condition(frame, rule.params["when"])
-    out = []
-    for col in rule.params["columns"]:
-        bad = cond & frame[col].isna().to_numpy()
-        if bad.any():
-            pos = np.flatnonzero(bad)
-            out.append(
-                _failure(
-                    rule,
-                    col,
-                    pos,
-                    [""] * len(pos),
-                    [
-                        f"{col} is missing although {describe(p)}; fill in {col} or correct "
-                        f"{rule.params['when']['column']}"
-                        for p in pos
-                    ],
-                )
-            )
-    return out
+    when = rule.params["when"]["column"]
+
+    def message(col, p):
+        return f"{col} is missing although {describe(p)}; fill in {col} or correct {when}"
+
+    return per_column(
+        rule, frame, fmt, lambda col: cond & frame[col].isna().to_numpy(), message, value=no_value
+    )
 
 
 def _forbids_when(rule, frame, spec, rows, fmt):
     cond, describe = _condition(frame, rule.params["when"])
-    out = []
-    for col in rule.params["columns"]:
-        cur = frame[col]
-        bad = cond & cur.notna().to_numpy()
-        if bad.any():
-            pos = np.flatnonzero(bad)
-            out.append(
-                _failure(
-                    rule,
-                    col,
-                    pos,
-                    [fmt.plain(col, cur.iat[p]) for p in pos],
-                    [
-                        f"{col} {fmt(col, cur.iat[p])} is given although {describe(p)}; remove it "
-                        f"or correct {rule.params['when']['column']}"
-                        for p in pos
-                    ],
-                )
-            )
-    return out
+    when = rule.params["when"]["column"]
+
+    def message(col, p):
+        return (
+            f"{col} {fmt(col, frame[col].iat[p])} is given although {describe(p)}; remove it "
+            f"or correct {when}"
+        )
+
+    return per_column(rule, frame, fmt, lambda col: cond & frame[col].notna().to_numpy(), message)
 
 
 def _at_least_one(rule, frame, spec, rows, fmt):
     cols = list(rule.params["columns"])
-    bad = frame[cols].isna().all(axis=1).to_numpy()
-    if not bad.any():
-        return []
-    pos = np.flatnonzero(bad)
     names = " or ".join(cols)
-    return [
-        _failure(
-            rule,
-            cols[0],
-            pos,
-            [""] * len(pos),
-            [f"{names}: none is given; give at least one"] * len(pos),
-        )
-    ]
+    return per_column(
+        rule,
+        frame,
+        fmt,
+        lambda col: frame[cols].isna().all(axis=1).to_numpy(),
+        lambda col, p: f"{names}: none is given; give at least one",
+        columns=cols[:1],
+        value=no_value,
+    )
 
 
 def _age_columns(rule, frame):
@@ -341,7 +264,7 @@ def _age_range(rule, frame, spec, rows, fmt):
     for col in dict.fromkeys(cols):
         sel = [i for i, c in enumerate(cols) if c == col]
         out.append(
-            _failure(rule, col, pos[sel], [values[i] for i in sel], [messages[i] for i in sel])
+            failure(rule, col, pos[sel], [values[i] for i in sel], [messages[i] for i in sel])
         )
     return out
 
@@ -351,47 +274,38 @@ def _age_matches_dob(rule, frame, spec, rows, fmt):
     given = frame[age_col].astype("Int64")
     computed = _age_years(frame[dob_col], frame[at_col])
     bad = (given.notna() & computed.notna() & (given != computed)).fillna(False)
-    bad = bad.to_numpy(dtype=bool)
-    if not bad.any():
-        return []
-    pos = np.flatnonzero(bad)
-    return [
-        _failure(
-            rule,
-            age_col,
-            pos,
-            [str(int(given.iat[p])) for p in pos],
-            [
-                f"{age_col} {int(given.iat[p])} disagrees with {dob_col} "
-                f"{fmt(dob_col, frame[dob_col].iat[p])} (age {int(computed.iat[p])} at {at_col} "
-                f"{fmt(at_col, frame[at_col].iat[p])}); correct one of them"
-                for p in pos
-            ],
+
+    def message(col, p):
+        return (
+            f"{age_col} {int(given.iat[p])} disagrees with {dob_col} "
+            f"{fmt(dob_col, frame[dob_col].iat[p])} (age {int(computed.iat[p])} at {at_col} "
+            f"{fmt(at_col, frame[at_col].iat[p])}); correct one of them"
         )
-    ]
+
+    return per_column(
+        rule,
+        frame,
+        fmt,
+        lambda col: bad.to_numpy(dtype=bool),
+        message,
+        columns=[age_col],
+        value=lambda col, p: str(int(given.iat[p])),
+    )
 
 
 def _fits(rule, frame, spec, rows, fmt):
     col, dep, mapping = rule.params["column"], rule.params["depends_on"], rule.params["mapping"]
     expected = frame[dep].map(dict(mapping))
     cur = frame[col]
-    bad = (cur.notna() & expected.notna() & (cur != expected)).to_numpy(dtype=bool)
-    if not bad.any():
-        return []
-    pos = np.flatnonzero(bad)
-    return [
-        _failure(
-            rule,
-            col,
-            pos,
-            [fmt.plain(col, cur.iat[p]) for p in pos],
-            [
-                f"{col} {fmt(col, cur.iat[p])} does not fit {dep} {fmt(dep, frame[dep].iat[p])} "
-                f"(expected '{expected.iat[p]}'); correct the index or the {dep}"
-                for p in pos
-            ],
+
+    def message(col, p):
+        return (
+            f"{col} {fmt(col, cur.iat[p])} does not fit {dep} {fmt(dep, frame[dep].iat[p])} "
+            f"(expected '{expected.iat[p]}'); correct the index or the {dep}"
         )
-    ]
+
+    bad = (cur.notna() & expected.notna() & (cur != expected)).to_numpy(dtype=bool)
+    return per_column(rule, frame, fmt, lambda c: bad, message, columns=[col])
 
 
 def _consistent_within(rule, frame, spec, rows, fmt):
@@ -426,15 +340,15 @@ def _consistent_within(rule, frame, spec, rows, fmt):
                 )
                 messages.append(
                     f"{col} differs between rows of the same {by_text} {who}: "
-                    f"{', '.join(distinct)} on rows {_rows_text(rows[g])}; "
+                    f"{', '.join(distinct)} on rows {rows_text(rows[g])}; "
                     "make them agree"
                 )
             else:
                 messages.append(
                     f"{col} is '{indicator}' on some rows of {by_text} {who} but not on others "
-                    f"(rows {_rows_text(rows[g])}); '{indicator}' must hold for all or none"
+                    f"(rows {rows_text(rows[g])}); '{indicator}' must hold for all or none"
                 )
-        out.append(_failure(rule, col, pos, values, messages))
+        out.append(failure(rule, col, pos, values, messages))
     return out
 
 
@@ -447,21 +361,11 @@ def _values_when(rule, frame, spec, rows, fmt):
     else:
         bad_val = ~cur.isin(list(rule.params["in"])).to_numpy()
     bad = cond & bad_val & cur.notna().to_numpy()
-    if not bad.any():
-        return []
-    pos = np.flatnonzero(bad)
-    return [
-        _failure(
-            rule,
-            col,
-            pos,
-            [fmt.plain(col, cur.iat[p]) for p in pos],
-            [
-                f"{col} {fmt(col, cur.iat[p])} is not allowed when {describe(p)}; correct it"
-                for p in pos
-            ],
-        )
-    ]
+
+    def message(col, p):
+        return f"{col} {fmt(col, cur.iat[p])} is not allowed when {describe(p)}; correct it"
+
+    return per_column(rule, frame, fmt, lambda c: bad, message, columns=[col])
 
 
 def _month_matches(rule, frame, spec, rows, fmt):
@@ -469,72 +373,47 @@ def _month_matches(rule, frame, spec, rows, fmt):
     month = frame[col]
     from_date = frame[date_col].dt.strftime("%Y-%m")
     bad = (month.notna() & from_date.notna() & (month != from_date)).to_numpy(dtype=bool)
-    if not bad.any():
-        return []
-    pos = np.flatnonzero(bad)
-    return [
-        _failure(
-            rule,
-            col,
-            pos,
-            [fmt.plain(col, month.iat[p]) for p in pos],
-            [
-                f"{col} {fmt(col, month.iat[p])} disagrees with {date_col} "
-                f"{fmt(date_col, frame[date_col].iat[p])}; correct one of them"
-                for p in pos
-            ],
+
+    def message(col, p):
+        return (
+            f"{col} {fmt(col, month.iat[p])} disagrees with {date_col} "
+            f"{fmt(date_col, frame[date_col].iat[p])}; correct one of them"
         )
-    ]
+
+    return per_column(rule, frame, fmt, lambda c: bad, message, columns=[col])
 
 
 def _not_in_future(rule, frame, spec, rows, fmt, *, run_date):
-    out = []
-    for col in rule.params["columns"]:
+    def bad(col):
         cur = frame[col]
         # a date-time on the run day itself is not in the future
-        bad = (cur.notna() & (cur >= run_date + pd.Timedelta(days=1))).to_numpy(dtype=bool)
-        if bad.any():
-            pos = np.flatnonzero(bad)
-            out.append(
-                _failure(
-                    rule,
-                    col,
-                    pos,
-                    [fmt.plain(col, cur.iat[p]) for p in pos],
-                    [
-                        f"{col} {fmt(col, cur.iat[p])} is after the run date "
-                        f"{run_date:%Y-%m-%d} (a date in the future); correct the year"
-                        for p in pos
-                    ],
-                )
-            )
-    return out
+        return (cur.notna() & (cur >= run_date + pd.Timedelta(days=1))).to_numpy(dtype=bool)
+
+    def message(col, p):
+        return (
+            f"{col} {fmt(col, frame[col].iat[p])} is after the run date "
+            f"{run_date:%Y-%m-%d} (a date in the future); correct the year"
+        )
+
+    return per_column(rule, frame, fmt, bad, message)
 
 
 def _not_long_before(rule, frame, spec, rows, fmt):
     ref, years = rule.params["reference"], int(rule.params["years"])
     r = frame[ref]
     limit = r - pd.DateOffset(years=years)
-    out = []
-    for col in rule.params["columns"]:
+
+    def bad(col):
         cur = frame[col]
-        bad = (cur.notna() & r.notna() & (cur < limit)).to_numpy(dtype=bool)
-        if bad.any():
-            pos = np.flatnonzero(bad)
-            out.append(
-                _failure(
-                    rule,
-                    col,
-                    pos,
-                    [fmt.plain(col, cur.iat[p]) for p in pos],
-                    [
-                        f"{col} {fmt(col, cur.iat[p])} is more than {years} years before "
-                        f"{ref} {fmt(ref, r.iat[p])}; correct the year"
-                        for p in pos
-                    ],
-                )
-            )
-    return out
+        return (cur.notna() & r.notna() & (cur < limit)).to_numpy(dtype=bool)
+
+    def message(col, p):
+        return (
+            f"{col} {fmt(col, frame[col].iat[p])} is more than {years} years before "
+            f"{ref} {fmt(ref, r.iat[p])}; correct the year"
+        )
+
+    return per_column(rule, frame, fmt, bad, message)
 
 
 _CHECKS: dict[str, Callable[..., list[Failure]]] = {

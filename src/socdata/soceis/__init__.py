@@ -23,9 +23,10 @@ importing the table builders first).
 
 Examples
 --------
->>> from socdata import io, soceis
+>>> import socdata
+>>> from socdata import soceis
 >>> from socdata.paths import synthetic_dir
->>> service = io.read_extract(synthetic_dir() / "service.csv", "service")
+>>> service = socdata.read_extract(synthetic_dir() / "service.csv", "service")
 >>> tables = soceis.all_tables({"service": service}, include_text=False)
 >>> "table3" in set(tables["table_id"])
 True

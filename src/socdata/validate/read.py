@@ -1,4 +1,8 @@
-"""The one-call entry point: read an extract, validate it, return its canonical columns."""
+"""The one-call entry point: read an extract, validate it, return its canonical columns.
+
+Reading (:mod:`socdata.io`) sits upstream of validation; this function composes the two, so
+it lives here, downstream of both.  ``socdata.read_extract`` is this function.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import pandas as pd
 
 from socdata.errors import ExcludedRowsWarning
 from socdata.io.options import read_options
+from socdata.validate.extract import validate_extract
 
 __all__ = ["read_extract"]
 
@@ -29,7 +34,7 @@ def read_extract(
     ----------
     path
         CSV, XLSX or Parquet file, or a folder holding ``<kind>.csv`` (or ``.xlsx``,
-        ``.parquet``; see :func:`find_extract`).
+        ``.parquet``; see :func:`~socdata.io.find_extract`).
     kind
         Extract kind, one of :data:`socdata.schemas.KINDS` (e.g. ``"service"``).
     sheet
@@ -69,9 +74,6 @@ def read_extract(
     >>> service["referral_date"].dtype
     dtype('<M8[ns]')
     """
-    # validate sits downstream of io; this façade imports it lazily (no import cycle)
-    from socdata.validate import validate_extract
-
     if column_map is None and sheet is None:
         options = read_options()
         if options:
