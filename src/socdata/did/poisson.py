@@ -40,7 +40,8 @@ from socdata.did._inference import (
     independent_columns,
     panel_crv1,
 )
-from socdata.did._panel import Panel, build_panel, drop_uninformative
+from socdata.did._panel import Panel, build_panel
+from socdata.did._prune import drop_uninformative
 from socdata.did._results import FixedEffectsResult
 from socdata.did._threads import single_threaded_blas
 from socdata.did.twfe import check_options, few_cluster_policy, fixed_effects_result

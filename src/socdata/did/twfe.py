@@ -32,7 +32,8 @@ import pandas as pd
 
 from socdata.did._inference import FEW_CLUSTERS
 from socdata.did._linear import LinearFit, fit_linear
-from socdata.did._panel import Panel, build_panel, drop_uninformative
+from socdata.did._panel import Panel, build_panel
+from socdata.did._prune import drop_uninformative
 from socdata.did._results import BootstrapInference, FixedEffectsResult
 from socdata.did._threads import single_threaded_blas
 from socdata.did.bootstrap import wcr_inference
