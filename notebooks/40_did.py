@@ -34,7 +34,6 @@ run_context = None  # set by socdata reproduce: the run's settings, resolved onc
 estimators = None  # None: the design's valid estimators; e.g. [..., "twfe_cal"] adds flagged ones
 
 # %%
-import json
 import warnings
 
 import matplotlib
@@ -43,6 +42,7 @@ import pandas as pd
 matplotlib.use("Agg")
 
 import socdata
+from socdata.datasets.police import built_in_truth
 from socdata.derive.panel import person_month_panel
 from socdata.errors import ExcludedRowsWarning
 from socdata.pipeline import RunContext
@@ -63,14 +63,7 @@ panel = person_month_panel(
     socdata.read_extract(data_path, "police_events"),
     socdata.read_extract(data_path, "police_missing"),
 )
-truth = None  # the built-in effects of the bundled synthetic data (None on real data)
-if ctx.synthetic:
-    manifest = json.loads((data_path / "manifest.json").read_text())
-    if manifest.get("generators", {}).get("police_persons") == "socdata.datasets.police.generate":
-        from socdata.datasets.police import generate
-
-        t = generate(manifest["seed"])["truth"]
-        truth = dict(zip(t["outcome"], t["rate_ratio"], strict=True))
+truth = built_in_truth(data_path) if ctx.synthetic else None  # None on real data
 print("built-in rate ratios:", truth)
 
 # %%

@@ -18,7 +18,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["completed_years", "day_number", "month_index", "month_start"]
+__all__ = [
+    "NAT_INT",
+    "completed_years",
+    "day_number",
+    "epoch_months",
+    "month_index",
+    "month_start",
+]
+
+#: int64 code of a missing date (NaT) in :func:`epoch_months` and :func:`day_number`.
+NAT_INT = np.iinfo(np.int64).min
+_DAY_NS = 86_400 * 10**9
 
 
 def month_start(dates: pd.Series | pd.DatetimeIndex | pd.Timestamp | str):
@@ -41,6 +52,29 @@ def month_index(
     o = pd.Timestamp(origin)
     d = pd.DatetimeIndex(dates)
     return ((d.year - o.year) * 12 + (d.month - o.month)).to_numpy()
+
+
+def epoch_months(values) -> np.ndarray:
+    """Months since 1970-01 of datetime64 values (NaT gives the int64 minimum).
+
+    Computed through whole days and a lookup table over the range of days present, which
+    is an order of magnitude faster than ``astype("datetime64[M]")`` on tens of millions
+    of rows.
+    """
+    ns = np.asarray(values, dtype="datetime64[ns]").view(np.int64)
+    nat = ns == NAT_INT
+    out = np.full(ns.shape, NAT_INT, dtype=np.int64)
+    if nat.all():
+        return out
+    days = ns // _DAY_NS
+    ok_days = days[~nat] if nat.any() else days
+    d0, d1 = int(ok_days.min()), int(ok_days.max())
+    table = np.arange(d0, d1 + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    if nat.any():
+        out[~nat] = table[ok_days - d0]
+    else:
+        out = table[days - d0]
+    return out
 
 
 def day_number(dates) -> np.ndarray:

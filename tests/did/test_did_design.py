@@ -22,7 +22,25 @@ def test_stacked_did_defaults_are_the_design_defaults():
     assert sig["window"].default == d.window
     assert tuple(sig["exclude"].default) == d.exclude
     assert sig["reference"].default == d.reference
-    assert SOCEIS_DESIGN.window == d.window and SOCEIS_DESIGN.matching == d.matching
+    assert SOCEIS_DESIGN.window == d.window
+
+
+def test_matching_spec_defaults_are_the_library_defaults():
+    """A generic MatchingSpec() is risk_set_match's own defaults; the SOCEIS values are
+    declared once, in SOCEIS_DESIGN, and differ from them."""
+    from socdata.did.design import MatchingSpec
+    from socdata.matching import risk_set_match
+
+    sig = inspect.signature(risk_set_match).parameters
+    spec = MatchingSpec().kwargs()
+    for key, value in spec.items():
+        default = sig[key].default
+        default = list(default) if isinstance(default, tuple) else default
+        assert value == default, key
+    soceis = SOCEIS_DESIGN.matching.kwargs()
+    assert soceis["exact"] == ["gender", "area"] and soceis["caliper"] == 0.2
+    assert soceis["recent_months"] == 1 and soceis["exact_any"] == ["arrests_recent"]
+    assert len(soceis["covariates"]) == 8
 
 
 def test_default_estimators_are_the_valid_ones():
@@ -107,3 +125,15 @@ def test_pretrend_and_power_tables(study_data):
     pw = study.power_table(st, design=one)
     assert {"outcome", "n_engagers", "rate_ratio", "power"} <= set(pw.columns)
     assert pw["power"].between(0, 1).all()
+
+
+def test_generator_referral_hazard_is_checked():
+    """The simulation's valid scenario (selection only on what the design matches exactly)
+    is a generator option; bad values are named."""
+    from socdata.datasets.police import generate
+    from socdata.errors import SocdataError
+
+    with pytest.raises(SocdataError, match="referral_hazard"):
+        generate(1, referral_hazard=(0.0, 3.0, 0.0, 0.0))
+    with pytest.raises(SocdataError, match="referral_hazard"):
+        generate(1, referral_hazard=(0.12, 3.0))

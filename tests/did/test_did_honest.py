@@ -2,6 +2,7 @@
 program, the breakdown value against its definition, and coverage logic."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
@@ -57,3 +58,22 @@ def test_breakdown_is_where_the_robust_interval_reaches_zero():
     assert "Breakdown value" in h.summary()
     # default target: event times 1..6 (0 is excluded from the overall estimate)
     assert h.target.endswith("1..6")
+
+
+def test_alpha_is_a_deprecated_alias_of_conf_level():
+    """One keyword vocabulary: conf_level everywhere; alpha= warns and maps to 1 - alpha."""
+    import warnings
+
+    from socdata.errors import SocdataDeprecationWarning
+
+    res = _result()
+    new = honest_sensitivity(res, conf_level=0.9)
+    with pytest.warns(SocdataDeprecationWarning, match="conf_level"):
+        old = honest_sensitivity(res, alpha=0.1)
+    pd.testing.assert_frame_equal(old.table, new.table)
+    assert new.conf_level == 0.9
+    with pytest.warns(SocdataDeprecationWarning):
+        assert new.alpha == pytest.approx(0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        honest_sensitivity(res)  # the default passes no deprecated name

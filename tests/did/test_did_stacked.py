@@ -106,7 +106,7 @@ def test_event_time_coefficients_equal_pyfixest():
 
 def test_poisson_equals_pyfixest_fepois():
     df = stacked_frame(80, seed=5, max_controls=2)
-    r = stacked_did(df, **KW, family="poisson", weights=None)
+    r = stacked_did(df, **KW, family="poisson", method="pml", weights=None)
     s = _with_post(df)
     f = pf.fepois(
         "y ~ tp | person^set + set^event_time", data=s, vcov={"CRV1": "set"}, fixef_rm="none"
@@ -120,7 +120,7 @@ def test_poisson_equals_pyfixest_fepois():
 
 def test_poisson_equals_newton_on_dummy_variables():
     df = stacked_frame(15, seed=11, max_controls=2, base=1.0, drop_share=0.0)
-    r = stacked_did(df, **KW, family="poisson", weights=None)
+    r = stacked_did(df, **KW, family="poisson", method="pml", weights=None)
     s = _with_post(df).reset_index(drop=True)
     ua = s["person"] + "|" + s["set"]
     se_ = s["set"] + "|" + s["event_time"].astype(str)
@@ -146,7 +146,7 @@ def test_poisson_equals_newton_on_dummy_variables():
 
 def test_poisson_weighted_equals_pyfixest():
     df = stacked_frame(60, seed=6, max_controls=3)
-    r = stacked_did(df, **KW, family="poisson")
+    r = stacked_did(df, **KW, family="poisson", method="pml")
     s = _with_post(df)
     s["w"] = _auto_weights(s)
     f = pf.fepois(
@@ -208,3 +208,72 @@ def test_bad_input_is_named():
     bad = df.assign(y=df["y"].where(df.index != 3))
     with pytest.raises(EstimationError, match="row 3"):
         stacked_did(bad, **KW)
+
+
+def _mh_tables(df: pd.DataFrame, later, base) -> pd.DataFrame:
+    """Per set: engager and comparator counts in the later and baseline periods."""
+    s = df.assign(e=df["month"] - df["index"])
+    s = s.assign(per=np.where(later(s["e"]), "later", np.where(base(s["e"]), "base", "")))
+    s = s[s["per"] != ""]
+    return s.pivot_table(
+        index="set", columns=["treated", "per"], values="y", aggfunc="sum", fill_value=0.0
+    )
+
+
+def test_mantel_haenszel_equals_statsmodels_and_a_brute_force_sandwich():
+    from statsmodels.stats.contingency_tables import StratifiedTable
+
+    df = stacked_frame(60, seed=12, max_controls=1)
+    r = stacked_did(df, **KW, family="poisson", by_event_time=False)
+    assert r.method == "mantel-haenszel"
+    t = _mh_tables(df, lambda e: e > 0, lambda e: e < 0)
+    e1, e0, c1, c0 = t[(1, "later")], t[(1, "base")], t[(0, "later")], t[(0, "base")]
+    tables = [np.array([[a, b], [c, d]]) for a, b, c, d in zip(e1, c1, e0, c0, strict=True)]
+    ref = StratifiedTable(tables).oddsratio_pooled  # Mantel-Haenszel common odds ratio
+    assert r.coef == pytest.approx(np.log(ref), abs=1e-12)
+    n = e1 + e0 + c1 + c0
+    rr, ss = e1 * c0 / n, e0 * c1 / n
+    psi = rr.sum() / ss.sum()
+    g = len(n)
+    se = np.sqrt(g / (g - 1) * ((rr - psi * ss) ** 2).sum()) / rr.sum()
+    assert r.se == pytest.approx(se, rel=1e-10)
+    assert r.df_t == g - 1
+
+
+def test_mantel_haenszel_event_time_is_each_month_against_the_reference():
+    df = stacked_frame(50, seed=13)
+    r = stacked_did(df, **KW, family="poisson")
+    for k in (-4, 2, 5):
+        t = _mh_tables(df, lambda e, k=k: e == k, lambda e: e == -1)
+        e1, e0, c1, c0 = t[(1, "later")], t[(1, "base")], t[(0, "later")], t[(0, "base")]
+        n = (e1 + e0 + c1 + c0).where(lambda v: v > 0, 1)
+        want = np.log((e1 * c0 / n).sum() / (e0 * c1 / n).sum())
+        assert r.event_coef[list(r.event_times).index(k)] == pytest.approx(want, abs=1e-12)
+    assert r.pretrend_test() is not None
+
+
+def test_mantel_haenszel_has_no_incidental_parameter_bias():
+    """Many small sets, a sparse outcome: Poisson ML with set effects overstates the effect
+    (incidental parameters); the Mantel-Haenszel ratio does not, and its intervals cover."""
+    truth = np.log(0.7)
+    mh, pml, cover = [], [], []
+    for s in range(20):
+        df = stacked_frame(300, seed=100 + s, base=-2.0, drop_share=0.0)
+        a = stacked_did(df, **KW, family="poisson", by_event_time=False)
+        b = stacked_did(df, **KW, family="poisson", method="pml", by_event_time=False)
+        mh.append(a.coef)
+        pml.append(b.coef)
+        row = a.tidy().iloc[0]
+        cover.append(row["conf_low"] <= truth <= row["conf_high"])
+    mc = np.std(mh, ddof=1) / np.sqrt(len(mh))
+    assert abs(np.mean(mh) - truth) < 3 * mc
+    assert (np.mean(pml) - truth) / truth > 0.15  # overstated by more than 15%
+    assert np.mean(cover) >= 0.85
+
+
+def test_mantel_haenszel_needs_clusters_of_whole_sets():
+    df = stacked_frame(30, seed=14, reuse=True)
+    with pytest.raises(EstimationError, match="whole matched sets"):
+        stacked_did(df, **KW, family="poisson", cluster="person")
+    with pytest.raises(EstimationError, match="method"):
+        stacked_did(df, **KW, family="linear", method="pml")

@@ -149,3 +149,40 @@ def test_real_data_report_masks_small_counts_in_free_text(tmp_path):
     assert "REAL DATA" in text
     assert "4 of 27" not in text and "[c] of 25" in text  # explanation under output control
     assert "synthetic data</span>" not in text
+
+
+def test_headline_reads_the_tidy_did_table_pooled_and_valid_only(tmp_path):
+    """Notebook 40 writes did_estimates in the tidy layout (value, measure, area, valid):
+    the first screen headlines the pooled, design-valid estimates and no other."""
+    did = pd.DataFrame(
+        {
+            "table_id": "did_estimates",
+            "row_label": ["arrests | All areas", "arrests | Cardiff", "arrests | All areas"],
+            "column_label": ["Stacked DiD (Poisson)", "Stacked DiD (Poisson)", "TWFE calendar"],
+            "measure": ["rate_ratio", "rate_ratio", "difference per person-month"],
+            "value": [0.604081870727, 0.5, -0.2],
+            "conf_low": [0.437011604281, 0.3, -0.3],
+            "conf_high": [0.835023379165, 0.9, -0.1],
+            "outcome": "arrests",
+            "area": ["All areas", "Cardiff", "All areas"],
+            "valid": ["yes", "yes", "no"],
+            "truth": [0.75, 0.75, -0.1],
+        }
+    )
+    write_frame(did, tmp_path, name="did_estimates", disclosure="none")
+    text = build_report(tmp_path, _inputs()).read_text()
+    summary = text[text.index('id="summary"') : text.index("</section>", text.index("Headline"))]
+    assert "arrests: Stacked DiD (Poisson)" in summary
+    assert format_number(0.604081870727, "rate_ratio") in summary
+    assert format_interval(0.437011604281, 0.835023379165, "rate_ratio") in summary
+    assert "TWFE calendar" not in summary  # not valid for the design
+    assert format_number(0.5, "rate_ratio") + "<" not in summary  # one area, not pooled
+    assert "No estimates were written" not in summary
+
+
+def test_real_run_report_headlines_the_did_estimates(real_run):
+    text = (real_run.out_dir / "report.html").read_text(encoding="utf-8")
+    start = text.index("Headline")
+    summary = text[start : text.index("</section>", start)]
+    assert "No estimates were written" not in summary
+    assert "Stacked DiD" in summary

@@ -240,8 +240,9 @@ class _Referral:
     ref_date: np.ndarray
 
 
-def _refer(rng, pop: _Population, lat: _Latent, k_ref) -> _Referral:
+def _refer(rng, pop: _Population, lat: _Latent, k_ref, hazard=(0.12, 3.0, 1.2, 0.8)) -> _Referral:
     """Referral: the monthly hazard depends on observed history only."""
+    h0, h_lag1, h_lag2, h_miss1 = hazard
     n, T = pop.n, pop.months.size
     arr, miss = lat.arr, lat.miss
     in_window = np.asarray((pop.months >= _REFERRAL_FIRST) & (pop.months <= _REFERRAL_LAST))
@@ -253,7 +254,7 @@ def _refer(rng, pop: _Population, lat: _Latent, k_ref) -> _Referral:
     miss1[:, 1:] = miss[:, :-1] > 0
     age_m = (pop.month_ns[None, :] - pop.birth[:, None]) / np.timedelta64(1, "D") / 365.25
     can_refer = in_window[None, :] & (age_m >= 11) & (age_m < 18) & pop.eligible[:, None]
-    haz = (0.12 + 3.0 * lag1 + 1.2 * lag2 + 0.8 * miss1) * can_refer
+    haz = (h0 + h_lag1 * lag1 + h_lag2 * lag2 + h_miss1 * miss1) * can_refer
     with np.errstate(divide="ignore"):
         ratio = np.where(haz > 0, rng.random((n, T)) / np.where(haz > 0, haz, 1.0), np.inf)
     c_i = ratio.min(axis=1)  # referred iff the hazard scale reaches c_i (monotone in scale)

@@ -89,6 +89,7 @@ __all__ = [
     "CATEGORIES",
     "DEFAULT_REFERRALS",
     "EXTRACT_DATES",
+    "built_in_truth",
     "generate",
     "referred_list",
 ]
@@ -119,6 +120,7 @@ def generate(
     spell_effect: float = 1.6,
     arrest_probability: float = 0.7,
     area_trends: Mapping[str, float] | None = None,
+    referral_hazard: tuple[float, float, float, float] = (0.12, 3.0, 1.2, 0.8),
 ) -> dict[str, pd.DataFrame]:
     """Draw synthetic police extracts for engagers and comparators with a known effect.
 
@@ -153,6 +155,13 @@ def generate(
     area_trends
         Log-rate change per year of offending by area, overriding the defaults in
         :data:`AREAS` (Dundee +0.80, others slightly negative). Comparators share them.
+    referral_hazard
+        Relative monthly referral hazard: a base, then the increments for an arrest in the
+        month before, an arrest two months before and a missing episode in the month before
+        (all non-negative, the base positive). ``(0.12, 3.0, 0.0, 0.0)`` makes referral
+        depend only on being arrested in the month before, which the SOCEIS design matches
+        exactly: the design's identifying assumption then holds by construction (see
+        ``docs/explanation/simulation.md``).
 
     Returns
     -------
@@ -193,12 +202,13 @@ def generate(
             f"generate(): referrals has unknown area(s) {unknown}; allowed areas are "
             f"{sorted(AREAS)}."
         )
+    hazard = _check_hazard(referral_hazard)
     trends = {a: AREAS[a].trend for a in AREAS} | dict(area_trends or {})
     rng = np.random.default_rng(seed)
     k_ref = {a: max(1, round(referrals[a] * scale)) for a in referrals}
     pop = _population(rng, k_ref, population_per_referral, comparators_per_engager, trends)
     lat = _latent(rng, pop, spell_enter, spell_exit, spell_effect, arrest_probability)
-    ref = _refer(rng, pop, lat, k_ref)
+    ref = _refer(rng, pop, lat, k_ref, hazard)
     seg = _treat(rng, lat, ref, true_effect, missing_effect, arrest_probability)
     drug_trend = np.array([AREAS[a].drug_trend for a in pop.area_names])[pop.area_idx]
     events = _offence_rows(rng, seg, pop.month_ns, pop.years, drug_trend, CATEGORIES)
@@ -218,6 +228,34 @@ def generate(
         }
     ).assign(log_rate_ratio=lambda d: np.log(d["rate_ratio"]))
     return {**out, "truth": truth}
+
+
+def built_in_truth(data_dir) -> dict[str, float] | None:
+    """The built-in rate ratio per outcome of synthetic extracts drawn by
+    :func:`generate` (read from their ``manifest.json``); ``None``
+    for any other data (never for real data)."""
+    import json
+    from pathlib import Path
+
+    path = Path(data_dir) / "manifest.json"
+    if not path.exists():
+        return None
+    manifest = json.loads(path.read_text())
+    if manifest.get("generators", {}).get("police_persons") != "socdata.datasets.police.generate":
+        return None
+    t = generate(manifest["seed"])["truth"]
+    return dict(zip(t["outcome"], t["rate_ratio"], strict=True))
+
+
+def _check_hazard(referral_hazard) -> tuple[float, ...]:
+    """``referral_hazard`` as four floats, checked."""
+    hazard = tuple(float(v) for v in referral_hazard)
+    if len(hazard) != 4 or hazard[0] <= 0 or min(hazard) < 0:
+        raise SocdataError(
+            f"generate(): referral_hazard={referral_hazard!r} breaks the rule 'four "
+            "non-negative numbers, the first positive'; pass e.g. (0.12, 3.0, 1.2, 0.8)."
+        )
+    return hazard
 
 
 def _select(rng, pop, ref: _Referral, has_record, k_ref, found_rate, comparators_per_engager):

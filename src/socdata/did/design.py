@@ -19,27 +19,25 @@ __all__ = ["ComparatorDesign", "EstimatorSpec", "MatchingSpec"]
 
 @dataclasses.dataclass(frozen=True)
 class MatchingSpec:
-    """Arguments of :func:`socdata.matching.risk_set_match` for the design.
+    """Arguments of :func:`socdata.matching.risk_set_match` for a design.
 
-    Attributes mirror the function's keywords (see its docstring).
+    Attributes mirror the function's keywords (see its docstring) and default to the
+    function's own (neutral) defaults, which a test keeps equal; a study declares its own
+    values once (the SOCEIS evaluation's: :data:`socdata.soceis.design.SOCEIS_DESIGN`).
     """
 
-    exact: tuple[str, ...] = ("gender", "area")
+    exact: tuple[str, ...] = ("gender",)
     covariates: tuple[str, ...] = (
         "age",
         "deprivation_decile",
         "arrests_history",
         "missing_history",
-        "arrests_recent",
-        "missing_recent",
-        "arrests_last_3m",
-        "missing_last_3m",
     )
     history_months: int = 12
-    recent_months: int = 1
-    exact_any: tuple[str, ...] = ("arrests_recent",)
+    recent_months: int = 3
+    exact_any: tuple[str, ...] = ()
     distance: str = "logit"
-    caliper: float | None = 0.2
+    caliper: float | None = None
     ratio: int = 1
     replace: bool = False
 
@@ -94,6 +92,14 @@ ESTIMATORS: tuple[EstimatorSpec, ...] = (
         "rate ratio",
         True,
         "compares each engager with their own comparators on the event clock",
+    ),
+    EstimatorSpec(
+        "stacked_poisson_pml",
+        "Stacked DiD (Poisson ML with set effects), matched sets on event time",
+        "rate ratio",
+        False,
+        "one engager-comparator contrast per small set is an incidental parameter: "
+        "maximum likelihood overstates the effect",
     ),
     EstimatorSpec(
         "naive",

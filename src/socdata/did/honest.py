@@ -30,13 +30,15 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from socdata._lazy import lazy_module
-from socdata.errors import EstimationError
+from socdata.errors import EstimationError, SocdataDeprecationWarning
+from socdata.options import Renamed, check_conf_level, renamed_keywords
 from socdata.provenance import Provenance
 from socdata.results import Result, order_tidy
 
@@ -67,6 +69,8 @@ class HonestResult(Result):
         ``m`` estimated and its upper confidence bound.
     breakdown, breakdown_identified
         Largest ``Mbar`` whose robust interval (identified set) excludes zero.
+    conf_level
+        Confidence level of the robust intervals.
     scale
         ``"identity"`` or ``"log"`` (rate ratios in ``tidy``).
     """
@@ -78,9 +82,20 @@ class HonestResult(Result):
     max_pre_change_upper: float = np.nan
     breakdown: float = np.nan
     breakdown_identified: float = np.nan
-    alpha: float = 0.05
+    conf_level: float = 0.95
     scale: str = "identity"
     target: str = ""
+
+    @property
+    def alpha(self) -> float:
+        """Deprecated: ``1 - conf_level`` (removed in the next release)."""
+        warnings.warn(
+            "HonestResult.alpha is deprecated and will be removed in the next release; "
+            "use HonestResult.conf_level (alpha = 1 - conf_level)",
+            SocdataDeprecationWarning,
+            stacklevel=2,
+        )
+        return 1.0 - self.conf_level
 
     def tidy(self) -> pd.DataFrame:
         """One row per ``Mbar`` (``term`` = ``Mbar=<value>``)."""
@@ -122,12 +137,13 @@ class HonestResult(Result):
         )
 
 
+@renamed_keywords(alpha=Renamed("conf_level", lambda a: 1 - a))
 def honest_sensitivity(
     result,
     *,
     mbar: Sequence[float] = DEFAULT_MBAR,
     post: Sequence[int] | None = None,
-    alpha: float = 0.05,
+    conf_level: float = 0.95,
 ) -> HonestResult:
     """Relative-magnitudes sensitivity analysis of an event-time result.
 
@@ -141,13 +157,16 @@ def honest_sensitivity(
     post
         Post-period event times averaged in the target (default: every event time ``>= 0``
         not excluded from the result's overall estimate).
-    alpha
-        1 - confidence level.
+    conf_level
+        Confidence level of the robust intervals (``alpha = 1 - conf_level``; the keyword
+        ``alpha=`` is a deprecated alias for one release).
 
     Returns
     -------
     HonestResult
     """
+    check_conf_level(conf_level, function="honest_sensitivity", error=EstimationError)
+    alpha = 1.0 - conf_level
     times = np.asarray(result.event_times)
     ref = int(result.reference)
     beta = np.asarray(result.event_coef, dtype=float)
@@ -199,7 +218,7 @@ def honest_sensitivity(
     brk_id = abs(est) / (m_hat * c_bias) if m_hat > 0 else np.inf
     prov = Provenance.build(
         "socdata.did.honest_sensitivity",
-        parameters={"mbar": tuple(mbar), "post": tuple(post_t), "alpha": alpha},
+        parameters={"mbar": tuple(mbar), "post": tuple(post_t), "conf_level": conf_level},
     )
     return HonestResult(
         provenance=prov,
@@ -210,7 +229,7 @@ def honest_sensitivity(
         max_pre_change_upper=m_up,
         breakdown=float(brk),
         breakdown_identified=float(brk_id),
-        alpha=alpha,
+        conf_level=conf_level,
         scale=getattr(result, "scale", "identity"),
         target=f"average effect over event times {post_t[0]}..{post_t[-1]}",
     )

@@ -6,8 +6,8 @@ Two routes that cross-check each other:
   with no built-in effect, matched and stacked as the design says; the effect is then
   imposed by thinning the engagers' counts after the index month (each event kept with
   probability equal to the rate ratio: a Poisson process with its rate multiplied by
-  the ratio), the stacked Poisson DiD is fitted, and power is the share of replications
-  rejecting at ``alpha``.  Smaller studies are subsamples of the matched sets.
+  the ratio), the stacked DiD rate ratio (Mantel-Haenszel) is fitted, and power is the
+  share of replications rejecting at ``alpha``.  Smaller studies are subsamples of the matched sets.
 * :func:`analytic_power`: the normal approximation from the standard error of the log rate
   ratio at the null, ``power = Phi(|log RR| / se_RR - z) + Phi(-|log RR| / se_RR - z)``,
   ``se_RR = se_0 * sqrt(3/4 + 1/(4 RR))`` (the engagers' post-referral counts, about a
@@ -131,7 +131,8 @@ class PowerResult(Result):
     def _summary_body(self) -> str:
         return "\n".join(
             [
-                f"Power of the stacked Poisson DiD at alpha = {self.alpha} (simulated from "
+                f"Power of the stacked DiD rate ratio (Mantel-Haenszel) at alpha = {self.alpha} "
+                "(simulated from "
                 "the calibrated generator; analytic cross-check)",
                 self.table.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
                 "",

@@ -16,34 +16,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from socdata.dates import NAT_INT, epoch_months
 from socdata.errors import MatchingError
 
+month_index = epoch_months  # months since 1970-01 (NaT: the int64 minimum)
+
 _PANEL_NEEDED = ("person_id", "month", "arrests", "missing_episodes")
+NAT = NAT_INT
 DAY_NS = 86_400 * 10**9
-NAT = np.iinfo(np.int64).min
-
-
-def month_index(values: np.ndarray) -> np.ndarray:
-    """Months since 1970-01 of datetime64 values (NaT gives the int64 minimum).
-
-    Computed through whole days and a lookup table over the range of days present, which
-    is an order of magnitude faster than ``astype("datetime64[M]")`` on tens of millions
-    of rows.
-    """
-    ns = np.asarray(values, dtype="datetime64[ns]").view(np.int64)
-    nat = ns == NAT
-    out = np.full(ns.shape, NAT, dtype=np.int64)
-    if nat.all():
-        return out
-    days = ns // DAY_NS
-    ok_days = days[~nat] if nat.any() else days
-    d0, d1 = int(ok_days.min()), int(ok_days.max())
-    table = np.arange(d0, d1 + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    if nat.any():
-        out[~nat] = table[ok_days - d0]
-    else:
-        out = table[days - d0]
-    return out
 
 
 def month_start(idx: np.ndarray | int) -> np.ndarray:

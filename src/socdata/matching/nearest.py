@@ -193,6 +193,55 @@ def match(
     all units by score, the nearer of the nearest available control on each side, the
     lower one on an exact tie).  Weights: see :mod:`socdata.matching.weights`.
     """
+    m_order, covariates, exact_cols = _check_options(
+        distance, on_unmatched, m_order, ratio, caliper, covariates, exact
+    )
+    t = _treated(data, treatment)
+    ids = _unit_ids(data, unit)
+    X_model = design_matrix(data, covariates, drop_first=True)
+    X_bal = design_matrix(data, covariates, drop_first=False)
+    cell = _exact_cells(data, exact_cols)
+    dist = _fit_distance(X_model, X_bal, t, distance, caliper, std_caliper)
+    rank_in_order = _match_order(dist.score, t, m_order, seed)
+
+    match_mat, reasons = _match_cells(dist, t, cell, rank_in_order, ratio=ratio, replace=replace)
+
+    return assemble(
+        data=data,
+        ids=ids,
+        t=t,
+        match_mat=match_mat,
+        reasons=reasons,
+        score=dist.score,
+        Z=dist.Z,
+        X_bal=X_bal,
+        distance=distance,
+        ratio=ratio,
+        replace=replace,
+        caliper=caliper,
+        cal_width=dist.cal_width,
+        cal_units=dist.cal_units,
+        propensity=dist.propensity,
+        on_unmatched=on_unmatched,
+        parameters={
+            "treatment": treatment,
+            "covariates": covariates,
+            "exact": exact_cols or None,
+            "distance": distance,
+            "caliper": caliper,
+            "std_caliper": std_caliper,
+            "ratio": ratio,
+            "replace": replace,
+            "m_order": m_order,
+            "unit": unit,
+            "seed": seed,
+            "on_unmatched": on_unmatched,
+        },
+    )
+
+
+def _check_options(distance, on_unmatched, m_order, ratio, caliper, covariates, exact):
+    """Checked options of :func:`match`: the matching order, covariates and exact columns."""
     _check_choice(DISTANCE, distance, "match")
     _check_choice(ON_UNMATCHED, on_unmatched, "match")
     if m_order is None:
@@ -211,14 +260,22 @@ def match(
     exact_cols = [] if exact is None else list([exact] if isinstance(exact, str) else exact)
     if not covariates:
         raise MatchingError("`covariates` is empty; name at least one column to match on")
+    return m_order, covariates, exact_cols
 
+
+def _treated(data: pd.DataFrame, treatment: str) -> np.ndarray:
+    """The treatment indicator, checked to hold treated and control units."""
     t = _treatment_vector(data, treatment)
-    n = len(data)
     n1, n0 = int(t.sum()), int((~t).sum())
     if n1 == 0 or n0 == 0:
         raise MatchingError(
             f"matching needs treated and control units; found {n1} treated and {n0} control"
         )
+    return t
+
+
+def _unit_ids(data: pd.DataFrame, unit: str | None) -> np.ndarray:
+    """Unit identifiers (the index by default), checked unique."""
     if unit is None:
         ids = data.index.to_numpy()
     else:
@@ -229,9 +286,11 @@ def match(
         raise MatchingError(
             f"unit identifiers ({unit or 'index'}) are not unique: match() needs one row per unit"
         )
+    return ids
 
-    X_model = design_matrix(data, covariates, drop_first=True)
-    X_bal = design_matrix(data, covariates, drop_first=False)
+
+def _exact_cells(data: pd.DataFrame, exact_cols: list[str]) -> np.ndarray:
+    """Code of each row's cell of the exact-matching columns (all 0 without them)."""
     for c in exact_cols:
         if c not in data.columns:
             raise MatchingError(f"exact-matching column {c!r} not in the data")
@@ -240,71 +299,28 @@ def match(
                 f"exact-matching column {c!r} has {int(data[c].isna().sum())} missing value(s); "
                 "recode missing as its own category (e.g. 'Not known') to match on it"
             )
+    if not exact_cols:
+        return np.zeros(len(data), dtype=np.int64)
+    if len(exact_cols) > 1:
+        return np.asarray(pd.MultiIndex.from_frame(data[exact_cols].astype(str)).factorize()[0])
+    return np.asarray(pd.factorize(data[exact_cols[0]])[0])
 
-    dist = _fit_distance(X_model, X_bal, t, distance, caliper, std_caliper)
-    score, Z = dist.score, dist.Z
-    cal_width, cal_units, propensity = dist.cal_width, dist.cal_units, dist.propensity
 
-    # exact cells
-    if exact_cols:
-        cell = (
-            pd.MultiIndex.from_frame(data[exact_cols].astype(str)).factorize()[0]
-            if len(exact_cols) > 1
-            else pd.factorize(data[exact_cols[0]])[0]
-        )
-    else:
-        cell = np.zeros(n, dtype=np.int64)
-    cell = np.asarray(cell)
-
-    rng = np.random.default_rng(seed)
+def _match_order(score, t: np.ndarray, m_order: str, seed) -> np.ndarray:
+    """Rank of each treated row in the global matching order (MatchIt computes it within
+    each cell from the same scores, which gives the same relative order)."""
     treated_idx = np.flatnonzero(t)
-    # global matching order of treated units (MatchIt computes it within each cell from the
-    # same scores, which gives the same relative order)
     if m_order == "largest":
         order_all = treated_idx[np.argsort(-score[treated_idx], kind="stable")]
     elif m_order == "smallest":
         order_all = treated_idx[np.argsort(score[treated_idx], kind="stable")]
     elif m_order == "random":
-        order_all = treated_idx[rng.permutation(treated_idx.size)]
+        order_all = treated_idx[np.random.default_rng(seed).permutation(treated_idx.size)]
     else:
         order_all = treated_idx
-    rank_in_order = np.empty(n, dtype=np.int64)
+    rank_in_order = np.empty(t.size, dtype=np.int64)
     rank_in_order[order_all] = np.arange(order_all.size)
-
-    match_mat, reasons = _match_cells(dist, t, cell, rank_in_order, ratio=ratio, replace=replace)
-
-    return assemble(
-        data=data,
-        ids=ids,
-        t=t,
-        match_mat=match_mat,
-        reasons=reasons,
-        score=score,
-        Z=Z,
-        X_bal=X_bal,
-        distance=distance,
-        ratio=ratio,
-        replace=replace,
-        caliper=caliper,
-        cal_width=cal_width,
-        cal_units=cal_units,
-        propensity=propensity,
-        on_unmatched=on_unmatched,
-        parameters={
-            "treatment": treatment,
-            "covariates": covariates,
-            "exact": exact_cols or None,
-            "distance": distance,
-            "caliper": caliper,
-            "std_caliper": std_caliper,
-            "ratio": ratio,
-            "replace": replace,
-            "m_order": m_order,
-            "unit": unit,
-            "seed": seed,
-            "on_unmatched": on_unmatched,
-        },
-    )
+    return rank_in_order
 
 
 @dataclasses.dataclass

@@ -128,30 +128,7 @@ def fit_logit(
     ybar = np.average(y, weights=w)
     beta = np.zeros(Z.shape[1])
     beta[0] = np.log(ybar / (1 - ybar))
-    dev_old = np.inf
-    converged = False
-    it = 0
-    eta = Z @ beta
-    for it in range(1, max_iter + 1):  # noqa: B007
-        prob = _expit(eta)
-        pc = np.clip(prob, 1e-300, 1 - 1e-16)
-        dev = -2 * float(w @ np.where(y > 0, np.log(pc), np.log1p(-pc)))
-        if abs(dev - dev_old) / (abs(dev) + 0.1) < tol:
-            converged = True
-            break
-        dev_old = dev
-        wt = w * prob * (1 - prob)
-        grad = Z.T @ (w * (y - prob))
-        hess = Z.T @ (Z * wt[:, None])
-        try:
-            step = np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError as exc:  # pragma: no cover - guarded by rank check
-            raise MatchingError(f"propensity model: singular information matrix ({exc})") from exc
-        beta = beta + step
-        eta = Z @ beta
-        if np.max(np.abs(step)) < tol:
-            converged = True
-            break
+    beta, converged, it = _irls(Z, y, w, beta, tol=tol, max_iter=max_iter)
     if not converged:
         warnings.warn(
             f"propensity model did not converge in {max_iter} iterations (possible "
@@ -185,3 +162,35 @@ def fit_logit(
     return LogitFit(
         coef=coef, names=("(Intercept)", *names), converged=converged, n_iter=it, loglik=ll
     )
+
+
+def _irls(
+    Z: np.ndarray, y: np.ndarray, w: np.ndarray, beta: np.ndarray, *, tol: float, max_iter: int
+) -> tuple[np.ndarray, bool, int]:
+    """Newton-Raphson (IRLS) for the weighted logit from ``beta``: the estimate, whether
+    the deviance or the step converged within ``tol``, and the iterations used."""
+    dev_old = np.inf
+    converged = False
+    it = 0
+    eta = Z @ beta
+    for it in range(1, max_iter + 1):  # noqa: B007
+        prob = _expit(eta)
+        pc = np.clip(prob, 1e-300, 1 - 1e-16)
+        dev = -2 * float(w @ np.where(y > 0, np.log(pc), np.log1p(-pc)))
+        if abs(dev - dev_old) / (abs(dev) + 0.1) < tol:
+            converged = True
+            break
+        dev_old = dev
+        wt = w * prob * (1 - prob)
+        grad = Z.T @ (w * (y - prob))
+        hess = Z.T @ (Z * wt[:, None])
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError as exc:  # pragma: no cover - guarded by rank check
+            raise MatchingError(f"propensity model: singular information matrix ({exc})") from exc
+        beta = beta + step
+        eta = Z @ beta
+        if np.max(np.abs(step)) < tol:
+            converged = True
+            break
+    return beta, converged, it

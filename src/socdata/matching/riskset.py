@@ -177,6 +177,24 @@ def risk_set_match(
         ratio=ratio,
         caliper=caliper,
     )
+    opts = {
+        "distance": distance,
+        "caliper": caliper,
+        "std_caliper": std_caliper,
+        "ratio": ratio,
+        "replace": replace,
+        "max_model_rows": max_model_rows,
+        "seed": seed,
+        "on_unmatched": on_unmatched,
+    }
+    return _match(panel, persons, spec, opts)
+
+
+def _match(panel: pd.DataFrame, persons: pd.DataFrame, spec, opts: dict) -> MatchResult:
+    """The steps of :func:`risk_set_match` once the options are checked."""
+    distance, caliper, std_caliper = opts["distance"], opts["caliper"], opts["std_caliper"]
+    ratio, replace, seed = opts["ratio"], opts["replace"], opts["seed"]
+    max_model_rows, on_unmatched = opts["max_model_rows"], opts["on_unmatched"]
     arr = build_arrays(panel, persons, spec)
     eng, rm, Xe, excl_eng = eligible_engagers(arr, persons)
     cmp_all, by_stratum, n_cmp_missing = comparator_pool(arr, persons)
@@ -216,23 +234,17 @@ def risk_set_match(
         n_cmp_missing=n_cmp_missing,
         seed=seed,
     )
+    params = {
+        "exact": spec.exact or None,
+        "history_months": spec.history,
+        "recent_months": spec.recent,
+        "covariates": spec.covariates,
+        "exact_any": spec.exact_any or None,
+        **opts,
+    }
     prov = Provenance.build(
         "socdata.matching.risk_set_match",
-        parameters={
-            "exact": spec.exact or None,
-            "history_months": spec.history,
-            "recent_months": spec.recent,
-            "covariates": spec.covariates,
-            "exact_any": spec.exact_any or None,
-            "distance": distance,
-            "caliper": caliper,
-            "std_caliper": std_caliper,
-            "ratio": ratio,
-            "replace": replace,
-            "max_model_rows": max_model_rows,
-            "seed": seed,
-            "on_unmatched": on_unmatched,
-        },
+        parameters=params,
         frames={"panel": panel, "persons": persons}
         if len(panel) <= 5_000_000
         else {"persons": persons},
@@ -241,19 +253,25 @@ def risk_set_match(
         flow=flow,
         notes=notes,
     )
+    return _result(prov, params, model, pairs, unit_weights, bal, unmatched, eng, cmp_all)
+
+
+def _result(prov, params, model, pairs, unit_weights, bal, unmatched, eng, cmp_all) -> MatchResult:
+    """The frozen :class:`MatchResult` of :func:`risk_set_match`."""
     how = (
         "a pooled risk-set propensity score (unpenalised logit), largest score first"
-        if distance == "logit"
+        if params["distance"] == "logit"
         else "the Mahalanobis distance (scaled covariates), data order"
     )
+    caliper = params["caliper"]
     return MatchResult(
         provenance=prov,
         method="risk-set matching at the referral month: greedy nearest neighbour on "
         + how
         + " within each (index month, force, exact cell) stratum",
-        distance=distance,
-        ratio=int(ratio),
-        replace=bool(replace),
+        distance=params["distance"],
+        ratio=int(params["ratio"]),
+        replace=bool(params["replace"]),
         caliper=caliper,
         caliper_units=model.cal_units if caliper is not None else "",
         caliper_width=model.cal_width,

@@ -131,25 +131,62 @@ def _audit_card(audit: pd.DataFrame | None) -> str:
     )
 
 
+def _did_headline(did: pd.DataFrame) -> pd.DataFrame:
+    """The DiD estimates to headline, in one layout (``label, scale, estimate, conf_low,
+    conf_high, truth, suppressed``).
+
+    Reads both layouts a run may write: socdata's tidy table (``value``, ``measure``,
+    ``column_label``; notebook 40's ``did_estimates``), where only the pooled estimates
+    (area ``All areas``) of design-valid estimators are headlined, and a plain frame with
+    ``estimator``, ``scale`` and ``estimate``.
+    """
+    cols = set(did.columns)
+    if {"value", "measure"} <= cols and "estimate" not in cols:
+        keep = pd.Series(True, index=did.index)
+        if "area" in cols:
+            keep &= did["area"].astype(str).eq("All areas")
+        if "valid" in cols:
+            keep &= did["valid"].astype(str).eq("yes")
+        d = did[keep]
+        name = next(c for c in ("column_label", "estimator", "measure") if c in cols)
+        outcome = d["outcome"].astype(str) + ": " if "outcome" in cols else ""
+        label = outcome + d[name].astype(str)
+        out = pd.DataFrame(
+            {"label": label, "scale": d["measure"].astype(str), "estimate": d["value"]}
+        )
+    elif {"estimator", "estimate"} <= cols:
+        d = did
+        out = pd.DataFrame(
+            {
+                "label": d["estimator"].astype(str),
+                "scale": d.get("scale", pd.Series("", index=d.index)).astype(str),
+                "estimate": d["estimate"],
+            }
+        )
+    else:
+        return pd.DataFrame(columns=["label", "scale", "estimate"])
+    for c in ("conf_low", "conf_high", "truth"):
+        out[c] = d[c] if c in cols else float("nan")
+    status = d.get("disclosure_status", pd.Series("", index=d.index)).astype(str)
+    out["suppressed"] = status.str.startswith("suppressed")
+    return out
+
+
 def _headline_rows(tables: Mapping[str, pd.DataFrame], synthetic: bool) -> list[str]:
     rows: list[str] = []
     did = tables.get("did_estimates")
-    if did is not None and {"estimator", "estimate"} <= set(did.columns):
-        for rec in did.to_dict(orient="records"):
-            scale = str(rec.get("scale", ""))
+    if did is not None:
+        for rec in _did_headline(did).to_dict(orient="records"):
+            scale = rec["scale"].replace("_", " ")
             measure = "rate_ratio" if "ratio" in scale else "rate_per_person_month"
-            suppressed = str(rec.get("disclosure_status", "")).startswith("suppressed")
+            suppressed = bool(rec["suppressed"]) or pd.isna(rec["estimate"])
             est = SUPPRESSED if suppressed else format_number(rec["estimate"], measure)
-            ci = (
-                ""
-                if suppressed
-                else format_interval(rec.get("conf_low"), rec.get("conf_high"), measure)
-            )
+            ci = "" if suppressed else format_interval(rec["conf_low"], rec["conf_high"], measure)
             truth = ""
-            if synthetic and "truth" in rec and not pd.isna(rec["truth"]):
+            if synthetic and not pd.isna(rec["truth"]):
                 truth = format_number(rec["truth"], measure)
             rows.append(
-                f'<tr><th scope="row">{_esc(rec["estimator"])}</th>'
+                f'<tr><th scope="row">{_esc(rec["label"])}</th>'
                 f'<td class="txt">{_esc(scale)}</td><td class="num">{_esc(est)}</td>'
                 f'<td class="num">{_esc(ci)}</td>'
                 + (f'<td class="num">{_esc(truth)}</td>' if synthetic else "")
@@ -186,8 +223,9 @@ def _estimates_card(tables: Mapping[str, pd.DataFrame], synthetic: bool) -> str:
         return head + "<p>No estimates were written in this run.</p></section>"
     truth = '<th scope="col" class="num">built-in truth</th>' if synthetic else ""
     note = (
-        "<p class='small'>Effect of referral on police contact from the matched comparison "
-        "(negative: fewer arrests). 95% confidence intervals in brackets."
+        "<p class='small'>Effect of referral on police contact from the matched comparison, "
+        "pooled over areas, design-valid estimators only (a difference below 0 or a rate "
+        "ratio below 1: less contact). 95% confidence intervals in brackets."
         + (
             " On synthetic data the effect built into the generator is shown beside each estimate."
             if synthetic

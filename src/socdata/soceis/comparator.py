@@ -142,7 +142,7 @@ def _groups(stacked: pd.DataFrame, design: ComparatorDesign):
             yield str(value), g
 
 
-def _stacked_fit(frame, outcome, design, family, by_event_time=False):
+def _stacked_fit(frame, outcome, design, family, by_event_time=False, method=None):
     return stacked_did(
         frame,
         outcome=outcome,
@@ -152,6 +152,7 @@ def _stacked_fit(frame, outcome, design, family, by_event_time=False):
         matched_set="matched_set",
         treated="treated",
         family=family,
+        method=method,
         by_event_time=by_event_time,
         **design.stacked_kwargs(),
     )
@@ -261,7 +262,7 @@ def estimate_table(
     keys = list(estimators) if estimators is not None else list(design.estimators)
     sim = simulation_summary().set_index("estimator")
     mp = None
-    if any(k not in ("stacked_linear", "stacked_poisson") for k in keys):
+    if any(not k.startswith("stacked") for k in keys):
         if panel is None or matched is None:
             raise ValueError("estimators other than the stacked DiD need panel= and matched=")
         mp = matched_panel(panel, matched)
@@ -275,8 +276,9 @@ def estimate_table(
                 spec = _SPEC[key]
                 try:
                     if key.startswith("stacked"):
-                        fam = "poisson" if key.endswith("poisson") else "linear"
-                        t = _stacked_fit(frame, outcome, design, fam).tidy().iloc[0]
+                        fam = "poisson" if "poisson" in key else "linear"
+                        how = "pml" if key.endswith("_pml") else None
+                        t = _stacked_fit(frame, outcome, design, fam, method=how).tidy().iloc[0]
                         est, lo, hi = t.estimate, t.conf_low, t.conf_high
                         if fam == "poisson":
                             est, lo, hi = np.exp(est), np.exp(lo), np.exp(hi)

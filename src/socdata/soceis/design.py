@@ -20,7 +20,26 @@ __all__ = ["SOCEIS_DESIGN"]
 
 SOCEIS_DESIGN = ComparatorDesign(
     name="SOCEIS engagers vs comparators matched at the referral month",
-    matching=MatchingSpec(),
+    matching=MatchingSpec(
+        exact=("gender", "area"),
+        covariates=(
+            "age",
+            "deprivation_decile",
+            "arrests_history",
+            "missing_history",
+            "arrests_recent",
+            "missing_recent",
+            "arrests_last_3m",
+            "missing_last_3m",
+        ),
+        history_months=12,
+        recent_months=1,
+        exact_any=("arrests_recent",),
+        distance="logit",
+        caliper=0.2,
+        ratio=1,
+        replace=False,
+    ),
     window=(-12, 12),
     exclude=(0,),
     reference=-1,
