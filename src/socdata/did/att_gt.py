@@ -314,7 +314,7 @@ def _estimation_panel(data: Any, params: dict[str, Any], level: int) -> tuple[An
         anticipation=params["anticipation"],
         control_group=params["control_group"],
         balance=params["balance"],
-        stacklevel=level,
+        stacklevel=level + 1,
         weights=params["weights"],
     )
     return digest, p
