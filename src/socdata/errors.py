@@ -95,3 +95,23 @@ class SmallClusterWarning(SocdataWarning):
 
 class SocdataDeprecationWarning(DeprecationWarning):
     """A public interface will change; the message says what to use instead."""
+
+
+def caller_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning point at the first frame outside socdata.
+
+    Call it where the warning is issued: ``warnings.warn(msg, Category,
+    stacklevel=caller_stacklevel())``.  However deep the helper that warns (keyword
+    wrappers, split estimator steps), the warning names the user's file and line, so
+    ``-W error`` filters and the printed location mean the user's call.
+    """
+    import os
+    import sys
+
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame = sys._getframe(1)  # the function that warns (stacklevel=1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame = frame.f_back
+        level += 1
+    return level

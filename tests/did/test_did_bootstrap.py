@@ -12,7 +12,8 @@ import pytest
 import socdata.did as did
 from benchmarks._common import TRUE_EFFECT, make_panel
 from socdata.did._linear import fit_linear
-from socdata.did._panel import build_panel, drop_uninformative
+from socdata.did._panel import build_panel
+from socdata.did._prune import drop_uninformative
 from socdata.did.bootstrap import _p_value, _wcr_parts, _weight_matrix, bootstrap_t_draws
 from socdata.errors import EstimationError, SmallClusterWarning
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from socdata._lazy import lazy_module
-from socdata.did._att_gt_prep import PanelArrays
+from socdata.did._att_gt_arrays import PanelArrays
 from socdata.did._att_gt_results import _SE_FLOOR, _boot_inference, _fmt, _inference_frame
 from socdata.did._att_gt_stats import (
     IFStats,

@@ -268,6 +268,30 @@ class AttGtResult(Result):
 
         return pretrend(self, method, draws=draws, seed=seed)
 
+    def _aggregate_inference(
+        self, spec: _agg.AggSpec, wts: np.ndarray, est: np.ndarray, conf_level: float
+    ) -> tuple[dict, np.ndarray, float]:
+        """Standard errors, intervals and interval types of an aggregation (analytic, or
+        multiplier bootstrap with a sup-t band over ``spec.uniform_rows``)."""
+        se = np.sqrt(np.maximum(self._stats.variance(wts, spec.extra), 0.0))
+        se = np.where(se > _SE_FLOOR, se, np.nan)
+        crit_rows = np.full(len(est), _st.norm.ppf((1 + conf_level) / 2))
+        ci_type = np.full(len(est), "pointwise (analytic)", dtype=object)
+        crit_value = float(crit_rows[0])
+        if self.settings["inference"] == "bootstrap":
+            dev = self._stats.boot_deviations(wts, spec.extra)
+            bse, _ = _boot_inference(dev, conf_level)
+            se = bse
+            ci_type[:] = "pointwise (multiplier bootstrap)"
+            rows = spec.uniform_rows
+            if self.settings["cband"] and len(rows) > 0:
+                _, crit = _boot_inference(dev[:, rows], conf_level)
+                crit_rows[rows] = crit
+                ci_type[rows] = "uniform (multiplier bootstrap, sup-t)"
+                crit_value = crit
+        out = _inference_frame(est, se, crit_rows)
+        return out, ci_type, crit_value
+
     # ---------------------------------------------------------------- aggregation
     @renamed_keywords(alpha=Renamed("conf_level", lambda a: 1 - a))
     def aggregate(
@@ -343,23 +367,7 @@ class AttGtResult(Result):
         wts = np.where(np.isfinite(spec.weights), spec.weights, 0.0)
         est = wts @ np.where(np.isfinite(att), att, 0.0)
         est = np.where(np.all(np.isfinite(spec.weights), axis=1), est, np.nan)
-        se = np.sqrt(np.maximum(self._stats.variance(wts, spec.extra), 0.0))
-        se = np.where(se > _SE_FLOOR, se, np.nan)
-        crit_rows = np.full(len(est), _st.norm.ppf((1 + conf_level) / 2))
-        ci_type = np.full(len(est), "pointwise (analytic)", dtype=object)
-        crit_value = float(crit_rows[0])
-        if self.settings["inference"] == "bootstrap":
-            dev = self._stats.boot_deviations(wts, spec.extra)
-            bse, _ = _boot_inference(dev, conf_level)
-            se = bse
-            ci_type[:] = "pointwise (multiplier bootstrap)"
-            rows = spec.uniform_rows
-            if self.settings["cband"] and len(rows) > 0:
-                _, crit = _boot_inference(dev[:, rows], conf_level)
-                crit_rows[rows] = crit
-                ci_type[rows] = "uniform (multiplier bootstrap, sup-t)"
-                crit_value = crit
-        out = _inference_frame(est, se, crit_rows)
+        out, ci_type, crit_value = self._aggregate_inference(spec, wts, est, conf_level)
         table = pd.DataFrame(
             {
                 "term": [

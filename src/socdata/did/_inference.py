@@ -74,11 +74,51 @@ def cluster_sums(panel: Panel, scores: np.ndarray) -> np.ndarray:
     return out
 
 
-def sandwich(bread: np.ndarray, cluster_scores: np.ndarray, factor: float) -> np.ndarray:
-    """``factor * bread (S'S) bread``."""
-    meat = cluster_scores.T @ cluster_scores
-    v = factor * bread @ meat @ bread
-    return (v + v.T) / 2
+def crv1(
+    bread: np.ndarray,
+    meat: np.ndarray,
+    *,
+    n: int,
+    n_units: int,
+    n_times: int,
+    n_clusters: int,
+    unit_nested: bool,
+    time_nested: bool,
+) -> tuple[np.ndarray, float, int]:
+    """CRV1 covariance ``ssc * bread meat bread`` (symmetrised), ``ssc`` and ``K``.
+
+    The one implementation of the cluster-robust sandwich for every fixed-effects fit
+    (row-level :func:`panel_crv1`, and the cohort-statistics path of :mod:`socdata.scale`,
+    which forms ``meat = sum_g s_g s_g'`` from moments).  ``k`` is ``bread.shape[0]``;
+    the small-sample factor is :func:`small_sample_factor`.
+    """
+    ssc, df_k = small_sample_factor(
+        n=n,
+        k=bread.shape[0],
+        n_units=n_units,
+        n_times=n_times,
+        n_clusters=n_clusters,
+        unit_nested=unit_nested,
+        time_nested=time_nested,
+    )
+    v = ssc * bread @ meat @ bread
+    return (v + v.T) / 2, ssc, df_k
+
+
+def panel_crv1(
+    panel: Panel, bread: np.ndarray, cluster_scores: np.ndarray
+) -> tuple[np.ndarray, float, int]:
+    """:func:`crv1` for a fit on ``panel`` from its (G, k) cluster score sums."""
+    return crv1(
+        bread,
+        cluster_scores.T @ cluster_scores,
+        n=panel.n,
+        n_units=panel.n_units,
+        n_times=panel.n_times,
+        n_clusters=panel.n_clusters,
+        unit_nested=panel.unit_cluster_nested(),
+        time_nested=panel.time_cluster_nested(),
+    )
 
 
 def t_inference(

@@ -18,7 +18,7 @@ import dataclasses
 import numpy as np
 
 from socdata.did._demean import TwoWayDemeaner
-from socdata.did._inference import cluster_sums, independent_columns, sandwich, small_sample_factor
+from socdata.did._inference import cluster_sums, independent_columns, panel_crv1
 from socdata.did._panel import Panel
 from socdata.errors import EstimationError
 
@@ -147,16 +147,7 @@ def fit_linear(
                 bread = np.linalg.inv(gram)
                 coef = bread @ xty
                 scores = sxy - np.einsum("ijm,m->ij", sxx, coef)
-                ssc, df_k = small_sample_factor(
-                    n=panel.n,
-                    k=k0,
-                    n_units=panel.n_units,
-                    n_times=panel.n_times,
-                    n_clusters=panel.n_clusters,
-                    unit_nested=True,
-                    time_nested=panel.n_units == 1,
-                )
-                vcov = sandwich(bread, scores, ssc)
+                vcov, ssc, df_k = panel_crv1(panel, bread, scores)
                 return LinearFit(
                     coef,
                     vcov,
@@ -206,14 +197,5 @@ def _fit_weighted(
     coef = bread @ (wxt.T @ yt)
     resid = yt - xt @ coef
     scores = cluster_sums(panel, wxt * resid[:, None])
-    ssc, df_k = small_sample_factor(
-        n=panel.n,
-        k=len(kept),
-        n_units=panel.n_units,
-        n_times=panel.n_times,
-        n_clusters=panel.n_clusters,
-        unit_nested=panel.unit_cluster_nested(),
-        time_nested=panel.time_cluster_nested(),
-    )
-    vcov = sandwich(bread, scores, ssc)
+    vcov, ssc, df_k = panel_crv1(panel, bread, scores)
     return LinearFit(coef, vcov, bread, xt, yt, resid, ssc, df_k, dm, kept)

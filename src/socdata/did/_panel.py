@@ -3,9 +3,9 @@
 Turns a user's frame into arrays once: checks columns, counts and drops rows with missing
 values, encodes the unit and time identifiers as integer codes, detects the common layout
 "sorted by unit then time, balanced" (in which case no codes are materialised and every
-group sum is a reshape), and drops observations that carry no information for the fixed
-effects (singletons; for Poisson, units or periods whose outcome is all zero), counting every
-exclusion in a :class:`socdata.provenance.FlowLog`.
+group sum is a reshape), counting every exclusion in a
+:class:`socdata.provenance.FlowLog`.  Observations that carry no information for the fixed
+effects are dropped afterwards by :func:`socdata.did._prune.drop_uninformative`.
 
 Nothing here keeps a reference to the user's frame, and no person identifier leaves this
 module: results only see codes and counts.
@@ -37,7 +37,6 @@ __all__ = [
     "Panel",
     "build_panel",
     "check_columns",
-    "drop_uninformative",
     "numeric_column",
     "weight_column",
 ]
@@ -380,6 +379,34 @@ def build_panel(
         extra,
     )
     rows, keep, flow = _drop_rows(rows, bad, missing, function=function, weights=weights)
+    return _encode_panel(
+        data,
+        rows,
+        keep,
+        flow,
+        names,
+        n_in,
+        unit=unit,
+        time=time,
+        cluster=cluster,
+        function=function,
+    )
+
+
+def _encode_panel(
+    data: pd.DataFrame,
+    rows: Rows,
+    keep: np.ndarray,
+    flow: FlowLog,
+    names: tuple[str, ...],
+    n_in: int,
+    *,
+    unit: str,
+    time: str,
+    cluster: str | None,
+    function: str,
+) -> Panel:
+    """The :class:`Panel` of the kept ``rows``: identifiers encoded, regressors stacked."""
     frame_u, frame_t, frame_c = rows.frame_u, rows.frame_t, rows.frame_c
     y, cols, off, wts, extra = rows.y, rows.cols, rows.off, rows.wts, rows.extra
     n = y.size
@@ -424,69 +451,4 @@ def build_panel(
     )
     if not sorted_balanced:
         panel._cells = cell
-    return panel
-
-
-def drop_uninformative(panel: Panel, *, function: str, poisson: bool = False) -> Panel:
-    """Drop singleton units/periods and, for Poisson, all-zero units/periods (iteratively).
-
-    A unit (or period) observed once is perfectly fitted by its own fixed effect and carries
-    no information about the slopes (fixest and pyfixest drop them by default); with a
-    Poisson model a unit whose outcome is zero in every period has a fixed effect of minus
-    infinity and likewise carries no information.  Every exclusion is counted.
-    """
-    n0 = panel.n
-    reasons: dict[str, int] = {}
-    if panel.sorted_balanced and not poisson and panel.n_times > 1 and panel.n_units > 1:
-        return panel
-
-    def _count(key: str, m: np.ndarray) -> None:
-        reasons[key] = reasons.get(key, 0) + int(m.sum())
-
-    for _ in range(100):
-        drop = np.zeros(panel.n, dtype=bool)
-        cu = panel.unit_sums()
-        ct = panel.time_sums()
-        if (cu == 1).any():
-            m = panel.unit_rows(cu == 1)
-            _count("unit observed in one period only (singleton)", m)
-            drop |= m
-        if (ct == 1).any():
-            m = panel.time_rows(ct == 1) & ~drop
-            _count("period with one observation only (singleton)", m)
-            drop |= m
-        if poisson:
-            su = panel.unit_sums(panel.y)
-            if (su == 0).any():
-                m = panel.unit_rows(su == 0) & ~drop
-                _count("unit with zero outcome in every period", m)
-                drop |= m
-            st = panel.time_sums(panel.y)
-            if (st == 0).any():
-                m = panel.time_rows(st == 0) & ~drop
-                _count("period with zero outcome for every unit", m)
-                drop |= m
-        if not drop.any():
-            break
-        panel.subset(~drop)
-        if panel.n == 0:
-            raise EstimationError(
-                f"{function}: no observations left after dropping units and periods that "
-                "carry no information ("
-                + "; ".join(f"{k}: {v}" for k, v in reasons.items())
-                + "). Check that the outcome varies and units are observed more than once."
-            )
-    if reasons:
-        panel.flow = panel.flow.add(
-            "drop observations without information for the fixed effects",
-            n0,
-            panel.n,
-            reasons,
-        )
-        warnings.warn(
-            f"{function}: excluded {n0 - panel.n} observations that carry no information "
-            "for the fixed effects (" + "; ".join(f"{k}: {v}" for k, v in reasons.items()) + ").",
-            ExcludedRowsWarning,
-            stacklevel=4,
-        )
     return panel

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from socdata.did._att_gt_arrays import PanelArrays
 from socdata.did._att_gt_cells import (
     cell_inference,
     cells_conditional,
@@ -43,7 +44,6 @@ from socdata.did._att_gt_prep import (
     CONTROL_GROUPS,
     EST_METHODS,
     AttGtInputError,
-    PanelArrays,
     build_panel,
     check_choice,
     fingerprint_async,
@@ -314,7 +314,7 @@ def _estimation_panel(data: Any, params: dict[str, Any], level: int) -> tuple[An
         anticipation=params["anticipation"],
         control_group=params["control_group"],
         balance=params["balance"],
-        stacklevel=level,
+        stacklevel=level + 1,
         weights=params["weights"],
     )
     return digest, p

@@ -46,7 +46,8 @@ import pandas as pd
 
 from socdata.did._inference import cluster_sums
 from socdata.did._linear import LinearFit, fit_linear
-from socdata.did._panel import Panel, build_panel, drop_uninformative
+from socdata.did._panel import Panel, build_panel
+from socdata.did._prune import drop_uninformative
 from socdata.did._results import BootstrapInference
 from socdata.did._threads import single_threaded_blas
 from socdata.errors import EstimationError

@@ -38,7 +38,8 @@ import pandas as pd
 from socdata.dates import month_index
 from socdata.did._inference import FEW_CLUSTERS
 from socdata.did._linear import fit_linear
-from socdata.did._panel import build_panel, check_columns, drop_uninformative
+from socdata.did._panel import build_panel, check_columns
+from socdata.did._prune import drop_uninformative
 from socdata.did._results import BootstrapInference, EventStudyResult, wald_test
 from socdata.did._threads import single_threaded_blas
 from socdata.did.bootstrap import wcr_inference

@@ -36,16 +36,15 @@ import pandas as pd
 
 from socdata.did._demean import TwoWayDemeaner
 from socdata.did._inference import (
-    FEW_CLUSTERS,
     cluster_sums,
     independent_columns,
-    sandwich,
-    small_sample_factor,
+    panel_crv1,
 )
-from socdata.did._panel import Panel, build_panel, drop_uninformative
+from socdata.did._panel import Panel, build_panel
+from socdata.did._prune import drop_uninformative
 from socdata.did._results import FixedEffectsResult
 from socdata.did._threads import single_threaded_blas
-from socdata.did.twfe import _frozen, _provenance, check_options, few_cluster_policy
+from socdata.did.twfe import check_options, few_cluster_policy, fixed_effects_result
 from socdata.errors import EstimationError, SocdataWarning
 
 __all__ = ["poisson_twfe"]
@@ -133,12 +132,7 @@ def poisson_twfe(
         offset_column=exposure,
         weights=weights,
     )
-    neg = panel.y < 0
-    if neg.any():
-        raise EstimationError(
-            f"{fn}: outcome {outcome!r} has {int(neg.sum())} negative values (e.g. "
-            f"{panel.y[neg][0]:g}); Poisson models need counts or other non-negative outcomes."
-        )
+    _check_counts(panel, fn, outcome)
     panel = drop_uninformative(panel, function=fn, poisson=True)
     cluster_name = cluster or unit
     few_cluster_policy(fn, panel, cluster_name, "analytic" if inference == "auto" else inference)
@@ -148,46 +142,45 @@ def poisson_twfe(
     rr = np.exp(beta[0])
     if not np.isfinite(rr):
         warnings.warn(f"{fn}: rate ratio is not finite.", SocdataWarning, stacklevel=3)
-    return FixedEffectsResult(
-        provenance=_provenance(
-            fn,
-            data,
-            panel,
-            dict(
-                outcome=outcome,
-                unit=unit,
-                time=time,
-                treatment=treatment,
-                cluster=cluster,
-                covariates=list(covariates or []),
-                exposure=exposure,
-                conf_level=conf_level,
-                inference=inference,
-                tol=tol,
-                max_iter=max_iter,
-                weights=weights,
-            ),
-            [outcome, unit, time, *regs, cluster, exposure, weights],
-            notes=[f"IRLS converged in {iterations} iterations (deviance {last:.6g})."],
-        ),
+    return fixed_effects_result(
+        fn,
+        data,
+        panel,
         method="poisson_twfe",
-        terms=tuple(panel.names),
-        coef=_frozen(beta),
-        vcov=_frozen(vcov),
-        n_obs=panel.n,
-        n_units=panel.n_units,
-        n_times=panel.n_times,
-        n_clusters=panel.n_clusters,
-        cluster=cluster_name,
-        df_t=panel.n_clusters - 1,
+        coef=beta,
+        vcov=vcov,
         ssc=ssc,
         df_k=df_k,
-        conf_level=conf_level,
+        cluster_name=cluster_name,
+        parameters=dict(
+            outcome=outcome,
+            unit=unit,
+            time=time,
+            treatment=treatment,
+            cluster=cluster,
+            covariates=list(covariates or []),
+            exposure=exposure,
+            conf_level=conf_level,
+            inference=inference,
+            tol=tol,
+            max_iter=max_iter,
+            weights=weights,
+        ),
+        columns=[outcome, unit, time, *regs, cluster, exposure, weights],
+        notes=[f"IRLS converged in {iterations} iterations (deviance {last:.6g})."],
         scale="log",
-        few_clusters=panel.n_clusters < FEW_CLUSTERS,
         iterations=iterations,
-        weights=weights,
     )
+
+
+def _check_counts(panel: Panel, function: str, outcome: str) -> None:
+    """Raise when the outcome has negative values (Poisson needs non-negative outcomes)."""
+    neg = panel.y < 0
+    if neg.any():
+        raise EstimationError(
+            f"{function}: outcome {outcome!r} has {int(neg.sum())} negative values (e.g. "
+            f"{panel.y[neg][0]:g}); Poisson models need counts or other non-negative outcomes."
+        )
 
 
 def _gram(xt: np.ndarray, omega: np.ndarray, zt: np.ndarray | None = None):
@@ -322,13 +315,4 @@ def _sandwich_at(panel: Panel, mu: np.ndarray) -> tuple[np.ndarray, float, int]:
         )
     else:
         g_scores = cluster_sums(panel, xt * resid[:, None])
-    ssc, df_k = small_sample_factor(
-        n=panel.n,
-        k=k,
-        n_units=panel.n_units,
-        n_times=panel.n_times,
-        n_clusters=panel.n_clusters,
-        unit_nested=panel.unit_cluster_nested(),
-        time_nested=panel.time_cluster_nested(),
-    )
-    return sandwich(bread, g_scores, ssc), ssc, df_k
+    return panel_crv1(panel, bread, g_scores)

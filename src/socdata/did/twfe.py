@@ -31,8 +31,9 @@ import numpy as np
 import pandas as pd
 
 from socdata.did._inference import FEW_CLUSTERS
-from socdata.did._linear import fit_linear
-from socdata.did._panel import Panel, build_panel, drop_uninformative
+from socdata.did._linear import LinearFit, fit_linear
+from socdata.did._panel import Panel, build_panel
+from socdata.did._prune import drop_uninformative
 from socdata.did._results import BootstrapInference, FixedEffectsResult
 from socdata.did._threads import single_threaded_blas
 from socdata.did.bootstrap import wcr_inference
@@ -123,26 +124,24 @@ def twfe(
     Parameters
     ----------
     data
-        Long panel, one row per unit and period (e.g. the person-month panel of
-        :func:`socdata.derive.person_month_panel`).  Not modified.
+        Long panel, one row per unit and period (e.g. from
+        :func:`socdata.derive.person_month_panel`); not modified.
     outcome
         Outcome column (numeric).
-    unit
-        Unit identifier (person); its fixed effects are projected out.
-    time
-        Period column (calendar month); its fixed effects are projected out.
+    unit, time
+        Unit (person) and period (calendar month) columns; their fixed effects are
+        projected out.
     treatment
         Time-varying treatment indicator (0/1, e.g. engager x post-referral).
     cluster
-        Cluster column; ``None`` clusters by ``unit``.  Fewer than 30 clusters triggers
-        the wild cluster bootstrap (see ``inference``).
+        Cluster column; ``None`` clusters by ``unit`` (see ``inference`` for few clusters).
     covariates
         Further time-varying regressors.
     conf_level
         Confidence level of the intervals.
     inference
-        ``"auto"`` (CRV1 t inference, or the wild cluster bootstrap when there are fewer
-        than 30 clusters), ``"analytic"`` (always CRV1 t) or ``"bootstrap"`` (always WCR).
+        ``"auto"`` (CRV1 t, or the wild cluster bootstrap with fewer than 30 clusters),
+        ``"analytic"`` (always CRV1 t) or ``"bootstrap"`` (always WCR).
     bootstrap_weights
         ``"auto"`` (Webb for at most 12 clusters, else Rademacher), ``"rademacher"``,
         ``"webb"``.
@@ -151,38 +150,33 @@ def twfe(
     seed
         Seed for bootstrap draws.
     weights
-        Column of non-negative observation weights (analytic weights, e.g. the
-        ``match_weight`` of :func:`socdata.matching.matched_panel`); ``None`` (default) for
-        unweighted least squares.  Weighted least squares with exactly (weighted) demeaned
-        fixed effects and CRV1 scores ``w x~ e`` (pyfixest's ``feols(..., weights=...)``).
-        Rows with weight 0 are excluded and counted in the flow log.  Not yet supported
-        with the wild cluster bootstrap.
+        Column of non-negative analytic weights (e.g. ``match_weight`` of
+        :func:`socdata.matching.matched_panel`); ``None`` (default) unweighted.  Weighted
+        least squares, CRV1 scores ``w x~ e`` (pyfixest's ``feols(..., weights=...)``);
+        weight-0 rows are excluded and counted.  Not with the wild cluster bootstrap.
     cohort
-        Instead of ``treatment``: the unit's first treated period (0 or missing = never
-        treated); the treatment is then the staggered indicator ``period >= cohort`` (term
-        ``"treated"``).  With ``cohort`` and no covariates or weights the fit is computed
-        from cohort statistics (:mod:`socdata.scale`), so ``data`` may also be a table
-        source (DuckDB relation, Parquet path, Arrow, Spark DataFrame or
-        :class:`socdata.scale.CohortMoments`); the panel must be balanced.
+        Instead of ``treatment``: the unit's first treated period (0 or missing = never);
+        the treatment is then ``period >= cohort`` (term ``"treated"``).  Without
+        covariates or weights the fit uses cohort statistics (:mod:`socdata.scale`), so
+        ``data`` may be a table source (DuckDB, Parquet, Arrow, Spark or
+        :class:`socdata.scale.CohortMoments`) of a balanced panel.
 
     Returns
     -------
     FixedEffectsResult
-        ``tidy()`` has one row per regressor; the row whose ``term`` is ``treatment`` holds
-        the DiD estimate.
+        ``tidy()`` has one row per regressor; the ``treatment`` row is the DiD estimate.
 
     Raises
     ------
     socdata.errors.EstimationError
-        Missing columns, non-numeric values, duplicate unit-period rows, a treatment that is
-        collinear with the fixed effects, too few observations, negative or missing
-        weights, or weights combined with the wild cluster bootstrap.
+        Missing or non-numeric columns, duplicate unit-period rows, a treatment collinear
+        with the fixed effects, too few observations, negative or missing weights, or
+        weights with the wild cluster bootstrap.
 
     Warns
     -----
     socdata.errors.ExcludedRowsWarning
-        Rows with missing values or singleton units/periods were excluded (counted in the
-        provenance flow log).
+        Rows with missing values or singleton units/periods excluded (counted in the flow).
     socdata.errors.SmallClusterWarning
         Fewer than 30 clusters.
 
@@ -197,27 +191,52 @@ def twfe(
     check_options(fn, inference, conf_level, bootstrap_draws)
     if (treatment is None) == (cohort is None):
         raise EstimationError(f"{fn}: pass exactly one of treatment= and cohort=.")
+    options = dict(
+        cluster=cluster,
+        covariates=list(covariates or []),
+        conf_level=conf_level,
+        inference=inference,
+        bootstrap_weights=bootstrap_weights,
+        bootstrap_draws=bootstrap_draws,
+        seed=seed,
+        weights=weights,
+    )
     if cohort is not None:
         data, treatment = _cohort_treatment(
-            data,
-            dict(
-                outcome=outcome,
-                unit=unit,
-                time=time,
-                cohort=cohort,
-                cluster=cluster,
-                covariates=list(covariates or []),
-                conf_level=conf_level,
-                inference=inference,
-                bootstrap_weights=bootstrap_weights,
-                bootstrap_draws=bootstrap_draws,
-                seed=seed,
-                weights=weights,
-            ),
+            data, dict(outcome=outcome, unit=unit, time=time, cohort=cohort, **options)
         )
         if isinstance(data, FixedEffectsResult):
             return data
     regs = [treatment, *(covariates or [])]
+    panel, fit, boot = _fit_rows(fn, data, outcome, unit, time, regs, options)
+    return fixed_effects_result(
+        fn,
+        data,
+        panel,
+        method="twfe",
+        coef=fit.coef,
+        vcov=fit.vcov,
+        ssc=fit.ssc,
+        df_k=fit.df_k,
+        cluster_name=cluster or unit,
+        parameters=dict(outcome=outcome, unit=unit, time=time, treatment=treatment, **options),
+        columns=[outcome, unit, time, *regs, cluster, weights],
+        bootstrap=boot,
+    )
+
+
+def _fit_rows(
+    fn: str,
+    data: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    regs: list[str],
+    options: dict[str, Any],
+) -> tuple[Panel, LinearFit, tuple[BootstrapInference, ...]]:
+    """Row-level :func:`twfe`: the panel, the least-squares fit and (when clusters are few
+    or it is asked for) the wild cluster restricted bootstrap of the first regressor."""
+    cluster, weights = options["cluster"], options["weights"]
     panel = build_panel(
         data,
         function=fn,
@@ -230,62 +249,63 @@ def twfe(
     )
     panel = drop_uninformative(panel, function=fn)
     cluster_name = cluster or unit
+    inference = options["inference"]
     use_boot = few_cluster_policy(fn, panel, cluster_name, inference)
     if use_boot and weights is not None:
         raise_weighted_bootstrap(fn, panel.n_clusters, cluster_name, inference)
     fit = fit_linear(panel, function=fn, need_arrays=use_boot)
-    boot: tuple[BootstrapInference, ...] = ()
-    if use_boot:
-        boot = (
-            wcr_inference(
-                panel,
-                fit,
-                treatment,
-                bootstrap_weights=bootstrap_weights,
-                bootstrap_draws=bootstrap_draws,
-                seed=seed,
-                conf_level=conf_level,
-            ),
-        )
-    result = FixedEffectsResult(
-        provenance=_provenance(
-            fn,
-            data,
-            panel,
-            dict(
-                outcome=outcome,
-                unit=unit,
-                time=time,
-                treatment=treatment,
-                cluster=cluster,
-                covariates=list(covariates or []),
-                conf_level=conf_level,
-                inference=inference,
-                bootstrap_weights=bootstrap_weights,
-                bootstrap_draws=bootstrap_draws,
-                seed=seed,
-                weights=weights,
-            ),
-            [outcome, unit, time, *regs, cluster, weights],
-        ),
-        method="twfe",
+    if not use_boot:
+        return panel, fit, ()
+    boot = wcr_inference(
+        panel,
+        fit,
+        regs[0],
+        bootstrap_weights=options["bootstrap_weights"],
+        bootstrap_draws=options["bootstrap_draws"],
+        seed=options["seed"],
+        conf_level=options["conf_level"],
+    )
+    return panel, fit, (boot,)
+
+
+def fixed_effects_result(
+    function: str,
+    data: pd.DataFrame,
+    panel: Panel,
+    *,
+    method: str,
+    coef: np.ndarray,
+    vcov: np.ndarray,
+    ssc: float,
+    df_k: int,
+    cluster_name: str,
+    parameters: dict[str, Any],
+    columns: Sequence[str | None],
+    notes: Sequence[str] = (),
+    **extra: Any,
+) -> FixedEffectsResult:
+    """The frozen :class:`FixedEffectsResult` of a fit on ``panel`` (shared by
+    :func:`twfe` and :func:`socdata.did.poisson_twfe`); ``extra`` holds the
+    method-specific fields (``bootstrap``, ``scale``, ``iterations``)."""
+    return FixedEffectsResult(
+        provenance=_provenance(function, data, panel, parameters, columns, notes=notes),
+        method=method,
         terms=tuple(panel.names),
-        coef=_frozen(fit.coef),
-        vcov=_frozen(fit.vcov),
+        coef=_frozen(coef),
+        vcov=_frozen(vcov),
         n_obs=panel.n,
         n_units=panel.n_units,
         n_times=panel.n_times,
         n_clusters=panel.n_clusters,
         cluster=cluster_name,
         df_t=panel.n_clusters - 1,
-        ssc=fit.ssc,
-        df_k=fit.df_k,
-        conf_level=conf_level,
-        bootstrap=boot,
+        ssc=ssc,
+        df_k=df_k,
+        conf_level=parameters["conf_level"],
         few_clusters=panel.n_clusters < FEW_CLUSTERS,
-        weights=weights,
+        weights=parameters["weights"],
+        **extra,
     )
-    return result
 
 
 def _cohort_treatment(data: Any, params: dict[str, Any]) -> tuple[Any, str]:

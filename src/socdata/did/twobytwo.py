@@ -174,6 +174,92 @@ def _table_rows(
     return rows
 
 
+def _valid_rows(
+    data: pd.DataFrame,
+    fn: str,
+    outcome: str,
+    unit: str,
+    treated: str,
+    post: str,
+    exposure: str | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, FlowLog]:
+    """Person codes, outcome, indicators and exposure of the valid rows, the row mask and
+    the flow log (rows with missing or invalid values dropped, with a warning)."""
+    n_in = len(data)
+    y = numeric_column(data, outcome, "outcome", fn)
+    d = _binary(data, treated, "treated", fn)
+    p = _binary(data, post, "post", fn)
+    ex = numeric_column(data, exposure, "exposure", fn) if exposure else np.ones(n_in)
+    ids = data[unit]
+    bad = ~np.isfinite(y) | np.isnan(d) | np.isnan(p) | ids.isna().to_numpy()
+    bad |= ~np.isfinite(ex) | (ex < 0)
+    flow = FlowLog()
+    if bad.any():
+        reasons = {
+            f"missing or invalid {outcome}/{treated}/{post}/{unit}"
+            + (f"/{exposure} (must be >= 0)" if exposure else ""): int(bad.sum())
+        }
+        flow = flow.add("drop rows with missing values", n_in, int((~bad).sum()), reasons)
+        warnings.warn(
+            f"{fn}: excluded {int(bad.sum())} of {n_in} rows with missing or invalid values.",
+            ExcludedRowsWarning,
+            stacklevel=3,
+        )
+    keep = ~bad
+    codes, _ = pd.factorize(ids[keep])
+    codes = codes.astype(np.int64)
+    return codes, y[keep], d[keep], p[keep], ex[keep], keep, flow
+
+
+def _person_sums(
+    fn: str,
+    treated: str,
+    codes: np.ndarray,
+    y: np.ndarray,
+    d: np.ndarray,
+    p: np.ndarray,
+    ex: np.ndarray,
+    flow: FlowLog,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, FlowLog]:
+    """Outcome and exposure sums per person and period, who is observed in both periods,
+    each person's treatment (checked constant) and the flow log."""
+    n_p = int(codes.max()) + 1 if codes.size else 0
+    # treatment constant within person
+    dmin = np.full(n_p, np.inf)
+    dmax = np.full(n_p, -np.inf)
+    np.minimum.at(dmin, codes, d)
+    np.maximum.at(dmax, codes, d)
+    if np.any(dmin != dmax):
+        raise EstimationError(
+            f"{fn}: {int(np.sum(dmin != dmax))} persons have both {treated}=0 and 1 rows; the "
+            "engager indicator must be constant within a person (identifier values masked)."
+        )
+    pi = p.astype(np.int64)
+    sums = np.zeros((n_p, 2))
+    expo = np.zeros((n_p, 2))
+    np.add.at(sums, (codes, pi), y)
+    np.add.at(expo, (codes, pi), ex)
+    has = expo > 0
+    both = has.all(axis=1)
+    n_before_only = int(np.sum(has[:, 0] & ~has[:, 1]))
+    n_after_only = int(np.sum(~has[:, 0] & has[:, 1]))
+    n_none = int(np.sum(~has[:, 0] & ~has[:, 1]))
+    excl = {
+        "no rows (or zero exposure) after": n_before_only,
+        "no rows (or zero exposure) before": n_after_only,
+        "zero exposure in both periods": n_none,
+    }
+    flow = flow.add("persons observed before and after", n_p, int(both.sum()), excl, unit="persons")
+    if n_p - int(both.sum()):
+        warnings.warn(
+            f"{fn}: excluded {n_p - int(both.sum())} of {n_p} persons not observed both before "
+            "and after (" + "; ".join(f"{k}: {v}" for k, v in excl.items() if v) + ").",
+            ExcludedRowsWarning,
+            stacklevel=3,
+        )
+    return sums, expo, has, both, dmin, flow
+
+
 def did_2x2(
     data: pd.DataFrame,
     *,
@@ -228,63 +314,8 @@ def did_2x2(
     if not 0 < conf_level < 1:
         raise EstimationError(f"{fn}: conf_level must be in (0, 1), got {conf_level!r}.")
     n_in = len(data)
-    y = numeric_column(data, outcome, "outcome", fn)
-    d = _binary(data, treated, "treated", fn)
-    p = _binary(data, post, "post", fn)
-    ex = numeric_column(data, exposure, "exposure", fn) if exposure else np.ones(n_in)
-    ids = data[unit]
-    bad = ~np.isfinite(y) | np.isnan(d) | np.isnan(p) | ids.isna().to_numpy()
-    bad |= ~np.isfinite(ex) | (ex < 0)
-    flow = FlowLog()
-    if bad.any():
-        reasons = {
-            f"missing or invalid {outcome}/{treated}/{post}/{unit}"
-            + (f"/{exposure} (must be >= 0)" if exposure else ""): int(bad.sum())
-        }
-        flow = flow.add("drop rows with missing values", n_in, int((~bad).sum()), reasons)
-        warnings.warn(
-            f"{fn}: excluded {int(bad.sum())} of {n_in} rows with missing or invalid values.",
-            ExcludedRowsWarning,
-            stacklevel=2,
-        )
-    keep = ~bad
-    codes, _ = pd.factorize(ids[keep])
-    codes = codes.astype(np.int64)
-    y, d, p, ex = y[keep], d[keep], p[keep], ex[keep]
-    n_p = int(codes.max()) + 1 if codes.size else 0
-    # treatment constant within person
-    dmin = np.full(n_p, np.inf)
-    dmax = np.full(n_p, -np.inf)
-    np.minimum.at(dmin, codes, d)
-    np.maximum.at(dmax, codes, d)
-    if np.any(dmin != dmax):
-        raise EstimationError(
-            f"{fn}: {int(np.sum(dmin != dmax))} persons have both {treated}=0 and 1 rows; the "
-            "engager indicator must be constant within a person (identifier values masked)."
-        )
-    pi = p.astype(np.int64)
-    sums = np.zeros((n_p, 2))
-    expo = np.zeros((n_p, 2))
-    np.add.at(sums, (codes, pi), y)
-    np.add.at(expo, (codes, pi), ex)
-    has = expo > 0
-    both = has.all(axis=1)
-    n_before_only = int(np.sum(has[:, 0] & ~has[:, 1]))
-    n_after_only = int(np.sum(~has[:, 0] & has[:, 1]))
-    n_none = int(np.sum(~has[:, 0] & ~has[:, 1]))
-    excl = {
-        "no rows (or zero exposure) after": n_before_only,
-        "no rows (or zero exposure) before": n_after_only,
-        "zero exposure in both periods": n_none,
-    }
-    flow = flow.add("persons observed before and after", n_p, int(both.sum()), excl, unit="persons")
-    if n_p - int(both.sum()):
-        warnings.warn(
-            f"{fn}: excluded {n_p - int(both.sum())} of {n_p} persons not observed both before "
-            "and after (" + "; ".join(f"{k}: {v}" for k, v in excl.items() if v) + ").",
-            ExcludedRowsWarning,
-            stacklevel=2,
-        )
+    codes, y, d, p, ex, keep, flow = _valid_rows(data, fn, outcome, unit, treated, post, exposure)
+    sums, expo, has, both, dmin, flow = _person_sums(fn, treated, codes, y, d, p, ex, flow)
     rate = np.divide(sums, expo, out=np.full_like(sums, np.nan), where=has)
     if exposure:
         rate *= per

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from socdata.errors import ExcludedRowsWarning, MatchingError
+from socdata.errors import ExcludedRowsWarning, MatchingError, caller_stacklevel
 from socdata.matching._assemble import relax_advice
 from socdata.matching._greedy import REASON_LABELS
 from socdata.matching._riskset_data import RiskSetArrays, fmt_month, month_start
@@ -60,7 +60,7 @@ def unmatched_counts(
         if on_unmatched == "raise":
             raise MatchingError(msg)
         if on_unmatched == "warn":
-            warnings.warn(msg, ExcludedRowsWarning, stacklevel=4)
+            warnings.warn(msg, ExcludedRowsWarning, stacklevel=caller_stacklevel())
     return unmatched, n_none, n_partial
 
 
@@ -219,7 +219,7 @@ def flow_and_notes(
         warnings.warn(
             f"{arr.n_unknown} panel row(s) have a person_id not in `persons`; they were ignored",
             ExcludedRowsWarning,
-            stacklevel=4,
+            stacklevel=caller_stacklevel(),
         )
     if model.frac < 1.0:
         notes.append(

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from socdata._lazy import lazy_module
-from socdata.errors import DataQualityWarning, MatchingError
+from socdata.errors import DataQualityWarning, MatchingError, caller_stacklevel
 
 special = lazy_module("scipy.special")
 
@@ -136,7 +136,7 @@ def fit_logit(
             "0 or 1 may follow. Consider fewer covariates or exact matching on the "
             "separating variable.",
             DataQualityWarning,
-            stacklevel=5,  # fit_logit <- distance fit <- matcher <- keyword wrapper <- caller
+            stacklevel=caller_stacklevel(),
         )
     fitted = _expit(Z @ beta)
     if np.any(fitted > 1 - 1e-10) or np.any(fitted < 1e-14):
@@ -144,7 +144,7 @@ def fit_logit(
             "propensity scores numerically 0 or 1 occurred (quasi-separation); matching on "
             "them is unreliable near those values",
             DataQualityWarning,
-            stacklevel=5,
+            stacklevel=caller_stacklevel(),
         )
     # back-transform: eta = b0 + sum_j bj (x_j - mu_j)/sd_j
     coef = np.empty(p + 1)

@@ -1,7 +1,7 @@
 """The estimator's rules applied to cohort moments: the panel an estimate is finished on.
 
 :func:`panel_from_moments` turns :class:`~socdata.scale.moments.CohortMoments` into the
-:class:`socdata.did._att_gt_prep.PanelArrays` that :func:`socdata.did.att_gt` finishes
+:class:`socdata.did._att_gt_arrays.PanelArrays` that :func:`socdata.did.att_gt` finishes
 (cells, influence-function statistics, aggregations), applying at cohort level the rules
 ``build_panel`` applies to unit rows, with the same messages, warnings and flow log:
 incomplete units are an error (``balance="require"``) or dropped and counted; units
@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from socdata.did._att_gt_arrays import PanelArrays
 from socdata.did._att_gt_prep import (
     AttGtInputError,
-    PanelArrays,
     _cohort_codes,
     _last_cohort_periods,
 )

@@ -14,8 +14,8 @@ within-cohort scatter matrix (:class:`~socdata.scale.moments.CohortMoments`):
   ``sum_h X_h' S_ch + n_ch c_h``.
 
 So the fit needs no unit row and no dense dummy: ``O(H T K^2)`` work after the moments.
-The small-sample factor is :func:`socdata.did._inference.small_sample_factor` (pyfixest's
-CRV1 default), as in memory.
+The covariance is :func:`socdata.did._inference.crv1` (pyfixest's CRV1 small-sample
+default), the same code as the row-level fits.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import dataclasses
 
 import numpy as np
 
-from socdata.did._inference import independent_columns, small_sample_factor
+from socdata.did._inference import crv1, independent_columns
 from socdata.errors import EstimationError
 from socdata.scale.moments import CohortMoments
 
@@ -112,19 +112,19 @@ def fit_from_moments(
         meat = s.T @ s
         n_clusters = len(m.clusters)
     n_obs = int(n_units) * n_t
-    ssc, df_k = small_sample_factor(
+    vcov, ssc, df_k = crv1(
+        bread,
+        meat,
         n=n_obs,
-        k=len(kept),
         n_units=int(n_units),
         n_times=n_t,
         n_clusters=n_clusters,
         unit_nested=True,
         time_nested=int(n_units) == 1,
     )
-    v = ssc * bread @ meat @ bread
     return MomentsFit(
         coef=coef,
-        vcov=(v + v.T) / 2,
+        vcov=vcov,
         kept=kept,
         ssc=ssc,
         df_k=df_k,
