@@ -92,6 +92,36 @@ def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
+def _prepare(
+    data_dir: str | Path | None,
+    out_dir: str | Path,
+    say: Callable[[str], Any],
+    *,
+    notebooks: Iterable[str] | None,
+    jobs: int,
+    overwrite: bool,
+    **context: Any,
+) -> tuple[RunContext, list[Path], Any, list[str]]:
+    """Check the data folder and the options, resolve the run context once, choose the
+    notebooks, then claim the output folder (nothing is written before these checks)."""
+    if data_dir is not None:
+        check_data_folder(data_dir)  # fail fast: before any output or notebook
+    ctx = RunContext.resolve(data_dir, out_dir, warn=True, **context)
+    _check_options(ctx, jobs)
+    chosen = select_notebooks(notebooks, list_notebooks(notebooks_dir()))
+    folder = claim_output_folder(
+        out_dir, data_dir=ctx.data_dir, protected=[notebooks_dir()], overwrite=overwrite
+    )
+    notes = _say_context(ctx, say)
+    if folder.removed:
+        say(
+            f"      removed {len(folder.removed)} output file(s) of a previous run in {ctx.out_dir}"
+        )
+    if folder.foreign:
+        say(f"      --overwrite: {len(folder.foreign)} file(s) not written by socdata kept")
+    return ctx, chosen, folder, notes
+
+
 def reproduce(
     data_dir: str | Path | None = None,
     out_dir: str | Path = "out",
@@ -167,28 +197,17 @@ def reproduce(
     """
     say = progress or (lambda _msg: None)
     t_start = time.perf_counter()
-    if data_dir is not None:
-        check_data_folder(data_dir)  # fail fast: before any output or notebook
-    ctx = RunContext.resolve(
+    ctx, chosen, folder, notes = _prepare(
         data_dir,
         out_dir,
+        say,
+        notebooks=notebooks,
+        jobs=jobs,
+        overwrite=overwrite,
         disclosure=disclosure,
         swimmer_plots=swimmer_plots,
-        warn=True,
         read_options=read_options,
     )
-    _check_options(ctx, jobs)
-    chosen = select_notebooks(notebooks, list_notebooks(notebooks_dir()))
-    folder = claim_output_folder(
-        out_dir, data_dir=ctx.data_dir, protected=[notebooks_dir()], overwrite=overwrite
-    )
-    notes = _say_context(ctx, say)
-    if folder.removed:
-        say(
-            f"      removed {len(folder.removed)} output file(s) of a previous run in {ctx.out_dir}"
-        )
-    if folder.foreign:
-        say(f"      --overwrite: {len(folder.foreign)} file(s) not written by socdata kept")
     inputs = {p.name: hash_file(p) for p in input_files(ctx.data_dir)}
 
     n_kernels = max(1, min(jobs, len(chosen)))
