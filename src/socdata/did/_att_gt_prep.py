@@ -29,7 +29,12 @@ from socdata.did._encode import (
     sorted_balanced_shape,
     weight_column,
 )
-from socdata.errors import AttGtInputError, EstimationError, ExcludedRowsWarning
+from socdata.errors import (
+    AttGtInputError,
+    EstimationError,
+    ExcludedRowsWarning,
+    caller_stacklevel,
+)
 from socdata.options import check_choice as _check_choice
 from socdata.provenance import FlowLog, hash_frame
 
@@ -268,7 +273,6 @@ def _excluded_units(
     has_covariates: bool,
     anticipation: int,
     balance: str,
-    stacklevel: int,
 ) -> tuple[np.ndarray, FlowLog]:
     """Units kept: complete (or an error under ``balance="require"``), not treated at once."""
     n, n_t = grid.n, grid.n_t
@@ -294,16 +298,22 @@ def _excluded_units(
     if n_first:
         keep &= ~first_treated
         excluded["already treated in the first period"] = n_first
-    flow = FlowLog().add("units in the estimation panel", n, int(keep.sum()), excluded, "units")
+    return keep, excluded_units_flow(n, int(keep.sum()), excluded)
+
+
+def excluded_units_flow(n: int, n_kept: int, excluded: dict[str, int]) -> FlowLog:
+    """The flow step of units kept for ATT(g,t), warning (at the user's call) when some
+    were excluded; shared by the row path and the cohort-statistics path."""
+    flow = FlowLog().add("units in the estimation panel", n, n_kept, excluded, "units")
     if excluded:
         warnings.warn(
             "att_gt excluded units: "
             + "; ".join(f"{k}: {v}" for k, v in excluded.items())
             + f" (of {n} units).",
             ExcludedRowsWarning,
-            stacklevel=stacklevel + 1,
+            stacklevel=caller_stacklevel(),
         )
-    return keep, flow
+    return flow
 
 
 def _cluster_codes(
@@ -354,7 +364,6 @@ def build_panel(
     anticipation: int,
     control_group: str,
     balance: str,
-    stacklevel: int = 3,
     weights: str | None = None,
 ) -> PanelArrays:
     """Validate the long frame and reshape it to matrices (see :class:`PanelArrays`)."""
@@ -390,7 +399,6 @@ def build_panel(
         has_covariates=bool(covariates),
         anticipation=anticipation,
         balance=balance,
-        stacklevel=stacklevel,
     )
     notes: list[str] = []
     late = np.isfinite(gnum) & (gnum > time_num[-1] + anticipation) & keep

@@ -259,7 +259,7 @@ def att_gt(
     est_method, balance = params["est_method"], params["balance"]
     conf_level, bootstrap_weights = params["conf_level"], params["bootstrap_weights"]
     bootstrap = params["inference"] == "bootstrap"
-    digest, p = _estimation_panel(data, params, _level + 1)
+    digest, p = _estimation_panel(data, params)
     n_h = p.cohort_sizes()
     _check_group_sizes(p, n_h, control_group, len(covariates), cluster, _level + 1)
     cells = plan_cells(p, control_group, base_period, int(anticipation))
@@ -291,13 +291,13 @@ def att_gt(
     )
 
 
-def _estimation_panel(data: Any, params: dict[str, Any], level: int) -> tuple[Any, PanelArrays]:
+def _estimation_panel(data: Any, params: dict[str, Any]) -> tuple[Any, PanelArrays]:
     """The fingerprint (a future) and the panel: reshaped rows of a pandas frame, or the
     cohort statistics of a table source (:mod:`socdata.scale`)."""
     if not isinstance(data, pd.DataFrame):
         from socdata.scale.finish import table_panel
 
-        return table_panel(data, params, level)
+        return table_panel(data, params)
     covariates = list(params["covariates"] or [])
     cols = ["unit", "time", "cohort", "outcome"]
     digest = fingerprint_async(
@@ -314,7 +314,6 @@ def _estimation_panel(data: Any, params: dict[str, Any], level: int) -> tuple[An
         anticipation=params["anticipation"],
         control_group=params["control_group"],
         balance=params["balance"],
-        stacklevel=level + 1,
         weights=params["weights"],
     )
     return digest, p

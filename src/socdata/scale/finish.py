@@ -13,7 +13,6 @@ dropped (R did).
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from concurrent.futures import Future
 from typing import Any
 
@@ -24,8 +23,9 @@ from socdata.did._att_gt_prep import (
     AttGtInputError,
     _cohort_codes,
     _last_cohort_periods,
+    excluded_units_flow,
 )
-from socdata.errors import EstimationError, ExcludedRowsWarning
+from socdata.errors import EstimationError
 from socdata.provenance import FlowLog
 from socdata.scale.moments import NEVER, CohortMoments, combine
 
@@ -58,7 +58,6 @@ def _excluded(
     outcome: str,
     anticipation: int,
     balance: str,
-    stacklevel: int,
 ) -> tuple[np.ndarray, FlowLog]:
     n_inc = int(m.n_incomplete.sum())
     n_all = int(m.n.sum()) + n_inc
@@ -79,18 +78,7 @@ def _excluded(
     if n_first:
         excluded["already treated in the first period"] = n_first
     keep = ~first & (m.n > 0)
-    flow = FlowLog().add(
-        "units in the estimation panel", n_all, int(m.n[keep].sum()), excluded, "units"
-    )
-    if excluded:
-        warnings.warn(
-            "att_gt excluded units: "
-            + "; ".join(f"{k}: {v}" for k, v in excluded.items())
-            + f" (of {n_all} units).",
-            ExcludedRowsWarning,
-            stacklevel=stacklevel + 1,
-        )
-    return keep, flow
+    return keep, excluded_units_flow(n_all, int(m.n[keep].sum()), excluded)
 
 
 def panel_from_moments(
@@ -100,7 +88,6 @@ def panel_from_moments(
     anticipation: int,
     control_group: str,
     balance: str,
-    stacklevel: int = 3,
 ) -> PanelArrays:
     """The estimation panel (as cohort moments) under the rules of ``att_gt``."""
     n_t = len(m.time_labels)
@@ -119,7 +106,6 @@ def panel_from_moments(
         outcome=outcome,
         anticipation=anticipation,
         balance=balance,
-        stacklevel=stacklevel + 1,
     )
     m, gnum, raw = m.select(keep), gnum[keep], raw[keep]
     notes: list[str] = []
@@ -208,7 +194,7 @@ def _with_empty_never(m: CohortMoments) -> CohortMoments:
     return dataclasses.replace(out, example_incomplete=m.example_incomplete)
 
 
-def table_panel(data: Any, params: dict[str, Any], stacklevel: int) -> tuple[Future, PanelArrays]:
+def table_panel(data: Any, params: dict[str, Any]) -> tuple[Future, PanelArrays]:
     """The estimation panel of ``att_gt`` from a table source (statistics computed by the
     engine), and a description of the input for provenance."""
     unsupported = []
@@ -244,7 +230,6 @@ def table_panel(data: Any, params: dict[str, Any], stacklevel: int) -> tuple[Fut
         anticipation=params["anticipation"],
         control_group=params["control_group"],
         balance=params["balance"],
-        stacklevel=stacklevel + 1,
     )
     digest: Future = Future()
     digest.set_result(m.source or type(data).__name__)
