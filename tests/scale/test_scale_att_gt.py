@@ -102,8 +102,6 @@ def test_bad_tables_are_clear_errors(panel):
         did.att_gt(duckdb.from_df(moving), **KW)
     with pytest.raises(AttGtInputError, match="not in the table"):
         did.att_gt(duckdb.from_df(panel), **dict(KW, outcome="nope"))
-    with pytest.raises(AttGtInputError, match=r"do not support: covariates \(the 2x2"):
-        did.att_gt(duckdb.from_df(panel), **KW, covariates=["area"])
     with pytest.raises(AttGtInputError, match="do not support: weights"):
         did.att_gt(duckdb.from_df(panel), **KW, weights="area")
     with pytest.raises(AttGtInputError, match="bootstrap"):

@@ -65,6 +65,7 @@ class PanelArrays:
     control_only: float | None = None
     weights: np.ndarray | None = None
     moments: Any = None  # table sources: socdata.scale.CohortMoments in cohort-code order
+    rows: Any = None  # table sources with covariates: socdata.scale.units.UnitStream
 
     @property
     def n_units(self) -> int:

@@ -141,6 +141,10 @@ def cells_conditional(
 ) -> tuple[np.ndarray, IFStats]:
     """ATT(g,t) with covariates: a DRDID-style 2x2 estimator per cell, influence
     functions stacked into an n x K matrix."""
+    if p.rows is not None:  # a table source: the fits streamed in chunked passes
+        from socdata.scale.covariates import cells_streamed
+
+        return cells_streamed(p, cells, est, level + 1)
     n = p.y.shape[0]
     k = len(cells.t)
     code = np.asarray(cells.cohort)

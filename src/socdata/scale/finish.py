@@ -198,11 +198,6 @@ def table_panel(data: Any, params: dict[str, Any]) -> tuple[Future, PanelArrays]
     """The estimation panel of ``att_gt`` from a table source (statistics computed by the
     engine), and a description of the input for provenance."""
     unsupported = []
-    if params["covariates"]:
-        unsupported.append(
-            "covariates (the 2x2 doubly robust estimator needs unit rows: no exact cohort-"
-            "level reduction exists)"
-        )
     if params["weights"]:
         unsupported.append("weights")
     if params["inference"] == "bootstrap":
@@ -214,6 +209,10 @@ def table_panel(data: Any, params: dict[str, Any]) -> tuple[Future, PanelArrays]
             + "; ".join(unsupported)
             + ". Read the rows into a pandas DataFrame for these options."
         )
+    if params["covariates"]:  # the 2x2 fits need unit rows: streamed in chunked passes
+        from socdata.scale.covariates import covariate_panel
+
+        return covariate_panel(data, params)
     from socdata.scale.sources import cohort_moments
 
     m = cohort_moments(
