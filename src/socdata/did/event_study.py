@@ -51,7 +51,7 @@ from socdata.did.twfe import (
 )
 from socdata.errors import EstimationError
 from socdata.options import DEFAULT_SEED
-from socdata.provenance import FlowLog
+from socdata.provenance import FlowLog, Provenance
 
 __all__ = ["EventStudyResult", "event_study", "event_times"]
 
@@ -147,34 +147,22 @@ def event_study(
         return fast
     panel, (lo, hi) = _row_panel(data, fn, params)
     regs = params["covariates"]
-    cluster_name = cluster or unit
-    use_boot = few_cluster_policy(fn, panel, cluster_name, inference)
+    use_boot = few_cluster_policy(fn, panel, cluster or unit, inference)
     if use_boot and weights is not None:
-        raise_weighted_bootstrap(fn, panel.n_clusters, cluster_name, inference)
+        raise_weighted_bootstrap(fn, panel.n_clusters, cluster or unit, inference)
     fit = fit_linear(panel, function=fn, drop_collinear=True, need_arrays=use_boot)
     names, dropped = _kept_terms(fn, panel, fit, regs)
     ev_idx, pretrend = _pretrend_test(fit, names, reference, panel.n_clusters)
-    boot: tuple[BootstrapInference, ...] = ()
-    if use_boot:
-        boot = tuple(
-            wcr_inference(
-                panel,
-                fit,
-                nm,
-                bootstrap_weights=bootstrap_weights,
-                bootstrap_draws=bootstrap_draws,
-                seed=seed,
-                conf_level=conf_level,
-            )
-            for nm in names
-            if nm.startswith("event_time::")
-        )
+    boot = _wild_bootstrap(panel, fit, names, params) if use_boot else ()
     terms, coef, vcov, evt = _ordered_terms(fit, names, ev_idx)
+    params = dict(params, window=(lo, hi))
+    cols = [*(params[k] for k in ("outcome", "unit", "time", "cohort")), *regs, cluster, weights]
+    prov = _provenance(fn, data, panel, params, cols, notes=[str(pretrend)])
     return _result(
-        data,
-        panel,
+        prov,
         fit,
-        dict(params, window=(lo, hi)),
+        (panel.n, panel.n_units, panel.n_times, panel.n_clusters),
+        params,
         terms=terms,
         coef=coef,
         vcov=vcov,
@@ -182,6 +170,25 @@ def event_study(
         pretrend=pretrend,
         dropped=dropped,
         boot=boot,
+    )
+
+
+def _wild_bootstrap(
+    panel: Any, fit: Any, names: list[str], params: dict[str, Any]
+) -> tuple[BootstrapInference, ...]:
+    """The wild cluster restricted bootstrap of each event-time coefficient."""
+    return tuple(
+        wcr_inference(
+            panel,
+            fit,
+            nm,
+            bootstrap_weights=params["bootstrap_weights"],
+            bootstrap_draws=params["bootstrap_draws"],
+            seed=params["seed"],
+            conf_level=params["conf_level"],
+        )
+        for nm in names
+        if nm.startswith("event_time::")
     )
 
 
@@ -219,9 +226,9 @@ def _row_panel(data: pd.DataFrame, fn: str, params: dict[str, Any]) -> tuple[Any
 
 
 def _result(
-    data: Any,
-    panel: Any,
+    provenance: Provenance,
     fit: Any,
+    sizes: tuple[int, int, int, int],
     params: dict[str, Any],
     *,
     terms: Any,
@@ -230,37 +237,29 @@ def _result(
     event_times: Any,
     pretrend: Any,
     dropped: Any,
-    boot: tuple[BootstrapInference, ...],
+    boot: tuple[BootstrapInference, ...] = (),
 ) -> EventStudyResult:
-    """The frozen result of the row path."""
-    fn = "socdata.did.event_study"
-    regs = params["covariates"]
-    cols = [params[k] for k in ("outcome", "unit", "time", "cohort")]
-    cluster_name = params["cluster"] or params["unit"]
+    """The frozen result of a fit (its ``ssc`` and ``df_k``) with its provenance, shared by
+    the row path and the cohort-statistics path (:mod:`socdata.scale.event_study`);
+    ``sizes`` are the observations, units, periods and clusters."""
+    n_obs, n_units, n_times, n_clusters = sizes
     return EventStudyResult(
-        provenance=_provenance(
-            fn,
-            data,
-            panel,
-            params,
-            [*cols, *regs, params["cluster"], params["weights"]],
-            notes=[str(pretrend)],
-        ),
+        provenance=provenance,
         method="event_study",
         terms=terms,
         coef=_frozen(coef),
         vcov=_frozen(vcov),
-        n_obs=panel.n,
-        n_units=panel.n_units,
-        n_times=panel.n_times,
-        n_clusters=panel.n_clusters,
-        cluster=cluster_name,
-        df_t=panel.n_clusters - 1,
+        n_obs=n_obs,
+        n_units=n_units,
+        n_times=n_times,
+        n_clusters=n_clusters,
+        cluster=params["cluster"] or params["unit"],
+        df_t=n_clusters - 1,
         ssc=fit.ssc,
         df_k=fit.df_k,
         conf_level=params["conf_level"],
         bootstrap=boot,
-        few_clusters=panel.n_clusters < FEW_CLUSTERS,
+        few_clusters=n_clusters < FEW_CLUSTERS,
         event_times=event_times,
         reference=params["reference"],
         window=params["window"],

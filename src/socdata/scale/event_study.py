@@ -8,16 +8,13 @@ moments: memory ``O(H T^2)`` after the scan instead of ``O(n T K)``.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
 
-from socdata.did._inference import FEW_CLUSTERS
 from socdata.errors import EstimationError
-from socdata.provenance import FlowLog, Provenance
 from socdata.scale.moments import CohortMoments
-from socdata.scale.regression import cohort_periods, fit_from_moments
+from socdata.scale.regression import cohort_periods, fit_from_moments, moments_provenance
 
 __all__ = ["event_study_from_moments"]
 
@@ -54,58 +51,26 @@ def event_study_from_moments(
     inputs: str,
 ) -> Any:
     """:func:`socdata.did.event_study` finished on cohort moments (see module docstring)."""
-    from socdata.did._results import EventStudyResult
-    from socdata.did.event_study import _ordered_terms, _pretrend_test
-    from socdata.did.twfe import _frozen
+    from socdata.did.event_study import _ordered_terms, _pretrend_test, _result
 
     fn = "socdata.did.event_study"
-    lo, hi = window
     reference = params["reference"]
-    design, names = _design(m, lo, hi, reference)
+    design, names = _design(m, *window, reference)
     fit = fit_from_moments(m, design, function=fn, drop_collinear=True, names=tuple(names))
-    if fit.n_clusters < FEW_CLUSTERS and params["inference"] != "analytic":
-        raise EstimationError(
-            f"{fn}: {fit.n_clusters} clusters call for the wild cluster bootstrap, which needs "
-            "unit rows; pass inference='analytic' or the rows as a pandas DataFrame."
-        )
     kept_names = [names[j] for j in fit.kept]
     dropped = tuple(int(nm.split("::")[1]) for j, nm in enumerate(names) if j not in fit.kept)
     ev_idx, pretrend = _pretrend_test(fit, kept_names, reference, fit.n_clusters)
     terms, coef, vcov, evt = _ordered_terms(fit, kept_names, ev_idx)
-    flow = FlowLog().add("units in the balanced panel", fit.n_units, fit.n_units, {}, "units")
-    prov = Provenance.build(
-        fn,
-        parameters=params,
-        n_in=m.n_rows,
-        n_out=fit.n_obs,
-        flow=flow,
-        notes=[str(pretrend), f"computed from cohort statistics ({m.source or 'moments'})"],
-    )
-    prov = dataclasses.replace(prov, inputs={"data": inputs})
-    cluster_name = params["cluster"] or params["unit"]
-    return EventStudyResult(
-        provenance=prov,
-        method="event_study",
+    params = dict(params, window=tuple(window))
+    return _result(
+        moments_provenance(fn, m, fit, params, inputs, notes=[str(pretrend)]),
+        fit,
+        (fit.n_obs, fit.n_units, fit.n_times, fit.n_clusters),
+        params,
         terms=terms,
-        coef=_frozen(coef),
-        vcov=_frozen(vcov),
-        n_obs=fit.n_obs,
-        n_units=fit.n_units,
-        n_times=fit.n_times,
-        n_clusters=fit.n_clusters,
-        cluster=cluster_name,
-        df_t=fit.n_clusters - 1,
-        ssc=fit.ssc,
-        df_k=fit.df_k,
-        conf_level=params["conf_level"],
-        bootstrap=(),
-        few_clusters=fit.n_clusters < FEW_CLUSTERS,
+        coef=coef,
+        vcov=vcov,
         event_times=evt,
-        reference=reference,
-        window=(lo, hi),
-        binned=True,
         pretrend=pretrend,
-        dropped_event_times=dropped,
-        outcome=params["outcome"],
-        weights=None,
+        dropped=dropped,
     )

@@ -21,14 +21,16 @@ default), the same code as the row-level fits.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 
-from socdata.did._inference import crv1, independent_columns
+from socdata.did._inference import FEW_CLUSTERS, crv1, independent_columns
 from socdata.errors import EstimationError
+from socdata.provenance import FlowLog, Provenance
 from socdata.scale.moments import CohortMoments
 
-__all__ = ["MomentsFit", "fit_from_moments"]
+__all__ = ["MomentsFit", "fit_from_moments", "moments_provenance"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,36 +157,47 @@ def cohort_periods(m: CohortMoments) -> tuple[np.ndarray, np.ndarray]:
     return g, m.time_labels.astype(np.float64)
 
 
+def moments_provenance(
+    function: str,
+    m: CohortMoments,
+    fit: MomentsFit,
+    params: dict,
+    inputs: str,
+    notes: Sequence[str] = (),
+) -> Provenance:
+    """The option check shared by the fits on cohort moments (event study, TWFE) and their
+    provenance: with fewer than 30 clusters the row path would switch to the wild cluster
+    bootstrap, which needs unit rows, so that is an error unless ``inference="analytic"``."""
+    if fit.n_clusters < FEW_CLUSTERS and params["inference"] != "analytic":
+        raise EstimationError(
+            f"{function}: {fit.n_clusters} clusters call for the wild cluster bootstrap, "
+            "which needs unit rows; pass inference='analytic' or the rows as a pandas DataFrame."
+        )
+    flow = FlowLog().add("units in the balanced panel", fit.n_units, fit.n_units, {}, "units")
+    prov = Provenance.build(
+        function,
+        parameters=params,
+        n_in=m.n_rows,
+        n_out=fit.n_obs,
+        flow=flow,
+        notes=[*notes, f"computed from cohort statistics ({m.source or 'moments'})"],
+    )
+    return dataclasses.replace(prov, inputs={"data": inputs})
+
+
 def twfe_from_moments(m: CohortMoments, *, params: dict, inputs: str, term: str):
     """:func:`socdata.did.twfe` with the staggered treatment ``1[period >= cohort]``,
     finished on cohort moments (balanced panel, no covariates or weights)."""
-    from socdata.did._inference import FEW_CLUSTERS
     from socdata.did._results import FixedEffectsResult
     from socdata.did.twfe import _frozen
-    from socdata.provenance import FlowLog, Provenance
 
     fn = "socdata.did.twfe"
     g, tnum = cohort_periods(m)
     with np.errstate(invalid="ignore"):
         design = (tnum[None, :] >= g[:, None]).astype(np.float64)[:, :, None]
     fit = fit_from_moments(m, design, function=fn, names=(term,))
-    if fit.n_clusters < FEW_CLUSTERS and params["inference"] != "analytic":
-        raise EstimationError(
-            f"{fn}: {fit.n_clusters} clusters call for the wild cluster bootstrap, which needs "
-            "unit rows; pass inference='analytic' or the rows as a pandas DataFrame."
-        )
-    flow = FlowLog().add("units in the balanced panel", fit.n_units, fit.n_units, {}, "units")
-    prov = Provenance.build(
-        fn,
-        parameters=params,
-        n_in=m.n_rows,
-        n_out=fit.n_obs,
-        flow=flow,
-        notes=[f"computed from cohort statistics ({m.source or 'moments'})"],
-    )
-    prov = dataclasses.replace(prov, inputs={"data": inputs})
     return FixedEffectsResult(
-        provenance=prov,
+        provenance=moments_provenance(fn, m, fit, params, inputs),
         method="twfe",
         terms=(term,),
         coef=_frozen(fit.coef),
