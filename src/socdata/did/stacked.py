@@ -149,6 +149,10 @@ def stacked_did(
         Missing columns, bad values, a set without a treated unit or without comparators,
         or a model that cannot be fitted (the message says why).
     """
+    if not isinstance(data, pd.DataFrame):  # a table source: sums per set, arm, event time
+        from socdata.scale.stacked import stacked_did_table
+
+        return stacked_did_table(**locals())
     method, lo, hi, exclude = _check_options(family, method, conf_level, window, exclude, reference)
     cluster = cluster or matched_set
     need = {outcome, unit, time, index_time, matched_set, treated, cluster}

@@ -1,0 +1,446 @@
+"""The stacked matched-set design on a table source: sums per set, arm and event time.
+
+In :func:`socdata.did.stacked_did` every regressor (``treated x post``, ``treated x 1{e =
+k}``) depends only on the arm (treated unit or comparator) and the event time, and both
+sets of fixed effects (unit x set, set x event time) are nested in the matched set.  When
+every unit of a set is observed at the same event times (a balanced set) and its weight is
+constant, the two-way within transformation inside set ``s`` is the closed form
+
+``x~_{a,e} = x_{a,e} - xbar_a - xbar^w_e + xbar^w``
+
+(arm means over the set's event times, weighted means over the arms, ``W_{s,a}`` the summed
+unit weights of arm ``a``), so with ``Y_{s,a,e} = sum_i w_i y_{i,e}`` over the arm's units:
+
+* ``X~'WX~ = sum_{s,a,e} W_{s,a} x~ x~'`` and ``X~'Wy = sum_{s,a,e} x~ Y_{s,a,e}``;
+* the CRV1 score of set ``s`` is ``sum_{a,e} x~ (Y_{s,a,e} - W_{s,a} x_{a,e}'b)`` (the
+  residual's fixed-effect part is orthogonal to ``x~`` within the set), summed over the
+  sets of a coarser cluster;
+* the Mantel-Haenszel rate ratio (``family="poisson"``) is a function of the same sums
+  collapsed to the two periods compared, and its set-clustered variance of the sets'
+  contributions.
+
+The engine (DuckDB) computes ``Y``, ``W`` and the row counts with one ``GROUP BY`` (set,
+arm, event time) plus checks; no person row reaches Python.  Not reducible this way, and
+a clear error on a table source: unbalanced sets (a unit missing an event time the set
+has), a cluster column that splits matched sets (e.g. ``person_id`` with matching with
+replacement: its scores need per-person sums), and ``method="pml"`` (Poisson
+pseudo-maximum likelihood: not implemented here).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from socdata.did._stacked_fit import Fit, _check_rank
+from socdata.errors import EstimationError
+from socdata.provenance import FlowLog, Provenance
+from socdata.scale.sources import _q, _relation
+
+__all__ = ["stacked_did_table"]
+
+_FN = "stacked_did"
+
+
+@dataclasses.dataclass(frozen=True)
+class SetSums:
+    """Weighted outcome sums ``Y`` and weights ``W`` and row counts ``N`` per set, arm
+    (0 comparators, 1 treated) and event time ``(S, 2, E)``, each set's cluster code, and
+    the counts the result reports."""
+
+    y: np.ndarray
+    w: np.ndarray
+    n: np.ndarray
+    event_times: np.ndarray
+    set_cluster: np.ndarray
+    n_rows: int
+    n_sets: int
+    n_treated: int
+    source: str
+
+
+def _month(col: str, dtype: str) -> str:
+    d = dtype.upper()
+    if d.startswith(("TIMESTAMP", "DATE")):
+        return f"(year({_q(col)}) * 12 + month({_q(col)}) - 1)"
+    if d in {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}:
+        return f"CAST({_q(col)} AS BIGINT)"
+    raise EstimationError(
+        f"{_FN}: column {col!r} has type {dtype}; give dates or whole-number periods."
+    )
+
+
+def _one(rel: Any, sql: str) -> tuple:
+    return rel.query("src", sql).fetchall()[0]
+
+
+def _check_rows(rel: Any, p: dict[str, Any]) -> None:
+    """The row rules of the in-memory call, counted by the engine."""
+    n_bad_y, n_bad_d, n_neg = _one(
+        rel,
+        "SELECT count(*) FILTER (WHERE y IS NULL OR NOT isfinite(y)), "
+        "count(*) FILTER (WHERE d IS NULL OR d NOT IN (0, 1)), count(*) FILTER (WHERE y < 0) "
+        "FROM src",
+    )
+    if n_bad_y:
+        raise EstimationError(
+            f"{_FN}: outcome {p['outcome']!r} is missing or not numeric in {n_bad_y} rows; "
+            "drop or fill them first"
+        )
+    if n_bad_d:
+        raise EstimationError(f"{_FN}: column {p['treated']!r} must be 0/1")
+    if p["family"] == "poisson" and n_neg:
+        raise EstimationError(
+            f"{_FN}: family='poisson' needs a non-negative outcome {p['outcome']!r}"
+        )
+    (n_none,) = _one(rel, "SELECT count(*) FROM (SELECT s FROM src GROUP BY s HAVING max(d) = 0)")
+    if n_none:
+        raise EstimationError(
+            f"{_FN}: {n_none} matched set(s) have no treated unit; each set needs its treated "
+            f"unit ({p['treated']} == 1)"
+        )
+    n_arm, n_w = _one(
+        rel,
+        "SELECT count(*) FILTER (WHERE dd > 1), count(*) FILTER (WHERE ww > 1) FROM (SELECT "
+        "count(DISTINCT d) AS dd, count(DISTINCT w) AS ww FROM src GROUP BY s, u)",
+    )
+    if n_arm or n_w:
+        raise EstimationError(
+            f"{_FN} on a table source: {n_arm + n_w} unit(s) change their "
+            f"{'treated value' if n_arm else 'weight'} within a matched set; the cohort-sums "
+            "path needs them constant within unit and set (pass the rows as a pandas DataFrame)."
+        )
+
+
+def _weights_expr(rel: Any, p: dict[str, Any]) -> str:
+    """SQL of the row weight (``"auto"``: treated 1, comparators ``1/k_s``)."""
+    if p["weights"] == "auto":
+        (n_empty,) = _one(
+            rel,
+            "SELECT count(*) FROM (SELECT s FROM src GROUP BY s "
+            "HAVING count(DISTINCT u) FILTER (WHERE d = 0) = 0)",
+        )
+        if n_empty:
+            raise EstimationError(
+                f"{_FN}: {n_empty} matched set(s) have no comparator rows; drop unmatched "
+                "engagers before stacking"
+            )
+        return "CASE WHEN d = 1 THEN 1.0 ELSE 1.0 / k END"
+    if p["weights"] is None:
+        return "1.0"
+    (n_bad,) = _one(
+        rel, "SELECT count(*) FILTER (WHERE w IS NULL OR NOT isfinite(w) OR w < 0) FROM src"
+    )
+    if n_bad:
+        raise EstimationError(f"{_FN}: weights {p['weights']!r} must be finite and non-negative")
+    return "w"
+
+
+def set_sums(data: Any, p: dict[str, Any]) -> SetSums:
+    """The engine's sums per set, arm and event time (see module docstring)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    try:
+        rel0, desc = _relation(data, con)
+        types = dict(zip(rel0.columns, (str(t) for t in rel0.types), strict=True))
+        cols = [p[k] for k in ("outcome", "unit", "time", "index_time", "matched_set", "treated")]
+        need = [
+            *cols,
+            p["cluster"],
+            *([p["weights"]] if p["weights"] not in (None, "auto") else []),
+        ]
+        missing = sorted({c for c in need if c not in types})
+        if missing:
+            raise EstimationError(
+                f"{_FN}: data has no column(s) {missing}; stack the matched sets first "
+                "(socdata.did.stack_matched_sets)"
+            )
+        e = f"{_month(p['time'], types[p['time']])} - {_month(p['index_time'], types[p['index_time']])}"
+        w = _q(p["weights"]) if p["weights"] not in (None, "auto") else "1.0"
+        rel = rel0.project(
+            f"{_q(p['matched_set'])} AS s, {_q(p['unit'])} AS u, {_q(p['treated'])} AS d, "
+            f"CAST({_q(p['outcome'])} AS DOUBLE) AS y, {e} AS e, CAST({w} AS DOUBLE) AS w, "
+            f"{_q(p['cluster'])} AS c"
+        )
+        _check_rows(rel, p)
+        wexpr = _weights_expr(rel, p)
+        lo, hi = p["window"]
+        n_rows, n_sets, n_treated = _one(
+            rel,
+            "SELECT count(*), count(DISTINCT s), count(DISTINCT u) FILTER (WHERE d = 1) FROM src",
+        )
+        comparators = "SELECT s, count(DISTINCT u) FILTER (WHERE d = 0) AS k FROM src GROUP BY s"
+        win = (
+            f"SELECT s, u, d, e, y, c, ww FROM (SELECT *, {wexpr} AS ww FROM src "
+            f"JOIN ({comparators}) USING (s)) WHERE e BETWEEN {int(lo)} AND {int(hi)} AND ww > 0"
+        )
+        _check_balance(rel, win)
+        agg = rel.query(
+            "src",
+            f"SELECT s, d, e, sum(ww * y) AS y, sum(ww) AS w, count(*) AS n, min(c) AS c, "
+            f"count(DISTINCT c) AS nc FROM ({win}) GROUP BY s, d, e",
+        ).fetchdf()
+    finally:
+        con.close()
+    return _arrays(agg, p, n_rows, n_sets, n_treated, desc)
+
+
+def _check_balance(rel: Any, win: str) -> None:
+    n_dup, n_unbal = _one(
+        rel,
+        f"WITH w AS ({win}), per_unit AS (SELECT s, u, count(*) AS n, count(DISTINCT e) AS ne "
+        "FROM w GROUP BY s, u), per_set AS (SELECT s, count(DISTINCT e) AS ne FROM w GROUP BY s) "
+        "SELECT count(*) FILTER (WHERE per_unit.n > per_unit.ne), "
+        "count(*) FILTER (WHERE per_unit.ne < per_set.ne) FROM per_unit JOIN per_set USING (s)",
+    )
+    if n_dup:
+        raise EstimationError(
+            f"{_FN} on a table source: {n_dup} unit(s) have more than one row at an event time "
+            "of a matched set; rule: one row per unit, set and period."
+        )
+    if n_unbal:
+        raise EstimationError(
+            f"{_FN} on a table source: {n_unbal} unit(s) lack some event times their matched "
+            "set has in the window; the set sums are exact for balanced sets only. Restrict "
+            "the window to event times every unit is observed in, or pass the rows as a pandas "
+            "DataFrame."
+        )
+
+
+def _arrays(
+    agg: pd.DataFrame, p: dict[str, Any], n_rows: int, n_sets: int, n_treated: int, desc: str
+) -> SetSums:
+    if len(agg) == 0:
+        raise EstimationError(f"{_FN}: no row in the event-time window {p['window']}.")
+    if (agg["nc"] > 1).any():
+        raise EstimationError(
+            f"{_FN} on a table source: the cluster column {p['cluster']!r} splits matched sets "
+            "(e.g. person_id with matching with replacement); the set sums give cluster scores "
+            "only for clusters that hold whole sets. Cluster by the matched set or a coarser "
+            "unit, or pass the rows as a pandas DataFrame."
+        )
+    s_code, s_labels = pd.factorize(agg["s"], sort=True)
+    per_set = pd.DataFrame({"s": s_code, "c": agg["c"].to_numpy()}).drop_duplicates()
+    if per_set["s"].duplicated().any():
+        raise EstimationError(
+            f"{_FN} on a table source: the cluster column {p['cluster']!r} splits matched "
+            "sets; cluster by the matched set or a coarser unit."
+        )
+    set_cluster = np.empty(len(s_labels), dtype=np.int64)
+    set_cluster[per_set["s"].to_numpy()] = pd.factorize(per_set["c"])[0]
+    lo, hi = p["window"]
+    ev = np.arange(lo, hi + 1)
+    shape = (len(s_labels), 2, len(ev))
+    out = {k: np.zeros(shape) for k in ("y", "w", "n")}
+    idx = (s_code, agg["d"].to_numpy().astype(np.int64), agg["e"].to_numpy().astype(np.int64) - lo)
+    for k in out:
+        out[k][idx] = agg[k].to_numpy(dtype=np.float64)
+    return SetSums(
+        y=out["y"],
+        w=out["w"],
+        n=out["n"],
+        event_times=ev,
+        set_cluster=set_cluster,
+        n_rows=int(n_rows),
+        n_sets=int(n_sets),
+        n_treated=int(n_treated),
+        source=f"DuckDB GROUP BY matched set, arm, event time of {desc}",
+    )
+
+
+# ---------------------------------------------------------------------- the fits
+def fit_ols_sums(ss: SetSums, x: np.ndarray, mask: np.ndarray, k_fe: int) -> Fit:
+    """Least squares with unit x set and set x event-time effects on the set sums.
+
+    ``x`` ``(2, E, K)``: the regressors by arm and event time; ``mask`` ``(E,)``: the event
+    times in the model."""
+    pres = (ss.n.sum(axis=1) > 0) & mask[None, :]  # (S, E)
+    t_s = pres.sum(axis=1).astype(np.float64)
+    used = t_s > 0
+    pres, t_s = pres[used], t_s[used]
+    y, n_rows, cl = (
+        ss.y[used] * pres[:, None, :],
+        ss.n[used] * pres[:, None, :],
+        ss.set_cluster[used],
+    )
+    wa = (ss.w[used] * pres[:, None, :]).sum(axis=2) / t_s[:, None]  # (S, 2) unit weights
+    xm = x[None, :, :, :] * pres[:, None, :, None]  # (S, 2, E, K)
+    xbar_a = xm.sum(axis=2) / t_s[:, None, None]  # (S, 2, K)
+    wtot = wa.sum(axis=1)
+    xbar_e = np.einsum("sa,saek->sek", wa, xm) / wtot[:, None, None]
+    xbar = np.einsum("sa,sak->sk", wa, xbar_a) / wtot[:, None]
+    xt = xm - xbar_a[:, :, None, :] - xbar_e[:, None, :, :] + xbar[:, None, None, :]
+    xt *= pres[:, None, :, None]
+    gram = np.einsum("sa,saek,sael->kl", wa, xt, xt)
+    _check_rank(gram)
+    coef = np.linalg.solve(gram, np.einsum("saek,sae->k", xt, y))
+    resid = y - wa[:, :, None] * np.einsum("saek,k->sae", xm, coef)
+    scores = np.einsum("saek,sae->sk", xt, resid)
+    g = int(cl.max()) + 1 if len(cl) else 0
+    if len(np.unique(cl)) < 2:
+        raise EstimationError(
+            f"cluster-robust standard errors need at least 2 clusters; the data has {g}."
+        )
+    cl = pd.factorize(cl)[0]
+    g = int(cl.max()) + 1
+    sums = np.zeros((g, len(coef)))
+    np.add.at(sums, cl, scores)
+    n = int(n_rows.sum())
+    df_k = len(coef) + k_fe
+    if n - df_k <= 0:
+        raise EstimationError(f"not enough observations ({n}) for {df_k} parameters")
+    ssc = (g / (g - 1)) * (n - 1) / (n - df_k)
+    bread = np.linalg.inv(gram)
+    return Fit(coef, ssc * bread @ (sums.T @ sums) @ bread, n, g, df_k, ssc)
+
+
+def fit_mh_sums(ss: SetSums, periods: list[tuple[np.ndarray, np.ndarray]], mask: np.ndarray) -> Fit:
+    """Mantel-Haenszel log rate ratios (:func:`socdata.did._stacked_mh.fit_mh`) on the set
+    sums; ``periods`` pairs of ``(E,)`` masks (later, baseline)."""
+    rows = ss.n[:, :, mask].sum(axis=(1, 2)) > 0
+    cl = pd.factorize(ss.set_cluster[rows])[0]
+    g = int(cl.max()) + 1 if len(cl) else 0
+    if g < 2:
+        raise EstimationError(
+            f"cluster-robust standard errors need at least 2 clusters; the data has {g}."
+        )
+    y = ss.y[rows]
+    coef = np.empty(len(periods))
+    infl = np.zeros((g, len(periods)))
+    for j, (later, base) in enumerate(periods):
+        e1, c1 = y[:, 1, later & mask].sum(axis=1), y[:, 0, later & mask].sum(axis=1)
+        e0, c0 = y[:, 1, base & mask].sum(axis=1), y[:, 0, base & mask].sum(axis=1)
+        tot = e1 + c1 + e0 + c0
+        safe = np.where(tot > 0, tot, 1.0)
+        r, s = e1 * c0 / safe, e0 * c1 / safe
+        if r.sum() <= 0 or s.sum() <= 0:
+            raise EstimationError(
+                "the Mantel-Haenszel rate ratio is 0 or infinite: no matched set has an event "
+                "for the engager in one period and for a comparator in the other; the outcome "
+                "is too sparse for this comparison (aggregate, or use family='linear')"
+            )
+        psi = r.sum() / s.sum()
+        coef[j] = np.log(psi)
+        infl[:, j] = np.bincount(cl, weights=r - psi * s, minlength=g) / r.sum()
+    ssc = g / (g - 1)
+    n_obs = int(ss.n[:, :, mask].sum())
+    return Fit(coef, ssc * infl.T @ infl, n_obs, g, len(periods), ssc)
+
+
+def _periods(ss: SetSums, p: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Event-time masks of the overall model and the window, and the event times with a
+    coefficient (present in the window, not the reference)."""
+    ev = ss.event_times
+    inwin = ss.n.sum(axis=(0, 1)) > 0
+    over = inwin & ~np.isin(ev, p["exclude"])
+    ks = [int(k) for k in ev[inwin] if k != p["reference"]]
+    return over, inwin, ks
+
+
+def stacked_did_table(data: Any, **p: Any) -> Any:
+    """:func:`socdata.did.stacked_did` on a table source (see module docstring); the
+    keywords are those of ``stacked_did``."""
+    from socdata.did._stacked_result import StackedDiDResult
+    from socdata.did.stacked import _NOTES, _check_options, _frozen
+
+    method, lo, hi, exclude = _check_options(
+        p["family"], p["method"], p["conf_level"], p["window"], p["exclude"], p["reference"]
+    )
+    if method == "pml":
+        raise EstimationError(
+            f"{_FN} on a table source: method='pml' (Poisson pseudo-maximum likelihood) is not "
+            "available from set sums; use method='mantel-haenszel' (the default) or pass the "
+            "rows as a pandas DataFrame."
+        )
+    p = dict(p, method=method, window=(lo, hi), exclude=exclude)
+    p["cluster"] = p["cluster"] or p["matched_set"]
+    ss = set_sums(data, p)
+    over_m, inwin, ks = _periods(ss, p)
+    ev = ss.event_times
+    post = ev >= 0
+    if method == "mantel-haenszel":
+        over = fit_mh_sums(ss, [(post, ~post)], over_m)
+        evfit = fit_mh_sums(ss, [(ev == k, ev == p["reference"]) for k in ks], inwin)
+    else:
+        k_fe = 1 if p["cluster"] == p["matched_set"] else 2
+        arm = np.array([0.0, 1.0])[:, None, None]
+        over = fit_ols_sums(ss, arm * post[None, :, None], over_m, k_fe)
+        x_ev = arm * (ev[None, :, None] == np.array(ks)[None, None, :])
+        evfit = fit_ols_sums(ss, x_ev, inwin, k_fe)
+    if not p["by_event_time"]:
+        ks, evfit = [], Fit(np.zeros(0), np.zeros((0, 0)), 0, over.n_clusters, 0, 1.0)
+    n_win = int(ss.n.sum())
+    flow = FlowLog().add(
+        "event-time window", ss.n_rows, n_win, {"outside window or zero weight": ss.n_rows - n_win}
+    )
+    flow = flow.add(
+        "overall model: excluded event times",
+        n_win,
+        over.n_obs,
+        {f"event times {list(exclude)}": n_win - over.n_obs},
+    )
+    params = {k: p[k] for k in _PARAMS}
+    prov = Provenance.build(
+        "socdata.did.stacked_did",
+        parameters=params,
+        n_in=ss.n_rows,
+        n_out=over.n_obs,
+        flow=flow,
+        notes=(
+            _NOTES[method] + f" Standard errors clustered by {p['cluster']}.",
+            f"computed from sums per matched set, arm and event time ({ss.source})",
+        ),
+    )
+    prov = dataclasses.replace(prov, inputs={"data": ss.source})
+    used = ss.n[:, :, over_m].sum(axis=2)  # rows per set and arm in the overall model
+    t_s = (ss.n.sum(axis=1)[:, over_m] > 0).sum(axis=1)
+    n_units = int(np.divide(used.sum(axis=1), np.maximum(t_s, 1)).round().sum())
+    return StackedDiDResult(
+        provenance=prov,
+        family=p["family"],
+        method=method,
+        outcome=p["outcome"],
+        coef=float(over.coef[0]),
+        se=float(np.sqrt(over.vcov[0, 0])),
+        event_times=tuple(ks),
+        event_coef=_frozen(evfit.coef),
+        event_vcov=_frozen(evfit.vcov),
+        reference=p["reference"],
+        exclude=exclude,
+        n_obs=over.n_obs,
+        n_event_obs=evfit.n_obs,
+        n_sets=ss.n_sets,
+        n_treated=ss.n_treated,
+        n_units=n_units,
+        n_clusters=over.n_clusters,
+        cluster=p["cluster"],
+        df_t=over.n_clusters - 1,
+        ssc=over.ssc,
+        df_k=over.df_k,
+        conf_level=p["conf_level"],
+        weights=p["weights"],
+    )
+
+
+_PARAMS = (
+    "outcome",
+    "unit",
+    "time",
+    "index_time",
+    "matched_set",
+    "treated",
+    "family",
+    "method",
+    "window",
+    "exclude",
+    "reference",
+    "weights",
+    "cluster",
+    "conf_level",
+    "by_event_time",
+)
