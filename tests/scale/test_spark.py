@@ -52,3 +52,18 @@ def test_spark_equals_duckdb_and_pandas(spark):
     tw = did.twfe(m_spark, outcome="y", unit="id", time="t", cohort="g", cluster="area")
     tw_ref = did.twfe(df, outcome="y", unit="id", time="t", cohort="g", cluster="area")
     np.testing.assert_allclose(tw.vcov, tw_ref.vcov, rtol=1e-10)
+
+
+def test_spark_paths_not_reduced_are_clear_errors(spark):
+    from socdata.errors import AttGtInputError, EstimationError
+
+    df = staggered_panel(n=60, n_t=5, cohorts=(0, 3, 4))
+    sdf = spark.createDataFrame(df)
+    with pytest.raises(AttGtInputError, match="needs the unit rows"):
+        did.att_gt(sdf, **KW, covariates=["area"])
+    stacked = df.assign(index=3, treated=(df["g"] > 0).astype(int), s=df["id"] % 10)
+    with pytest.raises(EstimationError, match="Spark DataFrame is not supported"):
+        did.stacked_did(
+            spark.createDataFrame(stacked), outcome="y", unit="id", time="t",
+            index_time="index", matched_set="s", treated="treated",
+        )  # fmt: skip

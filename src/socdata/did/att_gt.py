@@ -169,8 +169,8 @@ def att_gt(
         Table/Dataset, a Spark DataFrame, or :class:`socdata.scale.CohortMoments` (e.g.
         pooled site statistics, :mod:`socdata.federated`).  The engine then computes
         per-cohort counts, means and scatter matrices and the estimate is finished from
-        them (exact; no covariates, weights or bootstrap; see
-        ``docs/explanation/scale.md``).
+        them (exact; with ``covariates`` the 2x2 fits are streamed in chunked passes;
+        no weights or bootstrap; see ``docs/explanation/scale.md``).
     outcome, unit, time
         Column names.  ``time`` is numeric (years, month numbers) or datetime64 (month
         starts); with dates, ``anticipation`` and event times count periods.

@@ -43,7 +43,7 @@ from socdata.describe.police import (
 from socdata.errors import SocdataError
 from socdata.options import check_conf_level
 from socdata.provenance import FlowLog, Provenance
-from socdata.scale.sources import _q, _relation
+from socdata.scale.sources import _q, _refuse_spark, _relation
 
 stats = lazy_module("scipy.stats")
 
@@ -217,6 +217,7 @@ def before_after_windows(
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     try:
+        _refuse_spark(windows)
         rel, desc = _relation(windows, con)
         need = ["person_id", "area", "window", "full", "observed_days", *_RATE_MEASURES]
         lacking = [c for c in need if c not in rel.columns]

@@ -30,7 +30,7 @@ import numpy as np
 from socdata._lazy import lazy_module
 from socdata.did._encode import mask_id
 from socdata.did._threads import single_threaded_blas
-from socdata.errors import AttGtInputError
+from socdata.errors import AttGtInputError, EstimationError
 from socdata.scale.moments import CohortMoments, combine, moments_from_wide
 
 pd = lazy_module("pandas")
@@ -51,6 +51,16 @@ def is_table_source(data: object) -> bool:
         return True
     mod = type(data).__module__
     return mod.startswith(("duckdb", "pyarrow", "pyspark"))
+
+
+def _refuse_spark(data: Any) -> None:
+    """Spark is an engine for the cohort statistics only (for now): a clear error."""
+    if type(data).__module__.startswith("pyspark"):
+        raise EstimationError(
+            "this estimator is computed by DuckDB from a table source; a Spark DataFrame is "
+            "not supported here yet. Write the table to Parquet (df.write.parquet(path)) and "
+            "pass the path."
+        )
 
 
 def _relation(data: Any, con: Any) -> tuple[Any, str]:

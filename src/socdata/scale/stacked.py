@@ -38,7 +38,7 @@ import pandas as pd
 from socdata.did._stacked_fit import Fit, _check_rank
 from socdata.errors import EstimationError
 from socdata.provenance import FlowLog, Provenance
-from socdata.scale.sources import _q, _relation
+from socdata.scale.sources import _q, _refuse_spark, _relation
 
 __all__ = ["stacked_did_table"]
 
@@ -146,6 +146,7 @@ def set_sums(data: Any, p: dict[str, Any]) -> SetSums:
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     try:
+        _refuse_spark(data)
         rel0, desc = _relation(data, con)
         types = dict(zip(rel0.columns, (str(t) for t in rel0.types), strict=True))
         cols = [p[k] for k in ("outcome", "unit", "time", "index_time", "matched_set", "treated")]
