@@ -26,8 +26,10 @@ passes over the table, each holding one chunk of units in memory:
 
 The estimates equal the in-memory ones up to the order of floating-point sums (tested to
 1e-8; the logit is iterated to the same convergence tolerance as in memory, so the fits
-agree to about 1e-12).  ``est_method="dr_imp"`` (inverse probability tilting, with a line
-search of its own), weights and the multiplier bootstrap are not available here.
+agree to about 1e-12).  ``est_method="dr_imp"`` replaces steps 3-4 by inverse
+probability tilting, a pass per evaluation of its line search
+(:mod:`socdata.scale.tilting`).  Weights and the multiplier bootstrap are not available
+here.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from socdata._lazy import lazy_module
 from socdata.did._att_gt_stats import IFStats
 from socdata.errors import AttGtInputError, DataQualityWarning, EstimationError
 from socdata.scale import units
+from socdata.scale.tilting import fit_tilting, tilting_influence, tilting_parameters
 from socdata.scale.units import UnitChunk, UnitStream
 
 special = lazy_module("scipy.special")
@@ -49,7 +52,7 @@ special = lazy_module("scipy.special")
 __all__ = ["cells_streamed", "covariate_panel"]
 
 TRIM_LEVEL = 0.995
-STREAMED_METHODS = ("dr", "ipw", "reg")
+STREAMED_METHODS = ("dr", "ipw", "reg", "dr_imp")
 _SINGULAR_OLS = (
     "the outcome-regression design for the comparison units is singular (collinear "
     "covariates, or a covariate constant among comparison units); remove or combine covariates."
@@ -99,12 +102,6 @@ def covariate_panel(data: Any, params: dict[str, Any]) -> tuple[Any, Any]:
             "att_gt with covariates needs the unit rows: cohort statistics (and Spark, for "
             "now) cannot give them. Pass a DuckDB relation, Parquet path or Arrow table, or "
             "estimate without covariates."
-        )
-    if params["est_method"] not in STREAMED_METHODS:
-        raise AttGtInputError(
-            f"est_method={params['est_method']!r} is not available on a table source (inverse "
-            "probability tilting needs a line search over the rows); use est_method='dr', "
-            "'ipw' or 'reg', or read the rows into a pandas DataFrame."
         )
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
@@ -293,7 +290,7 @@ class _IFAccumulator:
 
 
 def _cell_parameters(
-    j: int, cells: Any, m: Any, xp: _CrossProducts | None, lg: _Logit | None, method: str
+    j: int, cells: Any, m: Any, xp: _CrossProducts | None, lg: Any, method: str
 ) -> dict[str, Any]:
     """Everything a cell's estimate and per-unit influence function need, from the sums
     of the passes (raises :class:`EstimationError` as the in-memory 2x2 estimator would)."""
@@ -307,6 +304,9 @@ def _cell_parameters(
     )
     par["pbar"] = n_g / n_sub
     sum_dy_t = n_g * (m.mean[g, t] - m.mean[g, b])  # treated units' summed change
+    if method == "dr_imp":  # lg: the cell's inverse probability tilting
+        tilting_parameters(par, lg)
+        return par
     if lg is not None:
         if lg.error:
             raise EstimationError(lg.error)
@@ -348,6 +348,8 @@ def _cell_influence(par: dict[str, Any], ch: UnitChunk) -> tuple[np.ndarray, np.
     d = (ch.code[mask] == par["g"]).astype(np.float64)
     dy = ch.y[mask, par["t"]] - ch.y[mask, par["b"]]
     pbar, method = par["pbar"], par["method"]
+    if method == "dr_imp":
+        return mask, tilting_influence(par, xt, d, dy)
     if method != "ipw":
         out = xt @ par["coef"]
         asy_ols = (((1 - d) * (dy - out))[:, None] * xt) @ par["xpx_inv"]
@@ -369,7 +371,9 @@ def _cell_influence(par: dict[str, Any], ch: UnitChunk) -> tuple[np.ndarray, np.
     return mask, inf
 
 
-def _fit_nuisance(stream: UnitStream, logits: list[_Logit], xp: _CrossProducts | None) -> None:
+def _fit_nuisance(
+    stream: UnitStream, logits: list[_Logit], xp: _CrossProducts | None, weighted: bool = True
+) -> None:
     """Passes 2-4: cross products with the first Newton step, a pass per further step,
     then the weighted sums at the fitted scores."""
     first = True
@@ -384,7 +388,7 @@ def _fit_nuisance(stream: UnitStream, logits: list[_Logit], xp: _CrossProducts |
         for lg in pending:
             lg.step()
         first = False
-    ok = [lg for lg in logits if lg.error is None]
+    ok = [lg for lg in logits if lg.error is None] if weighted else []
     if ok:
         for ch in stream.chunks():
             for lg in ok:
@@ -397,7 +401,7 @@ def cells_streamed(p: Any, cells: Any, est: Any, level: int) -> tuple[np.ndarray
     :func:`socdata.did._att_gt_cells.cells_conditional`."""
     from socdata.did._att_gt_results import _fmt
 
-    method = {"dr_panel": "dr", "ipw_panel": "ipw", "reg_panel": "reg"}[est.__name__]
+    method = est.__name__.removesuffix("_panel")
     stream: UnitStream = p.rows
     m = p.moments
     k = len(cells.t)
@@ -418,8 +422,13 @@ def cells_streamed(p: Any, cells: Any, est: Any, level: int) -> tuple[np.ndarray
                 logits[key] = _Logit(g=g, members=np.concatenate([[g], ctrl]), e=e, beta=beta)
             cell_logit[j] = logits[key]
     n_h = len(p.cohort_values)
-    xp = None if method == "ipw" else _CrossProducts(n_h, p.n_periods, q)
-    _fit_nuisance(stream, list(logits.values()), xp)
+    xp = _CrossProducts(n_h, p.n_periods, q) if method in ("reg", "dr") else None
+    _fit_nuisance(stream, list(logits.values()), xp, weighted=method != "dr_imp")
+    if method == "dr_imp":  # the logits start inverse probability tilting
+        n_sub = {key: float(m.n[[*key[1], key[0]]].sum()) for key in logits}
+        tilts = fit_tilting(stream, logits, n_sub)
+        key_of = {id(lg): key for key, lg in logits.items()}
+        cell_logit = {j: tilts[key_of[id(lg)]] for j, lg in cell_logit.items()}
     params: dict[int, dict] = {}
     for j in active:
         try:
