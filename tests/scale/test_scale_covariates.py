@@ -79,6 +79,27 @@ def test_sources_dates_universal_base_and_unit_clusters(panel, tmp_path):
     )
 
 
+def test_stored_order_is_used_and_rechecked(panel, tmp_path, monkeypatch):
+    # a sorted table is scanned as stored; a table whose order changes between scans (taken
+    # as sorted by the first check) is detected and the fit restarts with ordered scans
+    ref = _quiet(did.att_gt, panel, **KW)
+    seen = []
+    orig = units.UnitStream._stored_in_order
+
+    def spy(self, rel):
+        seen.append(orig(self, rel))
+        return seen[-1]
+
+    monkeypatch.setattr(units.UnitStream, "_stored_in_order", spy)
+    assert_same_att(ref, _quiet(did.att_gt, duckdb.from_df(panel), **KW), **TOL)
+    path = tmp_path / "shuffled.parquet"
+    panel.sample(frac=1.0, random_state=2).to_parquet(path)
+    assert_same_att(ref, _quiet(did.att_gt, str(path), **KW), **TOL)
+    assert seen == [True, False]
+    monkeypatch.setattr(units.UnitStream, "_stored_in_order", lambda self, rel: True)
+    assert_same_att(ref, _quiet(did.att_gt, str(path), **KW), **TOL)
+
+
 def test_no_never_treated_and_late_cohort():
     df = _with_covariates(staggered_panel(n=240, n_t=6, cohorts=(3, 4, 5, 20)))
     kw = dict(KW, control_group="not_yet_treated")

@@ -45,7 +45,7 @@ from socdata.did._att_gt_stats import IFStats
 from socdata.errors import AttGtInputError, DataQualityWarning, EstimationError
 from socdata.scale import units
 from socdata.scale.tilting import fit_tilting, tilting_influence, tilting_parameters
-from socdata.scale.units import UnitChunk, UnitStream
+from socdata.scale.units import OrderChanged, UnitChunk, UnitStream
 
 special = lazy_module("scipy.special")
 
@@ -399,6 +399,14 @@ def cells_streamed(p: Any, cells: Any, est: Any, level: int) -> tuple[np.ndarray
     """ATT(g,t) with covariates from a table source (see module docstring): the same
     estimates and influence-function statistics as
     :func:`socdata.did._att_gt_cells.cells_conditional`."""
+    try:
+        return _cells_streamed(p, cells, est, level + 1)
+    except OrderChanged:  # the stored order is not stable between scans: scan ordered
+        p.rows.ordered = False
+        return _cells_streamed(p, cells, est, level + 1)
+
+
+def _cells_streamed(p: Any, cells: Any, est: Any, level: int) -> tuple[np.ndarray, IFStats]:
     from socdata.did._att_gt_results import _fmt
 
     method = est.__name__.removesuffix("_panel")

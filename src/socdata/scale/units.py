@@ -2,10 +2,13 @@
 
 Where an estimate is not an exact function of cohort statistics (ATT(g,t) with covariates:
 a propensity-score logit and influence functions per unit), socdata reads the table in
-passes, each a DuckDB scan ordered by unit and period and read in Arrow batches; whole
-units are cut from the batches (a unit split between two batches is carried over) and
-handed on as matrices ``(units, T)`` of outcomes and ``(units, T, p)`` of covariates.
-Memory is one batch and one chunk of units, whatever the size of the table.
+passes, each a DuckDB scan read in Arrow batches; whole units are cut from the batches (a
+unit split between two batches is carried over) and handed on as matrices ``(units, T)``
+of outcomes and ``(units, T, p)`` of covariates.  Memory is one batch and one chunk of
+units, whatever the size of the table.  A first, cheap pass reads only the unit and period
+columns in stored order: when the table is stored unit by unit with periods in order (as
+socdata writes panels), every pass scans it as stored; otherwise every pass is ordered by
+DuckDB (``ORDER BY unit, period``, which spills to disk).
 
 The units and periods streamed are those of the estimation panel the cohort-statistics
 pass decided (:func:`socdata.scale.finish.panel_from_moments`): incomplete units and
@@ -24,10 +27,15 @@ import numpy as np
 from socdata.scale.moments import _unique_keys
 from socdata.scale.sources import _q, _relation
 
-__all__ = ["BATCH_ROWS", "UnitChunk", "UnitStream"]
+__all__ = ["BATCH_ROWS", "OrderChanged", "UnitChunk", "UnitStream"]
 
 #: Rows per Arrow batch of a pass (memory ~ ``BATCH_ROWS x (5 + p) x 8`` bytes per batch).
 BATCH_ROWS = 1 << 18
+
+
+class OrderChanged(Exception):
+    """A scan taken as stored came back in another order than the first (e.g. a relation
+    defined by a join): the caller restarts with ordered scans."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,6 +82,8 @@ class UnitStream:
     cluster_pos: dict | None
     batch_rows: int = BATCH_ROWS
     passes: int = 0
+    ordered: bool | None = None  # True: the stored order is unit by unit, periods in order
+    _last: Any = None
 
     def _query(self, con: Any) -> Any:
         rel, _ = _relation(self.data, con)
@@ -87,13 +97,36 @@ class UnitStream:
         if c["cluster"]:
             exprs.append(f"{_q(c['cluster'])} AS c")
         exprs += [f"CAST({_q(v)} AS DOUBLE) AS x{i}" for i, v in enumerate(self.covariates)]
-        return rel.project(", ".join(exprs)).order("u, t")
+        if self.ordered is None:
+            self.ordered = self._stored_in_order(rel)
+        proj = rel.project(", ".join(exprs))
+        return proj if self.ordered else proj.order("u, t")
+
+    def _stored_in_order(self, rel: Any) -> bool:
+        """Whether the stored order is unit by unit (units increasing) with periods
+        increasing within unit: one scan of the two columns."""
+        c = self.columns
+        cols = f"{_q(c['unit'])} AS u, {_q(c['time'])} AS t"
+        last_u = last_t = None
+        for batch in rel.project(cols).to_arrow_reader(batch_size=self.batch_rows):
+            u = batch.column("u").to_numpy(zero_copy_only=False)
+            t = batch.column("t").to_numpy(zero_copy_only=False)
+            if len(u) == 0:
+                continue
+            if last_u is not None:
+                u, t = np.concatenate([[last_u], u]), np.concatenate([[last_t], t])
+            same = u[1:] == u[:-1]
+            if np.any(~same & ~(u[1:] > u[:-1])) or np.any(same & ~(t[1:] > t[:-1])):
+                return False
+            last_u, last_t = u[-1], t[-1]
+        return True
 
     def chunks(self) -> Iterator[UnitChunk]:
         """One pass over the table: the panel's units in chunks (see module docstring)."""
         import duckdb
 
         self.passes += 1
+        self._last = None
         con = duckdb.connect()
         con.execute("SET enable_progress_bar = false")
         try:
@@ -121,10 +154,24 @@ class UnitStream:
         finally:
             con.close()
 
+    def _check_order(self, u: np.ndarray, t: np.ndarray, starts: np.ndarray) -> None:
+        """Units increasing through the pass and periods increasing within unit (else the
+        stored order changed since it was checked)."""
+        firsts = u[starts]
+        same = u[1:] == u[:-1]
+        bad = np.any(~(firsts[1:] > firsts[:-1])) or np.any(~(t[1:] > t[:-1]) & same)
+        bad = bad or (self._last is not None and not firsts[0] > self._last)
+        self._last = firsts[-1]
+        if bad:
+            if self.ordered:
+                raise OrderChanged
+            raise AssertionError("an ordered scan is out of order")  # pragma: no cover
+
     def _units(self, cols: dict[str, np.ndarray]) -> UnitChunk | None:
         """The complete panel units among whole units' rows (sorted by unit, period)."""
         u = cols["u"]
         starts = np.concatenate([[0], np.flatnonzero(u[1:] != u[:-1]) + 1])
+        self._check_order(u, cols["t"], starts)
         lengths = np.diff(np.append(starts, len(u)))
         n_t, p = self.n_periods, len(self.covariates)
         vals = np.column_stack([cols["y"], *(cols[f"x{i}"] for i in range(p))])
