@@ -7,6 +7,11 @@ with DuckDB (embedded: pandas, Parquet, Arrow, DuckDB relations) or Spark; the e
 in :mod:`socdata.did` accept such a table source (or the moments themselves) as ``data``
 and finish the estimate with the same code as in memory.  Statistics of disjoint sites
 pool exactly (:func:`combine`; with output control, :mod:`socdata.federated`).
+
+Beyond cohort moments: ATT(g,t) with covariates streams the table in chunked passes
+(:mod:`socdata.scale.covariates`); the stacked matched-set design is finished from sums per
+set, arm and event time (:mod:`socdata.scale.stacked`); before/after police rates from
+per-area sums of a windows table (:func:`socdata.scale.police.before_after_windows`).
 See ``docs/explanation/scale.md``.
 """
 
