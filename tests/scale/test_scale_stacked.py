@@ -51,6 +51,14 @@ def test_stacked_on_set_sums_equals_rows(frame, family, weights, cluster):
     assert_same(did.stacked_did(frame, **kw), did.stacked_did(duckdb.from_df(frame), **kw))
 
 
+@pytest.mark.parametrize("weights", ["auto", "w"])
+def test_person_clusters_across_reused_comparators(frame, weights):
+    # comparators matched into two sets link them: cluster sums per person (the scores
+    # carry the set's mean residual by event time), fixed effects counted as fixest does
+    kw = dict(KW, weights=weights, cluster="person")
+    assert_same(did.stacked_did(frame, **kw), did.stacked_did(duckdb.from_df(frame), **kw))
+
+
 def test_sources_dates_and_options(frame, tmp_path):
     import pyarrow as pa
 
@@ -72,8 +80,11 @@ def test_not_reducible_are_clear_errors(frame):
     holes = stacked_frame(30, max_controls=2, drop_share=0.05, seed=2)
     with pytest.raises(EstimationError, match="balanced sets only"):
         did.stacked_did(duckdb.from_df(holes), **KW)
-    with pytest.raises(EstimationError, match="splits matched sets"):
-        did.stacked_did(duckdb.from_df(frame), **KW, cluster="person")
+    with pytest.raises(EstimationError, match="clusters that hold whole matched sets"):
+        did.stacked_did(duckdb.from_df(frame), **KW, cluster="person", family="poisson")
+    moving = frame.assign(area=np.where(frame["month"] % 2 == 0, "a", frame["area"]))
+    with pytest.raises(EstimationError, match="change their cluster"):
+        did.stacked_did(duckdb.from_df(moving), **KW, cluster="area")
     with pytest.raises(EstimationError, match="method='pml'"):
         did.stacked_did(duckdb.from_df(frame), **KW, family="poisson", method="pml")
     with pytest.raises(EstimationError, match="no column"):

@@ -12,19 +12,23 @@ constant, the two-way within transformation inside set ``s`` is the closed form
 unit weights of arm ``a``), so with ``Y_{s,a,e} = sum_i w_i y_{i,e}`` over the arm's units:
 
 * ``X~'WX~ = sum_{s,a,e} W_{s,a} x~ x~'`` and ``X~'Wy = sum_{s,a,e} x~ Y_{s,a,e}``;
-* the CRV1 score of set ``s`` is ``sum_{a,e} x~ (Y_{s,a,e} - W_{s,a} x_{a,e}'b)`` (the
-  residual's fixed-effect part is orthogonal to ``x~`` within the set), summed over the
-  sets of a coarser cluster;
+* a unit's CRV1 score is ``sum_e w x~ (y_e - x_{a,e}'b - rbar_{s,e})`` with ``rbar`` the
+  set's weighted mean residual at ``e`` (the unit effect drops out: ``x~`` sums to zero over
+  the set's event times), so a cluster's score needs the sums per cluster, set, arm and
+  event time; for clusters that hold whole sets the ``rbar`` terms cancel and the set
+  sums suffice, and with person clusters (comparators reused across sets) the sums are
+  per person;
 * the Mantel-Haenszel rate ratio (``family="poisson"``) is a function of the same sums
   collapsed to the two periods compared, and its set-clustered variance of the sets'
   contributions.
 
 The engine (DuckDB) computes ``Y``, ``W`` and the row counts with one ``GROUP BY`` (set,
-arm, event time) plus checks; no person row reaches Python.  Not reducible this way, and
-a clear error on a table source: unbalanced sets (a unit missing an event time the set
-has), a cluster column that splits matched sets (e.g. ``person_id`` with matching with
-replacement: its scores need per-person sums), and ``method="pml"`` (Poisson
-pseudo-maximum likelihood: not implemented here).
+arm, event time, cluster) plus checks; no unit row reaches Python (with person clusters
+the groups are per person and event time).  Not reducible this way, and a clear error on
+a table source: unbalanced sets (a unit missing an event time the set has), a cluster,
+weight or arm that changes within a unit's set, the Mantel-Haenszel estimator with
+clusters that split sets (as in memory), and ``method="pml"`` (Poisson pseudo-maximum
+likelihood: not implemented here).
 """
 
 from __future__ import annotations
@@ -49,17 +53,20 @@ _FN = "stacked_did"
 class SetSums:
     """Weighted outcome sums ``Y`` and weights ``W`` and row counts ``N`` per set, arm
     (0 comparators, 1 treated) and event time ``(S, 2, E)``, each set's cluster code, and
-    the counts the result reports."""
+    the counts the result reports; ``groups`` holds the same sums split by cluster (one
+    entry per cluster, set, arm and event time: ``s``, ``a``, ``e``, ``c``, ``y``, ``w``),
+    and ``set_cluster`` is ``None`` when a cluster column splits sets."""
 
     y: np.ndarray
     w: np.ndarray
     n: np.ndarray
     event_times: np.ndarray
-    set_cluster: np.ndarray
+    set_cluster: np.ndarray | None
     n_rows: int
     n_sets: int
     n_treated: int
     source: str
+    groups: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
 
 def _month(col: str, dtype: str) -> str:
@@ -102,17 +109,19 @@ def _check_rows(rel: Any, p: dict[str, Any]) -> None:
             f"{_FN}: {n_none} matched set(s) have no treated unit; each set needs its treated "
             f"unit ({p['treated']} == 1)"
         )
-    n_arm, n_w = _one(
+    n_arm, n_w, n_c = _one(
         rel,
-        "SELECT count(*) FILTER (WHERE dd > 1), count(*) FILTER (WHERE ww > 1) FROM (SELECT "
-        "count(DISTINCT d) AS dd, count(DISTINCT w) AS ww FROM src GROUP BY s, u)",
+        "SELECT count(*) FILTER (WHERE dd > 1), count(*) FILTER (WHERE ww > 1), "
+        "count(*) FILTER (WHERE cc > 1) FROM (SELECT count(DISTINCT d) AS dd, "
+        "count(DISTINCT w) AS ww, count(DISTINCT c) AS cc FROM src GROUP BY s, u)",
     )
-    if n_arm or n_w:
-        raise EstimationError(
-            f"{_FN} on a table source: {n_arm + n_w} unit(s) change their "
-            f"{'treated value' if n_arm else 'weight'} within a matched set; the cohort-sums "
-            "path needs them constant within unit and set (pass the rows as a pandas DataFrame)."
-        )
+    for n_bad, what in ((n_arm, "treated value"), (n_w, "weight"), (n_c, "cluster")):
+        if n_bad:
+            raise EstimationError(
+                f"{_FN} on a table source: {n_bad} unit(s) change their {what} within a "
+                "matched set; the set-sums path needs it constant within unit and set (pass "
+                "the rows as a pandas DataFrame)."
+            )
 
 
 def _weights_expr(rel: Any, p: dict[str, Any]) -> str:
@@ -183,8 +192,8 @@ def set_sums(data: Any, p: dict[str, Any]) -> SetSums:
         _check_balance(rel, win)
         agg = rel.query(
             "src",
-            f"SELECT s, d, e, sum(ww * y) AS y, sum(ww) AS w, count(*) AS n, min(c) AS c, "
-            f"count(DISTINCT c) AS nc FROM ({win}) GROUP BY s, d, e",
+            f"SELECT s, d, e, c, sum(ww * y) AS y, sum(ww) AS w, count(*) AS n "
+            f"FROM ({win}) GROUP BY s, d, e, c",
         ).fetchdf()
     finally:
         con.close()
@@ -218,29 +227,23 @@ def _arrays(
 ) -> SetSums:
     if len(agg) == 0:
         raise EstimationError(f"{_FN}: no row in the event-time window {p['window']}.")
-    if (agg["nc"] > 1).any():
-        raise EstimationError(
-            f"{_FN} on a table source: the cluster column {p['cluster']!r} splits matched sets "
-            "(e.g. person_id with matching with replacement); the set sums give cluster scores "
-            "only for clusters that hold whole sets. Cluster by the matched set or a coarser "
-            "unit, or pass the rows as a pandas DataFrame."
-        )
     s_code, s_labels = pd.factorize(agg["s"], sort=True)
-    per_set = pd.DataFrame({"s": s_code, "c": agg["c"].to_numpy()}).drop_duplicates()
-    if per_set["s"].duplicated().any():
-        raise EstimationError(
-            f"{_FN} on a table source: the cluster column {p['cluster']!r} splits matched "
-            "sets; cluster by the matched set or a coarser unit."
-        )
-    set_cluster = np.empty(len(s_labels), dtype=np.int64)
-    set_cluster[per_set["s"].to_numpy()] = pd.factorize(per_set["c"])[0]
+    c_code = pd.factorize(agg["c"])[0]
+    per_set = pd.DataFrame({"s": s_code, "c": c_code}).drop_duplicates()
+    set_cluster = None
+    if not per_set["s"].duplicated().any():  # clusters hold whole sets
+        set_cluster = np.empty(len(s_labels), dtype=np.int64)
+        set_cluster[per_set["s"].to_numpy()] = per_set["c"].to_numpy()
     lo, hi = p["window"]
     ev = np.arange(lo, hi + 1)
     shape = (len(s_labels), 2, len(ev))
+    a_code = agg["d"].to_numpy().astype(np.int64)
+    e_code = agg["e"].to_numpy().astype(np.int64) - lo
+    groups = dict(s=s_code, a=a_code, e=e_code, c=c_code)
     out = {k: np.zeros(shape) for k in ("y", "w", "n")}
-    idx = (s_code, agg["d"].to_numpy().astype(np.int64), agg["e"].to_numpy().astype(np.int64) - lo)
     for k in out:
-        out[k][idx] = agg[k].to_numpy(dtype=np.float64)
+        groups[k] = agg[k].to_numpy(dtype=np.float64)
+        np.add.at(out[k], (s_code, a_code, e_code), groups[k])
     return SetSums(
         y=out["y"],
         w=out["w"],
@@ -250,29 +253,26 @@ def _arrays(
         n_rows=int(n_rows),
         n_sets=int(n_sets),
         n_treated=int(n_treated),
-        source=f"DuckDB GROUP BY matched set, arm, event time of {desc}",
+        source=f"DuckDB GROUP BY matched set, arm, event time, cluster of {desc}",
+        groups=groups,
     )
 
 
 # ---------------------------------------------------------------------- the fits
-def fit_ols_sums(ss: SetSums, x: np.ndarray, mask: np.ndarray, k_fe: int) -> Fit:
+def fit_ols_sums(ss: SetSums, x: np.ndarray, mask: np.ndarray, by_set: bool) -> Fit:
     """Least squares with unit x set and set x event-time effects on the set sums.
 
     ``x`` ``(2, E, K)``: the regressors by arm and event time; ``mask`` ``(E,)``: the event
-    times in the model."""
+    times in the model; ``by_set``: the clusters are the matched sets (else the fixed
+    effects not nested in the clusters count in the small-sample factor, as fixest's)."""
     pres = (ss.n.sum(axis=1) > 0) & mask[None, :]  # (S, E)
     t_s = pres.sum(axis=1).astype(np.float64)
-    used = t_s > 0
-    pres, t_s = pres[used], t_s[used]
-    y, n_rows, cl = (
-        ss.y[used] * pres[:, None, :],
-        ss.n[used] * pres[:, None, :],
-        ss.set_cluster[used],
-    )
-    wa = (ss.w[used] * pres[:, None, :]).sum(axis=2) / t_s[:, None]  # (S, 2) unit weights
+    t_safe = np.maximum(t_s, 1.0)[:, None]
+    y = ss.y * pres[:, None, :]
+    wa = (ss.w * pres[:, None, :]).sum(axis=2) / t_safe  # (S, 2) unit weights per arm
     xm = x[None, :, :, :] * pres[:, None, :, None]  # (S, 2, E, K)
-    xbar_a = xm.sum(axis=2) / t_s[:, None, None]  # (S, 2, K)
-    wtot = wa.sum(axis=1)
+    xbar_a = xm.sum(axis=2) / t_safe[:, :, None]  # (S, 2, K)
+    wtot = np.maximum(wa.sum(axis=1), 1e-300)
     xbar_e = np.einsum("sa,saek->sek", wa, xm) / wtot[:, None, None]
     xbar = np.einsum("sa,sak->sk", wa, xbar_a) / wtot[:, None]
     xt = xm - xbar_a[:, :, None, :] - xbar_e[:, None, :, :] + xbar[:, None, None, :]
@@ -280,19 +280,24 @@ def fit_ols_sums(ss: SetSums, x: np.ndarray, mask: np.ndarray, k_fe: int) -> Fit
     gram = np.einsum("sa,saek,sael->kl", wa, xt, xt)
     _check_rank(gram)
     coef = np.linalg.solve(gram, np.einsum("saek,sae->k", xt, y))
-    resid = y - wa[:, :, None] * np.einsum("saek,k->sae", xm, coef)
-    scores = np.einsum("saek,sae->sk", xt, resid)
+    # a unit's score is sum_e w x~ (y - x'b - rbar_e), rbar_e the set's weighted mean
+    # residual at e (the unit effect drops out: x~ sums to 0 over e); summed by cluster
+    fitted = np.einsum("aek,k->ae", x, coef)
+    rbar = (y - wa[:, :, None] * fitted[None]).sum(axis=1) / wtot[:, None]  # (S, E)
+    gr = ss.groups
+    keep = pres[gr["s"], gr["e"]]
+    s_, a_, e_ = gr["s"][keep], gr["a"][keep], gr["e"][keep]
+    cl = pd.factorize(gr["c"][keep])[0]
     g = int(cl.max()) + 1 if len(cl) else 0
-    if len(np.unique(cl)) < 2:
+    if g < 2:
         raise EstimationError(
             f"cluster-robust standard errors need at least 2 clusters; the data has {g}."
         )
-    cl = pd.factorize(cl)[0]
-    g = int(cl.max()) + 1
+    part = gr["y"][keep] - gr["w"][keep] * (fitted[a_, e_] + rbar[s_, e_])
     sums = np.zeros((g, len(coef)))
-    np.add.at(sums, cl, scores)
-    n = int(n_rows.sum())
-    df_k = len(coef) + k_fe
+    np.add.at(sums, cl, xt[s_, a_, e_] * part[:, None])
+    n = int((ss.n * pres[:, None, :]).sum())
+    df_k = len(coef) + (1 if by_set else _k_fe(s_, e_, cl))
     if n - df_k <= 0:
         raise EstimationError(f"not enough observations ({n}) for {df_k} parameters")
     ssc = (g / (g - 1)) * (n - 1) / (n - df_k)
@@ -300,9 +305,27 @@ def fit_ols_sums(ss: SetSums, x: np.ndarray, mask: np.ndarray, k_fe: int) -> Fit
     return Fit(coef, ssc * bread @ (sums.T @ sums) @ bread, n, g, df_k, ssc)
 
 
+def _k_fe(s: np.ndarray, e: np.ndarray, cl: np.ndarray) -> int:
+    """Fixed effects not nested in the clusters (:func:`socdata.did.stacked._k_fe`): the
+    unit x set effects are (a unit's cluster is constant); the set x event-time effects
+    are when each of them lies in one cluster, else they all count (less one)."""
+    per_level = pd.DataFrame({"s": s, "e": e, "c": cl}).drop_duplicates()
+    n_cl = per_level.groupby(["s", "e"]).size()
+    if (n_cl == 1).all():
+        return 2
+    return len(n_cl) - 1 + 1
+
+
 def fit_mh_sums(ss: SetSums, periods: list[tuple[np.ndarray, np.ndarray]], mask: np.ndarray) -> Fit:
     """Mantel-Haenszel log rate ratios (:func:`socdata.did._stacked_mh.fit_mh`) on the set
     sums; ``periods`` pairs of ``(E,)`` masks (later, baseline)."""
+    if ss.set_cluster is None:
+        raise EstimationError(
+            "stacked_did(family='poisson', method='mantel-haenszel') needs clusters that hold "
+            "whole matched sets (cluster by the matched set, or by a coarser unit such as the "
+            "area); a cluster column that splits sets (e.g. person_id with matching with "
+            "replacement) needs method='pml'"
+        )
     rows = ss.n[:, :, mask].sum(axis=(1, 2)) > 0
     cl = pd.factorize(ss.set_cluster[rows])[0]
     g = int(cl.max()) + 1 if len(cl) else 0
@@ -368,11 +391,11 @@ def stacked_did_table(data: Any, **p: Any) -> Any:
         over = fit_mh_sums(ss, [(post, ~post)], over_m)
         evfit = fit_mh_sums(ss, [(ev == k, ev == p["reference"]) for k in ks], inwin)
     else:
-        k_fe = 1 if p["cluster"] == p["matched_set"] else 2
+        by_set = p["cluster"] == p["matched_set"]
         arm = np.array([0.0, 1.0])[:, None, None]
-        over = fit_ols_sums(ss, arm * post[None, :, None], over_m, k_fe)
+        over = fit_ols_sums(ss, arm * post[None, :, None], over_m, by_set)
         x_ev = arm * (ev[None, :, None] == np.array(ks)[None, None, :])
-        evfit = fit_ols_sums(ss, x_ev, inwin, k_fe)
+        evfit = fit_ols_sums(ss, x_ev, inwin, by_set)
     if not p["by_event_time"]:
         ks, evfit = [], Fit(np.zeros(0), np.zeros((0, 0)), 0, over.n_clusters, 0, 1.0)
     n_win = int(ss.n.sum())
