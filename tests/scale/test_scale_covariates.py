@@ -156,3 +156,24 @@ def test_unsupported_are_clear_errors(panel):
         did.att_gt(duckdb.from_df(panel), **KW, inference="bootstrap")
     with pytest.raises(AttGtInputError, match="not in the table"):
         did.att_gt(duckdb.from_df(panel), **dict(KW, covariates=["nope"]))
+
+
+@pytest.mark.parametrize("est_method", ["reg", "dr_imp"])
+def test_cells_that_cannot_be_fitted_are_left_missing_as_in_memory(est_method):
+    # a covariate constant among the never treated: the outcome regression of the cells
+    # compared with them alone is singular; they are warned about and left missing
+    df = staggered_panel(n=200, n_t=6, cohorts=(0, 3, 4, 6))
+    rng = np.random.default_rng(1)
+    df = df.assign(
+        x1=rng.normal(size=len(df)), x2=np.where(df["g"] == 0, 0.0, rng.normal(size=len(df)))
+    )
+    kw = dict(KW, est_method=est_method, control_group="not_yet_treated")
+    with pytest.warns(Warning, match="could not be estimated") as rec:
+        got = did.att_gt(duckdb.from_df(df), **kw)
+    ref = _quiet(did.att_gt, df, **kw)
+    missing = got.tidy()["estimate"].isna()
+    assert missing.sum() == 5 == sum("could not be estimated" in str(w.message) for w in rec)
+    ta, tb = ref.tidy(), got.tidy()
+    np.testing.assert_array_equal(ta["estimate"].isna(), missing)
+    np.testing.assert_allclose(tb["estimate"], ta["estimate"], **TOL)
+    np.testing.assert_allclose(tb["std_error"], ta["std_error"], **TOL)
