@@ -49,3 +49,12 @@ def test_the_code_a_kernel_runs_loads_the_payload_in_another_process():
     finally:
         clear_shared()
     assert not _CACHE
+
+
+def test_a_kernel_that_cannot_receive_carries_on():
+    with CacheHandoff(b"not a pickle") as handoff:
+        code = handoff.code() + "\nprint('carried on')"
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+    assert out.stdout.strip() == "carried on"

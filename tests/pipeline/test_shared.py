@@ -13,6 +13,7 @@ from socdata.derive.panel import person_month_panel
 from socdata.errors import ExcludedRowsWarning
 from socdata.paths import synthetic_dir
 from socdata.pipeline import RunContext
+from socdata.pipeline.shared import _CACHE as shared_cache
 from socdata.pipeline.shared import clear_shared, file_key, read_extract_once, shared
 
 
@@ -178,3 +179,35 @@ def test_exported_results_and_their_warnings_arrive_in_another_process(tmp_path)
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[1.5, 2.5] ['2 rows excluded'] ExcludedRowsWarning"
+
+
+def test_the_police_panel_is_built_once_before_the_notebooks_ask(tmp_path, monkeypatch):
+    import socdata.derive.panel as panel_module
+    from socdata.pipeline.steps import validate_step, warm_step
+
+    calls = []
+    real = panel_module.person_month_panel
+    monkeypatch.setattr(
+        panel_module, "person_month_panel", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    ctx = RunContext.resolve(None, tmp_path / "out")
+    warm_step(ctx, validate_step(ctx.data_dir, lambda _m: None))
+    assert calls == [1]
+    pd.testing.assert_frame_equal(ctx.police_panel(), ctx.police_panel())
+    assert calls == [1]  # the notebooks' calls are hits
+
+
+def test_no_panel_is_built_from_police_extracts_with_rejected_rows(tmp_path, monkeypatch):
+    from socdata.pipeline.steps import validate_step, warm_step
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for kind in ("police_persons", "police_events", "police_missing"):
+        shutil.copy(synthetic_dir() / f"{kind}.csv", folder / f"{kind}.csv")
+    lines = (folder / "police_events.csv").read_text(encoding="utf-8").splitlines(True)
+    (folder / "police_events.csv").write_text("".join([*lines, "x,y,z\n"]), encoding="utf-8")
+    ctx = RunContext.resolve(folder, tmp_path / "out")
+    validation = validate_step(folder, lambda _m: None)
+    assert validation.extracts.set_index("kind").loc["police_events", "status"] != "valid"
+    warm_step(ctx, validation)  # nothing built, nothing raised: the notebook will say why
+    assert not [key for key in shared_cache if key[0] == "police_panel"]

@@ -60,11 +60,19 @@ class CacheHandoff:
                 conn.send_bytes(self._payload)
 
     def code(self) -> str:
-        """Python for a kernel of the run: receive the payload into its shared results."""
+        """Python for a kernel of the run: receive the payload into its shared results.
+
+        A kernel that cannot receive it (its run was stopped, a stale socdata) carries on
+        without: its notebooks then read and validate the files themselves, with the same
+        results, only slower.
+        """
         return (
-            "from socdata.pipeline.handoff import receive as _socdata_receive\n"
-            f"_socdata_receive({self.address!r}, {self.key!r})\n"
-            "del _socdata_receive"
+            "try:\n"
+            "    from socdata.pipeline.handoff import receive as _socdata_receive\n"
+            f"    _socdata_receive({self.address!r}, {self.key!r})\n"
+            "    del _socdata_receive\n"
+            "except Exception:\n"
+            "    pass"
         )
 
     def close(self) -> None:

@@ -61,14 +61,15 @@ _socdata_reset()
 
 
 #: Modules a kernel imports while it starts, in parallel with the main process (the
-#: notebooks import them anyway; importing them once per kernel is the saving).
+#: notebooks import them anyway; importing them once per kernel is the saving).  Not
+#: pandera (``socdata.derive.panel``): the police panel is built and validated in the main
+#: process and handed over (:func:`socdata.pipeline.steps.warm_step`).
 PRELOAD = (
     "pandas",
     "matplotlib.pyplot",
     "scipy.stats",  # ~1 s; socdata imports it on first use, and most notebooks use it
     "socdata.report",
     "socdata.derive",
-    "socdata.derive.panel",  # pandera
     "socdata.describe",
     "socdata.describe.case_files",
     "socdata.matching",

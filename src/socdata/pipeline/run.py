@@ -39,6 +39,7 @@ from socdata.pipeline.steps import (
     judge_printed_step,
     published_run,
     validate_step,
+    warm_step,
 )
 from socdata.provenance import Provenance, hash_file
 from socdata.report.disclosure import RuleSet
@@ -227,6 +228,7 @@ def reproduce(
         # notebook 00 shows this validation instead of validating every extract again, and
         # every kernel receives the validated rows (in memory) instead of reading the files
         nb_ctx = ctx.with_validation(validation, Path(private))
+        warm_step(nb_ctx, validation)  # the shared police panel, while the kernels start
         with CacheHandoff(export_shared()) as handoff:
             clear_shared()
             running = session.submit(chosen, nb_ctx, _say_done(say), prelude=handoff.code())

@@ -9,13 +9,16 @@ run while the kernels start (measured in ``benchmarks/bench_reproduce.py``).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from socdata.errors import SocdataError
 from socdata.io.options import ReadOptions
+from socdata.pipeline.context import POLICE_KINDS
 from socdata.pipeline.results import NotebookRun
 from socdata.report.control import control_text
 from socdata.report.disclosure import RuleSet
@@ -30,6 +33,7 @@ __all__ = [
     "mask_small_numbers",
     "published_run",
     "validate_step",
+    "warm_step",
 ]
 
 Say = Callable[[str], Any]
@@ -61,6 +65,20 @@ def validate_step(
     for n in validation.notes:
         say(f"      note: {n}")
     return validation
+
+
+def warm_step(ctx: Any, validation: ValidationSummary) -> None:
+    """Build, in this process, what several notebooks share, while the kernels start.
+
+    The police person-month panel (:meth:`RunContext.police_panel`, validated against its
+    schema as it is built) goes to the kernels with the validated extracts
+    (:mod:`socdata.pipeline.handoff`).  It is built only when the three police extracts
+    are valid; otherwise the notebook that asks for it builds it and shows why it fails.
+    """
+    status = dict(zip(validation.extracts["kind"], validation.extracts["status"], strict=True))
+    if all(status.get(k) == "valid" for k in POLICE_KINDS):
+        with contextlib.suppress(SocdataError):  # the notebook raises it with its context
+            ctx.police_panel()
 
 
 def all_tables(tables_dir: Path) -> pd.DataFrame:
