@@ -373,7 +373,8 @@ def wild_cluster_bootstrap(
         outcome=outcome,
         unit=unit,
         time=time,
-        regressors=[treatment, *(covariates or [])],
+        treatment=treatment,
+        covariates=tuple(covariates or ()),
         cluster=cluster,
     )
     panel = drop_uninformative(panel, function=fn)

@@ -42,6 +42,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from socdata.did._encode import Columns, check_columns, check_input
 from socdata.did._stacked_fit import Fit, fit_ols, fit_poisson
 from socdata.did._stacked_mh import fit_mh
 from socdata.did._stacked_result import OVERALL, StackedDiDResult, event_term
@@ -151,10 +152,11 @@ def stacked_did(
     """
     method, lo, hi, exclude = _check_options(family, method, conf_level, window, exclude, reference)
     cluster = cluster or matched_set
-    need = {outcome, unit, time, index_time, matched_set, treated, cluster}
-    if weights not in (None, "auto"):
-        need.add(weights)
-    arr = _arrays(data, need, outcome, unit, time, index_time, matched_set, treated, family)
+    cols = dict(outcome=outcome, unit=unit, time=time, index_time=index_time)
+    cols |= dict(matched_set=matched_set, treated=treated, cluster=cluster)
+    cols["weights"] = None if weights == "auto" else weights
+    need = {c for c in cols.values() if c is not None}
+    arr = _arrays(data, cols, family)
     w_all = _weights(data, weights, arr)
     e_all = arr["e"]
     inwin = (e_all >= lo) & (e_all <= hi) & (w_all > 0)
@@ -279,16 +281,17 @@ _NOTES = {
 }
 
 
-def _arrays(data, need, outcome, unit, time, index_time, matched_set, treated, family) -> dict:
-    """Checked numpy arrays of the columns: outcome, treated, event time, set and unit codes."""
+def _arrays(data: pd.DataFrame, cols: dict[str, str | None], family: str) -> dict:
+    """Checked numpy arrays of the columns: outcome, treated, event time, set and unit codes.
+
+    ``cols`` names the columns by keyword (``outcome, unit, time, index_time, matched_set,
+    treated, cluster, weights``); they are checked by the one DiD input encoder.
+    """
     fn = "stacked_did"
-    missing = sorted(c for c in need if c not in data.columns)
-    if missing:
-        raise EstimationError(
-            f"{fn}: data has no column(s) {missing}; stack the matched sets first "
-            "(socdata.did.stack_matched_sets)"
-        )
-    y = pd.to_numeric(data[outcome], errors="coerce").to_numpy(dtype="float64")
+    outcome, unit, time = cols["outcome"], cols["unit"], cols["time"]
+    index_time, matched_set, treated = cols["index_time"], cols["matched_set"], cols["treated"]
+    check_columns(data, cols, fn)
+    y = check_input(data, Columns(outcome, unit, time), fn)[outcome]
     bad = ~np.isfinite(y)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])

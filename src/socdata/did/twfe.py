@@ -243,7 +243,8 @@ def _fit_rows(
         outcome=outcome,
         unit=unit,
         time=time,
-        regressors=regs,
+        treatment=regs[0],
+        covariates=tuple(regs[1:]),
         cluster=cluster,
         weights=weights,
     )
