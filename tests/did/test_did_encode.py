@@ -108,3 +108,23 @@ def test_check_input_returns_the_numeric_columns():
         check_input(data.iloc[:0], cols, "f")
     with pytest.raises(DiDInputError, match="must be a pandas DataFrame"):
         check_input(data.to_dict(), cols, "f")
+
+
+def test_warnings_of_every_estimator_point_at_the_callers_line():
+    data = make_panel(40, 6, seed=5, n_areas=5)
+    data.loc[[3, 50], "y"] = np.nan  # rows with missing values: counted and warned
+    one = data[data["person_id"] == data["person_id"].iloc[0]].iloc[:1]
+    rows = data
+    data = pd.concat([data, one.assign(person_id=1, period=99)])  # a singleton unit
+    fits = _fits(data, cluster="area")
+    fits["poisson_twfe"] = lambda: did.poisson_twfe(
+        data.assign(y=data["arrests"]), treatment="treatment", cluster="area", **KW
+    )
+    fits["att_gt"] = lambda: did.att_gt(rows, cohort="cohort", balance="drop_incomplete", **KW)
+    fits["wild_cluster_bootstrap"] = lambda: did.wild_cluster_bootstrap(
+        data, treatment="treatment", cluster="area", bootstrap_draws=99, **KW
+    )
+    for name, fit in fits.items():
+        with pytest.warns(Warning) as rec:
+            fit()
+        assert {w.filename for w in rec} == {__file__}, (name, [str(w.message) for w in rec])

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from socdata.errors import ExcludedRowsWarning
+from socdata.errors import ExcludedRowsWarning, caller_stacklevel
 from socdata.provenance import FlowLog
 
 __all__ = ["Rows", "compose_masks", "drop_rows", "missing_rows"]
@@ -111,7 +111,7 @@ def drop_rows(
             + "; ".join(f"{k}: {v}" for k, v in missing.items())
             + ").",
             ExcludedRowsWarning,
-            stacklevel=5,
+            stacklevel=caller_stacklevel(),
         )
         rows = rows.take(keep)
     if rows.wts is not None and (rows.wts == 0).any():
@@ -128,7 +128,7 @@ def drop_rows(
             f"{function}: excluded {n_zero} of {n_before} rows with zero weight in "
             f"{weights!r} (they do not contribute to the weighted fit).",
             ExcludedRowsWarning,
-            stacklevel=5,
+            stacklevel=caller_stacklevel(),
         )
         keep = ~zero if keep is None else compose_masks(keep, ~zero)
         rows = rows.take(~zero)

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -158,17 +158,52 @@ def stacked_did(
     need = {c for c in cols.values() if c is not None}
     arr = _arrays(data, cols, family)
     w_all = _weights(data, weights, arr)
-    e_all = arr["e"]
+    fit = _fitter(arr, w_all, data[cluster].to_numpy(), family, method, cluster == matched_set)
+    over, ev, ks, m_over, flow = _fit_models(
+        fit, arr["e"], w_all, len(data), (lo, hi), exclude, reference, by_event_time
+    )
+    params = dict(
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        index_time=index_time,
+        matched_set=matched_set,
+        treated=treated,
+        family=family,
+        method=method,
+        window=(lo, hi),
+        exclude=exclude,
+        reference=reference,
+        weights=weights,
+        cluster=cluster,
+        conf_level=conf_level,
+        by_event_time=by_event_time,
+    )
+    return _result(data, sorted(need), params, arr, over, ev, ks, m_over, flow)
+
+
+def _fit_models(
+    fit: Any,
+    e_all: np.ndarray,
+    w_all: np.ndarray,
+    n_rows: int,
+    window: tuple[int, int],
+    exclude: tuple[int, ...],
+    reference: int,
+    by_event_time: bool,
+) -> tuple[Fit, Fit, list[int], np.ndarray, FlowLog]:
+    """The overall model (``treated x post``, ``exclude`` left out) and the event-time
+    model (every event time in the window but ``reference``), with the flow of the rows."""
+    lo, hi = window
     inwin = (e_all >= lo) & (e_all <= hi) & (w_all > 0)
     flow = FlowLog().add(
         "event-time window",
-        len(data),
+        n_rows,
         int(inwin.sum()),
         {"outside window or zero weight": int((~inwin).sum())},
     )
     m_over = inwin & ~np.isin(e_all, exclude)
     ks = [k for k in range(lo, hi + 1) if k != reference and np.any(inwin & (e_all == k))]
-    fit = _fitter(arr, w_all, data[cluster].to_numpy(), family, method, cluster == matched_set)
     over = fit(m_over, [(e_all >= 0, e_all < 0)])
     flow = flow.add(
         "overall model: excluded event times",
@@ -188,24 +223,7 @@ def stacked_did(
             over.n_obs,
             {"outcome zero throughout the group": over.dropped},
         )
-    params = dict(
-        outcome=outcome,
-        unit=unit,
-        time=time,
-        index_time=index_time,
-        matched_set=matched_set,
-        treated=treated,
-        family=family,
-        method=method,
-        window=(lo, hi),
-        exclude=exclude,
-        reference=reference,
-        weights=weights,
-        cluster=cluster,
-        conf_level=conf_level,
-        by_event_time=by_event_time,
-    )
-    return _result(data, sorted(need), params, arr, over, ev, ks, m_over, flow)
+    return over, ev, ks, m_over, flow
 
 
 def _result(data, need, params, arr, over: Fit, ev: Fit, ks, m_over, flow) -> StackedDiDResult:
