@@ -119,9 +119,7 @@ def test_datetime_cohort_and_time_in_months() -> None:
     months = pd.date_range("2019-01-01", periods=24, freq="MS")
     f["cohort_month"] = pd.Series(
         np.where(
-            f["cohort"] > 0,
-            months.values[(f["cohort"] - 1).clip(0, 23)],
-            np.datetime64("NaT", "ns"),
+            f["cohort"] > 0, months.values[(f["cohort"] - 1).clip(0, 23)], np.datetime64("NaT", "ns")
         )
     )
     a = did.event_study(
