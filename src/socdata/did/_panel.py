@@ -32,7 +32,7 @@ from socdata.did._encode import (
     weight_column,
 )
 from socdata.did._rows import Rows, drop_rows, missing_rows
-from socdata.errors import EstimationError
+from socdata.errors import DiDInputError
 from socdata.provenance import FlowLog
 
 __all__ = [
@@ -335,7 +335,7 @@ def _encode_panel(
     y, cols, off, wts, extra = rows.y, rows.cols, rows.off, rows.wts, rows.extra
     n = y.size
     if n == 0:
-        raise EstimationError(
+        raise DiDInputError(
             f"{function}: no rows left after dropping missing values"
             + (" and zero weights." if wts is not None else ".")
         )
