@@ -144,7 +144,7 @@ def cells_conditional(
     if p.rows is not None:  # a table source: the fits streamed in chunked passes
         from socdata.scale.covariates import cells_streamed
 
-        return cells_streamed(p, cells, est, level + 1)
+        return cells_streamed(p, cells, est)
     n = p.y.shape[0]
     k = len(cells.t)
     code = np.asarray(cells.cohort)

@@ -42,7 +42,12 @@ import numpy as np
 
 from socdata._lazy import lazy_module
 from socdata.did._att_gt_stats import IFStats
-from socdata.errors import AttGtInputError, DataQualityWarning, EstimationError
+from socdata.errors import (
+    AttGtInputError,
+    DataQualityWarning,
+    EstimationError,
+    caller_stacklevel,
+)
 from socdata.scale import units
 from socdata.scale.tilting import fit_tilting, tilting_influence, tilting_parameters
 from socdata.scale.units import OrderChanged, UnitChunk, UnitStream
@@ -395,18 +400,18 @@ def _fit_nuisance(
                 _weighted_sums(lg, ch)
 
 
-def cells_streamed(p: Any, cells: Any, est: Any, level: int) -> tuple[np.ndarray, IFStats]:
+def cells_streamed(p: Any, cells: Any, est: Any) -> tuple[np.ndarray, IFStats]:
     """ATT(g,t) with covariates from a table source (see module docstring): the same
     estimates and influence-function statistics as
     :func:`socdata.did._att_gt_cells.cells_conditional`."""
     try:
-        return _cells_streamed(p, cells, est, level + 1)
+        return _cells_streamed(p, cells, est)
     except OrderChanged:  # the stored order is not stable between scans: scan ordered
         p.rows.ordered = False
-        return _cells_streamed(p, cells, est, level + 1)
+        return _cells_streamed(p, cells, est)
 
 
-def _cells_streamed(p: Any, cells: Any, est: Any, level: int) -> tuple[np.ndarray, IFStats]:
+def _cells_streamed(p: Any, cells: Any, est: Any) -> tuple[np.ndarray, IFStats]:
     from socdata.did._att_gt_results import _fmt
 
     method = est.__name__.removesuffix("_panel")
@@ -446,7 +451,7 @@ def _cells_streamed(p: Any, cells: Any, est: Any, level: int) -> tuple[np.ndarra
                 f"ATT({_fmt(p.cohort_labels[cells.cohort[j]])},{_fmt(p.time_labels[cells.t[j]])}) "
                 f"could not be estimated and is left missing: {exc}",
                 DataQualityWarning,
-                stacklevel=level,
+                stacklevel=caller_stacklevel(),
             )
             continue
         att[j] = params[j]["att"]
