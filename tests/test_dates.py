@@ -27,7 +27,7 @@ def test_age_years_is_days_over_the_julian_year():
     np.testing.assert_allclose(got, expected, rtol=1e-14)
     assert DAYS_PER_YEAR == 365.25
     # int64 nanoseconds (the risk-set matcher's arrays) give the same floats
-    assert np.array_equal(age_years(birth.asi8, at.asi8), got)
+    assert np.array_equal(age_years(birth.as_unit("ns").asi8, at.as_unit("ns").asi8), got)
     # completed years: the largest whole number of birthdays reached, brute force
     whole = completed_years(pd.Series(birth), pd.Series(at)).to_numpy(dtype=int)
     for b, a, w in zip(birth, at, whole, strict=True):
@@ -35,6 +35,14 @@ def test_age_years_is_days_over_the_julian_year():
         assert w == n
     # a continuous age is never below the completed years by more than the leap-day slack
     assert (got - whole > -0.01).all() and (got - whole < 1.0).all()
+
+
+def test_age_years_takes_any_datetime_unit():
+    # pandas 3 reads dates as microseconds; the matcher's arrays are nanoseconds
+    birth = np.array(["2005-03-02", "2007-12-31"], dtype="datetime64[us]")
+    at = np.array(["2021-03-02", "2020-02-29"], dtype="datetime64[s]")
+    expected = age_years(birth.astype("datetime64[ns]"), at.astype("datetime64[ns]"))
+    assert np.array_equal(age_years(birth, at), expected)
 
 
 def test_age_years_missing_and_broadcasting():
