@@ -190,6 +190,7 @@ class WarmKernel:
         self._ksm = KernelSpecManager(kernel_dirs=[where["kernel_dirs"]])
         self._ksm.ensure_native_kernel = False
         self._timeout = cell_timeout
+        self._prelude: str | None = None
         self.client: Any = None
 
     async def start(self) -> None:
@@ -209,7 +210,15 @@ class WarmKernel:
             resources={"metadata": {"path": str(self.cwd)}},
         )
         await self.client.async_start_new_kernel_client()
+        if self._prelude:
+            await self._run_code(self._prelude)
         await self._run_code(_WARM_UP)
+
+    async def set_prelude(self, code: str) -> None:
+        """Run ``code`` in the kernel now and again after every restart, before its fresh
+        state is recorded (e.g. :meth:`socdata.pipeline.handoff.CacheHandoff.code`)."""
+        self._prelude = code
+        await self._run_code(code)
 
     async def _run_code(self, code: str) -> None:
         assert self.client is not None

@@ -39,9 +39,16 @@ def validate_step(
     data_dir: Path, say: Say, read_options: ReadOptions | None = None
 ) -> ValidationSummary:
     """Validate every extract in ``data_dir`` and say one line per extract."""
+    from socdata.pipeline.shared import validated_once
     from socdata.report.validation import validation_summary
 
-    validation = validation_summary(data_dir, read_options=read_options)
+    options = read_options.to_mapping() if read_options else None
+    validation = validation_summary(
+        data_dir,
+        read_options=read_options,
+        # kept in this process's cache, which the notebooks' kernels receive
+        validate=lambda kind, _path: validated_once(data_dir, kind, read_options=options),
+    )
     for rec in validation.extracts.to_dict(orient="records"):
         if rec["status"] == "absent":
             continue
