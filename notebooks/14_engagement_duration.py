@@ -86,8 +86,9 @@ early.table
 km = km_median_duration(spells)
 write_table(km.to_table(), out_dir, table_id="duration_km_median", disclosure=rules)
 curve = control_survival_curve(km.curves, rules)
-counts = ["at_risk", "events"]
-write_frame(curve, out_dir, name="duration_km_curve", count_columns=counts, disclosure=rules)
+write_frame(
+    curve, out_dir, name="duration_km_curve", count_columns=["at_risk", "events"], disclosure=rules
+)
 save_figure(duration_km_figure(curve, synthetic=kind.synthetic), out_dir, name="duration_km")
 km.table
 
