@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from socdata import distributions as _st
 from socdata._lazy import lazy_module
 from socdata.did._att_gt_arrays import PanelArrays
 from socdata.did._att_gt_results import _SE_FLOOR, _boot_inference, _fmt, _inference_frame
@@ -26,7 +27,6 @@ from socdata.did._att_gt_stats import (
 from socdata.errors import DataQualityWarning, EstimationError, caller_stacklevel
 
 sparse = lazy_module("scipy.sparse")
-_st = lazy_module("scipy.stats")
 
 
 @dataclasses.dataclass

@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from socdata._lazy import lazy_module
+from socdata import distributions as stats
 from socdata.did._panel import Panel
 from socdata.errors import EstimationError
-
-stats = lazy_module("scipy.stats")
 
 #: Fewer clusters than this and the cluster formula is not trusted: a wild cluster
 #: bootstrap gives the p-value and interval, and ``SmallClusterWarning`` is raised.

@@ -345,7 +345,7 @@ def wald_test(
 
     The statistic is ``b' V^-1 b / q``, referred to ``F(q, G-1)`` (G clusters).
     """
-    from scipy import stats
+    from socdata import distributions as stats
 
     q = len(idx)
     if q == 0:

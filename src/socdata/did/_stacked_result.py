@@ -7,12 +7,10 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from socdata._lazy import lazy_module
+from socdata import distributions as stats
 from socdata.did._results import ClusterInferenceResult
 from socdata.did.pretrend import hotelling_test
 from socdata.results import TestResult, order_tidy
-
-stats = lazy_module("scipy.stats")
 
 __all__ = ["OVERALL", "StackedDiDResult", "event_term"]
 

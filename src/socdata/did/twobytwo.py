@@ -24,13 +24,11 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from socdata._lazy import lazy_module
+from socdata import distributions as stats
 from socdata.did._panel import check_columns, numeric_column
 from socdata.errors import EstimationError, ExcludedRowsWarning, caller_stacklevel
 from socdata.provenance import FlowLog, Provenance, hash_frame
 from socdata.results import Result, order_tidy
-
-stats = lazy_module("scipy.stats")
 
 __all__ = ["TwoByTwoResult", "did_2x2"]
 
