@@ -25,11 +25,15 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import special
+
+from socdata._lazy import lazy_module
 
 __all__ = ["beta", "chi2", "f", "norm", "t"]
 
 ArrayLike = Any
+
+#: Imported on first use: ``import socdata.did`` stays free of SciPy.
+special = lazy_module("scipy.special")
 
 
 def _out(value: Any) -> Any:
