@@ -198,6 +198,8 @@ class _Scanner:
                 continue
             v = cols[col].reshape(-1, n_t)
             same = v == v[:, :1]
+            if same.all():  # the common case: no missing value to compare
+                continue
             if v.dtype.kind in "fM":
                 same |= pd.isna(v) & pd.isna(v[:, :1])
             elif v.dtype.kind == "O":
@@ -257,9 +259,12 @@ class _Scanner:
         else:
             self._check_general(cols, starts, m)
         lengths = np.diff(np.append(starts, m))
-        nan_rows = np.isnan(cols["y"])
-        n_nan = np.add.reduceat(nan_rows.astype(np.int64), starts) if m else np.zeros(0)
-        complete = (lengths == self.n_t) & (n_nan == 0)
+        if regular:  # (units, T) view: no per-row work
+            complete = ~np.isnan(cols["y"].reshape(-1, n_t)).any(axis=1)
+        else:
+            nan_rows = np.isnan(cols["y"])
+            n_nan = np.add.reduceat(nan_rows.astype(np.int64), starts) if m else np.zeros(0)
+            complete = (lengths == self.n_t) & (n_nan == 0)
         gkeys = cols["g"][starts]
         if complete.all():
             y = cols["y"].reshape(-1, self.n_t)
