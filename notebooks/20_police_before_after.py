@@ -42,7 +42,6 @@ referred_file = None  # CSV of the referred list (person_id, area); None: see be
 import pandas as pd
 
 from socdata.datasets.police import referred_list
-from socdata.derive.panel import validate_panel
 from socdata.describe.police import before_after
 from socdata.pipeline import RunContext
 from socdata.plots.police import before_after_plot
@@ -109,8 +108,10 @@ save_figure(
 # ## Person-month panel and its schema
 
 # %%
-panel = ctx.police_panel()  # person_month_panel(persons, events, missing), built once per run
-validate_panel(panel)  # raises if any rule of the person_month_panel schema is broken
+# person_month_panel(persons, events, missing), built once per run; building it validates it
+# against the person_month_panel schema (socdata.derive.panel.validate_panel), raising if any
+# rule is broken
+panel = ctx.police_panel()
 summary = panel_summary_table(panel)
 write_table(summary, out_dir, table_id="police_panel_summary", disclosure=rules)
 print(f"panel: {len(panel)} person-months, {panel['person_id'].nunique()} people; valid")

@@ -52,3 +52,11 @@ def test_generate_is_seeded(cohort):
     again = linked.generate()
     for kind in linked.LINKED_KINDS:
         pd.testing.assert_frame_equal(cohort[kind], again[kind])
+
+
+def test_the_truth_without_the_later_draws_is_generates_truth(cohort):
+    # bundled_truth regenerates only the draws the truth depends on
+    pd.testing.assert_frame_equal(linked._truth(linked.DEFAULT_SEED), cohort["truth"])
+    got = linked.bundled_truth(synthetic_dir() / "linkage_identifiers.csv")
+    manifest_seed = pd.read_json(synthetic_dir() / "manifest.json", typ="series")["seed"]
+    pd.testing.assert_frame_equal(got, linked.generate(int(manifest_seed))["truth"])

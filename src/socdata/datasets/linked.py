@@ -145,11 +145,7 @@ def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
         one row per child) and ``"truth"`` (``service_id, police_id``: which police record is
         which child). Same seed, same frames.
     """
-    from socdata.soceis import synthetic
-
-    service = synthetic.generate(seed)["service"]
-    register = cohort_register(service, seed)
-    rng = np.random.default_rng([seed, 1212])
+    register, rng = _cohort(seed)
     police = police_side.generate_police_side(register, rng)
     vul = case_files.vulnerability(register, rng)
     frames: dict[str, pd.DataFrame] = {
@@ -182,6 +178,16 @@ def bundled_truth(identifiers_file: str | Path) -> pd.DataFrame | None:
     return _truth(int(m["seed"])).copy()
 
 
+def _cohort(seed: int) -> tuple[pd.DataFrame, np.random.Generator]:
+    """The cohort register and the generator of every later draw of :func:`generate`."""
+    from socdata.soceis import synthetic
+
+    service = synthetic.generate(seed)["service"]
+    return cohort_register(service, seed), np.random.default_rng([seed, 1212])
+
+
 @functools.cache
 def _truth(seed: int) -> pd.DataFrame:
-    return generate(seed)["truth"]
+    # generate(seed)["truth"] without the draws after it (rates, arrests, case files)
+    register, rng = _cohort(seed)
+    return police_side.truth_pairs(police_side.police_records(register, rng)[1])

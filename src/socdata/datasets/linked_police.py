@@ -20,7 +20,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["EXTRACT_DATE", "FORCES", "arrest_rows", "found_count", "generate_police_side"]
+__all__ = [
+    "EXTRACT_DATE",
+    "FORCES",
+    "arrest_rows",
+    "found_count",
+    "generate_police_side",
+    "police_records",
+    "truth_pairs",
+]
 
 #: Follow-up end of every force in the linked cohort.
 EXTRACT_DATE = pd.Timestamp("2024-03-31")
@@ -199,16 +207,14 @@ def _rates(police: pd.DataFrame, register: pd.DataFrame, rng: np.random.Generato
     return police.assign(index_date=index, rate_before=rate, ratio_after=ratio)
 
 
-def generate_police_side(
+def police_records(
     register: pd.DataFrame, rng: np.random.Generator
-) -> dict[str, pd.DataFrame]:
-    """Police records, both sides' linkage identifiers, arrests and the truth.
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cohort with its child identifiers, and its police records (each child found plus
+    comparators) in police-id order: the first draws of :func:`generate_police_side`.
 
-    Returns
-    -------
-    dict
-        ``linkage_identifiers`` (service rows then police rows), ``arrest_outcomes`` and
-        ``truth`` (``service_id, police_id``, one row per linked pair).
+    Which police record is which child is fixed here (:func:`truth_pairs`); the later draws
+    (rates, arrests) do not change it.
     """
     reg = register.copy()
     n = len(reg)
@@ -228,6 +234,27 @@ def generate_police_side(
     police = police.iloc[rng.permutation(len(police))].reset_index(drop=True)
     police["police_id"] = [f"SYN-LP-{i + 1:05d}" for i in range(len(police))]
     police["police_force"] = police["area"].map(FORCES)
+    return reg, police
+
+
+def truth_pairs(police: pd.DataFrame) -> pd.DataFrame:
+    """``service_id, police_id`` of the police records that are children of the cohort."""
+    truth = police.loc[police["service_id"].notna(), ["service_id", "police_id"]]
+    return truth.sort_values("service_id").reset_index(drop=True)
+
+
+def generate_police_side(
+    register: pd.DataFrame, rng: np.random.Generator
+) -> dict[str, pd.DataFrame]:
+    """Police records, both sides' linkage identifiers, arrests and the truth.
+
+    Returns
+    -------
+    dict
+        ``linkage_identifiers`` (service rows then police rows), ``arrest_outcomes`` and
+        ``truth`` (``service_id, police_id``, one row per linked pair).
+    """
+    reg, police = police_records(register, rng)
     police = _rates(police, reg, rng)
     arrests = arrest_rows(police, rng)
     service_rows = pd.DataFrame(
@@ -251,11 +278,10 @@ def generate_police_side(
         }
     )
     ids = pd.concat([service_rows, police_rows], ignore_index=True)
-    truth = police.loc[police["service_id"].notna(), ["service_id", "police_id"]]
     return {
         "linkage_identifiers": ids,
         "arrest_outcomes": arrests,
-        "truth": truth.sort_values("service_id").reset_index(drop=True),
+        "truth": truth_pairs(police),
         "police_records": police,
     }
 

@@ -29,7 +29,10 @@ from socdata.report.disclosure import (
 )
 from socdata.report.synthetic import DataKind, data_kind
 
-__all__ = ["ReproduceError", "RunContext"]
+__all__ = ["POLICE_KINDS", "ReproduceError", "RunContext"]
+
+#: Extract kinds the police person-month panel is built from (:meth:`RunContext.police_panel`).
+POLICE_KINDS = ("police_persons", "police_events", "police_missing")
 
 
 class ReproduceError(SocdataError):
@@ -240,7 +243,7 @@ class RunContext:
         from socdata.io import find_extract
         from socdata.pipeline.shared import file_key, shared
 
-        kinds = ("police_persons", "police_events", "police_missing")
+        kinds = POLICE_KINDS
 
         def build() -> Any:
             from socdata.derive.panel import person_month_panel

@@ -129,6 +129,7 @@ class NotebookSession:
         ctx: RunContext,
         on_done: Callable[[NotebookRun], Any],
         from_end: bool = False,
+        prelude: str | None = None,
     ) -> None:
         try:
             await asyncio.wrap_future(started)
@@ -137,6 +138,8 @@ class NotebookSession:
                 f"the Jupyter kernel for the notebooks did not start ({type(exc).__name__}: "
                 f"{exc}); check that ipykernel works: `{sys.executable} -m ipykernel --version`"
             ) from exc
+        if prelude:
+            await kernel.set_prelude(prelude)
         first = True
         while queue:
             i, path = queue.pop() if from_end else queue.popleft()
@@ -148,7 +151,11 @@ class NotebookSession:
             on_done(results[i])
 
     async def _run_all(
-        self, chosen: Sequence[Path], ctx: RunContext, on_done: Callable[[NotebookRun], Any]
+        self,
+        chosen: Sequence[Path],
+        ctx: RunContext,
+        on_done: Callable[[NotebookRun], Any],
+        prelude: str | None,
     ) -> list[NotebookRun]:
         (ctx.out_dir / "notebooks").mkdir(parents=True, exist_ok=True)
         # kernels take notebooks from both ends of the NN order (the first from the front,
@@ -158,7 +165,7 @@ class NotebookSession:
         results: dict[int, NotebookRun] = {}
         await asyncio.gather(
             *(
-                self._worker(k, s, queue, results, ctx, on_done, from_end=j % 2 == 1)
+                self._worker(k, s, queue, results, ctx, on_done, j % 2 == 1, prelude)
                 for j, (k, s) in enumerate(zip(self._kernels, self._started, strict=True))
             )
         )
@@ -169,11 +176,15 @@ class NotebookSession:
         chosen: Sequence[Path],
         ctx: RunContext,
         on_done: Callable[[NotebookRun], Any] = lambda run: None,
+        *,
+        prelude: str | None = None,
     ) -> concurrent.futures.Future[list[NotebookRun]]:
         """Start executing ``chosen`` under ``ctx``; the future gives one
         :class:`~socdata.pipeline.results.NotebookRun` per notebook, in the order given.
-        A failing notebook does not stop the others."""
-        return self._call(self._run_all(chosen, ctx, on_done))
+        A failing notebook does not stop the others.  ``prelude`` is code each kernel runs
+        first (and after every restart), e.g. receiving the run's validated extracts
+        (:class:`~socdata.pipeline.handoff.CacheHandoff`)."""
+        return self._call(self._run_all(chosen, ctx, on_done, prelude))
 
     def close(self) -> None:
         """Shut the kernels down and remove the session's temporary files."""

@@ -61,14 +61,15 @@ _socdata_reset()
 
 
 #: Modules a kernel imports while it starts, in parallel with the main process (the
-#: notebooks import them anyway; importing them once per kernel is the saving).
+#: notebooks import them anyway; importing them once per kernel is the saving).  Not
+#: pandera (``socdata.derive.panel``): the police panel is built and validated in the main
+#: process and handed over (:func:`socdata.pipeline.steps.warm_step`).
 PRELOAD = (
     "pandas",
     "matplotlib.pyplot",
     "scipy.stats",  # ~1 s; socdata imports it on first use, and most notebooks use it
     "socdata.report",
     "socdata.derive",
-    "socdata.derive.panel",  # pandera
     "socdata.describe",
     "socdata.describe.case_files",
     "socdata.matching",
@@ -190,6 +191,7 @@ class WarmKernel:
         self._ksm = KernelSpecManager(kernel_dirs=[where["kernel_dirs"]])
         self._ksm.ensure_native_kernel = False
         self._timeout = cell_timeout
+        self._prelude: str | None = None
         self.client: Any = None
 
     async def start(self) -> None:
@@ -209,7 +211,15 @@ class WarmKernel:
             resources={"metadata": {"path": str(self.cwd)}},
         )
         await self.client.async_start_new_kernel_client()
+        if self._prelude:
+            await self._run_code(self._prelude)
         await self._run_code(_WARM_UP)
+
+    async def set_prelude(self, code: str) -> None:
+        """Run ``code`` in the kernel now and again after every restart, before its fresh
+        state is recorded (e.g. :meth:`socdata.pipeline.handoff.CacheHandoff.code`)."""
+        self._prelude = code
+        await self._run_code(code)
 
     async def _run_code(self, code: str) -> None:
         assert self.client is not None

@@ -29,14 +29,17 @@ from socdata.io.options import ReadOptions
 from socdata.paths import notebooks_dir
 from socdata.pipeline.context import ReproduceError, RunContext
 from socdata.pipeline.execute import NotebookSession
+from socdata.pipeline.handoff import CacheHandoff
 from socdata.pipeline.notebooks import list_notebooks, select_notebooks
 from socdata.pipeline.results import NotebookRun, ReproduceRun
+from socdata.pipeline.shared import clear_shared, export_shared
 from socdata.pipeline.steps import (
     audit_step,
     compare_step,
     judge_printed_step,
     published_run,
     validate_step,
+    warm_step,
 )
 from socdata.provenance import Provenance, hash_file
 from socdata.report.disclosure import RuleSet
@@ -222,12 +225,16 @@ def reproduce(
         validation = validate_step(ctx.data_dir, say, ctx.read_options)
         notes.extend(validation.notes)
         say(f"[3/5] Running {len(chosen)} notebook(s) on {n_kernels} kernel(s)")
-        # notebook 00 shows this validation instead of validating every extract again
+        # notebook 00 shows this validation instead of validating every extract again, and
+        # every kernel receives the validated rows (in memory) instead of reading the files
         nb_ctx = ctx.with_validation(validation, Path(private))
-        running = session.submit(chosen, nb_ctx, _say_done(say))
-        audit = audit_step(ctx.out_dir)  # independent of the notebooks: meanwhile
-        judge_printed_step()  # the comparison's verdicts on the printed figures: meanwhile
-        runs = running.result()
+        warm_step(nb_ctx, validation)  # the shared police panel, while the kernels start
+        with CacheHandoff(export_shared()) as handoff:
+            clear_shared()
+            running = session.submit(chosen, nb_ctx, _say_done(say), prelude=handoff.code())
+            audit = audit_step(ctx.out_dir)  # independent of the notebooks: meanwhile
+            judge_printed_step()  # the comparison's verdicts on the printed figures: meanwhile
+            runs = running.result()
 
     say("[4/5] Comparing with the published figures (audit of them done meanwhile)")
     comparison, comparison_path = compare_step(ctx.out_dir)

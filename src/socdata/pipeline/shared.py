@@ -37,7 +37,16 @@ from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["MAX_ENTRIES", "clear_shared", "file_key", "read_extract_once", "shared"]
+__all__ = [
+    "MAX_ENTRIES",
+    "clear_shared",
+    "export_shared",
+    "file_key",
+    "import_shared",
+    "read_extract_once",
+    "shared",
+    "validated_once",
+]
 
 T = TypeVar("T")
 
@@ -65,6 +74,37 @@ def file_key(path: str | Path) -> tuple[str, int, int, int]:
 def clear_shared() -> None:
     """Forget every shared result (frees the memory)."""
     _CACHE.clear()
+
+
+def export_shared() -> bytes:
+    """Every shared result of this process, with its warnings, pickled.
+
+    ``socdata reproduce`` validates the extracts in its own process while the kernels
+    start, then hands them this (:mod:`socdata.pipeline.handoff`, in memory only), so no
+    notebook validates a file again.
+    """
+    import pickle
+
+    return pickle.dumps(
+        [
+            (key, e.value, [(w.message, w.category, w.filename, w.lineno) for w in e.warnings])
+            for key, e in _CACHE.items()
+        ],
+        protocol=pickle.HIGHEST_PROTOCOL,
+    )
+
+
+def import_shared(payload: bytes) -> int:
+    """Add what :func:`export_shared` gave (in another process of the same run) to this
+    process's shared results; returns how many were added."""
+    import pickle
+
+    items = pickle.loads(payload)  # written by this run's own process
+    for key, value, caught in items:
+        _CACHE[key] = _Entry(value, tuple(warnings.WarningMessage(*w) for w in caught))
+    while len(_CACHE) > MAX_ENTRIES:
+        _CACHE.popitem(last=False)
+    return len(items)
 
 
 def _replay(caught: tuple[warnings.WarningMessage, ...]) -> None:
@@ -103,6 +143,50 @@ def shared(key: Hashable, build: Callable[[], T]) -> T:
     return copy.deepcopy(entry.value)
 
 
+def validated_once(
+    data_dir: str | Path, kind: str, *, read_options: Mapping[str, Any] | None = None
+) -> Any:
+    """:func:`socdata.validate.validate_extract` of ``kind`` in ``data_dir``, once per process.
+
+    The run's validation step (:func:`socdata.report.validation.validation_summary`) and
+    every notebook's :func:`read_extract_once` share this one validation of each file.
+
+    Parameters
+    ----------
+    data_dir
+        Folder holding ``<kind>.csv`` (or ``.xlsx``, ``.parquet``).
+    kind
+        Extract kind.
+    read_options
+        The run's column maps and sheets as a mapping
+        (:meth:`socdata.io.options.ReadOptions.to_mapping`); part of the key.
+
+    Returns
+    -------
+    socdata.validate.ValidationResult
+        A copy of the validation (``strict=False``: rows breaking a rule are in its
+        rejections, not raised).
+    """
+    from socdata.io import find_extract
+    from socdata.io.options import ReadOptions
+    from socdata.validate import validate_extract
+
+    path = find_extract(Path(data_dir), kind)
+    options = ReadOptions.from_mapping(read_options)
+    key = (
+        "validate_extract",
+        kind,
+        file_key(path),
+        json.dumps(options.to_mapping(), sort_keys=True, default=str),
+    )
+    return shared(
+        key,
+        lambda: validate_extract(
+            path, kind, column_map=options.column_map(kind), sheet=options.sheet(kind)
+        ),
+    )
+
+
 def read_extract_once(
     data_dir: str | Path,
     kind: str,
@@ -110,7 +194,7 @@ def read_extract_once(
     read_options: Mapping[str, Any] | None = None,
     **kwargs: Any,
 ) -> Any:
-    """:func:`socdata.read_extract` of ``kind`` in ``data_dir``, validated once per kernel.
+    """:func:`socdata.read_extract` of ``kind`` in ``data_dir``, validated once per process.
 
     Parameters
     ----------
@@ -120,19 +204,27 @@ def read_extract_once(
         Extract kind.
     read_options
         The run's column maps and sheets as a mapping (part of the key: they change what is
-        read); they are applied by :func:`socdata.read_extract` itself.
+        read).
     **kwargs
-        Passed on to :func:`socdata.read_extract` (``strict``, ``sheet``, ...); part of the
-        key.
+        As for :func:`socdata.read_extract`.  With ``strict`` alone (or nothing) the rows
+        come from :func:`validated_once`, so the run's validation step and every notebook
+        share one validation of the file; other keywords (``sheet``, ``column_map``,
+        ``show_identifiers``) read the file on their own, once per key.
 
     Returns
     -------
     pandas.DataFrame
-        A copy of the valid rows.
+        A copy of the valid rows; ``strict`` (default true) raises
+        :class:`~socdata.errors.ExtractValidationError` and ``strict=False`` warns, exactly
+        as :func:`socdata.read_extract` does.
     """
     from socdata.io import find_extract
     from socdata.validate import read_extract
+    from socdata.validate.read import valid_rows
 
+    if set(kwargs) <= {"strict"}:
+        result = validated_once(data_dir, kind, read_options=read_options)
+        return valid_rows(result, kind, strict=kwargs.get("strict", True))
     path = find_extract(Path(data_dir), kind)
     key = (
         "read_extract",

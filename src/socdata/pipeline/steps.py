@@ -9,13 +9,16 @@ run while the kernels start (measured in ``benchmarks/bench_reproduce.py``).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from socdata.errors import SocdataError
 from socdata.io.options import ReadOptions
+from socdata.pipeline.context import POLICE_KINDS
 from socdata.pipeline.results import NotebookRun
 from socdata.report.control import control_text
 from socdata.report.disclosure import RuleSet
@@ -30,6 +33,7 @@ __all__ = [
     "mask_small_numbers",
     "published_run",
     "validate_step",
+    "warm_step",
 ]
 
 Say = Callable[[str], Any]
@@ -39,9 +43,16 @@ def validate_step(
     data_dir: Path, say: Say, read_options: ReadOptions | None = None
 ) -> ValidationSummary:
     """Validate every extract in ``data_dir`` and say one line per extract."""
+    from socdata.pipeline.shared import validated_once
     from socdata.report.validation import validation_summary
 
-    validation = validation_summary(data_dir, read_options=read_options)
+    options = read_options.to_mapping() if read_options else None
+    validation = validation_summary(
+        data_dir,
+        read_options=read_options,
+        # kept in this process's cache, which the notebooks' kernels receive
+        validate=lambda kind, _path: validated_once(data_dir, kind, read_options=options),
+    )
     for rec in validation.extracts.to_dict(orient="records"):
         if rec["status"] == "absent":
             continue
@@ -54,6 +65,20 @@ def validate_step(
     for n in validation.notes:
         say(f"      note: {n}")
     return validation
+
+
+def warm_step(ctx: Any, validation: ValidationSummary) -> None:
+    """Build, in this process, what several notebooks share, while the kernels start.
+
+    The police person-month panel (:meth:`RunContext.police_panel`, validated against its
+    schema as it is built) goes to the kernels with the validated extracts
+    (:mod:`socdata.pipeline.handoff`).  It is built only when the three police extracts
+    are valid; otherwise the notebook that asks for it builds it and shows why it fails.
+    """
+    status = dict(zip(validation.extracts["kind"], validation.extracts["status"], strict=True))
+    if all(status.get(k) == "valid" for k in POLICE_KINDS):
+        with contextlib.suppress(SocdataError):  # the notebook raises it with its context
+            ctx.police_panel()
 
 
 def all_tables(tables_dir: Path) -> pd.DataFrame:

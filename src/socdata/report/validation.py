@@ -10,8 +10,9 @@ them).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -114,7 +115,10 @@ def _attr_count(result: object, attr: str, fallback: str) -> int | None:
 
 
 def validation_summary(
-    data_dir: str | Path | None = None, *, read_options: ReadOptions | None = None
+    data_dir: str | Path | None = None,
+    *,
+    read_options: ReadOptions | None = None,
+    validate: Callable[[str, Path], Any] | None = None,
 ) -> ValidationSummary:
     """Validate every extract present in ``data_dir`` and count the outcome.
 
@@ -125,6 +129,11 @@ def validation_summary(
         means the bundled synthetic extracts.
     read_options
         Column maps and sheets by kind (``socdata reproduce --column-map/--sheet``).
+    validate
+        ``validate(kind, path)`` gives the :class:`~socdata.validate.ValidationResult` of
+        one extract; default :func:`socdata.validate.validate_extract` with the
+        ``read_options``.  ``socdata reproduce`` passes one that keeps each validation for
+        its notebooks (:func:`socdata.pipeline.shared.validated_once`).
 
     Returns
     -------
@@ -175,11 +184,15 @@ def validation_summary(
             rows.append(rec)
             continue
         try:
-            result = validate_extract(
-                path,
-                kind,
-                column_map=read_options.column_map(kind) if read_options else None,
-                sheet=read_options.sheet(kind) if read_options else None,
+            result = (
+                validate(kind, path)
+                if validate is not None
+                else validate_extract(
+                    path,
+                    kind,
+                    column_map=read_options.column_map(kind) if read_options else None,
+                    sheet=read_options.sheet(kind) if read_options else None,
+                )
             )
         except SocdataError as exc:  # unreadable file, unknown kind, ...: report it
             rec["status"] = "unreadable"

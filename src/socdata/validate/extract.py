@@ -32,7 +32,7 @@ from socdata.validate.columns import map_columns, type_column
 from socdata.validate.problems import Problems, file_problems, first_rules, sorted_problems
 from socdata.validate.result import ValidationResult
 
-__all__ = ["validate_extract"]
+__all__ = ["strict_message", "validate_extract"]
 
 
 def validate_extract(
@@ -122,7 +122,7 @@ def validate_extract(
     }
     result = _result(spec, raw, typed, problems, missing, parameters, inputs, names)
     if strict and not result.ok:
-        raise ExtractValidationError(_strict_message(result), result)
+        raise ExtractValidationError(strict_message(result), result)
     return result
 
 
@@ -287,7 +287,7 @@ def _frame_rules(
             )
 
 
-def _strict_message(result: ValidationResult) -> str:
+def strict_message(result: ValidationResult) -> str:
     body = result.describe(max_rules=10, examples=2)
     return (
         f"{result.source}: {result.n_rejected + result.n_unparseable} of {result.n_input} "

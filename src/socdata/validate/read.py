@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from socdata.errors import ExcludedRowsWarning
+from socdata.errors import ExcludedRowsWarning, ExtractValidationError, caller_stacklevel
 from socdata.io.options import read_options
-from socdata.validate.extract import validate_extract
+from socdata.validate.extract import strict_message, validate_extract
+from socdata.validate.result import ValidationResult
 
-__all__ = ["read_extract"]
+__all__ = ["read_extract", "valid_rows"]
 
 
 def read_extract(
@@ -86,6 +87,29 @@ def read_extract(
         strict=strict,
         column_map=column_map,
     )
+    return valid_rows(result, kind, strict=False)
+
+
+def valid_rows(result: ValidationResult, kind: str, *, strict: bool = True) -> pd.DataFrame:
+    """The valid rows of a validation, as :func:`read_extract` returns them.
+
+    Parameters
+    ----------
+    result
+        What :func:`~socdata.validate.validate_extract` returned for the file.
+    kind
+        Its extract kind (named in the warning).
+    strict
+        Raise :class:`~socdata.errors.ExtractValidationError` if any row was excluded;
+        otherwise warn with :class:`~socdata.errors.ExcludedRowsWarning` giving how many.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``result.valid`` (the object itself, not a copy).
+    """
+    if strict and not result.ok:
+        raise ExtractValidationError(strict_message(result), result)
     n_out = result.n_rejected + result.n_unparseable
     if n_out:
         unreadable = (
@@ -98,6 +122,6 @@ def read_extract(
             f"they break the {kind} schema{unreadable}; run socdata.validate_extract(...) or "
             "`socdata validate` for the row-level reasons",
             ExcludedRowsWarning,
-            stacklevel=2,
+            stacklevel=caller_stacklevel(),
         )
     return result.valid
