@@ -119,10 +119,16 @@ def check_statistics(m: CohortMoments, rules: RuleSet) -> tuple[str, dict, str, 
         )
     if m.clusters is not None:
         cn = m.cluster_n
-        cells["threshold"] += [
+        small = [
             [f"cluster {int(c)}", f"cohort {int(h)}"]
             for c, h in zip(*np.nonzero((cn > 0) & (cn < rules.threshold)), strict=True)
         ]
+        cells["threshold"] += small
+        if small:
+            comments.append(
+                f"{len(small)} cluster-by-cohort cells have fewer than {rules.threshold} units "
+                "(rule: threshold); merge small clusters or compute without clusters"
+            )
     failed = {k: len(v) for k, v in cells.items() if v}
     if not failed:
         return "pass", _sdc(cells), "pass", comments
