@@ -108,6 +108,13 @@ def test_rule_stops_release_of_small_cohort(n_small, tmp_path):
         pool_sites([s])
 
 
+def test_hub_checks_again_under_its_own_rules():
+    s = site_statistics(_site_with_small_cohort(2), site="lax", **KW, rules="none")
+    assert s.status == "pass"  # the site checked under no rules at all
+    with pytest.raises(DisclosureError, match=r"fail the hub's rule set.*cohort 5: 2 units"):
+        pool_sites([s], rules="soceis-default-v1")
+
+
 def test_constant_period_fails_unless_zero():
     df = staggered_panel(n=300, n_t=T, cohorts=(0, 3, 6))
     ones = df.assign(y=np.where((df["g"] == 3) & (df["t"] == 1), 1.0, df["y"]))
@@ -126,5 +133,5 @@ def test_sites_that_pass_pool_exactly(tmp_path):
         s = site_statistics(part, site=name, **KW)  # default rules: every cohort >= 10
         assert s.status == "pass", s.record["summary"]
         folders.append(s.write(tmp_path / name))
-    pooled = pool_sites([read_site_statistics(f) for f in folders])
+    pooled = pool_sites([read_site_statistics(f) for f in folders], rules="soceis-default-v1")
     assert_same_att(did.att_gt(df, **KW), did.att_gt(pooled, **KW))

@@ -323,8 +323,19 @@ def read_site_statistics(folder: str | Path) -> SiteStatistics:
     )
 
 
-def pool_sites(sites: Sequence[SiteStatistics]) -> CohortMoments:
+def pool_sites(
+    sites: Sequence[SiteStatistics], *, rules: str | RuleSet | None = None
+) -> CohortMoments:
     """Exact pooled statistics of disjoint sites (for the estimators' ``data``).
+
+    Parameters
+    ----------
+    sites
+        The sites' checked statistics.
+    rules
+        The hub's own rule set: every site's statistics are checked again under it (a
+        site that checked under a laxer set, or none, is refused).  ``None``: the sites'
+        records are trusted.
 
     Raises
     ------
@@ -337,6 +348,14 @@ def pool_sites(sites: Sequence[SiteStatistics]) -> CohortMoments:
                 f"site {s.site!r}: statistics failed the output check ({s.record['summary']});"
                 " they cannot be pooled without an exception request."
             )
+        if rules is not None and not s.exception:
+            status, _, summary, why = check_statistics(s.moments, get_rule_set(rules))
+            if status == "fail":
+                raise DisclosureError(
+                    f"site {s.site!r}: statistics fail the hub's rule set "
+                    f"{get_rule_set(rules).name!r} ({summary}): {'; '.join(why[:3])}. The "
+                    "site should check them under this rule set and merge small cohorts."
+                )
     if len({s.site for s in sites}) != len(sites):
         raise EstimationError("two statistics come from the same site; pool each site once.")
     tagged = []
