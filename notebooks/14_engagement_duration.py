@@ -39,16 +39,12 @@ swimmer_plots = "auto"  # "auto": only on the bundled synthetic data; True / Fal
 first_months = 6
 
 # %%
-import warnings
-
 from socdata.derive.spells import engagement_spells
 from socdata.describe.duration import duration_distribution, early_closed_range, km_median_duration
-from socdata.errors import ExcludedRowsWarning
 from socdata.pipeline import RunContext
-from socdata.plots.survival import survival_plot
 from socdata.report import save_figure, write_frame, write_table
 from socdata.report.control import control_survival_curve
-from socdata.soceis.figures import swimmer_figures
+from socdata.soceis.figures import duration_km_figure, swimmer_outputs
 from socdata.soceis.tables import duration_text, rereferral_text, service_data_areas
 
 ctx = RunContext.for_notebook(
@@ -60,11 +56,7 @@ print(ctx.describe())
 service = ctx.read_extract("service")
 
 # %% Spells, and the flow of referral episodes into them
-with warnings.catch_warnings(record=True) as caught:
-    warnings.simplefilter("always", ExcludedRowsWarning)
-    spells = engagement_spells(service)
-for w in caught:
-    print("NOTE:", w.message)
+spells = engagement_spells(service, warn=False)  # the flow counts what has no spell, by reason
 spells.flow.to_frame()
 
 # %% [markdown]
@@ -97,27 +89,18 @@ curve = control_survival_curve(km.curves, rules)
 write_frame(
     curve, out_dir, name="duration_km_curve", count_columns=["at_risk", "events"], disclosure=rules
 )
-fig = survival_plot(
-    curve,
-    title="Kaplan-Meier: time open to the service (open cases censored)"
-    + (" - synthetic data" if kind.synthetic else ""),
-    xlabel="full months since intervention start",
-    ylabel="share still engaged",
-)
-save_figure(fig, out_dir, name="duration_km")
+save_figure(duration_km_figure(curve, synthetic=kind.synthetic), out_dir, name="duration_km")
 km.table
 
 # %% [markdown]
 # ## Swimmer plots (Figures 2-4)
 
 # %%
-if ctx.swimmer_plots:  # "auto" resolved once in the run context
-    if not kind.synthetic:
-        print("WARNING: swimmer plots show individual records; review them before sharing.")
-    for name, fig in swimmer_figures(spells, service_areas, synthetic=kind.synthetic).items():
-        save_figure(fig, out_dir, name=name)
-else:
-    print(
-        "Swimmer plots not drawn: they show individual records and the data are not the "
-        "bundled synthetic extracts (set swimmer_plots = True to draw them)."
-    )
+# ctx.swimmer_plots: the "auto" choice resolved once in the run context
+figures, note = swimmer_outputs(
+    spells, service_areas, draw=ctx.swimmer_plots, synthetic=kind.synthetic
+)
+if note:
+    print(note)
+for name, fig in figures.items():
+    save_figure(fig, out_dir, name=name)

@@ -36,19 +36,16 @@ estimators = None  # None: the design's valid estimators; e.g. [..., "twfe_cal"]
 # %%
 import warnings
 
-import matplotlib
 import pandas as pd
-
-matplotlib.use("Agg")
 
 from socdata.datasets.police import built_in_truth
 from socdata.errors import ExcludedRowsWarning
 from socdata.pipeline import RunContext
-from socdata.plots.event_study import event_study_plot
 from socdata.report import save_figure, write_frame, write_table
 from socdata.report.control import control_text
 from socdata.soceis import comparator as study
 from socdata.soceis.design import SOCEIS_DESIGN as design
+from socdata.soceis.figures import did_event_study_figure
 
 ctx = RunContext.for_notebook(
     run_context, data_dir=data_dir, out_dir=out_dir, disclosure=disclosure
@@ -77,13 +74,8 @@ if ctx.synthetic:
 est = study.estimate_table(
     stacked, design=design, estimators=estimators, panel=panel, matched=matched, truth=truth
 )
-path = write_table(
-    est,
-    out_dir,
-    table_id="did_estimates",
-    disclosure=rules,
-    keep_columns=[c for c in ("measured_relative_bias", "measured_coverage", "truth") if c in est],
-)
+keep = study.estimate_keep_columns(est)  # the simulation's measured bias and coverage, truth
+path = write_table(est, out_dir, table_id="did_estimates", disclosure=rules, keep_columns=keep)
 # shown as written: after disclosure control (on real data counts are rounded or suppressed)
 pd.read_csv(path)[["row_label", "column_label", "value", "conf_low", "conf_high", "n", "valid"]]
 
@@ -99,10 +91,7 @@ es, fits = study.event_time_table(stacked, design=design)
 write_table(es, out_dir, table_id="did_event_study", disclosure=rules, keep_columns=["event_time"])
 pre = study.pretrend_table(fits, design=design)
 path = write_table(pre, out_dir, table_id="did_pretrend", disclosure=rules)
-fig = event_study_plot(
-    fits["arrests"], title="Engagers vs matched comparators: arrests", ylabel="log rate ratio"
-)
-save_figure(fig, out_dir, name="did_event_study")
+save_figure(did_event_study_figure(fits, "arrests"), out_dir, name="did_event_study")
 if ctx.synthetic:  # model counts (rows, clusters, df) are printed only for synthetic data
     print(fits["arrests"].summary())
 pd.read_csv(path)
@@ -116,11 +105,7 @@ pd.read_csv(path)
 # %%
 pw = study.power_table(stacked, design=design)
 path = write_frame(
-    pw,
-    out_dir,
-    name="did_power",
-    count_columns=["n_engagers"],
-    text_columns=["method"],
+    pw, out_dir, name="did_power", count_columns=["n_engagers"], text_columns=["method"],
     disclosure=rules,
-)
+)  # fmt: skip
 pd.read_csv(path)

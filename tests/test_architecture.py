@@ -37,6 +37,7 @@ LAYERS = {
     "moved": 0,
     "safe_output": 0,
     "dates": 0,
+    "distributions": 0,
     "io": 1,
     "schemas": 2,
     "minimum_dataset": 2,

@@ -1,7 +1,12 @@
-"""Calendar arithmetic shared by every layer: month index, day number, completed years.
+"""Calendar arithmetic shared by every layer: month index, day number, age.
 
 One implementation of each rule, so that the schema checks, the panels, the windows and
 the report tables agree on what "the month of", "days between" and "age at" mean.
+
+Age has two rules, both here: :func:`completed_years` (the age a person would give, for
+reported ages and rules such as "aged 10-17 at referral") and :func:`age_years` (a
+continuous age, days / :data:`DAYS_PER_YEAR`, for models: matching covariates and the
+synthetic data's age curves).
 
 Examples
 --------
@@ -11,6 +16,8 @@ Examples
 >>> completed_years(pd.Series(pd.to_datetime(["2005-03-02"])),
 ...                 pd.Series(pd.to_datetime(["2021-03-01"]))).tolist()
 [15]
+>>> age_years(pd.to_datetime(["2005-03-02"]), pd.to_datetime(["2021-03-01"])).round(3).tolist()
+[15.997]
 """
 
 from __future__ import annotations
@@ -19,7 +26,9 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "DAYS_PER_YEAR",
     "NAT_INT",
+    "age_years",
     "completed_years",
     "day_number",
     "epoch_months",
@@ -30,6 +39,9 @@ __all__ = [
 #: int64 code of a missing date (NaT) in :func:`epoch_months` and :func:`day_number`.
 NAT_INT = np.iinfo(np.int64).min
 _DAY_NS = 86_400 * 10**9
+#: Days in a year on average (the Julian year): the unit of continuous ages and of
+#: person-years.
+DAYS_PER_YEAR: float = 365.25
 
 
 def month_start(dates: pd.Series | pd.DatetimeIndex | pd.Timestamp | str):
@@ -97,3 +109,50 @@ def completed_years(dob: pd.Series, at: pd.Series) -> pd.Series:
     out = (years - before_birthday.astype(int)).astype("Int64")
     out[dob.isna() | at.isna()] = pd.NA
     return out
+
+
+def age_years(birth, at) -> np.ndarray:
+    """Age in years as a continuous number: the days from ``birth`` to ``at`` divided by
+    :data:`DAYS_PER_YEAR` (NaN where either date is missing).
+
+    Use it where age enters a model: the risk-set matching covariate (age at the start of
+    the month matched in, so two people born a few months apart differ) and the age curves
+    of the synthetic generators.  Ages that are reported or checked against a rule ("aged
+    10-17 at referral", Table 1's age bands) are :func:`completed_years`, the age a person
+    would give.
+
+    Parameters
+    ----------
+    birth, at
+        Dates as ``datetime64`` values (arrays, ``DatetimeIndex``, Series) or as int64
+        nanoseconds since 1970 (NaT as :data:`NAT_INT`); broadcast against each other.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 years.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(age_years(np.datetime64("2005-03-02", "ns"), np.datetime64("2021-03-02", "ns")))
+    16.0
+    >>> age_years(np.array(["2005-03-02", "NaT"], "datetime64[ns]"),
+    ...           np.datetime64("2021-03-02", "ns")).round(2)
+    array([16., nan])
+    """
+    b = _as_ns(birth)
+    a = _as_ns(at)
+    years = (a - b) * (1.0 / (DAYS_PER_YEAR * _DAY_NS))
+    missing = (a == NAT_INT) | (b == NAT_INT)
+    if np.any(missing):
+        years = np.where(missing, np.nan, years)
+    return years
+
+
+def _as_ns(values) -> np.ndarray:
+    """int64 nanoseconds since 1970 of datetime64 values (int64 input passed through)."""
+    arr = np.asarray(values)
+    if np.issubdtype(arr.dtype, np.datetime64):
+        return arr.astype("datetime64[ns]").view(np.int64)
+    return arr.astype(np.int64, copy=False)

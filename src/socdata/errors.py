@@ -65,7 +65,15 @@ class EstimationError(SocdataError):
     """An estimator cannot run on the data it was given (say why and what to relax)."""
 
 
-class AttGtInputError(EstimationError, ValueError):
+class DiDInputError(EstimationError, ValueError):
+    """The panel given to a DiD estimator breaks a rule: a named column missing or not
+    numeric, duplicate unit-period rows, a unit-level column that changes within a unit.
+
+    Raised by the one DiD input encoder (``socdata.did._encode``) for every estimator.
+    """
+
+
+class AttGtInputError(DiDInputError):
     """The data or options given to :func:`socdata.did.att_gt` break a rule."""
 
 

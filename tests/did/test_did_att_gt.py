@@ -9,6 +9,7 @@ delete-one-unit jackknife of a brute-force estimator.
 from __future__ import annotations
 
 import pickle
+import re
 
 import numpy as np
 import pandas as pd
@@ -589,3 +590,18 @@ def test_bad_weights_are_rejected():
         fit(data.assign(w=data["t"].astype(float)), weights="w")
     with pytest.raises(SocdataError, match="not implemented"):
         fit(data.assign(w=1.0), weights="w", covariates=["x"])
+
+
+def test_unbalanced_panel_message_is_the_same_from_rows_and_cohort_statistics():
+    from socdata.scale import cohort_moments
+
+    data = toy_panel(n=80, seed=31).reset_index(drop=True)
+    holes = data.drop(index=[5, 17]).reset_index(drop=True)
+    kw = dict(outcome="y", unit="unit", time="t", cohort="g")
+    messages = []
+    for source in (holes, cohort_moments(holes, **kw)):
+        with pytest.raises(EstimationError, match="the panel is unbalanced: 2 of 80 units") as e:
+            did.att_gt(source, **kw)
+        messages.append(re.sub(r" \(e\.g\. unit [^)]*\)", "", str(e.value)))
+    assert messages[0] == messages[1]
+    assert "balance='drop_incomplete'" in messages[0]

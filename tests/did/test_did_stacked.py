@@ -199,8 +199,10 @@ def test_result_is_frozen_with_summary_and_provenance():
 
 def test_bad_input_is_named():
     df = stacked_frame(10, seed=10)
-    with pytest.raises(EstimationError, match="no column"):
+    with pytest.raises(EstimationError, match="index_time='index' is not a column"):
         stacked_did(df.drop(columns="index"), **KW)
+    with pytest.raises(EstimationError, match="outcome column 'y' must be numeric"):
+        stacked_did(df.assign(y="a"), **KW)
     with pytest.raises(EstimationError, match="no treated unit"):
         stacked_did(df[df["treated"] == 0], **KW)
     with pytest.raises(EstimationError, match="family"):

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from socdata.datasets._police_rows import _free_days
-from socdata.dates import month_start
+from socdata.dates import DAYS_PER_YEAR, age_years, month_start
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,8 @@ def _population(rng, k_ref, population_per_referral, comparators_per_engager, tr
     month_ns = months.to_numpy()
     male = rng.random(n) < 0.82
     age_mid = rng.normal(15.0, 1.5, n).clip(10.5, 19.0)  # age in the middle of the window
-    birth = (pd.Timestamp("2021-10-15") - pd.to_timedelta(age_mid * 365.25, unit="D")).to_numpy()
+    to_birth = pd.to_timedelta(age_mid * DAYS_PER_YEAR, unit="D")
+    birth = (pd.Timestamp("2021-10-15") - to_birth).to_numpy()
     dep = np.minimum(rng.geometric(0.27, n), 10)  # about half of engagers in deciles 1-2
     eth = rng.choice(
         np.array(["White", "Mixed", "Black", "Asian", "Other", "Not known"], dtype=object),
@@ -193,7 +194,7 @@ def _latent(rng, pop: _Population, spell_enter, spell_exit, spell_effect, arrest
         if t > 0:
             u = rng.random(n)
             s = np.where(s, u >= spell_exit, u < spell_enter)
-        age = (pop.month_ns[t] - pop.birth) / np.timedelta64(1, "D") / 365.25
+        age = age_years(pop.birth, pop.month_ns[t])
         age_curve = -0.5 * ((age - 16.5) / 2.5) ** 2
         end = np.where(t < pop.last_t, nd, np.where(t == pop.last_t, pop.extract_day, 0))
         # custody: a continuing spell occupies the start of the month; a new one starts on a
@@ -252,7 +253,7 @@ def _refer(rng, pop: _Population, lat: _Latent, k_ref, hazard=(0.12, 3.0, 1.2, 0
     lag2[:, 2:] = arr[:, :-2] > 0
     miss1 = np.zeros((n, T), bool)
     miss1[:, 1:] = miss[:, :-1] > 0
-    age_m = (pop.month_ns[None, :] - pop.birth[:, None]) / np.timedelta64(1, "D") / 365.25
+    age_m = age_years(pop.birth[:, None], pop.month_ns[None, :])
     can_refer = in_window[None, :] & (age_m >= 11) & (age_m < 18) & pop.eligible[:, None]
     haz = (h0 + h_lag1 * lag1 + h_lag2 * lag2 + h_miss1 * miss1) * can_refer
     with np.errstate(divide="ignore"):

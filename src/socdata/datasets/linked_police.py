@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from socdata.dates import DAYS_PER_YEAR
+
 __all__ = [
     "EXTRACT_DATE",
     "FORCES",
@@ -156,7 +158,7 @@ def arrest_rows(people: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
             days = (hi - lo).days
             if days <= 0:
                 continue
-            k = rng.poisson(rate * days / 365.25)
+            k = rng.poisson(rate * days / DAYS_PER_YEAR)
             for d in np.sort(rng.integers(0, days, size=k)):
                 rows.append((p.police_id, p.police_force, lo + pd.Timedelta(days=int(d))))
     df = pd.DataFrame(rows, columns=["person_id", "police_force", "arrest_date"])

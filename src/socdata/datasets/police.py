@@ -105,6 +105,46 @@ def _check_positive(name: str, value: float) -> float:
     return value
 
 
+def _check_arguments(
+    scale: float,
+    true_effect: float,
+    missing_effect: float | None,
+    found_rate: float,
+    referrals: Mapping[str, int] | None,
+) -> tuple[float, float, float, dict[str, int]]:
+    """:func:`generate`'s checked scale, effects and referrals by area (defaults filled in)."""
+    scale = _check_positive("scale", scale)
+    true_effect = _check_positive("true_effect", true_effect)
+    missing_effect = _check_positive(
+        "missing_effect", true_effect if missing_effect is None else missing_effect
+    )
+    if not 0 < found_rate <= 1:
+        raise SocdataError(
+            f"generate(): found_rate={found_rate!r} breaks the rule '0 < found_rate <= 1'; "
+            "pass the share of referred young people found in police data, e.g. 190/248."
+        )
+    referrals = dict(DEFAULT_REFERRALS if referrals is None else referrals)
+    unknown = sorted(set(referrals) - set(AREAS))
+    if unknown:
+        raise SocdataError(
+            f"generate(): referrals has unknown area(s) {unknown}; allowed areas are "
+            f"{sorted(AREAS)}."
+        )
+    return scale, true_effect, missing_effect, referrals
+
+
+def _truth(true_effect: float, missing_effect: float) -> pd.DataFrame:
+    """The true rate ratio (and its log) after referral of each outcome :func:`generate`
+    draws: offences, and so arrests and drug arrests, by ``true_effect``; missing episodes
+    by ``missing_effect``."""
+    return pd.DataFrame(
+        {
+            "outcome": ["arrests", "offences", "drug_arrests", "missing_episodes"],
+            "rate_ratio": [true_effect, true_effect, true_effect, missing_effect],
+        }
+    ).assign(log_rate_ratio=lambda d: np.log(d["rate_ratio"]))
+
+
 def generate(
     seed: int = 20240301,
     *,
@@ -185,23 +225,9 @@ def generate(
     >>> sorted(data)
     ['police_events', 'police_missing', 'police_persons', 'referred', 'truth']
     """
-    scale = _check_positive("scale", scale)
-    true_effect = _check_positive("true_effect", true_effect)
-    missing_effect = _check_positive(
-        "missing_effect", true_effect if missing_effect is None else missing_effect
+    scale, true_effect, missing_effect, referrals = _check_arguments(
+        scale, true_effect, missing_effect, found_rate, referrals
     )
-    if not 0 < found_rate <= 1:
-        raise SocdataError(
-            f"generate(): found_rate={found_rate!r} breaks the rule '0 < found_rate <= 1'; "
-            "pass the share of referred young people found in police data, e.g. 190/248."
-        )
-    referrals = dict(DEFAULT_REFERRALS if referrals is None else referrals)
-    unknown = sorted(set(referrals) - set(AREAS))
-    if unknown:
-        raise SocdataError(
-            f"generate(): referrals has unknown area(s) {unknown}; allowed areas are "
-            f"{sorted(AREAS)}."
-        )
     hazard = _check_hazard(referral_hazard)
     trends = {a: AREAS[a].trend for a in AREAS} | dict(area_trends or {})
     rng = np.random.default_rng(seed)
@@ -221,13 +247,7 @@ def generate(
         rng, pop, ref, has_record, k_ref, found_rate, comparators_per_engager
     )
     out = _frames(pop, ref, found, reason, comparators, pd.concat([events, custody]), misses)
-    truth = pd.DataFrame(
-        {
-            "outcome": ["arrests", "offences", "drug_arrests", "missing_episodes"],
-            "rate_ratio": [true_effect, true_effect, true_effect, missing_effect],
-        }
-    ).assign(log_rate_ratio=lambda d: np.log(d["rate_ratio"]))
-    return {**out, "truth": truth}
+    return {**out, "truth": _truth(true_effect, missing_effect)}
 
 
 def built_in_truth(data_dir) -> dict[str, float] | None:

@@ -22,13 +22,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from socdata.dates import month_start
+from socdata.dates import DAYS_PER_YEAR, month_start
 from socdata.errors import SocdataError
 
 __all__ = ["DAYS_PER_MONTH", "coverage_start", "custody_spells", "referral_windows"]
 
-#: Days in an average month (365.25 / 12): the unit of "per person-month" rates.
-DAYS_PER_MONTH: float = 365.25 / 12
+#: Days in an average month (365.25 / 12, :data:`socdata.dates.DAYS_PER_YEAR` / 12): the unit
+#: of "per person-month" rates.
+DAYS_PER_MONTH: float = DAYS_PER_YEAR / 12
 
 
 def custody_spells(persons: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:

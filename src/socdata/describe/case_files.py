@@ -12,8 +12,8 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from socdata import distributions as stats
 from socdata.errors import SocdataError
 from socdata.minimum_dataset import PROFILE_ITEMS
 from socdata.options import check_conf_level

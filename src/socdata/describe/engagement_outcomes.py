@@ -28,6 +28,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from socdata.dates import DAYS_PER_YEAR
 from socdata.derive.spells import full_months
 from socdata.errors import SocdataError
 from socdata.linkage import Linkage
@@ -129,8 +130,8 @@ def _windows(people: pd.DataFrame, arrests: pd.DataFrame, months: int) -> pd.Dat
     after = m[(m["arrest_date"] >= m["index_date"]) & (m["arrest_date"] < m["hi"])]
     df["arrests_before"] = df["police_id"].map(before.groupby("police_id").size()).fillna(0)
     df["arrests_after"] = df["police_id"].map(after.groupby("police_id").size()).fillna(0)
-    df["py_before"] = (df["index_date"] - df["lo"]).dt.days / 365.25
-    df["py_after"] = ((df["hi"] - df["index_date"]).dt.days / 365.25).clip(lower=0)
+    df["py_before"] = (df["index_date"] - df["lo"]).dt.days / DAYS_PER_YEAR  # person-years
+    df["py_after"] = ((df["hi"] - df["index_date"]).dt.days / DAYS_PER_YEAR).clip(lower=0)
     df["full_after"] = df["index_date"] + off <= df["follow_end"]
     return df
 

@@ -18,15 +18,13 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from socdata._lazy import lazy_module
+from socdata import distributions as stats
 from socdata.derive.spells import EngagementSpells
 from socdata.describe._spell_input import OVERALL, _fingerprint_input, _fmt_m, _spells
 from socdata.errors import SocdataDeprecationWarning, SocdataError
 from socdata.options import check_conf_level, renamed_keywords
 from socdata.provenance import Provenance
 from socdata.results import Result, order_tidy
-
-stats = lazy_module("scipy.stats")
 
 __all__ = ["KaplanMeierResult", "kaplan_meier", "km_median_duration"]
 

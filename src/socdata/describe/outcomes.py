@@ -23,15 +23,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from socdata._lazy import lazy_module
+from socdata import distributions as stats
 from socdata.errors import ExcludedRowsWarning, SocdataDeprecationWarning, SocdataError
 from socdata.options import check_choice, check_conf_level, renamed_keywords
 from socdata.provenance import FlowLog, Provenance
 from socdata.results import Result, order_tidy
 from socdata.rounding import round_half_up
 from socdata.words import fraction_word_for
-
-stats = lazy_module("scipy.stats")
 
 __all__ = [
     "OUTCOME_LABELS",

@@ -26,14 +26,12 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from socdata._lazy import lazy_module
+from socdata import distributions as stats
 from socdata.derive.police import DAYS_PER_MONTH, referral_windows
 from socdata.errors import ExcludedRowsWarning, SocdataError
 from socdata.options import check_conf_level
 from socdata.provenance import FlowLog, Provenance
 from socdata.results import Result, order_tidy, table_frame
-
-stats = lazy_module("scipy.stats")
 
 __all__ = ["ALL_AREAS", "BeforeAfterResult", "before_after"]
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from socdata import distributions as _st
 from socdata._lazy import lazy_module
 from socdata.did._att_gt_arrays import PanelArrays
 from socdata.did._att_gt_results import _SE_FLOOR, _boot_inference, _fmt, _inference_frame
@@ -23,10 +24,9 @@ from socdata.did._att_gt_stats import (
     common_mode_stats,
     stats_from_moments,
 )
-from socdata.errors import DataQualityWarning, EstimationError
+from socdata.errors import DataQualityWarning, EstimationError, caller_stacklevel
 
 sparse = lazy_module("scipy.sparse")
-_st = lazy_module("scipy.stats")
 
 
 @dataclasses.dataclass
@@ -72,7 +72,7 @@ def plan_cells(p: PanelArrays, control_group: str, base_period: str, anticipatio
 
 
 def cells_unconditional(
-    p: PanelArrays, cells: Cells, boot: dict[str, Any], level: int
+    p: PanelArrays, cells: Cells, boot: dict[str, Any]
 ) -> tuple[np.ndarray, IFStats]:
     """ATT(g,t) without covariates: differences of (weighted) cohort mean changes, with
     the influence-function statistics held as cohort sums (no n x K matrix)."""
@@ -121,7 +121,7 @@ def cells_unconditional(
                 f"no comparison units for ATT({_fmt(p.cohort_labels[code[j]])},"
                 f"{_fmt(p.time_labels[ct[j]])}); it is left missing.",
                 DataQualityWarning,
-                stacklevel=level,
+                stacklevel=caller_stacklevel(),
             )
             continue
         pooled = float(wsum[ctrl] @ dbar[ctrl, j]) / w_ctrl[j]
@@ -137,7 +137,7 @@ def cells_unconditional(
 
 
 def cells_conditional(
-    p: PanelArrays, cells: Cells, est: Any, boot: dict[str, Any], level: int
+    p: PanelArrays, cells: Cells, est: Any, boot: dict[str, Any]
 ) -> tuple[np.ndarray, IFStats]:
     """ATT(g,t) with covariates: a DRDID-style 2x2 estimator per cell, influence
     functions stacked into an n x K matrix."""
@@ -163,7 +163,7 @@ def cells_conditional(
                 f"ATT({_fmt(p.cohort_labels[code[j]])},{_fmt(p.time_labels[ct[j]])}) "
                 f"could not be estimated and is left missing: {exc}",
                 DataQualityWarning,
-                stacklevel=level,
+                stacklevel=caller_stacklevel(),
             )
             continue
         att[j] = a

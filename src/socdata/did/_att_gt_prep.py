@@ -21,12 +21,11 @@ import pandas as pd
 
 from socdata.did._att_gt_arrays import PanelArrays
 from socdata.did._encode import (
-    check_columns,
-    factorize,
+    Columns,
+    check_input,
+    encode_layout,
     mask_id,
-    numeric_column,
     per_unit_constant,
-    sorted_balanced_shape,
     weight_column,
 )
 from socdata.errors import (
@@ -116,26 +115,12 @@ class _Grid:
         return ok
 
 
-def _check_input(
-    data: pd.DataFrame,
-    *,
-    outcome: str,
-    unit: str,
-    time: str,
-    cohort: str,
-    covariates: list[str],
-    cluster: str | None,
-    weights: str | None,
-) -> str:
-    """Columns present, numeric where needed, no missing identifiers; the kind of time."""
-    if not isinstance(data, pd.DataFrame):
-        raise AttGtInputError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
-    roles = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort}
-    roles |= {"cluster": cluster, "weights": weights}
-    roles |= {f"covariates[{i}]": c for i, c in enumerate(covariates)}
-    check_columns(data, roles, _FN, AttGtInputError)
-    if len(data) == 0:
-        raise AttGtInputError("data has no rows.")
+def _check_input(data: pd.DataFrame, columns: Columns) -> tuple[str, dict[str, np.ndarray]]:
+    """The encoder's checks (:func:`~socdata.did._encode.check_input`), then ATT(g,t)'s own:
+    periods and cohorts numeric or dates on one scale, no missing identifiers.  The kind of
+    time and the numeric columns."""
+    numeric = check_input(data, columns, _FN, AttGtInputError)
+    time, cohort = columns.time, columns.cohort
     tkind = _time_kind(data[time], time)
     if tkind != _time_kind(data[cohort], cohort):
         raise AttGtInputError(
@@ -143,9 +128,7 @@ def _check_input(
             f"period column {time!r} ({data[time].dtype}): both numeric or both dates. The "
             "cohort is the first treated period (0 or missing = never treated)."
         )
-    for role, col in [("outcome", outcome), *(("covariate", c) for c in covariates)]:
-        numeric_column(data, col, role, _FN, AttGtInputError)
-    for col in (unit, time):
+    for col in (columns.unit, time):
         if data[col].dtype.kind in "iub":  # plain integer columns cannot hold missing values
             continue
         n_missing = int(data[col].isna().sum())
@@ -154,44 +137,40 @@ def _check_input(
                 f"column {col!r} has {n_missing} missing values; every row needs a unit and a "
                 "period. Drop or fill those rows first."
             )
-    return tkind
+    return tkind, numeric
 
 
 def _grid(data: pd.DataFrame, unit: str, time: str, tkind: str) -> _Grid:
-    """Recognise the sorted balanced layout, else code units and periods (one row per pair)."""
+    """The encoder's layout (:func:`~socdata.did._encode.encode_layout`, units sorted) as
+    the unit x period grid of the matrices."""
     unit_v = data[unit].to_numpy()
     time_v = data[time].to_numpy()
     if tkind == "datetime":
         time_v = time_v.astype("datetime64[ns]", copy=False)
-    shape = sorted_balanced_shape(unit_v, time_v, units_increasing=False)
-    if shape is not None:
-        n, n_t = shape
-        return _Grid(n=n, n_t=n_t, time_labels=time_v[:n_t], unit_ids=unit_v[::n_t])
-    ucode, unit_ids = factorize(unit_v, sort=True)
-    tcode, time_labels = factorize(time_v, sort=True)
-    n, n_t = len(unit_ids), len(time_labels)
-    key = ucode * n_t + tcode
-    counts = np.bincount(key, minlength=n * n_t)
-    if counts.max() > 1:
-        dup = int(np.flatnonzero(counts > 1)[0])
-        n_dup = int((counts > 1).sum())
-        raise AttGtInputError(
-            f"{n_dup} unit-period pairs appear on more than one row (e.g. unit "
-            f"{mask_id(unit_ids[dup // n_t])} in period {time_labels[dup % n_t]}); rule: one "
-            f"row per {unit!r} and {time!r}. Aggregate the rows first (e.g. groupby + sum)."
-        )
-    # any row of a unit serves as its representative (unit-level columns are constant)
-    first_row = np.empty(n, dtype=np.int64)
-    first_row[ucode] = np.arange(len(ucode))
+    layout = encode_layout(
+        unit_v,
+        time_v,
+        function=_FN,
+        unit=unit,
+        time=time,
+        sort_units=True,
+        error=AttGtInputError,
+        row_labels=data.index,
+    )
+    n, n_t = layout.n_units, layout.n_times
+    if layout.sorted_balanced:
+        return _Grid(n=n, n_t=n_t, time_labels=layout.time_levels, unit_ids=unit_v[::n_t])
+    first_row = layout.first_rows()
+    unit_ids = layout.unit_levels if layout.unit_levels is not None else unit_v[first_row]
     return _Grid(
         n=n,
         n_t=n_t,
-        time_labels=np.asarray(time_labels),
+        time_labels=layout.time_levels,
         unit_ids=unit_ids,
-        key=key,
-        ucode=ucode,
+        key=layout.cell,
+        ucode=layout.unit_codes,
         first_row=first_row,
-        present=(counts == 1).reshape(n, n_t),
+        present=layout.present(),
     )
 
 
@@ -280,18 +259,17 @@ def _excluded_units(
     excluded: dict[str, int] = {}
     n_incomplete = int((~complete).sum())
     if n_incomplete:
-        if balance == "require":
-            example = mask_id(grid.unit_ids[np.flatnonzero(~complete)[0]])
-            raise EstimationError(
-                f"the panel is unbalanced: {n_incomplete} of {n} units lack a row or have a "
-                f"missing {outcome!r}{' or covariate' if has_covariates else ''} value in some "
-                f"of the {n_t} periods (e.g. unit {example}); rule: ATT(g,t) for panel data "
-                "needs every unit in every period. Pass balance='drop_incomplete' to drop those "
-                "units (they are counted and warned), or restrict the data to a window in which "
-                "all units are observed."
-            )
+        example = mask_id(grid.unit_ids[np.flatnonzero(~complete)[0]])
+        excluded |= incomplete_units(
+            n_incomplete,
+            n,
+            n_t,
+            balance=balance,
+            outcome=outcome,
+            has_covariates=has_covariates,
+            example=example,
+        )
         keep &= complete
-        excluded["incomplete: not observed (or outcome missing) in every period"] = n_incomplete
     # units treated in the first period (accounting for anticipation) have no pre-period
     first_treated = (gnum <= time_num[0] + anticipation) & keep
     n_first = int(first_treated.sum())
@@ -299,6 +277,41 @@ def _excluded_units(
         keep &= ~first_treated
         excluded["already treated in the first period"] = n_first
     return keep, excluded_units_flow(n, int(keep.sum()), excluded)
+
+
+def incomplete_units(
+    n_incomplete: int,
+    n_units: int,
+    n_periods: int,
+    *,
+    balance: str,
+    outcome: str,
+    example: str | None,
+    has_covariates: bool = False,
+) -> dict[str, int]:
+    """The rule for units not observed in every period, shared by the row path and the
+    cohort-statistics path (:mod:`socdata.scale.finish`): under ``balance="require"`` the
+    one "panel is unbalanced" error, else the flow entry of the units dropped.
+
+    ``example`` is an already masked unit identifier (:func:`mask_id`), or ``None``.
+    """
+    if not n_incomplete:
+        return {}
+    if balance == "require":
+        covariate = " or covariate" if has_covariates else ""
+        eg = f" (e.g. unit {example})" if example else ""
+        raise EstimationError(
+            f"the panel is unbalanced: {n_incomplete} of {n_units} units lack a row or have a "
+            f"missing {outcome!r}{covariate} value in some of the {n_periods} periods{eg}; "
+            "rule: ATT(g,t) for panel data needs every unit in every period. Pass "
+            "balance='drop_incomplete' to drop those units (they are counted and warned), or "
+            "restrict the data to a window in which all units are observed."
+        )
+    return {INCOMPLETE: n_incomplete}
+
+
+#: Flow-log reason of the units dropped under ``balance="drop_incomplete"``.
+INCOMPLETE = "incomplete: not observed (or outcome missing) in every period"
 
 
 def excluded_units_flow(n: int, n_kept: int, excluded: dict[str, int]) -> FlowLog:
@@ -368,26 +381,25 @@ def build_panel(
 ) -> PanelArrays:
     """Validate the long frame and reshape it to matrices (see :class:`PanelArrays`)."""
     covariates = list(covariates or [])
-    tkind = _check_input(
-        data,
+    columns = Columns(
         outcome=outcome,
         unit=unit,
         time=time,
         cohort=cohort,
-        covariates=covariates,
+        covariates=tuple(covariates),
         cluster=cluster,
         weights=weights,
     )
+    tkind, numeric = _check_input(data, columns)
     grid = _grid(data, unit, time, tkind)
     wv = _check_unit_level(data, grid, cohort, cluster, weights)
-    y = grid.to_matrix(numeric_column(data, outcome, "outcome", _FN, AttGtInputError))
+    y = grid.to_matrix(numeric[outcome])
     complete = np.isfinite(y).all(axis=1)
     if grid.present is not None:
         complete &= grid.present.all(axis=1)
     x = None
     if covariates:
-        cols = [numeric_column(data, c, "covariate", _FN, AttGtInputError) for c in covariates]
-        x = np.stack([grid.to_matrix(v) for v in cols], -1)
+        x = np.stack([grid.to_matrix(numeric[c]) for c in covariates], -1)
         complete &= np.isfinite(x).all(axis=(1, 2))
     raw_cohort, gnum, time_num = _cohort_numbers(data, grid, cohort, tkind)
     keep, flow = _excluded_units(

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from socdata import distributions as _st
 from socdata._lazy import lazy_module
 from socdata.did import _att_gt_aggregate as _agg
 from socdata.did._att_gt_prep import AttGtInputError, check_choice
@@ -20,7 +21,6 @@ from socdata.options import Renamed, check_conf_level, renamed_keywords
 from socdata.results import Result, TestResult, order_tidy
 
 sparse = lazy_module("scipy.sparse")
-_st = lazy_module("scipy.stats")
 
 __all__ = ["AttGtAggregate", "AttGtResult"]
 

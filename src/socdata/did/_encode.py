@@ -1,22 +1,34 @@
-"""One encoder of DiD input: column checks, layout detection and identifier codes (private).
+"""The one encoder of DiD input: column checks, layout detection, identifier codes (private).
 
-Every DiD estimator reads its long panel (one row per unit and period) through these
-functions, so a column is checked, a missing value counted, an identifier masked and a
-layout recognised the same way whether the estimator then works on long arrays
-(:func:`socdata.did._panel.build_panel`, for the fixed-effects estimators) or on
-unit-by-period matrices (:func:`socdata.did._att_gt_prep.build_panel`, for ATT(g,t)).
-Errors are :class:`~socdata.errors.EstimationError` (``att_gt`` passes its subclass
-:class:`~socdata.errors.AttGtInputError`) and name the function, the column and the rule.
+Every DiD estimator reads its long panel (one row per unit and period) through two steps
+of this module, whatever it does next:
+
+1. :func:`check_input` checks the columns named by the shared keyword vocabulary
+   (:class:`Columns`: ``outcome, unit, time, treatment | cohort, covariates, cluster,
+   weights``, and ``exposure``): a frame with rows, every named column present, the
+   outcome not also a regressor, numbers where numbers are needed.
+2. :func:`encode_layout` recognises the common layout "sorted by unit then period,
+   balanced" (no codes are materialised then), or codes units and periods, and enforces
+   one row per unit and period with one message.
+
+The estimator-specific parts are small steps on top: the fixed-effects estimators drop
+and count rows with missing values and stack the regressors
+(:func:`socdata.did._panel.build_panel`); ATT(g,t) checks unit-level columns and reshapes
+to unit-by-period matrices (:func:`socdata.did._att_gt_prep.build_panel`).  Errors are
+:class:`~socdata.errors.DiDInputError` (an :class:`~socdata.errors.EstimationError`;
+``att_gt`` passes its subclass :class:`~socdata.errors.AttGtInputError`) and name the
+function, the column and the rule.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from socdata.errors import EstimationError
+from socdata.errors import DiDInputError
 
 #: A dense (units x periods) grid is used when it is at most this many times the rows
 #: (plus a constant), otherwise sums go through ``np.bincount`` on codes.
@@ -33,7 +45,7 @@ def check_columns(
     data: pd.DataFrame,
     columns: dict[str, str | None],
     function: str,
-    error: type[EstimationError] = EstimationError,
+    error: type[DiDInputError] = DiDInputError,
 ) -> None:
     """Raise a clear error when ``data`` is not a frame or lacks a named column."""
     if not isinstance(data, pd.DataFrame):
@@ -54,12 +66,86 @@ def check_columns(
             )
 
 
+@dataclasses.dataclass(frozen=True)
+class Columns:
+    """The columns a DiD estimator reads, by the shared keyword vocabulary.
+
+    ``treatment`` (a time-varying 0/1 indicator) or ``cohort`` (the unit's first treated
+    period); ``regressors`` are further regressors named by the caller (e.g. the event
+    study's covariates); ``exposure`` is a positive column whose log is an offset.
+    """
+
+    outcome: str
+    unit: str
+    time: str
+    treatment: str | None = None
+    cohort: str | None = None
+    covariates: tuple[str, ...] = ()
+    cluster: str | None = None
+    weights: str | None = None
+    exposure: str | None = None
+    regressors: tuple[str, ...] = ()
+
+    def roles(self) -> dict[str, str | None]:
+        """Keyword name of each column (``covariates[0]``, ...), in the signature's order."""
+        roles: dict[str, str | None] = {
+            "outcome": self.outcome,
+            "unit": self.unit,
+            "time": self.time,
+            "treatment": self.treatment,
+            "cohort": self.cohort,
+        }
+        roles |= {f"covariates[{i}]": c for i, c in enumerate(self.covariates)}
+        roles |= {f"regressors[{i}]": c for i, c in enumerate(self.regressors)}
+        roles |= {"cluster": self.cluster, "weights": self.weights, "exposure": self.exposure}
+        return roles
+
+    @property
+    def slopes(self) -> tuple[str, ...]:
+        """Regressor columns in model order: treatment, covariates, further regressors."""
+        first = (self.treatment,) if self.treatment is not None else ()
+        return (*first, *self.covariates, *self.regressors)
+
+
+def check_input(
+    data: pd.DataFrame,
+    columns: Columns,
+    function: str,
+    error: type[DiDInputError] = DiDInputError,
+    *,
+    extra_names: Sequence[str] = (),
+) -> dict[str, np.ndarray]:
+    """The checks every DiD estimator makes before reading a value; the numeric columns.
+
+    ``data`` is a frame with rows; every column of ``columns`` is present; the regressors
+    (slopes and the caller's ``extra_names``) are distinct and do not include the outcome;
+    the outcome and the regressors are numeric.  Returns them as float64 arrays by column
+    name (:func:`numeric_column`: NaN for missing).
+    """
+    check_columns(data, columns.roles(), function, error)
+    if len(data) == 0:
+        raise error(f"{function}: the data has no rows.")
+    names = (*columns.slopes, *extra_names)
+    if len(set(names)) != len(names):
+        raise error(f"{function}: regressor names repeat: {names}.")
+    if columns.outcome in names:
+        raise error(
+            f"{function}: the outcome {columns.outcome!r} is also a regressor; choose different "
+            "columns."
+        )
+    out = {columns.outcome: numeric_column(data, columns.outcome, "outcome", function, error)}
+    for col in columns.slopes:
+        role = "treatment" if col == columns.treatment else "covariate"
+        out[col] = numeric_column(data, col, role, function, error)
+    return out
+
+
 def numeric_column(
     data: pd.DataFrame,
     col: str,
     role: str,
     function: str,
-    error: type[EstimationError] = EstimationError,
+    error: type[DiDInputError] = DiDInputError,
 ) -> np.ndarray:
     """Column as float64 (NaN for missing); clear error for non-numeric values."""
     s = data[col]
@@ -83,14 +169,14 @@ def weight_column(
     data: pd.DataFrame,
     col: str,
     function: str,
-    error: type[EstimationError] = EstimationError,
+    error: type[DiDInputError] = DiDInputError,
 ) -> np.ndarray:
     """Observation weights as float64; raise for missing, infinite or negative weights.
 
     Weights are analytic (e.g. matching) weights: each row's contribution to the sums of
     squares (or the Poisson score) is multiplied by its weight.  Zero is allowed (the row is
     then dropped by :func:`build_panel` and counted); negative, missing or infinite weights
-    have no meaning and raise :class:`~socdata.errors.EstimationError`.
+    have no meaning and raise :class:`~socdata.errors.DiDInputError`.
     """
     w = numeric_column(data, col, "weights", function, error)
     missing = ~np.isfinite(w)
@@ -201,13 +287,6 @@ def as_comparable(s: pd.Series) -> np.ndarray | None:
     return None
 
 
-def compose_masks(keep: np.ndarray, sub: np.ndarray) -> np.ndarray:
-    """Row mask on the original frame from ``keep`` followed by ``sub`` on the kept rows."""
-    out = keep.copy()
-    out[np.flatnonzero(keep)[~sub]] = False
-    return out
-
-
 def _codes_sorted(values: np.ndarray) -> np.ndarray | None:
     """Codes for a monotone non-decreasing numeric array (None when not monotone)."""
     if values.size == 0:
@@ -222,138 +301,134 @@ def _codes_sorted(values: np.ndarray) -> np.ndarray | None:
 
 
 @dataclasses.dataclass
-class Rows:
-    """The row-aligned columns of a panel while rows are being dropped."""
+class Layout:
+    """Where each row sits in the unit x period grid (from :func:`encode_layout`).
 
-    frame_u: pd.Series
-    frame_t: pd.Series
-    frame_c: pd.Series | None
-    y: np.ndarray
-    cols: list[np.ndarray]
-    off: np.ndarray | None
-    wts: np.ndarray | None
-    extra: dict[str, np.ndarray]
+    ``unit_codes is None`` is the sorted balanced layout: row ``r`` is unit ``r // n_times``
+    in period ``r % n_times`` and no codes exist.  Otherwise ``unit_codes``/``time_codes``
+    are integer codes per row and ``cell = unit * n_times + time`` the flat grid position;
+    ``counts`` the rows per cell when the dense grid was small enough to count.
+    """
 
-    def take(self, m: np.ndarray) -> Rows:
-        return Rows(
-            self.frame_u[m],
-            self.frame_t[m],
-            self.frame_c[m] if self.frame_c is not None else None,
-            self.y[m],
-            [c[m] for c in self.cols],
-            self.off[m] if self.off is not None else None,
-            self.wts[m] if self.wts is not None else None,
-            {k: v[m] for k, v in self.extra.items()},
-        )
+    n_units: int
+    n_times: int
+    time_levels: np.ndarray
+    unit_codes: np.ndarray | None = None
+    time_codes: np.ndarray | None = None
+    cell: np.ndarray | None = None
+    counts: np.ndarray | None = None
+    unit_levels: np.ndarray | None = None
+
+    @property
+    def sorted_balanced(self) -> bool:
+        """Rows are unit-major, period-minor, and every unit has every period."""
+        return self.unit_codes is None
+
+    def first_rows(self) -> np.ndarray:
+        """One row of each unit (its representative for unit-level columns)."""
+        if self.unit_codes is None:
+            return np.arange(self.n_units, dtype=np.int64) * self.n_times
+        first_row = np.empty(self.n_units, dtype=np.int64)
+        first_row[self.unit_codes] = np.arange(len(self.unit_codes))
+        return first_row
+
+    def present(self) -> np.ndarray | None:
+        """``(n_units, n_times)`` flags of the cells that have a row (None = all of them)."""
+        if self.unit_codes is None:
+            return None
+        counts = self.counts
+        if counts is None:
+            counts = np.bincount(self.cell, minlength=self.n_units * self.n_times)
+        return (counts == 1).reshape(self.n_units, self.n_times)
 
 
-def missing_rows(
-    data: pd.DataFrame,
-    y: np.ndarray,
-    regressors: dict[str, np.ndarray],
-    off: np.ndarray | None,
+def _fast_values(values: pd.Series | np.ndarray) -> np.ndarray | None:
+    """Values the sorted-balanced check can compare (None: use codes)."""
+    if isinstance(values, np.ndarray):
+        return values
+    comparable = as_comparable(values)
+    if comparable is not None or isinstance(values.dtype, pd.CategoricalDtype):
+        return comparable
+    return values.to_numpy()
+
+
+def _show(value: object) -> str:
+    """A period value for a message (dates as dates, numpy scalars as Python values)."""
+    if isinstance(value, (np.datetime64, pd.Timestamp)):
+        ts = pd.Timestamp(value)
+        return str(ts.date() if ts == ts.normalize() else ts)
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def encode_layout(
+    units: pd.Series | np.ndarray,
+    times: pd.Series | np.ndarray,
     *,
-    outcome: str,
-    unit: str,
-    time: str,
-    cluster: str | None,
-    offset_column: str | None,
-) -> tuple[np.ndarray, dict[str, int]]:
-    """Rows with a missing or non-finite value, counted by the first column that is."""
-    missing: dict[str, int] = {}
-    bad = np.zeros(len(data), dtype=bool)
-
-    def _flag(name: str, m: np.ndarray) -> None:
-        nonlocal bad
-        cnt = int(np.count_nonzero(m & ~bad))
-        if cnt:
-            missing[f"missing or non-finite {name}"] = cnt
-            bad |= m
-
-    _flag(outcome, ~np.isfinite(y))
-    for name, v in regressors.items():
-        _flag(name, ~np.isfinite(v))
-    for col in (unit, time):
-        if not (isinstance(data[col].dtype, np.dtype) and data[col].dtype.kind in "iub"):
-            _flag(col, data[col].isna().to_numpy())
-    if cluster is not None and cluster != unit:
-        _flag(cluster, data[cluster].isna().to_numpy())
-    if off is not None:
-        _flag(f"{offset_column} (must be > 0)", ~(np.isfinite(off) & (off > 0)))
-    # extra columns may be missing by design (e.g. the cohort of the never treated)
-    return bad, missing
-
-
-def encode_identifiers(
-    data: pd.DataFrame,
-    frame_u: pd.Series,
-    frame_t: pd.Series,
-    frame_c: pd.Series | None,
-    keep: np.ndarray | None,
-    *,
-    unit: str,
-    time: str,
-    cluster: str | None,
     function: str,
-) -> tuple:
-    """Unit, period and cluster codes of the kept rows (none for the sorted balanced
-    layout); one row per (unit, period) is enforced with masked examples."""
-    n = len(frame_u)
-    ucodes = None
-    cell = None
-    unit_codes: np.ndarray | None
-    time_codes: np.ndarray | None
-    uvals = as_comparable(frame_u)
-    tvals = as_comparable(frame_t)
-    sorted_balanced = sorted_balanced_shape(uvals, tvals) if tvals is not None else None
-    if sorted_balanced is not None:
-        n_units, n_times = sorted_balanced
-        time_levels = frame_t.to_numpy()[:n_times]
-        sorted_balanced = True
-    else:
-        sorted_balanced = False
-        ucodes = _codes_sorted(uvals) if uvals is not None else None
-    if sorted_balanced:
-        unit_codes = None
-        time_codes = None
-    else:
-        if ucodes is not None:
-            unit_codes, n_units = ucodes, int(ucodes[-1]) + 1
-        else:
-            unit_codes, levels = factorize(frame_u, sort=False)
-            n_units = len(levels)
-        time_codes, time_levels = factorize(frame_t, sort=True)
-        n_times = len(time_levels)
-        cell = unit_codes * n_times + time_codes
-        if n_units * n_times <= GRID_SLACK * n + 1_000_000:
-            counts = np.bincount(cell, minlength=n_units * n_times)
-            dup = counts[cell] > 1 if counts.max(initial=0) > 1 else np.zeros(n, dtype=bool)
-            del counts
-        else:
-            dup = pd.Series(cell).duplicated(keep=False).to_numpy()
-        if dup.any():
-            rows = np.flatnonzero(dup)[:2]
-            idx = (np.flatnonzero(keep)[rows] if keep is not None else rows).tolist()
-            labels = [data.index[i] for i in idx]
-            raise EstimationError(
-                f"{function}: {int(dup.sum())} rows share a ({unit}, {time}) pair with another "
-                f"row, e.g. rows {labels[0]!r} and {labels[1]!r} ({unit} value masked, "
-                f"{time} = {frame_t.iloc[rows[0]]!r}). Rule: a panel has one row per unit and "
-                "period. Aggregate duplicate rows (e.g. sum counts by person and month) first."
-            )
-    if frame_c is None or cluster == unit:
-        cluster_codes, n_clusters = None, n_units
-    else:
-        cluster_codes, c_levels = factorize(frame_c, sort=False)
-        n_clusters = len(c_levels)
+    unit: str,
+    time: str,
+    sort_units: bool,
+    error: type[DiDInputError] = DiDInputError,
+    row_labels: pd.Index | None = None,
+    kept: np.ndarray | None = None,
+) -> Layout:
+    """The :class:`Layout` of the rows; one row per unit and period is enforced.
 
-    return (
+    The sorted balanced layout is recognised in two vectorised passes
+    (:func:`sorted_balanced_shape`); otherwise units are coded in order of appearance
+    (``sort_units=False``; monotone numeric identifiers without hashing) or sorted, and
+    periods sorted.  Duplicate unit-period rows raise ``error`` with a masked unit, the
+    period and two row labels (``row_labels``: the data's index; ``kept``: the mask of the
+    data's rows that ``units`` and ``times`` hold, when some were dropped).
+    """
+    n = len(units)
+    uvals, tvals = _fast_values(units), _fast_values(times)
+    shape = (
+        sorted_balanced_shape(uvals, tvals, units_increasing=False) if tvals is not None else None
+    )
+    if shape is not None:
+        n_units, n_times = shape
+        levels = np.asarray(times)[:n_times]
+        return Layout(n_units, n_times, levels, unit_levels=np.asarray(units)[::n_times])
+    ucodes = _codes_sorted(uvals) if uvals is not None and uvals.dtype.kind in "iufM" else None
+    unit_levels = None
+    if ucodes is not None:
+        unit_codes, n_units = ucodes, int(ucodes[-1]) + 1 if n else 0
+    else:
+        unit_codes, unit_levels = factorize(units, sort=sort_units)
+        n_units = len(unit_levels)
+    time_codes, time_levels = factorize(times, sort=True)
+    n_times = len(time_levels)
+    cell = unit_codes * n_times + time_codes
+    counts = None
+    if n_units * n_times <= GRID_SLACK * n + 1_000_000:
+        counts = np.bincount(cell, minlength=n_units * n_times)
+        dup = counts[cell] > 1 if counts.max(initial=0) > 1 else None
+    else:
+        dup = pd.Series(cell).duplicated(keep=False).to_numpy()
+        dup = dup if dup.any() else None
+    if dup is not None:
+        rows = np.flatnonzero(dup)
+        r0 = int(rows[0])
+        r1 = int(rows[1:][cell[rows[1:]] == cell[r0]][0])
+        n_pairs = int(np.unique(cell[rows]).size)
+        pos = [r0, r1] if kept is None else np.flatnonzero(kept)[[r0, r1]].tolist()
+        labels = [row_labels[r] for r in pos] if row_labels is not None else pos
+        raise error(
+            f"{function}: {n_pairs} unit-period pair{'s' * (n_pairs > 1)} appear"
+            f"{'s' * (n_pairs == 1)} on more than one row (e.g. unit "
+            f"{mask_id(np.asarray(units)[r0])} in period {_show(np.asarray(times)[r0])}: rows "
+            f"{_show(labels[0])} and {_show(labels[1])}); rule: one row per unit and period "
+            f"({unit!r}, {time!r}). "
+            "Aggregate duplicate rows first (e.g. sum counts by person and month)."
+        )
+    return Layout(
         n_units,
         n_times,
-        time_levels,
+        np.asarray(time_levels),
         unit_codes,
         time_codes,
-        cluster_codes,
-        n_clusters,
         cell,
+        counts,
+        unit_levels,
     )

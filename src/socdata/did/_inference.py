@@ -18,36 +18,51 @@ from __future__ import annotations
 
 import numpy as np
 
-from socdata._lazy import lazy_module
+from socdata import distributions as stats
 from socdata.did._panel import Panel
 from socdata.errors import EstimationError
-
-stats = lazy_module("scipy.stats")
 
 #: Fewer clusters than this and the cluster formula is not trusted: a wild cluster
 #: bootstrap gives the p-value and interval, and ``SmallClusterWarning`` is raised.
 FEW_CLUSTERS = 30
 
 
+def two_way_k_fe(*, n_units: int, n_times: int, unit_nested: bool, time_nested: bool) -> int:
+    """Fixed effects counted in ``K`` for unit and period effects (see module docstring):
+    ``n_units + n_times - 1`` less the levels nested in the clusters (one kept per nested
+    set of effects)."""
+    k_fe = n_units + n_times - 1
+    nested_levels = (n_units if unit_nested else 0) + (n_times if time_nested else 0)
+    if nested_levels == 0:
+        return k_fe
+    return k_fe - nested_levels + int(unit_nested) + int(time_nested)
+
+
 def small_sample_factor(
     *,
     n: int,
     k: int,
-    n_units: int,
-    n_times: int,
     n_clusters: int,
-    unit_nested: bool,
-    time_nested: bool,
+    n_units: int = 0,
+    n_times: int = 0,
+    unit_nested: bool = True,
+    time_nested: bool = True,
+    k_fe: int | None = None,
 ) -> tuple[float, int]:
-    """Return the CRV1 factor ``G/(G-1) (N-1)/(N-K)`` and ``K`` (see module docstring)."""
-    k_fe_adj = n_units + n_times - 1
-    nested_levels = (n_units if unit_nested else 0) + (n_times if time_nested else 0)
-    n_nested = int(unit_nested) + int(time_nested)
-    df_k = k + k_fe_adj if nested_levels == 0 else k + k_fe_adj - nested_levels + n_nested
+    """Return the CRV1 factor ``G/(G-1) (N-1)/(N-K)`` and ``K = k + k_fe``.
+
+    ``k_fe`` is the number of fixed effects not nested in the clusters; by default that of
+    unit and period effects (:func:`two_way_k_fe`); the stacked design counts its own.
+    """
+    if k_fe is None:
+        k_fe = two_way_k_fe(
+            n_units=n_units, n_times=n_times, unit_nested=unit_nested, time_nested=time_nested
+        )
+    df_k = k + k_fe
     if n - df_k <= 0:
         raise EstimationError(
             f"not enough observations ({n}) for {df_k} parameters; the panel is too small for "
-            "two-way fixed effects with these regressors."
+            "the fixed effects with these regressors."
         )
     if n_clusters < 2:
         raise EstimationError(
@@ -79,27 +94,31 @@ def crv1(
     meat: np.ndarray,
     *,
     n: int,
-    n_units: int,
-    n_times: int,
     n_clusters: int,
-    unit_nested: bool,
-    time_nested: bool,
+    n_units: int = 0,
+    n_times: int = 0,
+    unit_nested: bool = True,
+    time_nested: bool = True,
+    k_fe: int | None = None,
 ) -> tuple[np.ndarray, float, int]:
     """CRV1 covariance ``ssc * bread meat bread`` (symmetrised), ``ssc`` and ``K``.
 
     The one implementation of the cluster-robust sandwich for every fixed-effects fit
-    (row-level :func:`panel_crv1`, and the cohort-statistics path of :mod:`socdata.scale`,
-    which forms ``meat = sum_g s_g s_g'`` from moments).  ``k`` is ``bread.shape[0]``;
-    the small-sample factor is :func:`small_sample_factor`.
+    (row-level :func:`panel_crv1`; the cohort-statistics path of :mod:`socdata.scale`,
+    which forms ``meat = sum_g s_g s_g'`` from moments; the stacked design of
+    :mod:`socdata.did._stacked_fit`, which passes its own count ``k_fe`` of the fixed
+    effects not nested in the clusters).  ``k`` is ``bread.shape[0]``; the small-sample
+    factor is :func:`small_sample_factor`.
     """
     ssc, df_k = small_sample_factor(
         n=n,
         k=bread.shape[0],
+        n_clusters=n_clusters,
         n_units=n_units,
         n_times=n_times,
-        n_clusters=n_clusters,
         unit_nested=unit_nested,
         time_nested=time_nested,
+        k_fe=k_fe,
     )
     v = ssc * bread @ meat @ bread
     return (v + v.T) / 2, ssc, df_k

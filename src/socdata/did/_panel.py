@@ -1,20 +1,21 @@
 """Preparing a long panel for the fixed-effects estimators (private).
 
-Turns a user's frame into arrays once: checks columns, counts and drops rows with missing
-values, encodes the unit and time identifiers as integer codes, detects the common layout
-"sorted by unit then time, balanced" (in which case no codes are materialised and every
-group sum is a reshape), counting every exclusion in a
-:class:`socdata.provenance.FlowLog`.  Observations that carry no information for the fixed
-effects are dropped afterwards by :func:`socdata.did._prune.drop_uninformative`.
+Turns a user's frame into arrays once, on top of the one DiD input encoder
+(:mod:`socdata.did._encode`: column checks by the shared keyword vocabulary, layout
+detection, one row per unit and period): rows with missing values or zero weight are
+counted and dropped (:mod:`socdata.did._rows`), the common layout "sorted by unit then
+time, balanced" keeps no codes (every group sum is a reshape), and every exclusion is
+counted in a :class:`socdata.provenance.FlowLog`.  Observations that carry no information
+for the fixed effects are dropped afterwards by :func:`socdata.did._prune.drop_uninformative`.
 
 Nothing here keeps a reference to the user's frame, and no person identifier leaves this
-module: results only see codes and counts.
+module: results only see codes and counts.  ``check_columns``, ``numeric_column`` and
+``weight_column`` are re-exported from the encoder for the estimators that import them here.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,15 +23,16 @@ import pandas as pd
 
 from socdata.did._encode import (
     GRID_SLACK,
-    Rows,
+    Columns,
     check_columns,
-    compose_masks,
-    encode_identifiers,
-    missing_rows,
+    check_input,
+    encode_layout,
+    factorize,
     numeric_column,
     weight_column,
 )
-from socdata.errors import EstimationError, ExcludedRowsWarning
+from socdata.did._rows import Rows, drop_rows, missing_rows
+from socdata.errors import DiDInputError
 from socdata.provenance import FlowLog
 
 __all__ = [
@@ -219,82 +221,6 @@ class Panel:
             self.n_clusters = int(ckeep.sum())
 
 
-def _check_roles(
-    data: pd.DataFrame,
-    function: str,
-    *,
-    outcome: str,
-    unit: str,
-    time: str,
-    regressors: Sequence[str],
-    cluster: str | None,
-    offset_column: str | None,
-    weights: str | None,
-    array_names: tuple[str, ...],
-) -> tuple[str, ...]:
-    """Every named column present, rows present, regressor names distinct; the names."""
-    roles: dict[str, str | None] = {"outcome": outcome, "unit": unit, "time": time}
-    roles.update({f"regressor {i + 1}": r for i, r in enumerate(regressors)})
-    roles["cluster"] = cluster
-    roles["exposure"] = offset_column
-    roles["weights"] = weights
-    check_columns(data, roles, function)
-    if len(data) == 0:
-        raise EstimationError(f"{function}: the data has no rows.")
-    names = tuple(regressors) + array_names
-    if len(set(names)) != len(names):
-        raise EstimationError(f"{function}: regressor names repeat: {names}.")
-    if outcome in names:
-        raise EstimationError(
-            f"{function}: the outcome {outcome!r} is also a regressor; choose different columns."
-        )
-    return names
-
-
-def _drop_rows(
-    rows: Rows,
-    bad: np.ndarray,
-    missing: dict[str, int],
-    *,
-    function: str,
-    weights: str | None,
-) -> tuple[Rows, np.ndarray | None, FlowLog]:
-    """Drop rows with missing values, then rows with zero weight; count and warn both."""
-    n_rows = bad.size
-    flow = FlowLog()
-    keep = None
-    if bad.any():
-        keep = ~bad
-        flow = flow.add("drop rows with missing values", n_rows, int(keep.sum()), missing)
-        warnings.warn(
-            f"{function}: excluded {int(bad.sum())} of {n_rows} rows with missing values ("
-            + "; ".join(f"{k}: {v}" for k, v in missing.items())
-            + ").",
-            ExcludedRowsWarning,
-            stacklevel=5,
-        )
-        rows = rows.take(keep)
-    if rows.wts is not None and (rows.wts == 0).any():
-        zero = rows.wts == 0
-        n_before = int(rows.y.size)
-        n_zero = int(zero.sum())
-        flow = flow.add(
-            "drop rows with zero weight",
-            n_before,
-            n_before - n_zero,
-            {f"weight {weights!r} equal to 0": n_zero},
-        )
-        warnings.warn(
-            f"{function}: excluded {n_zero} of {n_before} rows with zero weight in "
-            f"{weights!r} (they do not contribute to the weighted fit).",
-            ExcludedRowsWarning,
-            stacklevel=5,
-        )
-        keep = ~zero if keep is None else compose_masks(keep, ~zero)
-        rows = rows.take(~zero)
-    return rows, keep, flow
-
-
 def build_panel(
     data: pd.DataFrame,
     *,
@@ -302,14 +228,21 @@ def build_panel(
     outcome: str,
     unit: str,
     time: str,
-    regressors: Sequence[str],
+    regressors: Sequence[str] = (),
     cluster: str | None = None,
     offset_column: str | None = None,
     extra_numeric: Sequence[str] = (),
     regressor_arrays: dict[str, np.ndarray] | None = None,
     weights: str | None = None,
+    treatment: str | None = None,
+    covariates: Sequence[str] = (),
 ) -> Panel:
     """Validate and encode a long panel (see module docstring).
+
+    The columns are checked and the layout recognised by the one DiD input encoder
+    (:func:`socdata.did._encode.check_input`, :func:`socdata.did._encode.encode_layout`);
+    the steps here are the fixed-effects estimators' own: rows with missing values or
+    zero weight are dropped and counted, the regressors stacked.
 
     Parameters
     ----------
@@ -317,8 +250,11 @@ def build_panel(
         One row per unit and period.
     function
         Public function name for messages.
-    outcome, unit, time, regressors, cluster
-        Column names.
+    outcome, unit, time, treatment, covariates, cluster
+        Column names (shared keyword vocabulary); the regressors are ``treatment``, then
+        ``covariates``, then ``regressors``, then ``regressor_arrays``.
+    regressors
+        Further regressor columns (named ``regressors[i]`` in messages).
     offset_column
         Column whose log is the offset (exposure); must be positive.
     extra_numeric
@@ -334,22 +270,24 @@ def build_panel(
     Panel
         Arrays with missing rows removed and counted in ``flow``.
     """
-    names = _check_roles(
-        data,
-        function,
+    columns = Columns(
         outcome=outcome,
         unit=unit,
         time=time,
-        regressors=regressors,
+        treatment=treatment,
+        covariates=tuple(covariates),
         cluster=cluster,
-        offset_column=offset_column,
         weights=weights,
-        array_names=tuple((regressor_arrays or {}).keys()),
+        exposure=offset_column,
+        regressors=tuple(regressors),
     )
+    arrays = dict(regressor_arrays or {})
+    numeric = check_input(data, columns, function, extra_names=tuple(arrays))
+    names = (*columns.slopes, *arrays)
     n_in = len(data)
-    y = numeric_column(data, outcome, "outcome", function)
-    cols = [numeric_column(data, r, "regressor", function) for r in regressors]
-    cols += [np.asarray(v, dtype=np.float64) for v in (regressor_arrays or {}).values()]
+    y = numeric[outcome]
+    cols = [numeric[r] for r in columns.slopes]
+    cols += [np.asarray(v, dtype=np.float64) for v in arrays.values()]
     off = None
     if offset_column is not None:
         off = numeric_column(data, offset_column, "exposure", function)
@@ -378,69 +316,56 @@ def build_panel(
         wts,
         extra,
     )
-    rows, keep, flow = _drop_rows(rows, bad, missing, function=function, weights=weights)
-    return _encode_panel(
-        data,
-        rows,
-        keep,
-        flow,
-        names,
-        n_in,
-        unit=unit,
-        time=time,
-        cluster=cluster,
-        function=function,
-    )
+    rows, keep, flow = drop_rows(rows, bad, missing, function=function, weights=weights)
+    return _encode_panel(data, rows, keep, flow, names, n_in, columns=columns, function=function)
 
 
 def _encode_panel(
     data: pd.DataFrame,
     rows: Rows,
-    keep: np.ndarray,
+    keep: np.ndarray | None,
     flow: FlowLog,
     names: tuple[str, ...],
     n_in: int,
     *,
-    unit: str,
-    time: str,
-    cluster: str | None,
+    columns: Columns,
     function: str,
 ) -> Panel:
-    """The :class:`Panel` of the kept ``rows``: identifiers encoded, regressors stacked."""
-    frame_u, frame_t, frame_c = rows.frame_u, rows.frame_t, rows.frame_c
+    """The :class:`Panel` of the kept ``rows``: layout encoded, regressors stacked."""
     y, cols, off, wts, extra = rows.y, rows.cols, rows.off, rows.wts, rows.extra
     n = y.size
     if n == 0:
-        raise EstimationError(
+        raise DiDInputError(
             f"{function}: no rows left after dropping missing values"
             + (" and zero weights." if wts is not None else ".")
         )
-
-    ids = encode_identifiers(
-        data,
-        frame_u,
-        frame_t,
-        frame_c,
-        keep,
-        unit=unit,
-        time=time,
-        cluster=cluster,
+    layout = encode_layout(
+        rows.frame_u,
+        rows.frame_t,
         function=function,
+        unit=columns.unit,
+        time=columns.time,
+        sort_units=False,
+        row_labels=data.index,
+        kept=keep,
     )
-    n_units, n_times, time_levels, unit_codes, time_codes, cluster_codes, n_clusters, cell = ids
-    sorted_balanced = unit_codes is None
+    if rows.frame_c is None or columns.cluster == columns.unit:
+        cluster_codes, n_clusters = None, layout.n_units
+    else:
+        cluster_codes, c_levels = factorize(rows.frame_c, sort=False)
+        n_clusters = len(c_levels)
     X = np.empty((n, len(names)), dtype=np.float64, order="F")
     for j, v in enumerate(cols):
         X[:, j] = v
-    panel = Panel(
+    return Panel(
         y=y,
         X=X,
         names=names,
-        n_units=n_units,
-        n_times=n_times,
-        time_levels=np.asarray(time_levels),
-        unit_codes=unit_codes,
-        time_codes=time_codes,
+        n_units=layout.n_units,
+        n_times=layout.n_times,
+        time_levels=np.asarray(layout.time_levels),
+        unit_codes=layout.unit_codes,
+        time_codes=layout.time_codes,
         cluster_codes=cluster_codes,
         n_clusters=n_clusters,
         offset=None if off is None else np.log(off),
@@ -448,7 +373,5 @@ def _encode_panel(
         n_in=n_in,
         extra=extra,
         weights=wts,
+        _cells=layout.cell,
     )
-    if not sorted_balanced:
-        panel._cells = cell
-    return panel

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from socdata.did._panel import Panel
-from socdata.errors import EstimationError, ExcludedRowsWarning
+from socdata.errors import EstimationError, ExcludedRowsWarning, caller_stacklevel
 
 __all__ = ["drop_uninformative"]
 
@@ -77,6 +77,6 @@ def drop_uninformative(panel: Panel, *, function: str, poisson: bool = False) ->
             f"{function}: excluded {n0 - panel.n} observations that carry no information "
             "for the fixed effects (" + "; ".join(f"{k}: {v}" for k, v in reasons.items()) + ").",
             ExcludedRowsWarning,
-            stacklevel=4,
+            stacklevel=caller_stacklevel(),
         )
     return panel

@@ -66,7 +66,37 @@ class BootstrapInference:
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class FixedEffectsResult(Result):
+class ClusterInferenceResult(Result):
+    """The fields of a result with cluster-robust t inference, declared once.
+
+    Shared by :class:`FixedEffectsResult` (``twfe``, ``poisson_twfe``, ``event_study``)
+    and :class:`socdata.did.StackedDiDResult`.
+
+    Attributes
+    ----------
+    n_clusters
+        Number of clusters.
+    cluster
+        Name of the cluster variable.
+    df_t
+        Degrees of freedom of the t reference distribution (``n_clusters - 1``).
+    ssc, df_k
+        Small-sample factor applied to the sandwich and the ``K`` in ``(N-1)/(N-K)``
+        (:func:`socdata.did._inference.crv1`).
+    conf_level
+        Confidence level of the intervals.
+    """
+
+    n_clusters: int = 0
+    cluster: str = ""
+    df_t: int = 0
+    ssc: float = 1.0
+    df_k: int = 0
+    conf_level: float = 0.95
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class FixedEffectsResult(ClusterInferenceResult):
     """Coefficients of a two-way fixed-effects regression (linear or Poisson).
 
     Attributes
@@ -87,6 +117,8 @@ class FixedEffectsResult(Result):
         Small-sample factor applied to the sandwich and the ``K`` in ``(N-1)/(N-K)``.
     conf_level
         Confidence level of the intervals.
+
+        These six are declared once in :class:`ClusterInferenceResult`.
     bootstrap
         Wild cluster bootstrap inference per term (few clusters), or empty.
     scale
@@ -104,12 +136,6 @@ class FixedEffectsResult(Result):
     n_obs: int = 0
     n_units: int = 0
     n_times: int = 0
-    n_clusters: int = 0
-    cluster: str = ""
-    df_t: int = 0
-    ssc: float = 1.0
-    df_k: int = 0
-    conf_level: float = 0.95
     bootstrap: tuple[BootstrapInference, ...] = ()
     scale: str = "identity"
     few_clusters: bool = False
@@ -319,7 +345,7 @@ def wald_test(
 
     The statistic is ``b' V^-1 b / q``, referred to ``F(q, G-1)`` (G clusters).
     """
-    from scipy import stats
+    from socdata import distributions as stats
 
     q = len(idx)
     if q == 0:

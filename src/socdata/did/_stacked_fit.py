@@ -6,10 +6,11 @@ sets, so the two-way projection decomposes set by set.  It is solved exactly (sp
 the dummy-variable normal equations), not by alternating projections, so that the estimates
 do not depend on a convergence tolerance.
 
-Inference: CRV1 with the clusters given (the matched sets by default), small-sample factor
-``G/(G-1) * (N-1)/(N-K)`` with ``K`` the slopes plus the fixed effects not nested in the
-clusters (pyfixest's and fixest's default; with both effect sets nested in the set clusters
-this is ``K = k + 1``), Student t with ``G - 1`` degrees of freedom.
+Inference: CRV1 with the clusters given (the matched sets by default), computed by the one
+sandwich :func:`socdata.did._inference.crv1`: small-sample factor ``G/(G-1) * (N-1)/(N-K)``
+with ``K`` the slopes plus the fixed effects not nested in the clusters, counted here
+(pyfixest's and fixest's default; with both effect sets nested in the set clusters this is
+``K = k + 1``), Student t with ``G - 1`` degrees of freedom.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import dataclasses
 import numpy as np
 
 from socdata._lazy import lazy_module
+from socdata.did._encode import factorize
+from socdata.did._inference import crv1
 from socdata.errors import EstimationError
 
 sp = lazy_module("scipy.sparse")
@@ -80,27 +83,20 @@ class Fit:
 def _crv1(
     xt: np.ndarray, resid_scores: np.ndarray, bread_w: np.ndarray, cluster: np.ndarray, k_fe: int
 ) -> tuple[np.ndarray, int, float, int]:
-    """CRV1 covariance; ``resid_scores`` are the per-row score multipliers."""
+    """CRV1 covariance (:func:`socdata.did._inference.crv1`) from the demeaned regressors,
+    the per-row score multipliers and the bread weights; also ``G``, ``ssc`` and ``K``."""
     n, k = xt.shape
     gram = xt.T @ (bread_w[:, None] * xt)
     try:
         bread = np.linalg.inv(gram)
     except np.linalg.LinAlgError as exc:  # pragma: no cover - guarded by callers
         raise EstimationError("the regressors are collinear with the fixed effects") from exc
-    cl, cl_codes = np.unique(cluster, return_inverse=True)
-    g = len(cl)
-    if g < 2:
-        raise EstimationError(
-            f"cluster-robust standard errors need at least 2 clusters; the data has {g}."
-        )
-    scores = xt * resid_scores[:, None]
+    cl_codes, levels = factorize(cluster, sort=True)
+    g = len(levels)
     sums = np.zeros((g, k))
-    np.add.at(sums, cl_codes, scores)
-    df_k = k + k_fe
-    if n - df_k <= 0:
-        raise EstimationError(f"not enough observations ({n}) for {df_k} parameters")
-    ssc = (g / (g - 1)) * (n - 1) / (n - df_k)
-    return ssc * bread @ (sums.T @ sums) @ bread, g, ssc, df_k
+    np.add.at(sums, cl_codes, xt * resid_scores[:, None])
+    vcov, ssc, df_k = crv1(bread, sums.T @ sums, n=n, n_clusters=g, k_fe=k_fe)
+    return vcov, g, ssc, df_k
 
 
 def fit_ols(

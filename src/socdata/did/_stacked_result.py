@@ -7,11 +7,10 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from socdata._lazy import lazy_module
+from socdata import distributions as stats
+from socdata.did._results import ClusterInferenceResult
 from socdata.did.pretrend import hotelling_test
-from socdata.results import Result, TestResult, order_tidy
-
-stats = lazy_module("scipy.stats")
+from socdata.results import TestResult, order_tidy
 
 __all__ = ["OVERALL", "StackedDiDResult", "event_term"]
 
@@ -24,7 +23,7 @@ def event_term(k: int) -> str:
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class StackedDiDResult(Result):
+class StackedDiDResult(ClusterInferenceResult):
     """Overall and event-time estimates of the stacked DiD.
 
     Attributes
@@ -42,7 +41,9 @@ class StackedDiDResult(Result):
     reference
         Event time of the reference period (coefficient fixed at 0).
     n_obs, n_sets, n_units, n_clusters, cluster, df_t, ssc, df_k
-        Rows used, matched sets, unit-by-set units, clusters and the CRV1 constants.
+        Rows used, matched sets, unit-by-set units, clusters and the CRV1 constants (the
+        last five and ``conf_level`` declared once in
+        :class:`~socdata.did._results.ClusterInferenceResult`).
     conf_level
         Level of the intervals.
     weights
@@ -64,12 +65,6 @@ class StackedDiDResult(Result):
     n_sets: int = 0
     n_treated: int = 0
     n_units: int = 0
-    n_clusters: int = 0
-    cluster: str = ""
-    df_t: int = 0
-    ssc: float = 1.0
-    df_k: int = 0
-    conf_level: float = 0.95
     weights: str | None = "auto"
 
     @property

@@ -57,7 +57,12 @@ from socdata.did._att_gt_results import (
 )
 from socdata.did._att_gt_stats import IFStats
 from socdata.did._threads import single_threaded_blas
-from socdata.errors import DataQualityWarning, EstimationError, SmallClusterWarning
+from socdata.errors import (
+    DataQualityWarning,
+    EstimationError,
+    SmallClusterWarning,
+    caller_stacklevel,
+)
 from socdata.options import (
     DEFAULT_SEED,
     Renamed,
@@ -76,7 +81,6 @@ def _check_group_sizes(
     control_group: str,
     n_covariates: int,
     cluster: str | None,
-    level: int,
 ) -> None:
     """The never-treated group large enough; warn on small cohorts and few clusters."""
     reqsize = n_covariates + 5
@@ -92,14 +96,14 @@ def _check_group_sizes(
             f"cohorts with fewer than {reqsize} units: {', '.join(map(_fmt, small))}; their "
             "ATT(g,t) are imprecise.",
             DataQualityWarning,
-            stacklevel=level,
+            stacklevel=caller_stacklevel(),
         )
     if cluster and p.n_clusters < _FEW_CLUSTERS:
         warnings.warn(
             f"only {p.n_clusters} clusters in {cluster!r}: cluster-robust analytic and "
             "multiplier-bootstrap inference is unreliable with so few clusters.",
             SmallClusterWarning,
-            stacklevel=level,
+            stacklevel=caller_stacklevel(),
         )
 
 
@@ -235,51 +239,37 @@ def att_gt(
         Unbalanced panel under ``balance="require"``, no comparison group, too small a
         never-treated group.
     """
-    _level = 3  # warnings point at the user's call (through the keyword wrapper)
-    params = _checked_params(
-        outcome=outcome,
-        unit=unit,
-        time=time,
-        cohort=cohort,
-        control_group=control_group,
-        covariates=covariates,
-        anticipation=anticipation,
-        base_period=base_period,
-        est_method=est_method,
-        conf_level=conf_level,
-        inference=inference,
-        bootstrap_draws=bootstrap_draws,
-        bootstrap_weights=bootstrap_weights,
-        seed=seed,
-        cband=cband,
-        cluster=cluster,
-        balance=balance,
-        weights=weights,
-    )
+    params = _checked_params(**{k: v for k, v in locals().items() if k != "data"})
+    digest, p = _estimation_panel(data, params)
+    return _estimate(p, params, digest)
+
+
+def _estimate(p: PanelArrays, params: dict[str, Any], digest: Any) -> AttGtResult:
+    """ATT(g,t) on the estimation panel: group sizes checked, cells planned and estimated,
+    inference, the cells frame and the frozen result."""
     covariates = list(params["covariates"] or [])
     control_group, base_period = params["control_group"], params["base_period"]
-    est_method, balance = params["est_method"], params["balance"]
-    conf_level, bootstrap_weights = params["conf_level"], params["bootstrap_weights"]
+    est_method, anticipation = params["est_method"], params["anticipation"]
     bootstrap = params["inference"] == "bootstrap"
-    digest, p = _estimation_panel(data, params)
     n_h = p.cohort_sizes()
-    _check_group_sizes(p, n_h, control_group, len(covariates), cluster, _level + 1)
-    cells = plan_cells(p, control_group, base_period, int(anticipation))
-    k = len(cells.t)
-    if k == 0:
+    _check_group_sizes(p, n_h, control_group, len(covariates), params["cluster"])
+    cells = plan_cells(p, control_group, base_period, anticipation)
+    if len(cells.t) == 0:
         raise EstimationError(
             "no ATT(g,t) can be estimated: no treated cohort has a "
             "pre-treatment period and a comparison group."
         )
-    rng = np.random.default_rng(seed) if bootstrap else None
-    nb = int(bootstrap_draws) if bootstrap else 0
-    boot = {"n_boot": nb, "boot_weights": bootstrap_weights, "rng": rng}
+    rng = np.random.default_rng(params["seed"]) if bootstrap else None
+    nb = int(params["bootstrap_draws"]) if bootstrap else 0
+    boot = {"n_boot": nb, "boot_weights": params["bootstrap_weights"], "rng": rng}
     if not covariates:
-        att, stats = cells_unconditional(p, cells, boot, _level + 1)
+        att, stats = cells_unconditional(p, cells, boot)
     else:
-        att, stats = cells_conditional(p, cells, ESTIMATORS[est_method], boot, _level + 1)
-    inf, crit, ci_type = cell_inference(att, stats, conf_level, bootstrap, cband)
-    cells_df, cell_index = _cells_frame(p, cells, n_h, inf, ci_type, int(anticipation))
+        att, stats = cells_conditional(p, cells, ESTIMATORS[est_method], boot)
+    inf, crit, ci_type = cell_inference(
+        att, stats, params["conf_level"], bootstrap, params["cband"]
+    )
+    cells_df, cell_index = _cells_frame(p, cells, n_h, inf, ci_type, anticipation)
     return _make_result(
         p,
         params,

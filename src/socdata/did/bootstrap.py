@@ -358,6 +358,10 @@ def wild_cluster_bootstrap(
     >>> res = wild_cluster_bootstrap(make_panel(400), outcome="y", unit="person_id",
     ...     time="month", treatment="treatment", cluster="area")  # doctest: +SKIP
     """
+    params = {  # the provenance's parameters: the keywords, less weights (None) and the cap
+        k: v for k, v in locals().items() if k not in ("data", "weights", "max_exact_clusters")
+    }
+    params["covariates"] = list(covariates or [])
     fn = "socdata.did.wild_cluster_bootstrap"
     if weights is not None:
         raise EstimationError(
@@ -373,7 +377,8 @@ def wild_cluster_bootstrap(
         outcome=outcome,
         unit=unit,
         time=time,
-        regressors=[treatment, *(covariates or [])],
+        treatment=treatment,
+        covariates=tuple(covariates or ()),
         cluster=cluster,
     )
     panel = drop_uninformative(panel, function=fn)
@@ -390,18 +395,7 @@ def wild_cluster_bootstrap(
     )
     prov = Provenance.build(
         fn,
-        parameters=dict(
-            outcome=outcome,
-            unit=unit,
-            time=time,
-            treatment=treatment,
-            cluster=cluster,
-            covariates=list(covariates or []),
-            bootstrap_weights=bootstrap_weights,
-            bootstrap_draws=bootstrap_draws,
-            seed=seed,
-            conf_level=conf_level,
-        ),
+        parameters=params,
         frames={"data": data},
         n_in=panel.n_in,
         n_out=panel.n,

@@ -206,7 +206,7 @@ def _row_panel(data: pd.DataFrame, fn: str, params: dict[str, Any]) -> tuple[Any
         outcome=outcome,
         unit=unit,
         time=time,
-        regressors=params["covariates"],
+        covariates=params["covariates"],
         cluster=params["cluster"],
         regressor_arrays=dummies,
         weights=params["weights"],

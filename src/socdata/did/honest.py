@@ -36,13 +36,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from socdata._lazy import lazy_module
+from socdata import distributions as stats
 from socdata.errors import EstimationError, SocdataDeprecationWarning
 from socdata.options import Renamed, check_conf_level, renamed_keywords
 from socdata.provenance import Provenance
 from socdata.results import Result, order_tidy
-
-stats = lazy_module("scipy.stats")
 
 __all__ = ["HonestResult", "honest_sensitivity", "rm_bias_bound"]
 

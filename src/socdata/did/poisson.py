@@ -45,7 +45,7 @@ from socdata.did._prune import drop_uninformative
 from socdata.did._results import FixedEffectsResult
 from socdata.did._threads import single_threaded_blas
 from socdata.did.twfe import check_options, few_cluster_policy, fixed_effects_result
-from socdata.errors import EstimationError, SocdataWarning
+from socdata.errors import EstimationError, SocdataWarning, caller_stacklevel
 
 __all__ = ["poisson_twfe"]
 
@@ -112,6 +112,8 @@ def poisson_twfe(
         Negative outcomes, missing columns, non-convergence, a collinear treatment,
         negative or missing weights.
     """
+    parameters = {k: v for k, v in locals().items() if k != "data"}
+    parameters["covariates"] = list(covariates or [])
     fn = "socdata.did.poisson_twfe"
     check_options(fn, inference, conf_level)
     if inference == "bootstrap":
@@ -127,7 +129,8 @@ def poisson_twfe(
         outcome=outcome,
         unit=unit,
         time=time,
-        regressors=regs,
+        treatment=treatment,
+        covariates=tuple(covariates or ()),
         cluster=cluster,
         offset_column=exposure,
         weights=weights,
@@ -141,7 +144,9 @@ def poisson_twfe(
     vcov, ssc, df_k = _sandwich_at(panel, mu)
     rr = np.exp(beta[0])
     if not np.isfinite(rr):
-        warnings.warn(f"{fn}: rate ratio is not finite.", SocdataWarning, stacklevel=3)
+        warnings.warn(
+            f"{fn}: rate ratio is not finite.", SocdataWarning, stacklevel=caller_stacklevel()
+        )
     return fixed_effects_result(
         fn,
         data,
@@ -152,20 +157,7 @@ def poisson_twfe(
         ssc=ssc,
         df_k=df_k,
         cluster_name=cluster_name,
-        parameters=dict(
-            outcome=outcome,
-            unit=unit,
-            time=time,
-            treatment=treatment,
-            cluster=cluster,
-            covariates=list(covariates or []),
-            exposure=exposure,
-            conf_level=conf_level,
-            inference=inference,
-            tol=tol,
-            max_iter=max_iter,
-            weights=weights,
-        ),
+        parameters=parameters,
         columns=[outcome, unit, time, *regs, cluster, exposure, weights],
         notes=[f"IRLS converged in {iterations} iterations (deviance {last:.6g})."],
         scale="log",

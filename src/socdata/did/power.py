@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from socdata import distributions as stats
 from socdata._lazy import lazy_module
 from socdata.did.design import ComparatorDesign
 from socdata.did.stacked import stack_matched_sets, stacked_did
@@ -31,7 +32,6 @@ from socdata.provenance import Provenance
 from socdata.results import Result, order_tidy
 
 optimize = lazy_module("scipy.optimize")
-stats = lazy_module("scipy.stats")
 
 __all__ = [
     "PowerResult",

@@ -29,10 +29,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from socdata._lazy import lazy_module
+from socdata import distributions as stats
 from socdata.results import TestResult
-
-stats = lazy_module("scipy.stats")
 
 __all__ = [
     "MIN_RESIDUAL_DF",

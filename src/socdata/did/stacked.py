@@ -37,11 +37,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from socdata.did._encode import Columns, check_columns, check_input
 from socdata.did._stacked_fit import Fit, fit_ols, fit_poisson
 from socdata.did._stacked_mh import fit_mh
 from socdata.did._stacked_result import OVERALL, StackedDiDResult, event_term
@@ -151,22 +152,58 @@ def stacked_did(
     """
     method, lo, hi, exclude = _check_options(family, method, conf_level, window, exclude, reference)
     cluster = cluster or matched_set
-    need = {outcome, unit, time, index_time, matched_set, treated, cluster}
-    if weights not in (None, "auto"):
-        need.add(weights)
-    arr = _arrays(data, need, outcome, unit, time, index_time, matched_set, treated, family)
+    cols = dict(outcome=outcome, unit=unit, time=time, index_time=index_time)
+    cols |= dict(matched_set=matched_set, treated=treated, cluster=cluster)
+    cols["weights"] = None if weights == "auto" else weights
+    need = {c for c in cols.values() if c is not None}
+    arr = _arrays(data, cols, family)
     w_all = _weights(data, weights, arr)
-    e_all = arr["e"]
+    fit = _fitter(arr, w_all, data[cluster].to_numpy(), family, method, cluster == matched_set)
+    over, ev, ks, m_over, flow = _fit_models(
+        fit, arr["e"], w_all, len(data), (lo, hi), exclude, reference, by_event_time
+    )
+    params = dict(
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        index_time=index_time,
+        matched_set=matched_set,
+        treated=treated,
+        family=family,
+        method=method,
+        window=(lo, hi),
+        exclude=exclude,
+        reference=reference,
+        weights=weights,
+        cluster=cluster,
+        conf_level=conf_level,
+        by_event_time=by_event_time,
+    )
+    return _result(data, sorted(need), params, arr, over, ev, ks, m_over, flow)
+
+
+def _fit_models(
+    fit: Any,
+    e_all: np.ndarray,
+    w_all: np.ndarray,
+    n_rows: int,
+    window: tuple[int, int],
+    exclude: tuple[int, ...],
+    reference: int,
+    by_event_time: bool,
+) -> tuple[Fit, Fit, list[int], np.ndarray, FlowLog]:
+    """The overall model (``treated x post``, ``exclude`` left out) and the event-time
+    model (every event time in the window but ``reference``), with the flow of the rows."""
+    lo, hi = window
     inwin = (e_all >= lo) & (e_all <= hi) & (w_all > 0)
     flow = FlowLog().add(
         "event-time window",
-        len(data),
+        n_rows,
         int(inwin.sum()),
         {"outside window or zero weight": int((~inwin).sum())},
     )
     m_over = inwin & ~np.isin(e_all, exclude)
     ks = [k for k in range(lo, hi + 1) if k != reference and np.any(inwin & (e_all == k))]
-    fit = _fitter(arr, w_all, data[cluster].to_numpy(), family, method, cluster == matched_set)
     over = fit(m_over, [(e_all >= 0, e_all < 0)])
     flow = flow.add(
         "overall model: excluded event times",
@@ -186,24 +223,7 @@ def stacked_did(
             over.n_obs,
             {"outcome zero throughout the group": over.dropped},
         )
-    params = dict(
-        outcome=outcome,
-        unit=unit,
-        time=time,
-        index_time=index_time,
-        matched_set=matched_set,
-        treated=treated,
-        family=family,
-        method=method,
-        window=(lo, hi),
-        exclude=exclude,
-        reference=reference,
-        weights=weights,
-        cluster=cluster,
-        conf_level=conf_level,
-        by_event_time=by_event_time,
-    )
-    return _result(data, sorted(need), params, arr, over, ev, ks, m_over, flow)
+    return over, ev, ks, m_over, flow
 
 
 def _result(data, need, params, arr, over: Fit, ev: Fit, ks, m_over, flow) -> StackedDiDResult:
@@ -279,16 +299,17 @@ _NOTES = {
 }
 
 
-def _arrays(data, need, outcome, unit, time, index_time, matched_set, treated, family) -> dict:
-    """Checked numpy arrays of the columns: outcome, treated, event time, set and unit codes."""
+def _arrays(data: pd.DataFrame, cols: dict[str, str | None], family: str) -> dict:
+    """Checked numpy arrays of the columns: outcome, treated, event time, set and unit codes.
+
+    ``cols`` names the columns by keyword (``outcome, unit, time, index_time, matched_set,
+    treated, cluster, weights``); they are checked by the one DiD input encoder.
+    """
     fn = "stacked_did"
-    missing = sorted(c for c in need if c not in data.columns)
-    if missing:
-        raise EstimationError(
-            f"{fn}: data has no column(s) {missing}; stack the matched sets first "
-            "(socdata.did.stack_matched_sets)"
-        )
-    y = pd.to_numeric(data[outcome], errors="coerce").to_numpy(dtype="float64")
+    outcome, unit, time = cols["outcome"], cols["unit"], cols["time"]
+    index_time, matched_set, treated = cols["index_time"], cols["matched_set"], cols["treated"]
+    check_columns(data, cols, fn)
+    y = check_input(data, Columns(outcome, unit, time), fn)[outcome]
     bad = ~np.isfinite(y)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])

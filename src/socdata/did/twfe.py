@@ -31,13 +31,13 @@ import numpy as np
 import pandas as pd
 
 from socdata.did._inference import FEW_CLUSTERS
-from socdata.did._linear import LinearFit, fit_linear
+from socdata.did._linear import fit_linear
 from socdata.did._panel import Panel, build_panel
 from socdata.did._prune import drop_uninformative
 from socdata.did._results import BootstrapInference, FixedEffectsResult
 from socdata.did._threads import single_threaded_blas
 from socdata.did.bootstrap import wcr_inference
-from socdata.errors import EstimationError, SmallClusterWarning
+from socdata.errors import EstimationError, SmallClusterWarning, caller_stacklevel
 from socdata.options import DEFAULT_SEED, Choice, check_bootstrap_draws, check_conf_level
 from socdata.provenance import Provenance, hash_frame
 
@@ -80,7 +80,7 @@ def few_cluster_policy(function: str, panel: Panel, cluster_name: str, inference
                 "unreliable formula; use inference='auto' for the wild cluster bootstrap."
             ),
             SmallClusterWarning,
-            stacklevel=4,
+            stacklevel=caller_stacklevel(),
         )
     return inference == "bootstrap" or (few and inference == "auto")
 
@@ -207,43 +207,29 @@ def twfe(
         )
         if isinstance(data, FixedEffectsResult):
             return data
-    regs = [treatment, *(covariates or [])]
-    panel, fit, boot = _fit_rows(fn, data, outcome, unit, time, regs, options)
-    return fixed_effects_result(
-        fn,
-        data,
-        panel,
-        method="twfe",
-        coef=fit.coef,
-        vcov=fit.vcov,
-        ssc=fit.ssc,
-        df_k=fit.df_k,
-        cluster_name=cluster or unit,
-        parameters=dict(outcome=outcome, unit=unit, time=time, treatment=treatment, **options),
-        columns=[outcome, unit, time, *regs, cluster, weights],
-        bootstrap=boot,
-    )
+    return _fit_rows(fn, data, dict(outcome=outcome, unit=unit, time=time), treatment, options)
 
 
 def _fit_rows(
     fn: str,
     data: pd.DataFrame,
-    outcome: str,
-    unit: str,
-    time: str,
-    regs: list[str],
+    cols: dict[str, str],
+    treatment: str,
     options: dict[str, Any],
-) -> tuple[Panel, LinearFit, tuple[BootstrapInference, ...]]:
-    """Row-level :func:`twfe`: the panel, the least-squares fit and (when clusters are few
-    or it is asked for) the wild cluster restricted bootstrap of the first regressor."""
+) -> FixedEffectsResult:
+    """Row-level :func:`twfe`: the panel, the least-squares fit, (when clusters are few or it
+    is asked for) the wild cluster restricted bootstrap of the treatment, and the result."""
+    outcome, unit, time = cols["outcome"], cols["unit"], cols["time"]
     cluster, weights = options["cluster"], options["weights"]
+    covariates = options["covariates"]
     panel = build_panel(
         data,
         function=fn,
         outcome=outcome,
         unit=unit,
         time=time,
-        regressors=regs,
+        treatment=treatment,
+        covariates=tuple(covariates),
         cluster=cluster,
         weights=weights,
     )
@@ -254,18 +240,33 @@ def _fit_rows(
     if use_boot and weights is not None:
         raise_weighted_bootstrap(fn, panel.n_clusters, cluster_name, inference)
     fit = fit_linear(panel, function=fn, need_arrays=use_boot)
-    if not use_boot:
-        return panel, fit, ()
-    boot = wcr_inference(
+    boot: tuple[BootstrapInference, ...] = ()
+    if use_boot:
+        boot = (
+            wcr_inference(
+                panel,
+                fit,
+                treatment,
+                bootstrap_weights=options["bootstrap_weights"],
+                bootstrap_draws=options["bootstrap_draws"],
+                seed=options["seed"],
+                conf_level=options["conf_level"],
+            ),
+        )
+    return fixed_effects_result(
+        fn,
+        data,
         panel,
-        fit,
-        regs[0],
-        bootstrap_weights=options["bootstrap_weights"],
-        bootstrap_draws=options["bootstrap_draws"],
-        seed=options["seed"],
-        conf_level=options["conf_level"],
+        method="twfe",
+        coef=fit.coef,
+        vcov=fit.vcov,
+        ssc=fit.ssc,
+        df_k=fit.df_k,
+        cluster_name=cluster_name,
+        parameters=dict(**cols, treatment=treatment, **options),
+        columns=[outcome, unit, time, treatment, *covariates, cluster, weights],
+        bootstrap=boot,
     )
-    return panel, fit, (boot,)
 
 
 def fixed_effects_result(

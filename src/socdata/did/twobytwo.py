@@ -24,13 +24,11 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from socdata._lazy import lazy_module
+from socdata import distributions as stats
 from socdata.did._panel import check_columns, numeric_column
-from socdata.errors import EstimationError, ExcludedRowsWarning
+from socdata.errors import EstimationError, ExcludedRowsWarning, caller_stacklevel
 from socdata.provenance import FlowLog, Provenance, hash_frame
 from socdata.results import Result, order_tidy
-
-stats = lazy_module("scipy.stats")
 
 __all__ = ["TwoByTwoResult", "did_2x2"]
 
@@ -203,7 +201,7 @@ def _valid_rows(
         warnings.warn(
             f"{fn}: excluded {int(bad.sum())} of {n_in} rows with missing or invalid values.",
             ExcludedRowsWarning,
-            stacklevel=3,
+            stacklevel=caller_stacklevel(),
         )
     keep = ~bad
     codes, _ = pd.factorize(ids[keep])
@@ -255,7 +253,7 @@ def _person_sums(
             f"{fn}: excluded {n_p - int(both.sum())} of {n_p} persons not observed both before "
             "and after (" + "; ".join(f"{k}: {v}" for k, v in excl.items() if v) + ").",
             ExcludedRowsWarning,
-            stacklevel=3,
+            stacklevel=caller_stacklevel(),
         )
     return sums, expo, has, both, dmin, flow
 

@@ -8,6 +8,7 @@ provenance; :func:`relax_advice` is the advice every matcher gives when units go
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,25 +36,37 @@ def relax_advice(caliper: float | None, ratio: int, replace: bool, exact: bool) 
 
 
 def assemble(
-    *,
     data: pd.DataFrame,
     ids: np.ndarray,
     t: np.ndarray,
     match_mat: np.ndarray,
     reasons: np.ndarray,
-    score: np.ndarray | None,
-    Z: np.ndarray | None,
+    dist: Any,
     X_bal: pd.DataFrame,
-    distance: str,
-    ratio: int,
-    replace: bool,
-    caliper: float | None,
-    cal_width: float | None,
-    cal_units: str,
-    propensity: pd.DataFrame,
-    on_unmatched: str,
     parameters: dict,
 ) -> MatchResult:
+    """The :class:`~socdata.matching.result.MatchResult` of a match matrix.
+
+    Parameters
+    ----------
+    data, ids, t
+        The matched frame, its unit identifiers and treatment indicator (row order).
+    match_mat, reasons
+        Matched rows of each treated unit (``-1`` = none) and the reason codes of
+        :data:`socdata.matching._greedy.REASON_LABELS`.
+    dist
+        The distance matched on: ``score`` (propensity score or ``None``), ``Z``
+        (Mahalanobis-transformed covariates or ``None``), ``cal_width``, ``cal_units``
+        and ``propensity`` (the model's coefficients).
+    X_bal
+        Covariates of the balance table (every level of a categorical column).
+    parameters
+        The checked options of :func:`socdata.matching.match` (recorded in the provenance;
+        ``distance``, ``ratio``, ``replace``, ``caliper``, ``exact``, ``m_order`` and
+        ``on_unmatched`` are read here).
+    """
+    distance, ratio, replace = parameters["distance"], parameters["ratio"], parameters["replace"]
+    caliper, score = parameters["caliper"], dist.score
     n = len(t)
     treated_idx = np.flatnonzero(t)
     control_idx = np.flatnonzero(~t)
@@ -64,10 +77,10 @@ def assemble(
         n_control=control_idx.size,
         ratio=ratio,
         advice=relax_advice(caliper, ratio, replace, bool(parameters.get("exact"))),
-        on_unmatched=on_unmatched,
+        on_unmatched=parameters["on_unmatched"],
     )
 
-    pairs, unit_weights, w_all, w_c = _pairs_and_units(ids, t, match_mat, score, Z)
+    pairs, unit_weights, w_all, w_c = _pairs_and_units(ids, t, match_mat, score, dist.Z)
     matched = np.flatnonzero(w_all > 0)
 
     bal_X = X_bal.copy()
@@ -117,13 +130,13 @@ def assemble(
         ratio=int(ratio),
         replace=bool(replace),
         caliper=caliper,
-        caliper_units=cal_units if caliper is not None else "",
-        caliper_width=cal_width,
+        caliper_units=dist.cal_units if caliper is not None else "",
+        caliper_width=dist.cal_width,
         pairs=pairs,
         unit_weights=unit_weights,
         balance_table=bal,
         unmatched=unmatched,
-        propensity=propensity,
+        propensity=dist.propensity,
         n_treated=int(n1),
         n_control=int(control_idx.size),
     )

@@ -16,14 +16,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from socdata.dates import NAT_INT, epoch_months
+from socdata.dates import NAT_INT, age_years, epoch_months
 from socdata.errors import MatchingError
 
 month_index = epoch_months  # months since 1970-01 (NaT: the int64 minimum)
 
 _PANEL_NEEDED = ("person_id", "month", "arrests", "missing_episodes")
 NAT = NAT_INT
-DAY_NS = 86_400 * 10**9
 
 
 def month_start(idx: np.ndarray | int) -> np.ndarray:
@@ -164,8 +163,7 @@ class RiskSetArrays:
         mi = m - self.m0
         for j, c in enumerate(covariates):
             if c == "age":
-                start_ns = month_start(m).astype(np.int64)
-                out[:, j] = (start_ns - self.birth[idx]) * (1.0 / (365.25 * DAY_NS))
+                out[:, j] = age_years(self.birth[idx], month_start(m).astype(np.int64))
             elif c in self.spec.count_spec:
                 col, win = self.spec.count_spec[c]
                 cum = self.counts[col]

@@ -203,41 +203,22 @@ def match(
     cell = _exact_cells(data, exact_cols)
     dist = _fit_distance(X_model, X_bal, t, distance, caliper, std_caliper)
     rank_in_order = _match_order(dist.score, t, m_order, seed)
-
     match_mat, reasons = _match_cells(dist, t, cell, rank_in_order, ratio=ratio, replace=replace)
-
-    return assemble(
-        data=data,
-        ids=ids,
-        t=t,
-        match_mat=match_mat,
-        reasons=reasons,
-        score=dist.score,
-        Z=dist.Z,
-        X_bal=X_bal,
-        distance=distance,
-        ratio=ratio,
-        replace=replace,
-        caliper=caliper,
-        cal_width=dist.cal_width,
-        cal_units=dist.cal_units,
-        propensity=dist.propensity,
-        on_unmatched=on_unmatched,
-        parameters={
-            "treatment": treatment,
-            "covariates": covariates,
-            "exact": exact_cols or None,
-            "distance": distance,
-            "caliper": caliper,
-            "std_caliper": std_caliper,
-            "ratio": ratio,
-            "replace": replace,
-            "m_order": m_order,
-            "unit": unit,
-            "seed": seed,
-            "on_unmatched": on_unmatched,
-        },
-    )
+    parameters = {
+        "treatment": treatment,
+        "covariates": covariates,
+        "exact": exact_cols or None,
+        "distance": distance,
+        "caliper": caliper,
+        "std_caliper": std_caliper,
+        "ratio": ratio,
+        "replace": replace,
+        "m_order": m_order,
+        "unit": unit,
+        "seed": seed,
+        "on_unmatched": on_unmatched,
+    }
+    return assemble(data, ids, t, match_mat, reasons, dist, X_bal, parameters)
 
 
 def _check_options(distance, on_unmatched, m_order, ratio, caliper, covariates, exact):

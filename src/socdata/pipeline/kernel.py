@@ -67,7 +67,6 @@ _socdata_reset()
 PRELOAD = (
     "pandas",
     "matplotlib.pyplot",
-    "scipy.stats",  # ~1 s; socdata imports it on first use, and most notebooks use it
     "socdata.report",
     "socdata.derive",
     "socdata.describe",

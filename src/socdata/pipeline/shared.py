@@ -1,13 +1,14 @@
-"""What the notebooks of one run share in a warm kernel: each extract read once, the police
+"""What the steps and notebooks of one run share: each extract validated once, the police
 person-month panel built once.
 
-``socdata reproduce`` runs its notebooks one after another in one kernel
-(:mod:`socdata.pipeline.kernel`).  Notebooks 20, 30 and 40 all read the three police
-extracts and build the same person-month panel from them; each read validates the file
-row by row.  :func:`shared` keeps such a result in the kernel's memory, keyed by what it was
-built from (the files' identity, size and modification time, the read options), so a later
-notebook gets it without recomputing it.  Nothing is written to disk: the cached frames may
-hold person-level rows.
+``socdata reproduce`` validates every extract in its own process while the kernels start
+(:func:`validated_once`), then builds the police person-month panel that notebooks 20, 30
+and 40 use (:func:`socdata.pipeline.steps.warm_step`).  :func:`shared` keeps each such
+result in memory, keyed by what it was built from (the files' identity, size and
+modification time, the read options); :func:`export_shared` and :func:`import_shared` hand
+them to each kernel (:mod:`socdata.pipeline.handoff`, over a local connection), so no
+notebook validates a file or builds the panel again.  Nothing is written to disk: the
+results hold person-level rows.  A notebook run on its own fills its kernel's cache itself.
 
 Each caller receives its own deep copy (a notebook that changes its frame cannot change what
 the next one gets), and the warnings the computation emitted the first time are emitted again

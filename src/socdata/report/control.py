@@ -82,7 +82,7 @@ def wilson_limits(k: float, n: float, conf_level: float = 0.95) -> tuple[float, 
     """
     if not n or n <= 0:
         return (math.nan, math.nan)
-    from scipy.stats import norm
+    from socdata.distributions import norm
 
     z = float(norm.ppf(0.5 + conf_level / 2))
     p = k / n

@@ -24,6 +24,7 @@ from socdata.did._att_gt_prep import (
     _cohort_codes,
     _last_cohort_periods,
     excluded_units_flow,
+    incomplete_units,
 )
 from socdata.errors import EstimationError
 from socdata.provenance import FlowLog
@@ -61,18 +62,14 @@ def _excluded(
 ) -> tuple[np.ndarray, FlowLog]:
     n_inc = int(m.n_incomplete.sum())
     n_all = int(m.n.sum()) + n_inc
-    excluded: dict[str, int] = {}
-    if n_inc:
-        if balance == "require":
-            raise EstimationError(
-                f"the panel is unbalanced: {n_inc} of {n_all} units lack a row or have a "
-                f"missing {outcome!r} value in some of the {len(time_num)} periods (e.g. unit "
-                f"{m.example_incomplete}); rule: ATT(g,t) for panel data needs every unit in "
-                "every period. Pass balance='drop_incomplete' to drop those units (they are "
-                "counted and warned), or restrict the data to a window in which all units are "
-                "observed."
-            )
-        excluded["incomplete: not observed (or outcome missing) in every period"] = n_inc
+    excluded = incomplete_units(
+        n_inc,
+        n_all,
+        len(time_num),
+        balance=balance,
+        outcome=outcome,
+        example=m.example_incomplete,
+    )
     first = gnum <= time_num[0] + anticipation
     n_first = int(m.n[first].sum())
     if n_first:

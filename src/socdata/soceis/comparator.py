@@ -32,8 +32,10 @@ from socdata.matching.result import MatchResult
 from socdata.soceis.design import SOCEIS_DESIGN
 
 __all__ = [
+    "ESTIMATE_KEEP_COLUMNS",
     "POOLED",
     "balance_table",
+    "estimate_keep_columns",
     "estimate_table",
     "event_time_table",
     "flow_table",
@@ -325,6 +327,26 @@ def estimate_table(
             "",
         )
     return out
+
+
+#: Numeric columns of :func:`estimate_table` beside the estimate that say nothing about
+#: people (properties of the estimator measured by simulation, and the generator's truth).
+ESTIMATE_KEEP_COLUMNS: tuple[str, ...] = ("measured_relative_bias", "measured_coverage", "truth")
+
+
+def estimate_keep_columns(table: pd.DataFrame) -> list[str]:
+    """The columns of an :func:`estimate_table` released as they are.
+
+    Pass them as ``keep_columns`` to ``socdata.report.write_table``: under disclosure
+    control every other extra numeric column is left out of the file.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> estimate_keep_columns(pd.DataFrame(columns=["value", "measured_coverage", "truth"]))
+    ['measured_coverage', 'truth']
+    """
+    return [c for c in ESTIMATE_KEEP_COLUMNS if c in table.columns]
 
 
 def event_time_table(

@@ -87,74 +87,81 @@ def outcomes_5_1(
     closed = service[in_area & (status == "Closed") & _engaged_mask(service, engaged)]
     opened = service[in_area & (status == "Open")]
     outs = [c for c in OUTCOME_ROW_LABELS if c in service.columns]
-    out = {}
-    for tid, base_label, data, cols in (
-        (
-            "outcomes_5_1_closed",
-            "Closed cases where the young person engaged",
-            closed,
-            [c for c in outs if c != "outcome_positive_any"],
-        ),
-        ("outcomes_5_1_open", "Open cases", opened, outs),
-    ):
-        rows = [
+    options = {"denominator": denominator, "inference": inference, "conf_level": conf_level}
+    closed_table = _outcome_table(
+        "outcomes_5_1_closed",
+        "Closed cases where the young person engaged",
+        closed,
+        [c for c in outs if c != "outcome_positive_any"],
+        area=area,
+        note=f"engaged = {engaged}",
+        **options,
+    )
+    open_table = _outcome_table(
+        "outcomes_5_1_open", "Open cases", opened, outs, area=area, **options
+    )
+    return {"outcomes_5_1_closed": closed_table, "outcomes_5_1_open": open_table}
+
+
+def _outcome_table(
+    tid: str,
+    base_label: str,
+    data: pd.DataFrame,
+    cols: list[str],
+    *,
+    area: str,
+    denominator: str,
+    inference: str,
+    conf_level: float,
+    note: str = "",
+) -> pd.DataFrame:
+    """One table of :func:`outcomes_5_1`: the base row (``note`` on it), then ``n`` and
+    ``pct`` of each outcome in ``cols`` with its interval and fraction word."""
+    rows = [_row(tid, base_label, area, "n", len(data), len(data), np.nan, len(data), note)]
+    res = outcome_percentages(
+        data, outcome=cols, denominator=denominator, inference=inference, conf_level=conf_level
+    )
+    extra = []
+    for _, r in res.table.iterrows():
+        lab = OUTCOME_ROW_LABELS[r["outcome"]]
+        cell_note = (
+            f"{int(r['n_not_recorded'])} not recorded"
+            if r["n_not_recorded"] and denominator == "recorded"
+            else ""
+        )
+        rows.append(
             _row(
                 tid,
-                base_label,
+                lab,
                 area,
                 "n",
-                len(data),
-                len(data),
-                np.nan,
-                len(data),
-                f"engaged = {engaged}" if tid.endswith("closed") else "",
+                r["numerator"],
+                r["numerator"],
+                r["denominator"],
+                r["numerator"],
+                cell_note,
             )
-        ]
-        res = outcome_percentages(
-            data, outcome=cols, denominator=denominator, inference=inference, conf_level=conf_level
         )
-        extra = []
-        for _, r in res.table.iterrows():
-            lab = OUTCOME_ROW_LABELS[r["outcome"]]
-            note = (
-                f"{int(r['n_not_recorded'])} not recorded"
-                if r["n_not_recorded"] and denominator == "recorded"
-                else ""
+        pv = np.nan if pd.isna(r["pct"]) else float(r["pct"])
+        rows.append(
+            _row(
+                tid,
+                lab,
+                area,
+                "pct",
+                pv,
+                r["numerator"],
+                r["denominator"],
+                100 * r["proportion"],
+                cell_note,
             )
-            rows.append(
-                _row(
-                    tid,
-                    lab,
-                    area,
-                    "n",
-                    r["numerator"],
-                    r["numerator"],
-                    r["denominator"],
-                    r["numerator"],
-                    note,
-                )
-            )
-            pv = np.nan if pd.isna(r["pct"]) else float(r["pct"])
-            rows.append(
-                _row(
-                    tid,
-                    lab,
-                    area,
-                    "pct",
-                    pv,
-                    r["numerator"],
-                    r["denominator"],
-                    100 * r["proportion"],
-                    note,
-                )
-            )
-            extra += [
-                (np.nan, np.nan, r["fraction_word"]),
-                (100 * r["conf_low"], 100 * r["conf_high"], r["fraction_word"]),
-            ]
-        f = _frame(rows)
-        f["conf_low"] = [np.nan] + [e[0] for e in extra]
-        f["conf_high"] = [np.nan] + [e[1] for e in extra]
-        f["fraction_word"] = [None] + [e[2] for e in extra]
-        out[tid] = f
-    return out
+        )
+        extra += [
+            (np.nan, np.nan, r["fraction_word"]),
+            (100 * r["conf_low"], 100 * r["conf_high"], r["fraction_word"]),
+        ]
+    f = _frame(rows)
+    f["conf_low"] = [np.nan] + [e[0] for e in extra]
+    f["conf_high"] = [np.nan] + [e[1] for e in extra]
+    f["fraction_word"] = [None] + [e[2] for e in extra]
+    return f
