@@ -12,6 +12,9 @@ reads) and times:
 * ``socdata event_study``: ``did.event_study(path, ...)`` (window -12..12, binned);
 * ``socdata twfe``: ``did.twfe(path, ..., cohort="cohort")`` (CRV1 by person);
 * ``socdata event_study`` on the file read into a pandas frame (in memory, up to 1M);
+* ``scatter floor (in memory)``: per-cohort means and scatter matrices of the ``n x 48``
+  outcome matrix of the frame in memory (the least an in-memory ATT(g,t) must compute);
+  ``socdata att_gt (pandas frame in memory)`` is compared with it (up to 1M);
 * ``pyfixest feols``: ``feols("y ~ treated | person_id + period", CRV1 by person)`` on the
   file read into pandas (reading timed separately) -- only where the frame fits.
 
@@ -20,6 +23,11 @@ use ``nice``)::
 
     python -m benchmarks.bench_scale --sizes 1000000
     nice python -m benchmarks.bench_scale --sizes 10000000 --no-peer
+
+``--path FILE`` reuses (or writes) the panel file, ``--only floor att_gt`` runs the cases
+whose function names contain those words; each record carries the load average before
+and after its case.  Peers for ATT(g,t) (csdid, diff-diff, moderndid):
+``bench_scale_peers.py``.
 """
 
 from __future__ import annotations
@@ -159,6 +167,47 @@ def case_event_study_frame(path: str) -> dict:
     }
 
 
+def case_scatter_floor(path: str) -> dict:
+    """The least an in-memory ATT(g,t) must do: per-cohort means and scatter matrices of
+    the ``n x 48`` outcome matrix of the frame (already sorted and balanced)."""
+    import pandas as pd
+
+    from socdata.did._threads import single_threaded_blas
+    from socdata.scale.moments import moments_from_wide
+
+    frame = pd.read_parquet(path)
+    y = frame["y"].to_numpy().reshape(-1, N_MONTHS)
+    g = frame["cohort"].to_numpy()[::N_MONTHS].astype(float)
+    labels = np.arange(1, N_MONTHS + 1)
+    run = single_threaded_blas(
+        lambda: moments_from_wide(y, g, time_labels=labels, time_kind="numeric")
+    )
+    run()
+    _, seconds = timed(run)
+    return {"seconds": seconds}
+
+
+def case_att_gt_frame(path: str) -> dict:
+    """``did.att_gt`` + four aggregations on the file read into a pandas frame."""
+    import pandas as pd
+
+    import socdata.did as did
+
+    _warm(lambda p: did.att_gt(pd.read_parquet(p), **KW).aggregate("simple"))
+    frame = pd.read_parquet(path)
+
+    def run():
+        res = did.att_gt(frame, **KW)
+        return [res.aggregate(k).tidy() for k in ("simple", "group", "dynamic", "calendar")]
+
+    aggs, seconds = timed(run)
+    return {
+        "seconds": seconds,
+        "estimate": float(aggs[0]["estimate"].iloc[0]),
+        "std_error": float(aggs[0]["std_error"].iloc[0]),
+    }
+
+
 def case_pyfixest(path: str) -> dict:
     import pandas as pd
     import pyfixest as pf
@@ -189,9 +238,14 @@ CASES = {
     "socdata att_gt + 4 aggregations": "case_att_gt",
     "socdata event_study": "case_event_study",
     "socdata twfe (cohort=)": "case_twfe",
+    "scatter floor (in memory)": "case_scatter_floor",
+    "socdata att_gt + 4 aggregations (pandas frame in memory)": "case_att_gt_frame",
     "socdata event_study (pandas frame in memory)": "case_event_study_frame",
     "pyfixest feols (in memory)": "case_pyfixest",
 }
+
+
+IN_MEMORY = ("case_pyfixest", "case_event_study_frame", "case_scatter_floor", "case_att_gt_frame")
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
@@ -200,27 +254,38 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--dir", default=None, help="folder for the Parquet files (default: tmp)")
     ap.add_argument("--no-peer", action="store_true", help="skip pyfixest")
     ap.add_argument("--timeout", type=float, default=3600)
+    ap.add_argument("--only", nargs="+", default=None, help="cases whose name contains these")
+    ap.add_argument("--path", default=None, help="an existing panel file (written if absent)")
     args = ap.parse_args(argv)
     print(machine_description())
     print(f"load average before: {os.getloadavg()}")
     records = []
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         for n in args.sizes:
-            path = str(Path(tmp) / f"panel_{n}.parquet")
-            _, wsec = timed(lambda path=path, n=n: write_panel(path, n))
-            size_gb = Path(path).stat().st_size / 1e9
-            print(f"wrote {n:,} people x {N_MONTHS} months: {size_gb:.2f} GB in {wsec:.0f} s")
-            floor = None
+            path = args.path or str(Path(tmp) / f"panel_{n}.parquet")
+            if not Path(path).exists():
+                _, wsec = timed(lambda path=path, n=n: write_panel(path, n))
+                print(f"wrote {n:,} people x {N_MONTHS} months in {wsec:.0f} s")
+            print(f"{path}: {Path(path).stat().st_size / 1e9:.2f} GB")
+            floor = scatter_floor = None
             for label, fn in CASES.items():
-                in_memory = fn in ("case_pyfixest", "case_event_study_frame")
+                in_memory = fn in IN_MEMORY
+                if args.only and not any(o in fn for o in args.only):
+                    continue
                 if (in_memory and n > 1_000_000) or (fn == "case_pyfixest" and args.no_peer):
                     continue
+                load = os.getloadavg()[0]
                 rec = run_case(f"benchmarks.bench_scale:{fn}", timeout=args.timeout, path=path)
                 rec.update(implementation=label, n_people=n, rows=n * N_MONTHS)
+                rec.update(load_before=round(load, 1), load_after=round(os.getloadavg()[0], 1))
                 if fn == "case_floor":
                     floor = rec.get("seconds")
-                if rec.get("ok") and floor:
+                if fn == "case_scatter_floor":
+                    scatter_floor = rec.get("seconds")
+                if rec.get("ok") and floor and (not in_memory or fn == "case_pyfixest"):
                     rec["ratio_to_floor"] = rec["seconds"] / floor
+                if rec.get("ok") and fn == "case_att_gt_frame" and scatter_floor:
+                    rec["ratio_to_floor"] = rec["seconds"] / scatter_floor
                 records.append(rec)
                 print(label, {k: rec.get(k) for k in ("seconds", "peak_gb", "ok", "error")})
     print(f"load average after: {os.getloadavg()}")
@@ -236,6 +301,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
                 "estimate",
                 "std_error",
                 "read_seconds",
+                "load_before",
+                "load_after",
             ],
         )
     )

@@ -56,6 +56,7 @@ from socdata.did._att_gt_results import (
     _label,
 )
 from socdata.did._att_gt_stats import IFStats
+from socdata.did._threads import single_threaded_blas
 from socdata.errors import (
     DataQualityWarning,
     EstimationError,
@@ -141,6 +142,7 @@ def _checked_params(**kw: Any) -> dict[str, Any]:
     n_boot="bootstrap_draws",
     boot_weights="bootstrap_weights",
 )
+@single_threaded_blas
 def att_gt(
     data: pd.DataFrame | Any,
     *,

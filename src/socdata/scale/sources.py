@@ -31,6 +31,7 @@ from socdata._lazy import lazy_module
 from socdata.did._encode import mask_id
 from socdata.did._threads import single_threaded_blas
 from socdata.errors import AttGtInputError, EstimationError
+from socdata.scale._prefetch import prefetched
 from socdata.scale.moments import CohortMoments, combine, moments_from_wide
 
 pd = lazy_module("pandas")
@@ -87,23 +88,24 @@ def _relation(data: Any, con: Any) -> tuple[Any, str]:
     )
 
 
+_INTEGER_TYPES = {
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+}
+
+
 def _time_kind(dtype: str, name: str) -> str:
     d = dtype.upper()
     if d.startswith(("TIMESTAMP", "DATE")):
         return "datetime"
-    if d in {
-        "TINYINT",
-        "SMALLINT",
-        "INTEGER",
-        "BIGINT",
-        "HUGEINT",
-        "UTINYINT",
-        "USMALLINT",
-        "UINTEGER",
-        "UBIGINT",
-        "FLOAT",
-        "DOUBLE",
-    } or d.startswith("DECIMAL"):
+    if d in _INTEGER_TYPES or d in {"FLOAT", "DOUBLE"} or d.startswith("DECIMAL"):
         return "numeric"
     raise AttGtInputError(
         f"column {name!r} has type {dtype}; the period and the cohort must be numeric (e.g. a "
@@ -140,6 +142,7 @@ class _Scanner:
         self.last_unit: Any = None
         self.example: str | None = None
         self.n_rows = 0
+        self.period_rows = np.zeros(self.n_t, dtype=np.int64)
         lab = np.asarray(time_labels)
         consecutive = kind == "numeric" and np.array_equal(lab, lab[0] + np.arange(len(lab)))
         self.step = int(lab[0]) if consecutive else None
@@ -162,6 +165,7 @@ class _Scanner:
             cols["k"] = t.astype(np.int64) - self.step
         else:
             cols["k"] = np.searchsorted(self.labels, t.astype(self.labels.dtype, copy=False))
+        self.period_rows += np.bincount(cols["k"], minlength=self.n_t)
         return cols
 
     def add(self, batch: Any, final: bool = False) -> None:
@@ -204,6 +208,8 @@ class _Scanner:
                 continue
             v = cols[col].reshape(-1, n_t)
             same = v == v[:, :1]
+            if same.all():  # the common case: no missing value to compare
+                continue
             if v.dtype.kind in "fM":
                 same |= pd.isna(v) & pd.isna(v[:, :1])
             elif v.dtype.kind == "O":
@@ -263,9 +269,12 @@ class _Scanner:
         else:
             self._check_general(cols, starts, m)
         lengths = np.diff(np.append(starts, m))
-        nan_rows = np.isnan(cols["y"])
-        n_nan = np.add.reduceat(nan_rows.astype(np.int64), starts) if m else np.zeros(0)
-        complete = (lengths == self.n_t) & (n_nan == 0)
+        if regular:  # (units, T) view: no per-row work
+            complete = ~np.isnan(cols["y"].reshape(-1, n_t)).any(axis=1)
+        else:
+            nan_rows = np.isnan(cols["y"])
+            n_nan = np.add.reduceat(nan_rows.astype(np.int64), starts) if m else np.zeros(0)
+            complete = (lengths == self.n_t) & (n_nan == 0)
         gkeys = cols["g"][starts]
         if complete.all():
             y = cols["y"].reshape(-1, self.n_t)
@@ -383,11 +392,10 @@ def cohort_moments(
                 f"{n_missing[0]} rows lack a unit and {n_missing[1]} a period; every row needs "
                 "both. Filter or fill those rows first."
             )
-        times = rel.project(_q(time)).distinct().order("1").fetchnumpy()
-        labels = np.asarray(next(iter(times.values())))
-        labels = labels.astype("datetime64[ns]" if kind == "datetime" else np.float64)
-        if kind == "numeric" and np.all(labels == np.round(labels)):
-            labels = labels.astype(np.int64)
+        labels = _range_labels(rel, time, types[time])
+        provisional = labels is not None  # every whole number from min to max: checked below
+        if labels is None:
+            labels = _distinct_labels(rel, time, kind)
         exprs = [
             f"{_q(unit)} AS u",
             f"{_q(time)} AS t",
@@ -397,20 +405,52 @@ def cohort_moments(
         if cluster:
             exprs.append(f"{_q(cluster)} AS c")
         proj = rel.project(", ".join(exprs))
-        lab = labels.astype("datetime64[ns]") if kind == "datetime" else labels.astype(float)
-        for ordered in (False, True):
-            scan = _Scanner(lab, kind, bool(cluster), f"DuckDB scan of {desc}")
-            src = proj.order("u, t") if ordered else proj
-            try:
-                for batch in src.to_arrow_reader(batch_size=batch_rows):
-                    scan.add(batch)
-                out = scan.result()
-            except _Unsorted:
-                continue
-            break
+        out, seen = _scan(proj, labels, kind, bool(cluster), f"DuckDB scan of {desc}", batch_rows)
+        if provisional and not seen.all():  # a whole number in the range never observed
+            labels = _distinct_labels(rel, time, kind)
+            out, _ = _scan(proj, labels, kind, bool(cluster), f"DuckDB scan of {desc}", batch_rows)
         return _with_labels(out, labels)
     finally:
         con.close()
+
+
+def _range_labels(rel: Any, time: str, dtype: str) -> np.ndarray | None:
+    """``min..max`` of an integer period column (from the file's statistics where it has
+    them), or ``None`` for other types or a range over 10,000 periods."""
+    if dtype.upper() not in _INTEGER_TYPES:
+        return None
+    lo, hi = rel.aggregate(f"min({_q(time)}), max({_q(time)})").fetchall()[0]
+    if lo is None or hi - lo >= 10_000:
+        return None
+    return np.arange(int(lo), int(hi) + 1, dtype=np.int64)
+
+
+def _distinct_labels(rel: Any, time: str, kind: str) -> np.ndarray:
+    """The distinct periods of the table, sorted (one scan of the period column)."""
+    times = rel.aggregate(_q(time), _q(time)).fetchnumpy()
+    labels = np.sort(np.asarray(next(iter(times.values()))))
+    labels = labels.astype("datetime64[ns]" if kind == "datetime" else np.float64)
+    if kind == "numeric" and np.all(labels == np.round(labels)):
+        labels = labels.astype(np.int64)
+    return labels
+
+
+def _scan(
+    proj: Any, labels: np.ndarray, kind: str, cluster: bool, source: str, batch_rows: int
+) -> tuple[CohortMoments, np.ndarray]:
+    """Moments of the projected relation (``u, t, g, y[, c]``) in its stored order, or
+    sorted by unit and period when it is not stored unit by unit; and the rows per period."""
+    lab = labels.astype("datetime64[ns]") if kind == "datetime" else labels.astype(float)
+    for ordered in (False, True):
+        scan = _Scanner(lab, kind, cluster, source)
+        src = proj.order("u, t") if ordered else proj
+        try:
+            for batch in prefetched(src.to_arrow_reader(batch_size=batch_rows)):
+                scan.add(batch)
+            return scan.result(), scan.period_rows
+        except _Unsorted:
+            continue
+    raise AssertionError("unreachable: the sorted scan is in order")  # pragma: no cover
 
 
 def _with_labels(m: CohortMoments, labels: np.ndarray) -> CohortMoments:

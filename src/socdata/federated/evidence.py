@@ -1,31 +1,7 @@
-"""Pooled estimates from several sites without sharing rows (federated analysis).
+"""Site statistics as checked evidence: computed, written, read back and pooled.
 
-Each site (a police force, a nation's data environment) computes the cohort statistics of
-its own panel (:func:`site_statistics`), checks them against the output-control rules
-(:mod:`socdata.report.disclosure` rule sets, ACRO vocabulary) and writes them as checked
-evidence, as ACRO's federated mode does (``acro.record.Records.finalise_evidence`` and
-``finalise_json``): the interim tables as CSV files, an ``evidence.json`` manifest (command,
-analysis names, variable types, degrees of freedom, interim tables), an ACRO
-``results.json`` record with the checks (status ``pass`` / ``fail``, the cells that failed
-in ACRO's ``sdc`` layout, comments and an ``exception`` field for a requested exception)
-and ``checksums/`` with the SHA-256 of every file.
-
-The analysis hub reads the folders back (:func:`read_site_statistics`, which verifies the
-checksums and refuses a failed record without an exception), pools them exactly
-(:func:`pool_sites`, :func:`socdata.scale.combine`) and passes the pooled statistics to
-the estimators as ``data``::
-
-    pooled = pool_sites([read_site_statistics(p) for p in folders])
-    did.att_gt(pooled, outcome="arrests", unit="person", time="month", cohort="cohort")
-
-Where the sites hold disjoint sets of people over the same periods, the pooled estimate
-equals the estimate on the pooled rows (to rounding).  Released with the statistics per
-site: units per cohort (exact: exact pooling needs them), cohort-period means and
-within-cohort scatter matrices (statistics on a base of at least the rule set's
-threshold and ``min_base``), and with clusters the units and summed outcomes per cluster
-and cohort.  Not checked (needs individual contributions, which the statistics do not
-hold): the dominance rules (``safe_nk``, ``safe_pratio``); the record says so for the
-checker.
+See :mod:`socdata.federated` for the workflow and :mod:`socdata.federated.checks` for the
+output-control rules applied before release.
 """
 
 from __future__ import annotations
@@ -42,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from socdata.errors import DisclosureError, EstimationError
+from socdata.federated.checks import check_statistics
 from socdata.report.disclosure import RuleSet, get_rule_set, round_to_base
 from socdata.scale.moments import NEVER, CohortMoments, combine
 from socdata.scale.sources import cohort_moments
@@ -80,45 +57,6 @@ class SiteStatistics:
     def write(self, folder: str | Path) -> Path:
         """Write the checked evidence to ``folder`` (created; must be empty or new)."""
         return _write(self, Path(folder))
-
-
-def _check(m: CohortMoments, rules: RuleSet) -> tuple[str, dict, str]:
-    """ACRO-style checks of the statistics: every count of units behind a released
-    statistic is at least the threshold (and ``min_base`` for means)."""
-    base = max(rules.threshold, rules.min_base)
-    small = [[i, "n"] for i, v in enumerate(m.n.tolist()) if rules.enabled and 0 < v < base]
-    if m.clusters is not None and rules.enabled:
-        cn = m.cluster_n
-        small += [
-            [f"cluster {int(c)}", f"cohort {int(h)}"]
-            for c, h in zip(*np.nonzero((cn > 0) & (cn < rules.threshold)), strict=True)
-        ]
-    sdc = {
-        "summary": {
-            "suppressed": False,
-            "negative": 0,
-            "missing": 0,
-            "threshold": len(small),
-            "p-ratio": 0,
-            "nk-rule": 0,
-            "all-values-are-same": 0,
-            "rounding": 0,
-            "zeros": 0,
-        },
-        "cells": {
-            "negative": [],
-            "missing": [],
-            "threshold": small,
-            "p-ratio": [],
-            "nk-rule": [],
-            "all-values-are-same": [],
-            "rounding": [],
-            "zeros": [],
-        },
-    }
-    if small:
-        return "fail", sdc, f"fail; threshold: {len(small)} cells"
-    return "pass", sdc, "pass"
 
 
 def site_statistics(
@@ -169,12 +107,13 @@ def site_statistics(
         example_incomplete=None,
         source=f"site {site}",
     )
-    status, sdc, summary = _check(m, rules)
+    status, sdc, summary, failures = check_statistics(m, rules)
     comments = [
         f"cohort statistics of site {site!r} for pooled estimation (rule set "
         f"{rules.name}); counts are exact because exact pooling needs them",
         "dominance rules (nk, p-ratio) not checked: the statistics hold no "
         "individual contributions",
+        *failures,
     ]
     if n_inc:
         shown = round_to_base(n_inc, rules.rounding_base) if n_inc >= rules.threshold else None
@@ -384,8 +323,19 @@ def read_site_statistics(folder: str | Path) -> SiteStatistics:
     )
 
 
-def pool_sites(sites: Sequence[SiteStatistics]) -> CohortMoments:
+def pool_sites(
+    sites: Sequence[SiteStatistics], *, rules: str | RuleSet | None = None
+) -> CohortMoments:
     """Exact pooled statistics of disjoint sites (for the estimators' ``data``).
+
+    Parameters
+    ----------
+    sites
+        The sites' checked statistics.
+    rules
+        The hub's own rule set: every site's statistics are checked again under it (a
+        site that checked under a laxer set, or none, is refused).  ``None``: the sites'
+        records are trusted.
 
     Raises
     ------
@@ -398,6 +348,14 @@ def pool_sites(sites: Sequence[SiteStatistics]) -> CohortMoments:
                 f"site {s.site!r}: statistics failed the output check ({s.record['summary']});"
                 " they cannot be pooled without an exception request."
             )
+        if rules is not None and not s.exception:
+            status, _, summary, why = check_statistics(s.moments, get_rule_set(rules))
+            if status == "fail":
+                raise DisclosureError(
+                    f"site {s.site!r}: statistics fail the hub's rule set "
+                    f"{get_rule_set(rules).name!r} ({summary}): {'; '.join(why[:3])}. The "
+                    "site should check them under this rule set and merge small cohorts."
+                )
     if len({s.site for s in sites}) != len(sites):
         raise EstimationError("two statistics come from the same site; pool each site once.")
     tagged = []

@@ -1,0 +1,144 @@
+"""Output checks of one site's cohort statistics (ACRO vocabulary, rule-set parameters).
+
+A site releases, per cohort ``h`` of ``n`` units observed in ``T`` periods, the count, the
+``T`` period means and the ``T x T`` within-cohort scatter matrix (and per cluster the
+units and summed outcomes).  Three rules decide whether that may leave the site:
+
+* **threshold** (ACRO ``safe_threshold``): every count of units behind a statistic at
+  least the threshold and ``min_base``; each cluster-by-cohort cell at least the
+  threshold;
+* **minimum cohort size** (:func:`min_cohort_size`): ``n >= T + 1`` and enough residual
+  degrees of freedom (ACRO ``safe_dof_threshold``) that the statistics do not determine
+  the units' outcome paths.  With ``n = 1`` the means *are* the unit's path; with ``n = 2``
+  the scatter is ``d d' / 2`` with ``d = y_1 - y_2``, so ``d`` is known up to its sign and
+  both paths are recovered exactly; with ``3 <= n <= T`` the centred paths span a subspace
+  of dimension ``n - 1`` that the scatter matrix reveals (its column space), which pins
+  ``T - n + 1`` exact linear relations on every unit's path, and only a rotation within
+  that subspace is unknown.  From ``n = T + 1`` on the scatter can be of full rank (no
+  relation is revealed) and the unknowns ``(n - 1) T`` exceed the equations
+  ``T (T + 1) / 2`` by ``T (T - 1) / 2 >= safe_dof_threshold`` (for ``T >= 5``);
+* **all values the same** (ACRO ``all-values-are-same``): a period in which every unit of
+  a cohort has the same outcome (a zero on the scatter's diagonal) tells each of them
+  their value; a failure when that value is not zero (zeros follow the rule set's
+  ``zeros_are_disclosive``).
+
+Not checked: the dominance rules (nk, p-ratio; the statistics hold no individual
+contributions).  Outcomes taking few values (0/1, small counts) are a known limit: the
+means and scatter of a cohort give, for 0/1 outcomes, every period's count of ones and
+every pair of periods' count of units with ones in both, and integer constraints can pin
+the paths where a continuous outcome would only be known up to a rotation; the record says
+so (``docs/explanation/disclosure-control.md``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from socdata.report.disclosure import RuleSet
+from socdata.scale.moments import NEVER, CohortMoments
+
+__all__ = ["check_statistics", "min_cohort_size"]
+
+
+def min_cohort_size(n_periods: int, rules: RuleSet) -> int:
+    """Fewest units a cohort needs for its means and scatter matrix to be released.
+
+    ``max(threshold, min_base, T + 1, n_dof)`` where ``n_dof`` is the least ``n`` with
+    ``(n - 1) T - T (T + 1) / 2 >= safe_dof_threshold`` (unknowns of the centred paths less
+    the equations of the scatter matrix); ``0`` when the rule set is disabled.
+
+    >>> from socdata.report.disclosure import get_rule_set
+    >>> min_cohort_size(48, get_rule_set("soceis-default-v1"))
+    49
+    >>> min_cohort_size(2, get_rule_set("soceis-default-v1"))
+    10
+    """
+    if not rules.enabled:
+        return 0
+    t = int(n_periods)
+    n_dof = 1 + int(np.ceil((t * (t + 1) / 2 + rules.safe_dof_threshold) / max(t, 1)))
+    return max(rules.threshold, rules.min_base, t + 1, n_dof)
+
+
+def _cohort_name(c: object, kind: str) -> str:
+    if c is NEVER:
+        return "never treated"
+    if kind == "datetime":
+        return str(np.datetime64(int(c), "ns"))[:10]
+    return f"{float(c):g}"
+
+
+def _constant_periods(m: CohortMoments, rules: RuleSet) -> list[tuple[int, int]]:
+    """(cohort, period) where every unit has the same outcome, disclosive by the rules."""
+    out = []
+    for h in range(len(m.cohorts)):
+        if m.n[h] < 2:
+            continue  # a single unit fails the cohort-size rule already
+        diag = np.diag(m.scatter[h])
+        tol = 1e-12 * m.n[h] * np.maximum(1.0, m.mean[h] ** 2)
+        for t in np.flatnonzero(diag <= tol):
+            if rules.zeros_are_disclosive or abs(m.mean[h, t]) > 1e-12:
+                out.append((h, int(t)))
+    return out
+
+
+def check_statistics(m: CohortMoments, rules: RuleSet) -> tuple[str, dict, str, list[str]]:
+    """ACRO-style checks of a site's statistics.
+
+    Returns
+    -------
+    status, sdc, summary, comments
+        ``"pass"``/``"fail"``, the ``sdc`` block (summary counts and failing cells per
+        check), the one-line summary and one comment per failure naming cohort and rule.
+    """
+    if not rules.enabled:
+        return "pass", _sdc({}), "pass", []
+    base = max(rules.threshold, rules.min_base)
+    need = min_cohort_size(len(m.time_labels), rules)
+    cells: dict[str, list] = {"threshold": [], "dof": [], "all-values-are-same": []}
+    comments = []
+    for i, v in enumerate(m.n.tolist()):
+        name = _cohort_name(m.cohorts[i], m.time_kind)
+        if 0 < v < base:
+            cells["threshold"].append([i, "n"])
+        if 0 < v < need:
+            cells["dof"].append([i, "n"])
+            comments.append(
+                f"cohort {name}: {v} units, fewer than the minimum cohort size {need} "
+                f"(rule: at least max(threshold, min_base, T + 1, residual dof >= "
+                f"{rules.safe_dof_threshold}) units for {len(m.time_labels)} periods, so "
+                "that the means and scatter matrix do not determine the units' outcome "
+                "paths); merge it with a neighbouring cohort or shorten the window"
+            )
+    for h, t in _constant_periods(m, rules):
+        name = _cohort_name(m.cohorts[h], m.time_kind)
+        cells["all-values-are-same"].append([h, str(m.time_labels[t])])
+        comments.append(
+            f"cohort {name}, period {m.time_labels[t]}: every unit has the same outcome "
+            "(rule: all-values-are-same); merge cohorts or leave the period out"
+        )
+    if m.clusters is not None:
+        cn = m.cluster_n
+        small = [
+            [f"cluster {int(c)}", f"cohort {int(h)}"]
+            for c, h in zip(*np.nonzero((cn > 0) & (cn < rules.threshold)), strict=True)
+        ]
+        cells["threshold"] += small
+        if small:
+            comments.append(
+                f"{len(small)} cluster-by-cohort cells have fewer than {rules.threshold} units "
+                "(rule: threshold); merge small clusters or compute without clusters"
+            )
+    failed = {k: len(v) for k, v in cells.items() if v}
+    if not failed:
+        return "pass", _sdc(cells), "pass", comments
+    summary = "fail; " + "; ".join(f"{k}: {v} cells" for k, v in failed.items())
+    return "fail", _sdc(cells), summary, comments
+
+
+def _sdc(cells: dict[str, list]) -> dict:
+    keys = ("negative", "missing", "threshold", "p-ratio", "nk-rule", "all-values-are-same")
+    keys += ("rounding", "zeros", "dof")
+    full = {k: list(cells.get(k, [])) for k in keys}
+    summary = {"suppressed": False, **{k: len(v) for k, v in full.items()}}
+    return {"summary": summary, "cells": full}
