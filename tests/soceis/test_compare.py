@@ -314,3 +314,14 @@ def test_one_engine_one_verdict(comparison):
     assert keys
     for k in keys:
         assert f.loc[k, "status"] in (INCONS, ROUND), k
+
+
+def test_printed_findings_are_the_bundled_audit():
+    # reproduce writes these as audit.csv and judges the printed figures by them
+    from socdata.review import audit_bundled
+    from socdata.soceis.compare import printed_findings
+
+    pd.testing.assert_frame_equal(
+        printed_findings().reset_index(drop=True),
+        audit_bundled().findings.reset_index(drop=True),
+    )

@@ -18,10 +18,12 @@ Steps, each reported through ``progress``:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,24 @@ __all__ = ["DEFAULT_JOBS", "reproduce"]
 #: (benchmarks/bench_reproduce.py): one warm kernel running the notebooks in turn is
 #: as fast as two and uses half the memory.
 DEFAULT_JOBS = 1
+
+
+#: Python's thread switch interval while this process works beside its notebooks (seconds;
+#: Python's default is 0.005).  The thread driving the kernels waits for the GIL after each
+#: message; at the default it waited up to 5 ms each time while the audit ran, which
+#: stalled the notebooks for the audit's whole duration (18.1 s -> 14.6 s for the run,
+#: benchmarks/bench_reproduce.py).
+SWITCH_INTERVAL = 1e-4
+
+
+@contextlib.contextmanager
+def _responsive_kernel_thread() -> Iterator[None]:
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(old)
 
 
 def _check_options(ctx: RunContext, jobs: int) -> None:
@@ -232,8 +252,9 @@ def reproduce(
         with CacheHandoff(export_shared()) as handoff:
             clear_shared()
             running = session.submit(chosen, nb_ctx, _say_done(say), prelude=handoff.code())
-            audit = audit_step(ctx.out_dir)  # independent of the notebooks: meanwhile
-            judge_printed_step()  # the comparison's verdicts on the printed figures: meanwhile
+            with _responsive_kernel_thread():
+                audit = audit_step(ctx.out_dir)  # independent of the notebooks: meanwhile
+                judge_printed_step()  # the comparison's verdicts on the printed figures
             runs = running.result()
 
     say("[4/5] Comparing with the published figures (audit of them done meanwhile)")

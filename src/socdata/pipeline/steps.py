@@ -104,10 +104,14 @@ def compare_step(out_dir: Path) -> tuple[pd.DataFrame, Path]:
 
 
 def audit_step(out_dir: Path) -> pd.DataFrame:
-    """Audit the published figures against their own arithmetic; write ``audit.csv``."""
-    from socdata.review import audit_bundled
+    """Audit the published figures against their own arithmetic; write ``audit.csv``.
 
-    audit = audit_bundled().findings
+    The findings of :func:`socdata.review.audit_bundled`, computed once for the audit and
+    the comparison (:func:`socdata.soceis.compare.printed_findings`).
+    """
+    from socdata.soceis.compare import printed_findings
+
+    audit = printed_findings()
     write_csv(audit, out_dir / "audit.csv", float_format="%.12g")
     return audit
 

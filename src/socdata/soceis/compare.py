@@ -53,6 +53,7 @@ from socdata.review import (
 )
 from socdata.soceis._printed import (
     PrintedFigures,
+    _audit,
     _fmt,
     _is_dash,
     _key,
@@ -70,6 +71,7 @@ __all__ = [
     "compare_published",
     "fraction_word_is_true",
     "load_published",
+    "printed_findings",
 ]
 
 STATUSES: tuple[str, ...] = (
@@ -204,6 +206,16 @@ def _prepare_published(published: pd.DataFrame | None) -> pd.DataFrame:
         if c not in pub.columns:
             pub[c] = ""
     return read_published(pub)
+
+
+def printed_findings() -> pd.DataFrame:
+    """The review engine's findings on every printed figure of ``data/published``.
+
+    The same findings as :func:`socdata.review.audit_bundled` (tested), computed once per
+    process and shared with :func:`compare_published`, which judges each printed figure
+    by them: ``socdata reproduce`` writes them as ``audit.csv`` and compares with them.
+    """
+    return _audit(_prepare_published(None)).copy()
 
 
 def _regenerated_index(tables: pd.DataFrame) -> dict[tuple[str, str, str, str], pd.Series]:
