@@ -145,6 +145,44 @@ def _prepare(
     return ctx, chosen, folder, notes
 
 
+def _validate_and_run(
+    ctx: RunContext,
+    chosen: list[Path],
+    say: Callable[[str], Any],
+    notes: list[str],
+    jobs: int,
+    cell_timeout: int,
+    fresh_kernels: bool,
+    *,
+    n_inputs: int,
+) -> tuple[Any, list[NotebookRun], Any]:
+    """Steps 2 and 3: validate while the kernels start, hand the kernels the validated
+    extracts and the police panel, run the notebooks and, meanwhile, audit the printed
+    figures.  Returns the validation, the notebook runs and the audit."""
+    n_kernels = max(1, min(jobs, len(chosen)))
+    with (
+        tempfile.TemporaryDirectory(prefix="socdata-run-") as private,
+        NotebookSession(
+            ctx.out_dir, jobs=n_kernels, cell_timeout=cell_timeout, fresh_kernels=fresh_kernels
+        ) as session,
+    ):
+        say(f"[2/5] Validating {n_inputs} input file(s)")
+        validation = validate_step(ctx.data_dir, say, ctx.read_options)
+        notes.extend(validation.notes)
+        say(f"[3/5] Running {len(chosen)} notebook(s) on {n_kernels} kernel(s)")
+        # notebook 00 shows this validation instead of validating every extract again, and
+        # every kernel receives the validated rows (in memory) instead of reading the files
+        nb_ctx = ctx.with_validation(validation, Path(private))
+        warm_step(nb_ctx, validation)  # the shared police panel, while the kernels start
+        with CacheHandoff(export_shared()) as handoff:
+            clear_shared()
+            running = session.submit(chosen, nb_ctx, _say_done(say), prelude=handoff.code())
+            with _responsive_kernel_thread():
+                audit = audit_step(ctx.out_dir)  # independent of the notebooks: meanwhile
+                judge_printed_step()  # the comparison's verdicts on the printed figures
+            return validation, running.result(), audit
+
+
 def reproduce(
     data_dir: str | Path | None = None,
     out_dir: str | Path = "out",
@@ -233,29 +271,9 @@ def reproduce(
     )
     inputs = {p.name: hash_file(p) for p in input_files(ctx.data_dir)}
 
-    n_kernels = max(1, min(jobs, len(chosen)))
-    # the kernels start (and import pandas, scipy, socdata) while this process validates
-    with (
-        tempfile.TemporaryDirectory(prefix="socdata-run-") as private,
-        NotebookSession(
-            ctx.out_dir, jobs=n_kernels, cell_timeout=cell_timeout, fresh_kernels=fresh_kernels
-        ) as session,
-    ):
-        say(f"[2/5] Validating {len(inputs)} input file(s)")
-        validation = validate_step(ctx.data_dir, say, ctx.read_options)
-        notes.extend(validation.notes)
-        say(f"[3/5] Running {len(chosen)} notebook(s) on {n_kernels} kernel(s)")
-        # notebook 00 shows this validation instead of validating every extract again, and
-        # every kernel receives the validated rows (in memory) instead of reading the files
-        nb_ctx = ctx.with_validation(validation, Path(private))
-        warm_step(nb_ctx, validation)  # the shared police panel, while the kernels start
-        with CacheHandoff(export_shared()) as handoff:
-            clear_shared()
-            running = session.submit(chosen, nb_ctx, _say_done(say), prelude=handoff.code())
-            with _responsive_kernel_thread():
-                audit = audit_step(ctx.out_dir)  # independent of the notebooks: meanwhile
-                judge_printed_step()  # the comparison's verdicts on the printed figures
-            runs = running.result()
+    validation, runs, audit = _validate_and_run(
+        ctx, chosen, say, notes, jobs, cell_timeout, fresh_kernels, n_inputs=len(inputs)
+    )
 
     say("[4/5] Comparing with the published figures (audit of them done meanwhile)")
     comparison, comparison_path = compare_step(ctx.out_dir)
