@@ -329,24 +329,39 @@ def _area_rows(
         yb, ya = bk[m].to_numpy().astype(float), ak[m].to_numpy().astype(float)
         rr, se, lo, hi = _rate_ratio(yb, ya, eb, ea, z)
         rows.append(
-            {
-                "area": area,
-                "measure": m,
-                "kind": "count",
-                "before": int(yb.sum()),
-                "after": int(ya.sum()),
-                "before_person_months": eb.sum(),
-                "after_person_months": ea.sum(),
-                "before_rate": yb.sum() / eb.sum() if eb.sum() > 0 else np.nan,
-                "after_rate": ya.sum() / ea.sum() if ea.sum() > 0 else np.nan,
-                "rate_ratio": rr,
-                "log_rr_se": se,
-                "conf_low": lo,
-                "conf_high": hi,
-                "n_people": n,
-            }
+            count_row(area, m, (yb.sum(), ya.sum()), (eb.sum(), ea.sum()), n, (rr, se, lo, hi))
         )
     return rows
+
+
+def count_row(
+    area: str,
+    measure: str,
+    events: tuple[float, float],
+    person_months: tuple[float, float],
+    n_people: int,
+    ratio: tuple[float, float, float, float],
+) -> dict:
+    """One count row of the before/after table (shared with the sums path,
+    :func:`socdata.scale.police.before_after_windows`)."""
+    (yb, ya), (eb, ea) = events, person_months
+    rr, se, lo, hi = ratio
+    return {
+        "area": area,
+        "measure": measure,
+        "kind": "count",
+        "before": int(yb),
+        "after": int(ya),
+        "before_person_months": eb,
+        "after_person_months": ea,
+        "before_rate": yb / eb if eb > 0 else np.nan,
+        "after_rate": ya / ea if ea > 0 else np.nan,
+        "rate_ratio": rr,
+        "log_rr_se": se,
+        "conf_low": lo,
+        "conf_high": hi,
+        "n_people": n_people,
+    }
 
 
 def _measure_table(

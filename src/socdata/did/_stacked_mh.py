@@ -37,6 +37,30 @@ from socdata.did._stacked_fit import Fit
 from socdata.errors import EstimationError
 
 
+def log_ratio(
+    r: np.ndarray, s: np.ndarray, cluster: np.ndarray, g: int
+) -> tuple[float, np.ndarray]:
+    """The log Mantel-Haenszel rate ratio from the per-set terms ``r`` and ``s``, and its
+    influence summed per cluster (``cluster`` codes each set's cluster, ``g`` clusters).
+
+    Shared by the row path (:func:`fit_mh`) and the sums path
+    (:mod:`socdata.scale.stacked`).
+
+    Raises
+    ------
+    EstimationError
+        ``r`` or ``s`` sums to 0: the ratio is 0 or infinite.
+    """
+    if r.sum() <= 0 or s.sum() <= 0:
+        raise EstimationError(
+            "the Mantel-Haenszel rate ratio is 0 or infinite: no matched set has an event "
+            "for the engager in one period and for a comparator in the other; the outcome "
+            "is too sparse for this comparison (aggregate, or use family='linear')"
+        )
+    psi = r.sum() / s.sum()
+    return float(np.log(psi)), np.bincount(cluster, weights=r - psi * s, minlength=g) / r.sum()
+
+
 def _tables(y, d, first, set_codes, w, n_sets):
     """Weighted engager and comparator counts per set in the rows of the two periods."""
     yw = w * y
@@ -93,15 +117,7 @@ def fit_mh(
     for j, (later, base) in enumerate(periods):
         rows = later | base
         r, s = _tables(y[rows], d[rows], later[rows], set_codes[rows], w[rows], n_sets)
-        if r.sum() <= 0 or s.sum() <= 0:
-            raise EstimationError(
-                "the Mantel-Haenszel rate ratio is 0 or infinite: no matched set has an event "
-                "for the engager in one period and for a comparator in the other; the outcome "
-                "is too sparse for this comparison (aggregate, or use family='linear')"
-            )
-        psi = r.sum() / s.sum()
-        coef[j] = np.log(psi)
-        infl[:, j] = np.bincount(set_cl, weights=r - psi * s, minlength=g) / r.sum()
+        coef[j], infl[:, j] = log_ratio(r, s, set_cl, g)
     ssc = g / (g - 1)
     vcov = ssc * infl.T @ infl
     return Fit(coef, vcov, n_obs, g, len(periods), ssc)

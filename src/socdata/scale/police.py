@@ -39,6 +39,7 @@ from socdata.describe.police import (
     ALL_AREAS,
     BeforeAfterResult,
     _flow_frame,
+    count_row,
 )
 from socdata.errors import SocdataError
 from socdata.options import check_conf_level
@@ -133,24 +134,7 @@ def _count_rows(area: str, g: dict | None, measures: list[str], z: float) -> lis
             if sa != 0 and n > 1:
                 se = float(np.sqrt(n / (n - 1) * float(g[f"q{j}"])))
                 lo, hi = rr * np.exp(-z * se), rr * np.exp(z * se)
-        rows.append(
-            {
-                "area": area,
-                "measure": m,
-                "kind": "count",
-                "before": int(sb),
-                "after": int(sa),
-                "before_person_months": teb,
-                "after_person_months": tea,
-                "before_rate": sb / teb if teb > 0 else np.nan,
-                "after_rate": sa / tea if tea > 0 else np.nan,
-                "rate_ratio": rr,
-                "log_rr_se": se,
-                "conf_low": lo,
-                "conf_high": hi,
-                "n_people": n,
-            }
-        )
+        rows.append(count_row(area, m, (sb, sa), (teb, tea), n, (rr, se, lo, hi)))
     return rows
 
 

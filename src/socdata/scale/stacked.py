@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from socdata.did._stacked_fit import Fit, _check_rank
+from socdata.did._stacked_mh import log_ratio
 from socdata.errors import EstimationError
 from socdata.provenance import FlowLog, Provenance
 from socdata.scale.sources import _q, _refuse_spark, _relation
@@ -342,15 +343,7 @@ def fit_mh_sums(ss: SetSums, periods: list[tuple[np.ndarray, np.ndarray]], mask:
         tot = e1 + c1 + e0 + c0
         safe = np.where(tot > 0, tot, 1.0)
         r, s = e1 * c0 / safe, e0 * c1 / safe
-        if r.sum() <= 0 or s.sum() <= 0:
-            raise EstimationError(
-                "the Mantel-Haenszel rate ratio is 0 or infinite: no matched set has an event "
-                "for the engager in one period and for a comparator in the other; the outcome "
-                "is too sparse for this comparison (aggregate, or use family='linear')"
-            )
-        psi = r.sum() / s.sum()
-        coef[j] = np.log(psi)
-        infl[:, j] = np.bincount(cl, weights=r - psi * s, minlength=g) / r.sum()
+        coef[j], infl[:, j] = log_ratio(r, s, cl, g)
     ssc = g / (g - 1)
     n_obs = int(ss.n[:, :, mask].sum())
     return Fit(coef, ssc * infl.T @ infl, n_obs, g, len(periods), ssc)
