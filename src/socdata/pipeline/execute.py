@@ -60,11 +60,10 @@ def _error_text(exc: BaseException, nb: Any) -> str:
     return f"{type(exc).__name__}: {text[0][:300] if text else ''}"
 
 
-async def _one(kernel: WarmKernel, path: Path, output: Path, ctx: RunContext) -> NotebookRun:
+async def _one(kernel: WarmKernel, path: Path, nb: Any, output: Path) -> NotebookRun:
     import nbformat
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    nb = prepare_notebook(path, ctx, kernel.name)
     t0 = time.perf_counter()
     error = None
     try:
@@ -124,7 +123,7 @@ class NotebookSession:
         self,
         kernel: WarmKernel,
         started: concurrent.futures.Future[Any],
-        queue: collections.deque[tuple[int, Path]],
+        queue: collections.deque[tuple[int, Path, Any]],
         results: dict[int, NotebookRun],
         ctx: RunContext,
         on_done: Callable[[NotebookRun], Any],
@@ -142,17 +141,17 @@ class NotebookSession:
             await kernel.set_prelude(prelude)
         first = True
         while queue:
-            i, path = queue.pop() if from_end else queue.popleft()
+            i, path, nb = queue.pop() if from_end else queue.popleft()
             if self._fresh and not first:
                 await kernel.restart()
             first = False
             output = ctx.out_dir / "notebooks" / f"{path.stem}.ipynb"
-            results[i] = await _one(kernel, path, output, ctx)
+            results[i] = await _one(kernel, path, nb, output)
             on_done(results[i])
 
     async def _run_all(
         self,
-        chosen: Sequence[Path],
+        chosen: Sequence[tuple[Path, Any]],
         ctx: RunContext,
         on_done: Callable[[NotebookRun], Any],
         prelude: str | None,
@@ -161,7 +160,7 @@ class NotebookSession:
         # kernels take notebooks from both ends of the NN order (the first from the front,
         # the second from the back, ...): neighbours, which tend to read the same extracts
         # (20, 30 and 40 the police panel), mostly share a kernel and its cache
-        queue = collections.deque(enumerate(chosen))
+        queue = collections.deque((i, path, nb) for i, (path, nb) in enumerate(chosen))
         results: dict[int, NotebookRun] = {}
         await asyncio.gather(
             *(
@@ -184,7 +183,10 @@ class NotebookSession:
         A failing notebook does not stop the others.  ``prelude`` is code each kernel runs
         first (and after every restart), e.g. receiving the run's validated extracts
         (:class:`~socdata.pipeline.handoff.CacheHandoff`)."""
-        return self._call(self._run_all(chosen, ctx, on_done, prelude))
+        # read and parameterise the notebooks here, not in the kernels' thread: that thread
+        # then only drives the kernels (importing jupytext there stalled the first notebook)
+        prepared = [(p, prepare_notebook(p, ctx, self._kernels[0].name)) for p in chosen]
+        return self._call(self._run_all(prepared, ctx, on_done, prelude))
 
     def close(self) -> None:
         """Shut the kernels down and remove the session's temporary files."""
