@@ -35,7 +35,7 @@ Examples
 --------
 >>> import socdata
 >>> socdata.__version__
-'0.3.0'
+'0.4.0'
 >>> frame = socdata.random_extract("service", n=5, seed=1)
 >>> result = socdata.validate_extract(frame, "service")
 >>> result.ok, result.n_valid
@@ -48,7 +48,7 @@ import importlib
 
 #: The version (semantic versioning), written here only: pyproject.toml reads it, and so do
 #: ``socdata --version``, every result's provenance and every manifest.json.
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 #: Functions re-exported at the top level: name -> module that defines it.
 _FUNCTIONS = {

@@ -70,6 +70,9 @@ def test_write_bundled_reproduces_the_committed_files(tmp_path):
         assert hash_file(paths[kind]) == hash_file(synthetic_dir() / f"{kind}.csv"), (
             f"data/synthetic/{kind}.csv is stale: run `socdata synthesize`"
         )
+    # the schema versions recorded beside the files are the current ones too
+    committed = json.loads((synthetic_dir() / "manifest.json").read_text())
+    assert manifest == committed, "data/synthetic/manifest.json is stale: run `socdata synthesize`"
 
 
 def test_write_bundled_refuses_invalid_generator_output(tmp_path, monkeypatch):
