@@ -51,8 +51,8 @@ def test_duplicate_rows_give_one_message_in_every_estimator():
         with pytest.raises(DiDInputError) as info:
             fit()
         msg = str(info.value)
-        assert "1 unit-period pair appears on more than one row" in msg, name
-        assert "period 2: rows 7 and 7" in msg and "one row per unit and period" in msg
+        assert "has more than one row in period 2 (rows 7 and 7; 1 unit-period pair" in msg, name
+        assert "one row per unit and period" in msg
         assert str(data.loc[7, "person_id"]) not in msg  # the unit is masked
         messages.add(msg.split(": ", 1)[1])
     assert len(messages) == 1

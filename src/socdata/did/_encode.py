@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -360,6 +361,29 @@ def _show(value: object) -> str:
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 
+def duplicate_rows_message(
+    unit_id: Any,
+    period: Any = None,
+    *,
+    detail: str = "",
+    columns: tuple[str, str] | None = None,
+    hint: str = "GROUP BY unit, period",
+) -> str:
+    """The one message for rows that break "one row per unit and period", in memory
+    (:func:`encode_layout`) and on table sources (:mod:`socdata.scale`).
+
+    The unit is masked (:func:`mask_id`); ``period`` ``None`` when the engine does not say
+    which; ``detail`` follows the period (e.g. the row labels); ``columns`` names the unit
+    and period columns; ``hint`` is how to aggregate.
+    """
+    where = "a period" if period is None else f"period {_show(period)}"
+    named = f" ({columns[0]!r}, {columns[1]!r})" if columns else ""
+    return (
+        f"unit {mask_id(unit_id)} has more than one row in {where}{detail}; rule: one row per "
+        f"unit and period{named}. Aggregate the rows first (e.g. {hint})."
+    )
+
+
 def encode_layout(
     units: pd.Series | np.ndarray,
     times: pd.Series | np.ndarray,
@@ -415,12 +439,15 @@ def encode_layout(
         pos = [r0, r1] if kept is None else np.flatnonzero(kept)[[r0, r1]].tolist()
         labels = [row_labels[r] for r in pos] if row_labels is not None else pos
         raise error(
-            f"{function}: {n_pairs} unit-period pair{'s' * (n_pairs > 1)} appear"
-            f"{'s' * (n_pairs == 1)} on more than one row (e.g. unit "
-            f"{mask_id(np.asarray(units)[r0])} in period {_show(np.asarray(times)[r0])}: rows "
-            f"{_show(labels[0])} and {_show(labels[1])}); rule: one row per unit and period "
-            f"({unit!r}, {time!r}). "
-            "Aggregate duplicate rows first (e.g. sum counts by person and month)."
+            f"{function}: "
+            + duplicate_rows_message(
+                np.asarray(units)[r0],
+                np.asarray(times)[r0],
+                detail=f" (rows {_show(labels[0])} and {_show(labels[1])}; {n_pairs} "
+                f"unit-period pair{'s' * (n_pairs > 1)} in all)",
+                columns=(unit, time),
+                hint="sum counts by person and month",
+            )
         )
     return Layout(
         n_units,

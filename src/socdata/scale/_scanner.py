@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from socdata._lazy import lazy_module
-from socdata.did._encode import mask_id
+from socdata.did._encode import duplicate_rows_message, mask_id
 from socdata.errors import AttGtInputError
 from socdata.scale.moments import CohortMoments, combine, moments_from_wide
 
@@ -125,11 +125,7 @@ class Scanner:
             raise Unsorted
         if np.any(step[within] == 0):
             r = int(np.flatnonzero(within & (step == 0))[0])
-            raise AttGtInputError(
-                f"unit {mask_id(u[r])} has more than one row in period "
-                f"{self.labels[k[r]]}; rule: one row per unit and period. Aggregate the rows "
-                "first (e.g. GROUP BY unit, period)."
-            )
+            raise AttGtInputError(duplicate_rows_message(u[r], self.labels[k[r]]))
         for col, rule in (
             ("g", "the cohort (first treated period) is fixed for each unit"),
             ("c", "units are nested in clusters"),

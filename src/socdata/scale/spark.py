@@ -165,7 +165,7 @@ def spark_moments(
 def _reduce(units: Any, times: list, kind: str, with_cluster: bool, n_rows: int, n_t: int):
     from pyspark.sql import functions as F
 
-    from socdata.did._encode import mask_id
+    from socdata.did._encode import duplicate_rows_message, mask_id
 
     varies = (F.col("g") != F.col("g2")) | ((F.col("gnull") > 0) & (F.col("gnull") < F.col("rows")))
     if with_cluster:
@@ -177,10 +177,7 @@ def _reduce(units: Any, times: list, kind: str, with_cluster: bool, n_rows: int,
     ).collect()[0]
     if n_dup:
         u = units.filter(dup).select("u").limit(1).collect()[0][0]
-        raise AttGtInputError(
-            f"unit {mask_id(u)} has more than one row in a period; rule: one row per "
-            "unit and period. Aggregate the rows first (e.g. GROUP BY unit, period)."
-        )
+        raise AttGtInputError(duplicate_rows_message(u))
     if n_var:
         u = units.filter(varies).select("u").limit(1).collect()[0][0]
         raise AttGtInputError(
