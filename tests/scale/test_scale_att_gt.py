@@ -178,3 +178,28 @@ def test_twfe_cohort_equals_treatment_column(panel, parquet, cluster):
         assert res.tidy()["p_value"].iloc[0] == pytest.approx(ref.tidy()["p_value"].iloc[0])
     with pytest.raises(EstimationError, match="exactly one of treatment= and cohort="):
         did.twfe(panel, outcome="y", unit="id", time="t")
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"control_group": "not_yet_treated"}, {"cluster": "area"}, {"anticipation": 1}]
+)
+def test_a_sorted_balanced_frame_takes_cohort_statistics_with_the_row_paths_result(options):
+    # att_gt reads a frame in the common layout as matrices (scale.sources.frame_moments);
+    # the same rows shuffled take the row path: every figure, the flow and the
+    # aggregations agree
+    import importlib
+
+    module = importlib.import_module("socdata.did.att_gt")
+    data = staggered_panel(600, 8, seed=5)
+    shuffled = data.sample(frac=1, random_state=2)
+    kw = {**KW, **options}
+    params = {"weights": None, "inference": "analytic", "cluster": None, **kw}
+    assert module._frame_moments(data, params) is not None
+    assert module._frame_moments(shuffled, params) is None
+    fast, rows = did.att_gt(data, **kw), did.att_gt(shuffled, **kw)
+    pd.testing.assert_frame_equal(fast.tidy(), rows.tidy(), rtol=0, atol=1e-12)
+    assert str(fast.provenance.flow) == str(rows.provenance.flow)
+    for how in ("simple", "dynamic", "group", "calendar"):
+        pd.testing.assert_frame_equal(
+            fast.aggregate(how).tidy(), rows.aggregate(how).tidy(), rtol=0, atol=1e-12
+        )

@@ -176,7 +176,10 @@ def att_gt(
         pooled site statistics, :mod:`socdata.federated`).  The engine then computes
         per-cohort counts, means and scatter matrices and the estimate is finished from
         them (exact; with ``covariates`` the 2x2 fits are streamed in chunked passes;
-        no weights or bootstrap; see ``docs/explanation/scale.md``).
+        no weights or bootstrap; see ``docs/explanation/scale.md``).  A frame sorted by
+        unit and period with every unit in every period (no covariates, weights or
+        bootstrap) is read the same way, as matrices: same estimates, less time and
+        memory.
     outcome, unit, time
         Column names.  ``time`` is numeric (years, month numbers) or datetime64 (month
         starts); with dates, ``anticipation`` and event times count periods.
@@ -295,6 +298,17 @@ def _estimation_panel(data: Any, params: dict[str, Any]) -> tuple[Any, PanelArra
     digest = fingerprint_async(
         data, [*(params[c] for c in cols), *covariates, params["cluster"], params["weights"]]
     )
+    moments = _frame_moments(data, params) if not covariates else None
+    if moments is not None:
+        from socdata.scale.finish import panel_from_moments
+
+        return digest, panel_from_moments(
+            moments,
+            outcome=params["outcome"],
+            anticipation=params["anticipation"],
+            control_group=params["control_group"],
+            balance=params["balance"],
+        )
     p = build_panel(
         data,
         outcome=params["outcome"],
@@ -309,6 +323,26 @@ def _estimation_panel(data: Any, params: dict[str, Any]) -> tuple[Any, PanelArra
         weights=params["weights"],
     )
     return digest, p
+
+
+def _frame_moments(data: pd.DataFrame, params: dict[str, Any]) -> Any:
+    """Cohort statistics of a frame in the common layout (sorted by unit and period, every
+    unit in every period, no missing value), read as matrices without reshaping the rows:
+    the same estimates as the row path (:mod:`socdata.scale`, tested to 1e-10) at a
+    fraction of the time and memory.  ``None`` (the row path) for any other frame, and
+    with weights or the bootstrap, which need unit rows."""
+    if params["weights"] or params["inference"] == "bootstrap":
+        return None
+    from socdata.scale.sources import frame_moments
+
+    return frame_moments(
+        data,
+        outcome=params["outcome"],
+        unit=params["unit"],
+        time=params["time"],
+        cohort=params["cohort"],
+        cluster=params["cluster"],
+    )
 
 
 def _cells_frame(
