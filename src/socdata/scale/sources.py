@@ -305,7 +305,11 @@ def frame_moments(
     if shape is None:
         return None
     n, n_t = shape
-    y = data[outcome].to_numpy(dtype=np.float64, na_value=np.nan).reshape(n, n_t)
+    yv = data[outcome]
+    # a float64 column without a nullable dtype is read in place (no copy of the rows)
+    y = (
+        yv.to_numpy() if yv.dtype == np.float64 else yv.to_numpy(np.float64, na_value=np.nan)
+    ).reshape(n, n_t)
     if np.isnan(y).any() or not per_unit_constant(gv, n, n_t).all():
         return None
     cl = None
