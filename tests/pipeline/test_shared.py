@@ -211,3 +211,10 @@ def test_no_panel_is_built_from_police_extracts_with_rejected_rows(tmp_path, mon
     assert validation.extracts.set_index("kind").loc["police_events", "status"] != "valid"
     warm_step(ctx, validation)  # nothing built, nothing raised: the notebook will say why
     assert not [key for key in shared_cache if key[0] == "police_panel"]
+
+
+def test_each_read_gets_its_own_rows_and_the_shared_validation_is_untouched():
+    first = read_extract_once(synthetic_dir(), "plans")
+    first.iloc[0, 0] = "changed by a notebook"
+    second = read_extract_once(synthetic_dir(), "plans")
+    pd.testing.assert_frame_equal(second, socdata.read_extract(synthetic_dir(), "plans"))

@@ -129,6 +129,12 @@ def shared(key: Hashable, build: Callable[[], T]) -> T:
     object
         A deep copy of the result (``copy.deepcopy``; a DataFrame's own deep copy).
     """
+    return copy.deepcopy(_cached(key, build))
+
+
+def _cached(key: Hashable, build: Callable[[], T]) -> T:
+    """The cached value itself (not a copy), its warnings emitted again: for callers that
+    copy only the part they hand out."""
     entry = _CACHE.get(key)
     if entry is None:
         with warnings.catch_warnings(record=True) as caught:
@@ -141,7 +147,7 @@ def shared(key: Hashable, build: Callable[[], T]) -> T:
     else:
         _CACHE.move_to_end(key)
     _replay(entry.warnings)
-    return copy.deepcopy(entry.value)
+    return entry.value
 
 
 def validated_once(
@@ -168,6 +174,10 @@ def validated_once(
         A copy of the validation (``strict=False``: rows breaking a rule are in its
         rejections, not raised).
     """
+    return copy.deepcopy(_validation(data_dir, kind, read_options))
+
+
+def _validation(data_dir: str | Path, kind: str, read_options: Mapping[str, Any] | None) -> Any:
     from socdata.io import find_extract
     from socdata.io.options import ReadOptions
     from socdata.validate import validate_extract
@@ -180,7 +190,7 @@ def validated_once(
         file_key(path),
         json.dumps(options.to_mapping(), sort_keys=True, default=str),
     )
-    return shared(
+    return _cached(
         key,
         lambda: validate_extract(
             path, kind, column_map=options.column_map(kind), sheet=options.sheet(kind)
@@ -224,8 +234,12 @@ def read_extract_once(
     from socdata.validate.read import valid_rows
 
     if set(kwargs) <= {"strict"}:
-        result = validated_once(data_dir, kind, read_options=read_options)
-        return valid_rows(result, kind, strict=kwargs.get("strict", True))
+        # only the valid rows are copied out of the shared validation (not its rejections)
+        result = _validation(data_dir, kind, read_options)
+        strict = kwargs.get("strict", True)
+        if strict and not result.ok:
+            result = copy.deepcopy(result)  # the error carries its own copy
+        return valid_rows(result, kind, strict=strict).copy(deep=True)
     path = find_extract(Path(data_dir), kind)
     key = (
         "read_extract",
