@@ -203,3 +203,31 @@ def test_a_sorted_balanced_frame_takes_cohort_statistics_with_the_row_paths_resu
         pd.testing.assert_frame_equal(
             fast.aggregate(how).tidy(), rows.aggregate(how).tidy(), rtol=0, atol=1e-12
         )
+
+
+@pytest.mark.parametrize(
+    ("damage", "options"),
+    [
+        ("infinite outcome", {}),
+        ("infinite outcome", {"balance": "drop_incomplete"}),
+        ("all treated first", {}),
+        ("all treated first", {"control_group": "not_yet_treated"}),
+    ],
+)
+def test_the_frame_route_and_the_row_path_agree_on_damaged_frames(damage, options):
+    # an infinite outcome is an incomplete unit on both paths; a panel whose units are all
+    # excluded gives the same error on both (the row path raised a bare ValueError before)
+    data = staggered_panel(300, 8, seed=5)
+    if damage == "infinite outcome":
+        data.loc[5, "y"] = np.inf
+    else:
+        data["g"] = 1
+    kw = {**KW, **options}
+    outcomes = []
+    for frame in (data, data.sample(frac=1, random_state=2)):
+        try:
+            res = did.att_gt(frame, **kw)
+            outcomes.append(("ok", res.aggregate("simple").tidy()["estimate"].round(12).tolist()))
+        except EstimationError as exc:
+            outcomes.append((type(exc).__name__, str(exc)))
+    assert outcomes[0] == outcomes[1]

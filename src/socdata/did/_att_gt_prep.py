@@ -48,6 +48,9 @@ BOOT_WEIGHTS = ("rademacher", "mammen")
 ATT_GT_INFERENCE = ("analytic", "bootstrap")
 
 
+#: The error when the exclusions leave no unit to estimate from (both ATT(g,t) paths).
+NO_UNIT_LEFT = "no unit is left in the estimation panel."
+
 def check_choice(name: str, value: object, allowed: Sequence[str]) -> str:
     """Return ``value`` if it is one of ``allowed``, else raise :class:`AttGtInputError`."""
     return str(_check_choice(name, value, allowed, function="att_gt", error=AttGtInputError))
@@ -477,6 +480,8 @@ def _last_cohort_periods(
             "control_group='never_treated' has no comparison group. Use "
             "control_group='not_yet_treated', or add the matched comparators."
         )
+    if gnum.size == 0:  # every unit excluded (e.g. all treated in the first period)
+        raise EstimationError(NO_UNIT_LEFT)
     # as R did: periods from the last cohort's (anticipated) start are dropped and the
     # last cohort serves only as a not-yet-treated comparison group
     keep_t = time_num < gnum.max() - anticipation

@@ -20,6 +20,7 @@ import numpy as np
 
 from socdata.did._att_gt_arrays import PanelArrays
 from socdata.did._att_gt_prep import (
+    NO_UNIT_LEFT,
     AttGtInputError,
     _cohort_codes,
     _last_cohort_periods,
@@ -117,8 +118,11 @@ def panel_from_moments(
         rest = [[int(i)] for i in idx[~never]]
         m = m.merge_cohorts([list(idx[never]), *rest], [NEVER, *(m.cohorts[i[0]] for i in rest)])
         gnum, raw = _cohort_numbers(m, time_num)
+    if control_group == "never_treated" and not np.isinf(gnum).any():
+        # the row path's message: no never-treated unit is the reason, even if none is left
+        _last_cohort_periods(gnum, time_num, n_t, anticipation, control_group, flow)
     if len(m.cohorts) == 0 or int(m.n.sum()) == 0:
-        raise EstimationError("no unit is left in the estimation panel.")
+        raise EstimationError(NO_UNIT_LEFT)
     time_labels = m.time_labels
     control_only = None
     if not np.isinf(gnum).any():

@@ -310,7 +310,8 @@ def frame_moments(
     y = (
         yv.to_numpy() if yv.dtype == np.float64 else yv.to_numpy(np.float64, na_value=np.nan)
     ).reshape(n, n_t)
-    if np.isnan(y).any() or not per_unit_constant(gv, n, n_t).all():
+    # a missing or infinite outcome makes the unit incomplete: the row path says so
+    if not np.isfinite(y).all() or not per_unit_constant(gv, n, n_t).all():
         return None
     cl = None
     if cluster:
