@@ -67,3 +67,14 @@ def test_spark_paths_not_reduced_are_clear_errors(spark):
             spark.createDataFrame(stacked), outcome="y", unit="id", time="t",
             index_time="index", matched_set="s", treated="treated",
         )  # fmt: skip
+
+
+@pytest.mark.filterwarnings("ignore::socdata.errors.ExcludedRowsWarning")
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+def test_spark_drops_a_unit_with_an_unusable_outcome_as_pandas_does(spark, value):
+    df = staggered_panel(n=80, n_t=5, cohorts=(0, 3, 4))
+    df.loc[7, "y"] = value
+    kw = dict(KW, balance="drop_incomplete")
+    m = cohort_moments(spark.createDataFrame(df), **KW)
+    assert int(m.n_incomplete.sum()) == 1
+    assert_same_att(did.att_gt(df, **kw), did.att_gt(m, **kw))

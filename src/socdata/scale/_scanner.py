@@ -163,12 +163,13 @@ class Scanner:
         else:
             self._check_general(cols, starts, m)
         lengths = np.diff(np.append(starts, m))
+        # a missing or infinite outcome makes the unit incomplete (as in memory)
         if regular:  # (units, T) view: no per-row work
-            complete = ~np.isnan(cols["y"].reshape(-1, n_t)).any(axis=1)
+            complete = np.isfinite(cols["y"].reshape(-1, n_t)).all(axis=1)
         else:
-            nan_rows = np.isnan(cols["y"])
-            n_nan = np.add.reduceat(nan_rows.astype(np.int64), starts) if m else np.zeros(0)
-            complete = (lengths == self.n_t) & (n_nan == 0)
+            bad_rows = ~np.isfinite(cols["y"])
+            n_bad = np.add.reduceat(bad_rows.astype(np.int64), starts) if m else np.zeros(0)
+            complete = (lengths == self.n_t) & (n_bad == 0)
         gkeys = cols["g"][starts]
         if complete.all():
             y = cols["y"].reshape(-1, self.n_t)

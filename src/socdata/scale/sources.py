@@ -16,7 +16,8 @@ directory (path), a pyarrow Table or Dataset, or a Spark DataFrame, and returns
 
 Rules (the same as the in-memory estimators): one row per unit and period; the cohort
 (and the cluster) constant within a unit; a unit lacking a period or an outcome is
-*incomplete* (counted per cohort; the estimator decides whether that is an error).
+*incomplete* (a missing or infinite outcome too; counted per cohort; the estimator
+decides whether that is an error).
 """
 
 from __future__ import annotations

@@ -140,7 +140,8 @@ def spark_moments(
     if kind != "datetime":
         gkey = F.when(F.col("g").isNull() | F.isnan("g") | (F.col("g") == 0), F.lit(None))
         df = df.withColumn("g", gkey.otherwise(F.col("g")))
-    ok_y = F.col("y").isNotNull() & ~F.isnan("y")
+    # a missing or infinite outcome makes the unit incomplete (as in memory and on DuckDB)
+    ok_y = F.col("y").isNotNull() & ~F.isnan("y") & (F.abs("y") != F.lit(float("inf")))
     per_unit = [
         F.count(F.lit(1)).alias("rows"),
         F.countDistinct("t").alias("nt"),
