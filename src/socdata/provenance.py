@@ -42,6 +42,47 @@ def hash_file(path: str | Path, algorithm: str = "sha256") -> str:
     return f"{algorithm}:{h.hexdigest()}"
 
 
+#: Columns at least this long are fingerprinted from a run-length or periodic encoding of
+#: their values when it is at least 8 times shorter (a unit identifier repeated over its
+#: months, a cohort, a period cycling through the same months): the digest still covers
+#: every value, and a 48-million-row panel hashes in about half the time.  Shorter columns
+#: are hashed as they are (their digests are those of earlier versions).
+COMPACT_MIN_ROWS = 1 << 20
+
+
+def _compact(arr: np.ndarray) -> bytes | None:
+    """A tagged run-length (``rle``) or periodic (``per``) encoding of a long 1-d numeric
+    array when it is at least 8 times shorter than the array, else ``None``.
+
+    Values are compared by their bits (NaN equals NaN); the tag and the lengths make the
+    encoding one-to-one, so equal digests still mean equal values.  Whether to encode is
+    decided from the values alone (first on the first 65,536, then on all), so the same
+    column always gives the same digest.
+    """
+    n = len(arr)
+    if arr.ndim != 1 or n < COMPACT_MIN_ROWS or arr.dtype.itemsize not in (1, 2, 4, 8):
+        return None
+    bits = arr.view(f"u{arr.dtype.itemsize}")
+    head = bits[: 1 << 16]
+    if np.count_nonzero(head[1:] != head[:-1]) < len(head) // 8:
+        starts = np.concatenate([[0], np.flatnonzero(bits[1:] != bits[:-1]) + 1])
+        if len(starts) * 8 <= n:
+            lengths = np.diff(np.append(starts, n)).astype(np.int64)
+            return (
+                b"rle\x00"
+                + np.int64(len(starts)).tobytes()
+                + bits[starts].tobytes()
+                + lengths.tobytes()
+            )
+    again = np.flatnonzero(head[1:] == head[0])
+    period = int(again[0]) + 1 if len(again) else 0
+    if period and n % period == 0 and period * 8 <= n:
+        block = bits[:period]
+        if bool((bits.reshape(-1, period) == block).all()):
+            return b"per\x00" + np.array([period, n // period], np.int64).tobytes() + block.tobytes()
+    return None
+
+
 def _column_bytes(values: pd.Series | pd.Index) -> bytes | memoryview:
     """The raw bytes of a column: numeric buffers as they are, anything else hashed by pandas."""
     dtype = values.dtype
@@ -52,7 +93,9 @@ def _column_bytes(values: pd.Series | pd.Index) -> bytes | memoryview:
         codes = values.codes if isinstance(values, pd.Index) else values.cat.codes.to_numpy()
         return cats.encode() + memoryview(np.ascontiguousarray(codes).view(np.uint8)).tobytes()
     if dtype.kind in "biufmM" and not pd.api.types.is_extension_array_dtype(dtype):
-        return memoryview(np.ascontiguousarray(values.to_numpy()).view(np.uint8))
+        arr = np.ascontiguousarray(values.to_numpy())
+        compact = _compact(arr)
+        return compact if compact is not None else memoryview(arr.view(np.uint8))
     hashed = pd.util.hash_pandas_object(values, index=False).to_numpy()
     return memoryview(np.ascontiguousarray(hashed).view(np.uint8))
 

@@ -205,9 +205,11 @@ def test_a_sorted_balanced_frame_takes_cohort_statistics_with_the_row_paths_resu
         )
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # no numpy noise from the frame route
 @pytest.mark.parametrize(
     ("damage", "options"),
     [
+        ("missing outcome", {"balance": "drop_incomplete"}),
         ("infinite outcome", {}),
         ("infinite outcome", {"balance": "drop_incomplete"}),
         ("all treated first", {}),
@@ -220,6 +222,8 @@ def test_the_frame_route_and_the_row_path_agree_on_damaged_frames(damage, option
     data = staggered_panel(300, 8, seed=5)
     if damage == "infinite outcome":
         data.loc[5, "y"] = np.inf
+    elif damage == "missing outcome":
+        data.loc[5, "y"] = np.nan
     else:
         data["g"] = 1
     kw = {**KW, **options}

@@ -219,10 +219,8 @@ def sorted_balanced_shape(
     first = u[:, 0]
     if not bool((u == first[:, None]).all()):
         return None
-    if units_increasing:
-        if not np.all(first[1:] > first[:-1]):
-            return None
-    elif not pd.Index(first).is_unique:
+    # strictly increasing units are distinct (the common case: no hashing)
+    if not np.all(first[1:] > first[:-1]) and (units_increasing or not pd.Index(first).is_unique):
         return None
     block = times[:n_times]
     if n_times > 1 and not np.all(block[1:] > block[:-1]):
@@ -266,6 +264,8 @@ def per_unit_constant(values: np.ndarray, n: int, n_t: int) -> np.ndarray:
     m = values.reshape(n, n_t)
     first = m[:, :1]
     same = m == first
+    if same.all():  # the common case: one reduction over the whole matrix
+        return np.ones(n, dtype=bool)
     if m.dtype.kind == "f":
         same |= np.isnan(m) & np.isnan(first)
     elif m.dtype.kind == "M":

@@ -311,8 +311,7 @@ def frame_moments(
     y = (
         yv.to_numpy() if yv.dtype == np.float64 else yv.to_numpy(np.float64, na_value=np.nan)
     ).reshape(n, n_t)
-    # a missing or infinite outcome makes the unit incomplete: the row path says so
-    if not np.isfinite(y).all() or not per_unit_constant(gv, n, n_t).all():
+    if not per_unit_constant(gv, n, n_t).all():
         return None
     cl = None
     if cluster:
@@ -325,12 +324,19 @@ def frame_moments(
         labels = labels.astype(np.float64)
         if np.all(labels == np.round(labels)):
             labels = labels.astype(np.int64)
-    return moments_from_wide(
-        y,
-        gv[::n_t].astype(np.float64) if kind == "numeric" else gv[::n_t],
-        time_labels=labels,
-        time_kind=kind,
-        cluster=cl,
-        n_rows=len(data),
-        source="pandas DataFrame (sorted balanced)",
-    )
+    with np.errstate(invalid="ignore", over="ignore"):  # a bad value: checked below
+        m = moments_from_wide(
+            y,
+            gv[::n_t].astype(np.float64) if kind == "numeric" else gv[::n_t],
+            time_labels=labels,
+            time_kind=kind,
+            cluster=cl,
+            n_rows=len(data),
+            source="pandas DataFrame (sorted balanced)",
+        )
+    # a missing or infinite outcome makes the unit incomplete (the row path says so): any
+    # such value makes its cohort's means or scatter non-finite, so one check of the
+    # H x T x T statistics replaces a pass over the rows (an overflow goes the row way too)
+    if not (np.isfinite(m.mean).all() and np.isfinite(m.scatter).all()):
+        return None
+    return m
