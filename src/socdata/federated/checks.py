@@ -34,8 +34,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from socdata.federated.few_values import cohort_name, few_value_cells
 from socdata.report.disclosure import RuleSet
-from socdata.scale.moments import NEVER, CohortMoments
+from socdata.scale.moments import CohortMoments
 
 __all__ = ["check_statistics", "min_cohort_size"]
 
@@ -60,14 +61,6 @@ def min_cohort_size(n_periods: int, rules: RuleSet) -> int:
     return max(rules.threshold, rules.min_base, t + 1, n_dof)
 
 
-def _cohort_name(c: object, kind: str) -> str:
-    if c is NEVER:
-        return "never treated"
-    if kind == "datetime":
-        return str(np.datetime64(int(c), "ns"))[:10]
-    return f"{float(c):g}"
-
-
 def _constant_periods(m: CohortMoments, rules: RuleSet) -> list[tuple[int, int]]:
     """(cohort, period) where every unit has the same outcome, disclosive by the rules."""
     out = []
@@ -82,8 +75,22 @@ def _constant_periods(m: CohortMoments, rules: RuleSet) -> list[tuple[int, int]]
     return out
 
 
-def check_statistics(m: CohortMoments, rules: RuleSet) -> tuple[str, dict, str, list[str]]:
+def check_statistics(
+    m: CohortMoments, rules: RuleSet, *, outcome_values: str | None = None
+) -> tuple[str, dict, str, list[str]]:
     """ACRO-style checks of a site's statistics.
+
+    Parameters
+    ----------
+    m
+        The site's statistics.
+    rules
+        Output-control rule set.
+    outcome_values
+        What the outcome is: ``"binary"`` (0/1), ``"counts"`` (0, 1, 2, ...),
+        ``"continuous"``, or ``None`` to detect from the statistics
+        (:func:`socdata.federated.few_values.few_value_cells`; a declaration adds checks,
+        never removes the ones the statistics call for).
 
     Returns
     -------
@@ -92,13 +99,14 @@ def check_statistics(m: CohortMoments, rules: RuleSet) -> tuple[str, dict, str, 
         check), the one-line summary and one comment per failure naming cohort and rule.
     """
     if not rules.enabled:
+        few_value_cells(m, rules, outcome_values)  # a declaration is still verified
         return "pass", _sdc({}), "pass", []
     base = max(rules.threshold, rules.min_base)
     need = min_cohort_size(len(m.time_labels), rules)
     cells: dict[str, list] = {"threshold": [], "dof": [], "all-values-are-same": []}
     comments = []
     for i, v in enumerate(m.n.tolist()):
-        name = _cohort_name(m.cohorts[i], m.time_kind)
+        name = cohort_name(m.cohorts[i], m.time_kind)
         if 0 < v < base:
             cells["threshold"].append([i, "n"])
         if 0 < v < need:
@@ -111,7 +119,7 @@ def check_statistics(m: CohortMoments, rules: RuleSet) -> tuple[str, dict, str, 
                 "paths); merge it with a neighbouring cohort or shorten the window"
             )
     for h, t in _constant_periods(m, rules):
-        name = _cohort_name(m.cohorts[h], m.time_kind)
+        name = cohort_name(m.cohorts[h], m.time_kind)
         cells["all-values-are-same"].append([h, str(m.time_labels[t])])
         comments.append(
             f"cohort {name}, period {m.time_labels[t]}: every unit has the same outcome "
@@ -129,16 +137,24 @@ def check_statistics(m: CohortMoments, rules: RuleSet) -> tuple[str, dict, str, 
                 f"{len(small)} cluster-by-cohort cells have fewer than {rules.threshold} units "
                 "(rule: threshold); merge small clusters or compute without clusters"
             )
-    failed = {k: len(v) for k, v in cells.items() if v}
+    few, few_totals, few_comments = few_value_cells(m, rules, outcome_values)
+    totals = {k: len(v) for k, v in cells.items()}
+    for k, v in few.items():
+        cells[k] = cells.get(k, []) + v
+        totals[k] = totals.get(k, 0) + few_totals[k]
+    comments += few_comments
+    failed = {k: v for k, v in totals.items() if v}
     if not failed:
-        return "pass", _sdc(cells), "pass", comments
+        return "pass", _sdc(cells, totals), "pass", comments
     summary = "fail; " + "; ".join(f"{k}: {v} cells" for k, v in failed.items())
-    return "fail", _sdc(cells), summary, comments
+    return "fail", _sdc(cells, totals), summary, comments
 
 
-def _sdc(cells: dict[str, list]) -> dict:
+def _sdc(cells: dict[str, list], totals: dict[str, int] | None = None) -> dict:
+    """ACRO's ``sdc`` block; ``totals`` counts failing cells beyond those listed."""
     keys = ("negative", "missing", "threshold", "p-ratio", "nk-rule", "all-values-are-same")
     keys += ("rounding", "zeros", "dof")
     full = {k: list(cells.get(k, [])) for k in keys}
-    summary = {"suppressed": False, **{k: len(v) for k, v in full.items()}}
+    totals = totals or {}
+    summary = {"suppressed": False, **{k: totals.get(k, len(v)) for k, v in full.items()}}
     return {"summary": summary, "cells": full}

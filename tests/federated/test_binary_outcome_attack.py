@@ -1,0 +1,198 @@
+"""A 0/1 outcome's released statistics are frequency tables; the few-values rule stops
+the release of their small cells.
+
+For a 0/1 outcome, ``n * mean[t]`` is the number of units with a one in period ``t`` and
+``scatter[s, t] + n * mean[s] * mean[t]`` the number with ones in both ``s`` and ``t``.
+The attack below uses only what a site hands over (a cohort of 79 units, which passes the
+minimum cohort size) and finds that one unit had ones in both periods 2 and 5; since no
+unit had a zero in both, it then reads that unit's whole path off the pair counts:
+``x_u = P[2, u] + P[5, u] - S[u]``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from socdata.errors import DisclosureError, EstimationError
+from socdata.federated import (
+    min_cohort_size,
+    pool_sites,
+    read_site_statistics,
+    site_statistics,
+)
+from socdata.report.disclosure import get_rule_set
+from tests.scale.panels import staggered_panel
+
+pytest.importorskip("duckdb")
+
+KW = dict(outcome="y", unit="id", time="t", cohort="g")
+T = 8
+N = 79  # units of the attacked cohort (minimum cohort size: 10)
+TARGET = 39  # the one unit with ones in periods 2 and 5
+
+
+def _attacked_paths() -> np.ndarray:
+    """A 0/1 cohort whose only small cell is 'ones in both 2 and 5' (1 unit)."""
+    rng = np.random.default_rng(11)
+    y = rng.integers(0, 2, size=(N, T))
+    y[:, 1] = np.arange(N) <= TARGET  # period 2: units 0..39
+    y[:, 4] = np.arange(N) >= TARGET  # period 5: units 39..78
+    return y.astype(float)
+
+
+def _panel(paths: np.ndarray, cohort: float = 5.0, first_id: int = 10_000) -> pd.DataFrame:
+    n = len(paths)
+    return pd.DataFrame(
+        {
+            "id": np.repeat(np.arange(first_id, first_id + n), T),
+            "t": np.tile(np.arange(1, T + 1), n),
+            "g": cohort,
+            "y": paths.ravel(),
+        }
+    )
+
+
+def _site(paths: np.ndarray) -> pd.DataFrame:
+    """A site with three continuous-outcome cohorts and the attacked 0/1 cohort."""
+    df = staggered_panel(n=300, n_t=T, cohorts=(0, 3, 6)).drop(columns="area")
+    return pd.concat([df, _panel(paths)], ignore_index=True)
+
+
+def _direct_cells(y: np.ndarray, s: int, t: int) -> tuple[int, int, int, int]:
+    a, b = y[:, s] == 1, y[:, t] == 1
+    return int((a & b).sum()), int((a & ~b).sum()), int((~a & b).sum()), int((~a & ~b).sum())
+
+
+def test_attack_recovers_the_pair_count_and_the_units_path():
+    y = _attacked_paths()
+    small = [  # the design: one pair of periods with a cell of 1-9 units, no other
+        (s, t)
+        for s in range(T)
+        for t in range(s + 1, T)
+        if any(0 < v < 10 for v in _direct_cells(y, s, t))
+    ]
+    assert small == [(1, 4)]
+    assert all(10 <= y[:, t].sum() <= N - 10 for t in range(T))
+    s = site_statistics(_site(y), site="north", **KW, rules="none")  # released as computed
+    m = s.moments
+    h = m.cohorts.index(5.0)
+    n, mean, scatter = int(m.n[h]), m.mean[h], m.scatter[h]  # all the attacker has
+    assert n == N >= min_cohort_size(T, get_rule_set("soceis-default-v1"))
+    ones = n * mean
+    both = scatter + n * np.outer(mean, mean)
+    np.testing.assert_allclose(np.diag(both), ones, atol=1e-9)  # sum y^2 = sum y: 0/1
+    assert round(both[1, 4]) == 1  # one unit had ones in months 2 and 5
+    neither = n - ones[1] - ones[4] + both[1, 4]
+    assert round(neither) == 0  # everybody else had a one in exactly one of them
+    path = np.rint(both[1] + both[4] - ones)  # x_u = P[2, u] + P[5, u] - S[u]
+    np.testing.assert_array_equal(path, y[TARGET])
+
+
+def test_rule_stops_writing_reading_and_pooling(tmp_path):
+    df = _site(_attacked_paths())
+    s = site_statistics(df, site="north", **KW)
+    sdc = s.record["sdc"]
+    assert s.status == "fail"
+    assert sdc["summary"]["dof"] == 0 and sdc["summary"]["all-values-are-same"] == 0
+    h = s.moments.cohorts.index(5.0)
+    assert [h, "2", "5", "both"] in sdc["cells"]["threshold"]
+    assert sdc["summary"]["threshold"] == 1  # exactly the attacked cell
+    (comment,) = [c for c in s.record["comments"] if "0/1 outcome" in c]
+    assert "cohort 5:" in comment and "periods 2 and 5: 1 unit" in comment
+    assert "threshold" in comment and "coarser periods" in comment
+    folder = s.write(tmp_path / "north")  # the evidence says fail for the checker
+    with pytest.raises(DisclosureError, match="failed the output check"):
+        read_site_statistics(folder)
+    with pytest.raises(DisclosureError, match="cannot be pooled"):
+        pool_sites([s])
+
+
+def test_declaring_continuous_does_not_hide_a_binary_outcome():
+    df = _site(_attacked_paths())
+    s = site_statistics(df, site="north", **KW, outcome_values="continuous")
+    assert s.status == "fail" and s.record["properties"]["outcome_values"] == "continuous"
+
+
+def test_hub_and_reader_check_again(tmp_path):
+    df = _site(_attacked_paths())
+    lax = site_statistics(df, site="lax", **KW, rules="none")
+    assert lax.status == "pass"  # the site checked under no rules
+    with pytest.raises(DisclosureError, match=r"hub's rule set.*periods 2 and 5: 1 unit"):
+        pool_sites([lax], rules="soceis-default-v1")
+    # Evidence written by a socdata without the rule: the record says pass.
+    s = site_statistics(df, site="old", **KW)
+    old = dataclasses.replace(
+        s, status="pass", record=dict(s.record, status="pass", summary="pass")
+    )
+    folder = old.write(tmp_path / "old")
+    with pytest.raises(DisclosureError, match=r"says 'pass'.*periods 2 and 5: 1 unit"):
+        read_site_statistics(folder)
+    with pytest.raises(DisclosureError, match=r"hub's rule set"):
+        pool_sites([old], rules="soceis-default-v1")
+
+
+def test_zeros_rule_flags_the_empty_cell():
+    rules = dataclasses.replace(get_rule_set("soceis-default-v1"), zeros_are_disclosive=True)
+    s = site_statistics(_site(_attacked_paths()), site="north", **KW, rules=rules)
+    h = s.moments.cohorts.index(5.0)
+    assert [h, "2", "5", "neither"] in s.record["sdc"]["cells"]["zeros"]
+
+
+def test_continuous_and_large_binary_cohorts_pass(tmp_path):
+    rng = np.random.default_rng(5)
+    big = (rng.random((2000, T)) < 0.3).astype(float)  # every cell far above 10
+    df = pd.concat([_site(big), _panel(big[:1000], cohort=4.0, first_id=50_000)])
+    for declared in (None, "binary"):
+        s = site_statistics(df[df["g"].isin([4.0, 5.0])], site="a", **KW, outcome_values=declared)
+        assert s.status == "pass", s.record["summary"]
+    s = site_statistics(df, site="a", **KW)  # continuous cohorts beside 0/1 ones
+    assert s.status == "pass", s.record["summary"]
+    got = read_site_statistics(s.write(tmp_path / "a"))
+    assert got.status == "pass"
+    pool_sites([got], rules="soceis-default-v1")
+
+
+def test_declared_outcome_values_are_verified():
+    y = _attacked_paths()
+    y[0, 0] = 2.0
+    with pytest.raises(EstimationError, match=r"outcome_values='binary'.*cohort 5.*period 1"):
+        site_statistics(_panel(y), site="a", **KW, outcome_values="binary")
+    half = _panel(_attacked_paths()).assign(y=lambda d: d["y"] / 2)
+    with pytest.raises(EstimationError, match=r"outcome_values='counts'.*whole numbers"):
+        site_statistics(half, site="a", **KW, outcome_values="counts")
+    with pytest.raises(EstimationError, match="is not one of"):
+        site_statistics(_panel(y), site="a", **KW, outcome_values="ordinal")
+
+
+def test_declared_counts_check_event_totals():
+    rng = np.random.default_rng(2)
+    y = rng.poisson(2.0, size=(200, T)).astype(float)  # large totals: passes
+    assert site_statistics(_panel(y), site="a", **KW, outcome_values="counts").status == "pass"
+    y[:, 3] = 0.0
+    y[:2, 3] = [2.0, 1.0]  # 3 events in period 4, sum of squares 5: exactly 2 people
+    s = site_statistics(_panel(y), site="a", **KW, outcome_values="counts")
+    assert s.status == "fail"
+    assert [0, "4", "positive"] in s.record["sdc"]["cells"]["threshold"]
+    assert any("period 4: 2 units with a positive" in c for c in s.record["comments"])
+    y[:4, 3] = [3.0, 1.0, 1.0, 1.0]  # 6 events, squares 12: 3 or 4 people (S^2/Q = 3)
+    s = site_statistics(_panel(y), site="a", **KW, outcome_values="counts")
+    assert any("period 4: between 3 and 4 units" in c for c in s.record["comments"])
+    # Undeclared, period 4 is not 0/1 (a 2): its total is not read as a count of people.
+    assert site_statistics(_panel(y), site="a", **KW).status == "pass"
+
+
+def test_small_cluster_cells_of_a_binary_outcome_fail():
+    rng = np.random.default_rng(4)
+    y = (rng.random((200, T)) < 0.5).astype(float)
+    area = np.arange(200) % 2
+    y[area == 0, 2] = 0.0
+    y[np.flatnonzero(area == 0)[:3], 2] = 1.0  # 3 ones in area 0, period 3
+    df = _panel(y).assign(area=np.repeat(area, T))
+    s = site_statistics(df, site="a", **KW, cluster="area")
+    assert s.status == "fail"
+    assert ["cluster 0", 0, "3", "positive"] in s.record["sdc"]["cells"]["threshold"]
+    assert s.record["sdc"]["summary"]["threshold"] == 1
