@@ -6,7 +6,8 @@ For a 0/1 outcome, ``n * mean[t]`` is the number of units with a one in period `
 The attack below uses only what a site hands over (a cohort of 79 units, which passes the
 minimum cohort size) and finds that one unit had ones in both periods 2 and 5; since no
 unit had a zero in both, it then reads that unit's whole path off the pair counts:
-``x_u = P[2, u] + P[5, u] - S[u]``.
+``x_u = P[2, u] + P[5, u] - S[u]``.  The rule fails the pair cell and the six 3-period
+cells that carry the path (each pinned to one unit by the pair tables).
 """
 
 from __future__ import annotations
@@ -100,7 +101,16 @@ def test_rule_stops_writing_reading_and_pooling(tmp_path):
     assert sdc["summary"]["dof"] == 0 and sdc["summary"]["all-values-are-same"] == 0
     h = s.moments.cohorts.index(5.0)
     assert [h, "2", "5", "both"] in sdc["cells"]["threshold"]
-    assert sdc["summary"]["threshold"] == 1  # exactly the attacked cell
+    # Beside the pair cell, the 3-period tables (2, 5, u) are pinned: each says whether
+    # the one unit with ones in 2 and 5 had a one in u -- the path the attack reads.
+    path = _attacked_paths()[TARGET].astype(int)
+    want = [[h, "2", "5", "both"]]
+    for u in (1, 3, 4, 6, 7, 8):
+        periods = sorted([2, 5, u])
+        bits = "".join(str(int(v in (2, 5)) or path[u - 1]) for v in periods)
+        want.append([h, *map(str, periods), bits])
+    got = sdc["cells"]["threshold"]
+    assert sorted(got) == sorted(want) and sdc["summary"]["threshold"] == len(want)
     (comment,) = [c for c in s.record["comments"] if "0/1 outcome" in c]
     assert "cohort 5:" in comment and "periods 2 and 5: 1 unit" in comment
     assert "threshold" in comment and "coarser periods" in comment

@@ -15,10 +15,12 @@ import pytest
 
 from socdata.federated import check_statistics
 from socdata.federated.few_values import (
+    PATTERNS,
     count_bounds,
     few_value_cells,
     implied_counts,
     pair_bounds,
+    triple_bounds,
 )
 from socdata.report.disclosure import get_rule_set
 from socdata.scale.moments import combine, moments_from_wide
@@ -81,11 +83,55 @@ def test_binary_tables_equal_direct_counts(seed):
             k = int(rows[:, t].sum())
             want |= {(h, t + 1, "positive")} if 0 < k < 10 else set()
             want |= {(h, t + 1, "zero")} if 0 < len(rows) - k < 10 else set()
-    got = {
-        (c[0], int(c[1]), int(c[2]), c[3]) if len(c) == 4 else (c[0], int(c[1]), c[2])
-        for c in cells["threshold"]
-    }
+        for tri in itertools.combinations(range(y.shape[1]), 3):
+            lo, hi = _reference_triple_bounds(rows[:, tri])
+            want |= {
+                (h, *(t + 1 for t in tri), "".join(map(str, q)))
+                for q, a, b in zip(PATTERNS, lo, hi, strict=True)
+                if a >= 1 and b < 10
+            }
+    got = {(c[0], *(int(v) for v in c[1:-1]), c[-1]) for c in cells["threshold"]}
     assert totals["threshold"] == len(want) and got == want
+
+
+def _reference_triple_bounds(y3: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Range of each cell of the 2 x 2 x 2 table over all tables with the rows' margins.
+
+    Generic linear algebra, no closed form: the margins (n, three 1-way and three
+    2-way counts of ones) are 7 equations on the 8 cells; their solutions are a particular
+    solution plus multiples of the null vector; every integer multiple that keeps the
+    cells >= 0 is enumerated.
+    """
+    pats = np.array(PATTERNS)
+    a = np.vstack(
+        [np.ones(8)]
+        + [pats[:, i] for i in range(3)]
+        + [pats[:, i] * pats[:, j] for i, j in itertools.combinations(range(3), 2)]
+    )
+    truth = np.array([np.all(y3 == q, axis=1).sum() for q in pats], dtype=float)
+    null = np.linalg.svd(a)[2][-1]
+    null = null / null[0]  # the step that adds one unit to the all-ones cell
+    x = np.arange(-len(y3) - 1, len(y3) + 2)[:, None]
+    tables = np.rint(truth[None, :] + x * null[None, :])
+    feasible = tables[np.all(tables >= 0, axis=1)]
+    return feasible.min(axis=0), feasible.max(axis=0)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_triple_bounds_equal_enumeration(seed):
+    rng = np.random.default_rng(3000 + seed)
+    y, cohort, n = _random_panel(rng, "binary")
+    if seed % 3 == 0:  # structural zeros in the pair tables, where tables get pinned
+        y[:, 1] = y[:, 0] * (rng.random(len(y)) < 0.7)
+    m = _moments(y, cohort)
+    tri, low, high = triple_bounds(implied_counts(m))
+    starts = np.concatenate([[0], np.cumsum(n)])
+    for h in range(len(n)):
+        rows = y[starts[h] : starts[h + 1]]
+        for k, t3 in enumerate(tri):
+            lo, hi = _reference_triple_bounds(rows[:, t3])
+            np.testing.assert_array_equal(low[h, k], lo)
+            np.testing.assert_array_equal(high[h, k], hi)
 
 
 @pytest.mark.parametrize("seed", range(60))

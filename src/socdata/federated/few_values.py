@@ -41,6 +41,7 @@ statistic (and must do so for the sum, the square sum and their equality at once
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -57,12 +58,15 @@ __all__ = [
     "few_value_cells",
     "implied_counts",
     "pair_bounds",
+    "triple_bounds",
 ]
 
 #: What a site may declare its outcome to be (``outcome_values=``; ``None`` = detect).
 OUTCOME_VALUES = ("binary", "counts", "continuous")
 #: Cells listed per check in a record's ``sdc`` (the summary counts them all).
 MAX_LISTED_CELLS = 1000
+#: Cells of a 3-period table: 1 = positive outcome in that period (111 first).
+PATTERNS = tuple(itertools.product((1, 0), repeat=3))
 _SLACK = 2.0**14 * np.finfo(float).eps
 _PAIR_CELLS = ("both", "first only", "second only", "neither")
 _PAIR_WORDS = {
@@ -285,6 +289,85 @@ def _pairs(c, low, high, use, m, rules) -> list[_Block]:
     return out
 
 
+def triple_bounds(c: ImpliedCounts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bounds on the 3-period tables of 0/1 periods that the pair tables imply.
+
+    The 2 x 2 x 2 table of periods ``r < s < t`` has one cell the statistics leave free,
+    ``x``, the units with ones in all three; every cell is ``a + x`` (an odd number of
+    ones in the pattern) or ``a - x`` (an even number), with ``a`` from ``n``, ``S`` and
+    ``P`` (e.g. ones in r and s only: ``P_rs - x``; in none: ``n - S_r - S_s - S_t + P_rs
+    + P_rt + P_st - x``).  No cell is negative, so ``x`` lies between the largest ``-a``
+    of the odd cells and the smallest ``a`` of the even ones; when those meet, the whole
+    table is pinned.  Small cells pinned this way occur even when every pair table passes
+    the threshold (a zero cell in a pair table, shown by default, is enough).
+
+    Returns
+    -------
+    triples, low, high
+        ``(K, 3)`` period indices; ``(H, K, 8)`` bounds of the cells in
+        :data:`PATTERNS` order; NaN where a period is not 0/1 (or a pair sum is not
+        whole, or the bounds cross, which no 0/1 outcome gives).
+    """
+    tri = _triple_index(c.sums.shape[1])
+    low = np.full((len(c.n), len(tri), 8), np.nan)
+    high = np.full_like(low, np.nan)
+    for q_i, (lo, hi, ok) in enumerate(_triple_cells(c, tri)):
+        low[..., q_i] = np.where(ok, lo, np.nan)
+        high[..., q_i] = np.where(ok, hi, np.nan)
+    return tri, low, high
+
+
+def _triple_index(n_t: int) -> np.ndarray:
+    return np.array(list(itertools.combinations(range(n_t), 3)), np.int64).reshape(-1, 3)
+
+
+def _triple_cells(c: ImpliedCounts, tri: np.ndarray):
+    """Yield ``(low, high, valid)``, each ``(H, K)``, for the cells in PATTERNS order."""
+    s, p = np.rint(c.sums), np.rint(c.products)
+    i, j, k = tri.T
+    si, sj, sk = s[:, i], s[:, j], s[:, k]
+    pij, pik, pjk = p[:, i, j], p[:, i, k], p[:, j, k]
+    n = c.n[:, None].astype(float)
+    a = {
+        (1, 1, 1): np.zeros_like(si),
+        (1, 1, 0): pij,
+        (1, 0, 1): pik,
+        (0, 1, 1): pjk,
+        (1, 0, 0): si - pij - pik,
+        (0, 1, 0): sj - pij - pjk,
+        (0, 0, 1): sk - pik - pjk,
+        (0, 0, 0): n - si - sj - sk + pij + pik + pjk,
+    }
+    odd = [q for q in PATTERNS if sum(q) % 2]
+    x_lo = np.max([-a[q] for q in odd], axis=0)
+    x_hi = np.min([a[q] for q in PATTERNS if q not in odd], axis=0)
+    ok = (
+        c.binary[:, i] & c.binary[:, j] & c.binary[:, k]
+        & c.whole_products[:, i, j] & c.whole_products[:, i, k] & c.whole_products[:, j, k]
+        & (x_lo <= x_hi)
+    )  # fmt: skip
+    for q in PATTERNS:
+        yield (a[q] + x_lo, a[q] + x_hi, ok) if q in odd else (a[q] - x_hi, a[q] - x_lo, ok)
+
+
+def _triples(c, m, rules) -> list[_Block]:
+    if c.sums.shape[1] < 3 or not c.binary.any():
+        return []
+    tri = _triple_index(c.sums.shape[1])
+    lab = m.time_labels
+    out = []
+    for q, (lo, hi, ok) in zip(PATTERNS, _triple_cells(c, tri), strict=True):
+        word = ", ".join(f"{v}" for v in q)
+        blocks = _blocks(
+            "".join(map(str, q)), lo, hi, ok, rules, 0,
+            lambda i, q=q: [int(i[0]), *(str(lab[t]) for t in tri[i[1]]), "".join(map(str, q))],
+            lambda i, word=word: "periods " + ", ".join(str(lab[t]) for t in tri[i[1]])
+            + f": {{}} with outcomes {word} in them (bounded by the pair tables)",
+        )  # fmt: skip
+        out += [b for b in blocks if b.mask.any()]  # keep the arrays only of failures
+    return out
+
+
 def _clusters(c, low, high, use, m, rules) -> list[_Block]:
     if m.clusters is None:
         return []
@@ -353,6 +436,7 @@ def few_value_cells(
         use = c.binary
     blocks = _one_way(c.n, low, high, use, m, rules)
     blocks += _pairs(c, low, high, use, m, rules)
+    blocks += _triples(c, m, rules)
     blocks += _clusters(c, low, high, use, m, rules)
     cells: dict[str, list] = {"threshold": [], "zeros": []}
     totals = {"threshold": 0, "zeros": 0}
