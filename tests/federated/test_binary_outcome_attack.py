@@ -111,7 +111,11 @@ def test_rule_stops_writing_reading_and_pooling(tmp_path):
         want.append([h, *map(str, periods), bits])
     got = sdc["cells"]["threshold"]
     assert sorted(got) == sorted(want) and sdc["summary"]["threshold"] == len(want)
-    (comment,) = [c for c in s.record["comments"] if "0/1 outcome" in c]
+    (comment,) = [c for c in s.record["comments"] if "0/1 outcome fail" in c]
+    assert any(
+        c.startswith("outcome values detected: 8 of 32 cohort-periods") and "not checked" in c
+        for c in s.record["comments"]
+    )
     assert "cohort 5:" in comment and "periods 2 and 5: 1 unit" in comment
     assert "threshold" in comment and "coarser periods" in comment
     folder = s.write(tmp_path / "north")  # the evidence says fail for the checker

@@ -19,6 +19,7 @@ import pandas as pd
 
 from socdata.errors import DisclosureError, EstimationError
 from socdata.federated.checks import check_statistics
+from socdata.federated.few_values import coverage_note
 from socdata.report.disclosure import RULE_SETS, RuleSet, get_rule_set, round_to_base
 from socdata.scale.moments import NEVER, CohortMoments, combine
 from socdata.scale.sources import cohort_moments
@@ -127,6 +128,7 @@ def site_statistics(
         f"{rules.name}); counts are exact because exact pooling needs them",
         "dominance rules (nk, p-ratio) not checked: the statistics hold no "
         "individual contributions",
+        coverage_note(m, outcome_values),
         *failures,
     ]
     if n_inc:

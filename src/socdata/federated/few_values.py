@@ -55,6 +55,7 @@ __all__ = [
     "ImpliedCounts",
     "cohort_name",
     "count_bounds",
+    "coverage_note",
     "few_value_cells",
     "implied_counts",
     "pair_bounds",
@@ -475,4 +476,23 @@ def _comment(m, check, h, count, example, outcome_values, rules) -> str:
         "(n*mean is the number with a positive outcome in a period, scatter + n*mean*mean' "
         "the number in two periods); use coarser periods (e.g. quarters), merge the cohort "
         "with a neighbouring one, or release a continuous outcome"
+    )
+
+
+def coverage_note(m: CohortMoments, outcome_values: str | None = None) -> str:
+    """One line for the record: what the few-values check covered and what it did not."""
+    c = implied_counts(m)
+    live = c.n > 0
+    k, total = int(c.binary[live].sum()), int(live.sum()) * c.binary.shape[1]
+    declared = "detected" if outcome_values is None else f"declared {outcome_values!r}"
+    extra = (
+        "; every period's event totals bound the units behind them"
+        if outcome_values == "counts"
+        else ""
+    )
+    return (
+        f"outcome values {declared}: {k} of {total} cohort-periods have the statistics of a "
+        "0/1 outcome; their 1-, 2- and 3-period tables and cluster cells were checked "
+        f"against the threshold{extra}; not checked: tables of 4 or more periods, "
+        "integer-programming attacks over all periods at once"
     )
