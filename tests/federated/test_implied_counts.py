@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from socdata.federated import check_statistics
-from socdata.federated.few_values import (
+from socdata.federated.few_values import few_value_cells
+from socdata.federated.implied_counts import (
     PATTERNS,
     count_bounds,
-    few_value_cells,
     implied_counts,
     pair_bounds,
     triple_bounds,
