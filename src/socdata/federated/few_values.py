@@ -112,7 +112,7 @@ class _Block:
     words: Callable[[tuple], str]
 
 
-def _blocks(name, low, high, where, rules, cohort_axis, cell, words) -> list[_Block]:
+def _blocks(low, high, where, rules, cohort_axis, cell, words) -> list[_Block]:
     small = (low >= 1) & (high < rules.threshold) & where
     out = [_Block("threshold", small, low, high, cohort_axis, cell, words)]
     if rules.zeros_are_disclosive:
@@ -124,7 +124,7 @@ def _one_way(n, low, high, use, m, rules) -> list[_Block]:
     out = []
     for name, lo, hi in (("positive", low, high), ("zero", n[:, None] - high, n[:, None] - low)):
         out += _blocks(
-            name, lo, hi, use, rules, 0,
+            lo, hi, use, rules, 0,
             lambda i, name=name: [int(i[0]), str(m.time_labels[i[1]]), name],
             lambda i, name=name: f"period {m.time_labels[i[1]]}: {{}} with a {name} outcome",
         )  # fmt: skip
@@ -140,7 +140,7 @@ def _pairs(c, low, high, use, m, rules) -> list[_Block]:
     out = []
     for name, (lo, hi) in cells.items():
         out += _blocks(
-            name, lo, hi, pair, rules, 0,
+            lo, hi, pair, rules, 0,
             lambda i, name=name: [int(i[0]), str(lab[i[1]]), str(lab[i[2]]), name],
             lambda i, name=name: f"periods {lab[i[1]]} and {lab[i[2]]}: {{}} {_PAIR_WORDS[name]}",
         )  # fmt: skip
@@ -156,7 +156,7 @@ def _triples(c, m, rules) -> list[_Block]:
     for q, (lo, hi, ok) in zip(PATTERNS, triple_cells(c, tri), strict=True):
         word = ", ".join(f"{v}" for v in q)
         blocks = _blocks(
-            "".join(map(str, q)), lo, hi, ok, rules, 0,
+            lo, hi, ok, rules, 0,
             lambda i, q=q: [int(i[0]), *(str(lab[t]) for t in tri[i[1]]), "".join(map(str, q))],
             lambda i, word=word: "periods " + ", ".join(str(lab[t]) for t in tri[i[1]])
             + f": {{}} with outcomes {word} in them (bounded by the pair tables)",
@@ -178,7 +178,7 @@ def _clusters(c, low, high, use, m, rules) -> list[_Block]:
     out = []
     for name, a, b in (("positive", lo, hi), ("zero", cn - hi, cn - lo)):
         out += _blocks(
-            name, a, b, live, rules, 1,
+            a, b, live, rules, 1,
             lambda i, name=name: [
                 f"cluster {m.clusters[i[0]]}", int(i[1]), str(m.time_labels[i[2]]), name
             ],
