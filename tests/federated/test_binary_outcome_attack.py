@@ -199,6 +199,21 @@ def test_declared_counts_check_event_totals():
     assert site_statistics(_panel(y), site="a", **KW).status == "pass"
 
 
+def test_declaration_travels_with_the_evidence(tmp_path):
+    rng = np.random.default_rng(2)
+    y = rng.poisson(2.0, size=(200, T)).astype(float)
+    y[:, 3] = 0.0
+    y[:2, 3] = [2.0, 1.0]
+    lax = site_statistics(_panel(y), site="lax", **KW, rules="none", outcome_values="counts")
+    assert lax.status == "pass" and lax.record["properties"]["outcome_values"] == "counts"
+    with pytest.raises(DisclosureError, match=r"hub's rule set.*period 4: 2 units"):
+        pool_sites([lax], rules="soceis-default-v1")
+    old = site_statistics(_panel(y), site="old", **KW, outcome_values="counts")
+    old = dataclasses.replace(old, status="pass", record=dict(old.record, status="pass"))
+    with pytest.raises(DisclosureError, match=r"says 'pass'.*period 4: 2 units"):
+        read_site_statistics(old.write(tmp_path / "old"))
+
+
 def test_small_cluster_cells_of_a_binary_outcome_fail():
     rng = np.random.default_rng(4)
     y = (rng.random((200, T)) < 0.5).astype(float)

@@ -58,7 +58,8 @@ and any bound tighter than those above (the interval arithmetic is loose), units
 pinned by a large product from few people (``P_st >= threshold`` can come from one unit
 with 3 and 4 events), and undeclared counts (integer sums alone do not say the outcome
 is a count: a change score is integer too), so a site with a count outcome should
-declare it (``docs/explanation/disclosure-control.md``).
+declare it; for any outcome, differences between two releases of a site that differ by a
+few units (``docs/explanation/disclosure-control.md``).
 """
 
 from __future__ import annotations
