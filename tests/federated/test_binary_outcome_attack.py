@@ -13,10 +13,12 @@ cells that carry the path (each pinned to one unit by the pair tables).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.optimize import linprog
 
 from socdata.errors import DisclosureError, EstimationError
 from socdata.federated import (
@@ -25,6 +27,7 @@ from socdata.federated import (
     read_site_statistics,
     site_statistics,
 )
+from socdata.federated.implied_counts import implied_counts
 from socdata.report.disclosure import get_rule_set
 from tests.scale.panels import staggered_panel
 
@@ -46,11 +49,11 @@ def _attacked_paths() -> np.ndarray:
 
 
 def _panel(paths: np.ndarray, cohort: float = 5.0, first_id: int = 10_000) -> pd.DataFrame:
-    n = len(paths)
+    n, n_t = paths.shape
     return pd.DataFrame(
         {
-            "id": np.repeat(np.arange(first_id, first_id + n), T),
-            "t": np.tile(np.arange(1, T + 1), n),
+            "id": np.repeat(np.arange(first_id, first_id + n), n_t),
+            "t": np.tile(np.arange(1, n_t + 1), n),
             "g": cohort,
             "y": paths.ravel(),
         }
@@ -225,3 +228,29 @@ def test_small_cluster_cells_of_a_binary_outcome_fail():
     assert s.status == "fail"
     assert ["cluster 0", 0, "3", "positive"] in s.record["sdc"]["cells"]["threshold"]
     assert s.record["sdc"]["summary"]["threshold"] == 1
+
+
+def test_known_gap_four_period_table():
+    """Documented, not fixed: pair tables can pin a four-period cell to 1-9 while every
+    1-, 2- and 3-period cell passes (found by tests/federated/four_period_search.py).
+    The release needs zero cells in its pair tables; zeros_are_disclosive refuses it."""
+    patterns = np.array(list(itertools.product([1, 0], repeat=4)))
+    counts = {"1111": 25, "1110": 31, "0111": 14, "0110": 5, "0100": 12, "0010": 31}
+    paths = np.array([[int(b) for b in k] for k, v in counts.items() for _ in range(v)], float)
+    margins = np.vstack(
+        [np.ones(16)]
+        + [patterns[:, i] for i in range(4)]
+        + [patterns[:, i] * patterns[:, j] for i, j in itertools.combinations(range(4), 2)]
+    )
+    released = site_statistics(_panel(paths), site="a", **KW)
+    assert released.status == "pass"  # the gap
+    c = implied_counts(released.moments)  # n, S_t and P_st from the released statistics
+    upper = np.triu_indices(4, k=1)
+    b = np.concatenate([c.n, c.sums[0], c.products[0][upper]]).round()
+    cell = np.eye(16)[list(map(tuple, patterns)).index((0, 1, 1, 0))]
+    lo = linprog(cell, A_eq=margins, b_eq=b, bounds=(0, None), method="highs").fun
+    hi = -linprog(-cell, A_eq=margins, b_eq=b, bounds=(0, None), method="highs").fun
+    assert 1 <= lo and hi < 10  # 5 units with outcomes 0, 1, 1, 0: bounded to 1-9
+    rules = dataclasses.replace(get_rule_set("soceis-default-v1"), zeros_are_disclosive=True)
+    s = site_statistics(_panel(paths), site="a", **KW, rules=rules)
+    assert s.status == "fail" and s.record["sdc"]["summary"]["zeros"] > 0

@@ -50,10 +50,11 @@ units and summed outcomes).  Four rules decide whether that may leave the site:
 Not checked: the dominance rules (nk, p-ratio; the statistics hold no individual
 contributions).  For few-valued outcomes: tables of four or more periods (their cells
 are bounded by the pair tables only through a linear programme per quadruple, 194,580 per
-cohort at 48 periods; a random search of 1,124 four-period tables that pass the 1-, 2-
-and 3-period checks found no cell pinned to 1-9 by the linear-programme bounds, which is
-evidence, not proof); an attacker who solves for whole paths with integer programming
-over all periods at once; for counts, the 3-period tables of periods that are not 0/1
+cohort at 48 periods; they can leak: one of 1,159 random four-period tables passing every
+lower-order check has a cell pinned to 1-9, ``tests/federated/four_period_search.py``;
+that table, like every pinned small 3-period cell found, has zero cells in its pair
+tables, which a rule set with ``zeros_are_disclosive=True`` refuses); an attacker who
+solves for whole paths with integer programming over all periods at once; for counts, the 3-period tables of periods that are not 0/1
 and any bound tighter than those above (the interval arithmetic is loose), units
 pinned by a large product from few people (``P_st >= threshold`` can come from one unit
 with 3 and 4 events), and undeclared counts (integer sums alone do not say the outcome
