@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import socdata.did as did
+from socdata.errors import AttGtInputError
 from socdata.scale._prefetch import prefetched
 from socdata.scale.sources import cohort_moments
 from tests.scale.panels import assert_same_att, staggered_panel
@@ -58,3 +59,23 @@ def test_prefetched_order_errors_and_early_stop():
     it = prefetched(iter(range(10_000)), depth=1)
     assert next(it) == 0
     it.close()  # the reader thread stops (joined in close) instead of blocking on the queue
+
+
+@pytest.mark.parametrize("cohort_type", ["BIGINT", "INTEGER", "DOUBLE", "DECIMAL(6,0)", "nullable"])
+def test_cohort_column_types_give_the_same_moments(cohort_type):
+    # the scan compares the cohort within unit in its own type and casts one value per unit
+    data = staggered_panel(200, 6, cohorts=(0, 3, 4, 6), seed=2)
+    ref = cohort_moments(data, **KW)
+    con = duckdb.connect()
+    rel = con.from_df(data)
+    if cohort_type == "nullable":  # never treated as NULL, not 0
+        rel = rel.project("id, t, y, CASE WHEN g = 0 THEN NULL ELSE g END AS g")
+    else:
+        rel = rel.project(f"id, t, y, CAST(g AS {cohort_type}) AS g")
+    m = cohort_moments(rel, **KW)
+    assert m.cohorts == ref.cohorts
+    np.testing.assert_array_equal(m.n, ref.n)
+    np.testing.assert_allclose(m.scatter, ref.scatter, rtol=1e-12, atol=1e-12)
+    bad = con.from_df(data.assign(g=np.where(data.index == 13, 5, data["g"])))
+    with pytest.raises(AttGtInputError, match="changes within unit"):
+        cohort_moments(bad.project("id, t, y, CAST(g AS BIGINT) AS g"), **KW)

@@ -54,16 +54,14 @@ class Scanner:
         if self.kind == "datetime":
             t = cols["t"].astype("datetime64[ns]", copy=False)
             cols["g"] = cols["g"].astype("datetime64[ns]", copy=False)
-        else:
+        else:  # the cohort keeps its type (compared within unit; one value per unit is cast)
             t = cols["t"]
-            cols["g"] = cols["g"].astype(np.float64, copy=False)
         if self.step is not None and t.dtype.kind in "iu":  # consecutive whole numbers
             cols["k"] = t - self.step
         elif self.step is not None:
             cols["k"] = t.astype(np.int64) - self.step
         else:
             cols["k"] = np.searchsorted(self.labels, t.astype(self.labels.dtype, copy=False))
-        self.period_rows += np.bincount(cols["k"], minlength=self.n_t)
         return cols
 
     def add(self, batch: Any, final: bool = False) -> None:
@@ -160,8 +158,10 @@ class Scanner:
         )
         if regular:  # every unit has every period, in order: checks on (units, T) views
             self._check_constant_regular(cols, n_t)
+            self.period_rows += len(starts)
         else:
             self._check_general(cols, starts, m)
+            self.period_rows += np.bincount(k, minlength=n_t)
         lengths = np.diff(np.append(starts, m))
         # a missing or infinite outcome makes the unit incomplete (as in memory)
         if regular:  # (units, T) view: no per-row work
@@ -171,6 +171,8 @@ class Scanner:
             n_bad = np.add.reduceat(bad_rows.astype(np.int64), starts) if m else np.zeros(0)
             complete = (lengths == self.n_t) & (n_bad == 0)
         gkeys = cols["g"][starts]
+        if self.kind != "datetime" and gkeys.dtype.kind != "f":
+            gkeys = gkeys.astype(np.float64)
         if complete.all():
             y = cols["y"].reshape(-1, self.n_t)
         else:
