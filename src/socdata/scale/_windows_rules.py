@@ -16,34 +16,41 @@ from collections.abc import Callable, Sequence
 
 from socdata.errors import SocdataError
 
-__all__ = ["check_windows"]
+__all__ = ["ansi_quote", "backtick_quote", "check_windows", "windows_rules_sql"]
 
 _INF = "CAST('Infinity' AS DOUBLE)"
 
 
-def _q(name: str) -> str:
+def ansi_quote(name: str) -> str:
+    """An identifier quoted for DuckDB (and ANSI SQL): ``"name"``."""
     return '"' + str(name).replace('"', '""') + '"'
 
 
-def _bad_number(col: str, whole: bool) -> str:
+def backtick_quote(name: str) -> str:
+    """An identifier quoted for Spark SQL: a name between backticks."""
+    return "`" + str(name).replace("`", "``") + "`"
+
+
+def _bad_number(q: Callable[[str], str], col: str, whole: bool) -> str:
     """SQL: the value is missing, not a number, infinite, negative (or not whole)."""
-    x = f"CAST({_q(col)} AS DOUBLE)"
-    cond = f"{_q(col)} IS NULL OR isnan({x}) OR {x} = {_INF} OR {x} < 0"
+    x = f"CAST({q(col)} AS DOUBLE)"
+    cond = f"{q(col)} IS NULL OR isnan({x}) OR {x} = {_INF} OR {x} < 0"
     return cond + (f" OR {x} <> floor({x})" if whole else "")
 
 
-def _row_rules(measures: Sequence[str]) -> list[tuple[str, str, str]]:
+def _row_rules(q: Callable[[str], str], measures: Sequence[str]) -> list[tuple[str, str, str]]:
     """(name, SQL condition on a row, rule text) of every row-level rule."""
+    w = q("window")
     rules = [
         (
             "window",
-            "\"window\" IS NULL OR \"window\" NOT IN ('before', 'after')",
+            f"{w} IS NULL OR {w} NOT IN ('before', 'after')",
             "column 'window' is 'before' or 'after'",
         ),
-        ("full", '"full" IS NULL', "column 'full' is true or false on every row"),
+        ("full", f"{q('full')} IS NULL", "column 'full' is true or false on every row"),
         (
             "observed_days",
-            _bad_number("observed_days", whole=False),
+            _bad_number(q, "observed_days", whole=False),
             "column 'observed_days' is a number >= 0 on every row",
         ),
     ]
@@ -51,24 +58,27 @@ def _row_rules(measures: Sequence[str]) -> list[tuple[str, str, str]]:
         rules.append(
             (
                 f"m{j}",
-                _bad_number(m, whole=True),
+                _bad_number(q, m, whole=True),
                 f"column {m!r} is a whole count >= 0 on every row",
             )
         )
     return rules
 
 
-def windows_rules_sql(measures: Sequence[str]) -> tuple[str, list[tuple[str, str]]]:
+def windows_rules_sql(
+    measures: Sequence[str], quote: Callable[[str], str] = ansi_quote
+) -> tuple[str, list[tuple[str, str]]]:
     """The query (over a table named ``src``) and the (name, rule) of each count it returns.
 
     Per rule the query returns the number of rows (or people) breaking it and the smallest
     breaking person id as text.
     """
-    rules = _row_rules(measures)
+    q = quote
+    rules = _row_rules(q, measures)
     inner = [
         "CAST(person_id AS STRING) AS pid",
-        "sum(CASE WHEN \"window\" = 'before' THEN 1 ELSE 0 END) AS nb",
-        "sum(CASE WHEN \"window\" = 'after' THEN 1 ELSE 0 END) AS na",
+        f"sum(CASE WHEN {q('window')} = 'before' THEN 1 ELSE 0 END) AS nb",
+        f"sum(CASE WHEN {q('window')} = 'after' THEN 1 ELSE 0 END) AS na",
         "count(DISTINCT CAST(area AS STRING)) AS n_area",
         "count(*) AS n_rows",
     ]
@@ -106,6 +116,7 @@ def check_windows(
     measures: Sequence[str],
     source: str,
     function: str,
+    quote: Callable[[str], str] = ansi_quote,
 ) -> None:
     """Raise one :class:`SocdataError` naming every rule the windows table breaks.
 
@@ -117,10 +128,13 @@ def check_windows(
         The count columns summed (``arrests``, ``offences``, ...).
     source, function
         The table's description and the calling function, for the message.
+    quote
+        How the engine quotes identifiers (:func:`ansi_quote` for DuckDB,
+        :func:`backtick_quote` for Spark).
     """
     from socdata.did._encode import mask_id
 
-    sql, names = windows_rules_sql(measures)
+    sql, names = windows_rules_sql(measures, quote)
     row = list(fetch_one(sql))
     broken = []
     for i, (_, rule) in enumerate(names):
