@@ -321,11 +321,15 @@ def _cohort_treatment(data: Any, params: dict[str, Any]) -> tuple[Any, str]:
     simple = not params["covariates"] and params["weights"] is None
     simple = simple and params["inference"] != "bootstrap"
     if is_table_source(data):
+        if params["covariates"]:  # two passes of whole units (balanced panel)
+            from socdata.scale.fe_stream import twfe_streamed
+
+            return twfe_streamed(data, params), ""
         if not simple:
             raise EstimationError(
                 f"{fn} on a table source is computed from cohort statistics, which do not "
-                "support covariates, weights or the wild cluster bootstrap. Read the rows "
-                "into a pandas DataFrame for these."
+                "support weights or the wild cluster bootstrap. Read the rows into a pandas "
+                "DataFrame for these."
             )
         m = cohort_moments(data, **cols)
         return twfe_from_moments(m, params=params, inputs=m.source, term="treated"), ""
