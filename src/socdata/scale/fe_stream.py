@@ -47,6 +47,9 @@ from socdata.scale.moments import CohortMoments
 from socdata.scale.regression import MomentsFit
 from socdata.scale.units import OrderChanged, UnitStream
 
+#: DuckDB column types read as numbers besides the integers and decimals.
+NUMERIC = frozenset({"FLOAT", "DOUBLE", "BOOLEAN"})
+
 __all__ = ["StreamedPanel", "fit_streamed", "streamed_panel", "twfe_streamed"]
 
 
@@ -69,12 +72,13 @@ def streamed_panel(data: Any, params: dict[str, Any], function: str) -> Streamed
     """
     import duckdb
 
+    from socdata.scale import units
     from socdata.scale.covariates import _masked_outcome
     from socdata.scale.sources import (
+        _INTEGER_TYPES,
         _check_columns,
         _refuse_spark,
         _relation,
-        _time_kind,
         cohort_moments,
     )
 
@@ -104,8 +108,13 @@ def streamed_panel(data: Any, params: dict[str, Any], function: str) -> Streamed
         roles = {f"covariates[{i}]": c for i, c in enumerate(covariates)}
         types_ = _check_columns(rel, {**roles, "outcome": params["outcome"]})
         for c in covariates:
-            if _time_kind(types_[c], c) != "numeric":
-                raise EstimationError(f"{function}: covariate {c!r} ({types_[c]}) must be numeric.")
+            d = types_[c].upper()
+            if not (d in _INTEGER_TYPES or d in NUMERIC or d.startswith("DECIMAL")):
+                raise EstimationError(
+                    f"{function}: covariate column {c!r} must be numeric (type {types_[c]}). "
+                    "Rule: covariates are numbers (0/1 for indicators); recode or cast it in "
+                    "the query."
+                )
         m = cohort_moments(
             _masked_outcome(rel, params["outcome"], covariates),
             outcome=params["outcome"],
@@ -129,6 +138,7 @@ def streamed_panel(data: Any, params: dict[str, Any], function: str) -> Streamed
         cluster_pos=None
         if m.clusters is None
         else {c: i for i, c in enumerate(m.clusters.tolist())},
+        batch_rows=units.BATCH_ROWS,
     )
     return StreamedPanel(m, stream, f"{desc} (covariates streamed in chunks of units)")
 
