@@ -169,3 +169,58 @@ def test_collinear_covariate_is_an_error(panel):
         did.twfe(df, **kw)
     with pytest.raises(EstimationError, match=r"\['const'\] are collinear"):
         did.twfe(duckdb.from_df(df), **kw)
+
+
+def assert_same_event_study(ref, got) -> None:
+    """The fit, the event times dropped as collinear and the pre-trend test equal."""
+    assert_same_fit(ref, got)
+    assert got.event_times == ref.event_times
+    assert got.dropped_event_times == ref.dropped_event_times
+    assert got.window == ref.window
+    assert got.pretrend.statistic == pytest.approx(ref.pretrend.statistic, rel=1e-10)
+    assert got.pretrend.df == ref.pretrend.df
+    tr, tg = ref.tidy(), got.tidy()
+    np.testing.assert_allclose(tg["estimate"], tr["estimate"], **TOL)
+
+
+@pytest.mark.parametrize(
+    ("source", "extra"),
+    [
+        ("duckdb", dict(window=(-3, 3))),
+        ("parquet shuffled", dict(window=(-2, 2), cluster="area")),
+        ("arrow", dict(window=(-8, 8), reference=-2)),
+    ],
+)
+def test_streamed_event_study_equals_rows(panel, sources, source, extra):
+    kw = dict(KW, **extra)
+    got = did.event_study(sources[source](), **kw)
+    assert_same_event_study(did.event_study(panel, **kw), got)
+    assert "two passes" in got.summary()
+
+
+def test_event_study_without_never_treated_drops_an_event_time():
+    """Without never-treated units one more event time is collinear (dropped, as in memory)."""
+    df = _with_covariates(staggered_panel(n=150, n_t=8, cohorts=(3, 5, 6), seed=4))
+    kw = dict(KW, window=(-8, 8), covariates=["x2"])
+    ref = did.event_study(df, **kw)
+    assert ref.dropped_event_times
+    assert_same_event_study(ref, did.event_study(pa.Table.from_pandas(df), **kw))
+
+
+def test_event_study_refusals(panel):
+    src = duckdb.from_df(panel)
+    with pytest.raises(EstimationError, match="needs bin_endpoints=True"):
+        did.event_study(src, **KW, bin_endpoints=False)
+    with pytest.raises(EstimationError, match="does not support weights"):
+        did.event_study(src, **KW, weights="x2")
+    with pytest.raises(EstimationError, match="1 units lack a row"):
+        did.event_study(duckdb.from_df(panel.drop(index=[3])), **KW)
+    few = panel.assign(region=panel["area"] % 8)
+    with pytest.raises(EstimationError, match="8 clusters call for the wild cluster bootstrap"):
+        did.event_study(duckdb.from_df(few), **KW, cluster="region")
+    kw = dict(KW, covariates=["x1", "const"])
+    df = panel.assign(const=panel["id"] % 3)
+    with pytest.raises(EstimationError, match="collinear with the fixed effects or the event"):
+        did.event_study(df, **kw)
+    with pytest.raises(EstimationError, match=r"\['const'\] are collinear"):
+        did.event_study(duckdb.from_df(df), **kw)

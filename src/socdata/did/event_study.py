@@ -280,6 +280,10 @@ def _on_cohort_statistics(data: Any, params: dict[str, Any]) -> EventStudyResult
 
     fn = "socdata.did.event_study"
     table = is_table_source(data)
+    if table and params["covariates"]:  # two passes of whole units (balanced panel)
+        from socdata.scale.fe_stream import event_study_streamed
+
+        return event_study_streamed(data, params)
     why = [
         name
         for name, bad in (

@@ -50,7 +50,13 @@ from socdata.scale.units import OrderChanged, UnitStream
 #: DuckDB column types read as numbers besides the integers and decimals.
 NUMERIC = frozenset({"FLOAT", "DOUBLE", "BOOLEAN"})
 
-__all__ = ["StreamedPanel", "fit_streamed", "streamed_panel", "twfe_streamed"]
+__all__ = [
+    "StreamedPanel",
+    "event_study_streamed",
+    "fit_streamed",
+    "streamed_panel",
+    "twfe_streamed",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -201,9 +207,11 @@ class _WithinScatter:
         self.n = total
 
 
-def _values(ch: Any, design: np.ndarray) -> np.ndarray:
-    """``(y, design regressors, covariates)`` of a chunk's units, ``(m, T, 1 + K + p)``."""
-    return np.concatenate([ch.y[:, :, None], design[ch.code], ch.x], axis=2)
+def _values(ch: Any, design: np.ndarray, covariates_first: bool) -> np.ndarray:
+    """``(y, design regressors, covariates)`` of a chunk's units, ``(m, T, 1 + K + p)``
+    (the covariates before the design regressors when ``covariates_first``)."""
+    regs = [ch.x, design[ch.code]] if covariates_first else [design[ch.code], ch.x]
+    return np.concatenate([ch.y[:, :, None], *regs], axis=2)
 
 
 def fit_streamed(
@@ -213,6 +221,7 @@ def fit_streamed(
     function: str,
     drop_collinear: bool = False,
     names: tuple[str, ...] = (),
+    covariates_first: bool = False,
 ) -> MomentsFit:
     """Least squares of the outcome on ``design`` and the covariates with unit and period
     fixed effects, and CRV1 by the clusters, from two passes of the panel's units.
@@ -229,33 +238,39 @@ def fit_streamed(
     drop_collinear
         Drop regressors collinear with the fixed effects (else raise, naming them).
     names
-        Names of all regressors (design, then covariates), for the message.
+        Names of all regressors in their order, for the message.
+    covariates_first
+        Order the covariates before the design regressors (the row path's order, which
+        decides which of collinear regressors is dropped).
 
     Returns
     -------
     MomentsFit
         The slopes of the kept regressors, their covariance and the counts.
     """
+    order = dict(drop_collinear=drop_collinear, names=names, covariates_first=covariates_first)
     try:
-        return _fit_streamed(panel, design, function, drop_collinear, names)
+        return _fit_streamed(panel, design, function, **order)
     except OrderChanged:  # the stored order is not stable between scans: scan ordered
         panel.stream.ordered = False
-        return _fit_streamed(panel, design, function, drop_collinear, names)
+        return _fit_streamed(panel, design, function, **order)
 
 
 def _fit_streamed(
     panel: StreamedPanel,
     design: np.ndarray,
     function: str,
+    *,
     drop_collinear: bool,
     names: tuple[str, ...],
+    covariates_first: bool,
 ) -> MomentsFit:
     m, stream = panel.moments, panel.stream
     n_t = len(m.time_labels)
     k = design.shape[2] + len(stream.covariates)
     acc = _WithinScatter(n_t, 1 + k)
     for ch in stream.chunks():  # pass 1: cross products
-        acc.add(_values(ch, design))
+        acc.add(_values(ch, design, covariates_first))
     if acc.n != m.n_units:  # pragma: no cover - the statistics pass saw every unit
         raise AssertionError(f"streamed {acc.n} units, the statistics counted {m.n_units}")
     gram_all = acc.scatter[1:, 1:]
@@ -275,7 +290,7 @@ def _fit_streamed(
         raise EstimationError(f"{function}: no regressor is identified after the fixed effects.")
     bread = np.linalg.inv(gram_all[np.ix_(kept, kept)])
     coef = bread @ acc.scatter[1:, 0][kept]
-    meat, n_clusters = _meat(panel, design, acc.mean, kept, coef)
+    meat, n_clusters = _meat(panel, (design, covariates_first), acc.mean, kept, coef)
     n_units = int(acc.n)
     n_obs = n_units * n_t
     vcov, ssc, df_k = crv1(
@@ -302,7 +317,11 @@ def _fit_streamed(
 
 
 def _meat(
-    panel: StreamedPanel, design: np.ndarray, c_t: np.ndarray, kept: list[int], coef: np.ndarray
+    panel: StreamedPanel,
+    design: tuple[np.ndarray, bool],
+    c_t: np.ndarray,
+    kept: list[int],
+    coef: np.ndarray,
 ) -> tuple[np.ndarray, int]:
     """Pass 2: the CRV1 meat ``sum_g s_g s_g'`` from each unit's score and the clusters."""
     m = panel.moments
@@ -312,7 +331,7 @@ def _meat(
     meat = np.zeros((k, k))
     sums = None if m.clusters is None else np.zeros((n_cl, k))
     for ch in panel.stream.chunks():
-        v = _values(ch, design)
+        v = _values(ch, *design)
         vt = (v - v.mean(axis=1, keepdims=True) - c_t)[:, :, cols]
         e = vt[:, :, 0] - vt[:, :, 1:] @ coef
         s = np.einsum("mtk,mt->mk", vt[:, :, 1:], e)
@@ -374,4 +393,56 @@ def twfe_streamed(data: Any, params: dict[str, Any]) -> Any:
         bootstrap=(),
         few_clusters=fit.n_clusters < FEW_CLUSTERS,
         weights=None,
+    )
+
+
+def event_study_streamed(data: Any, params: dict[str, Any]) -> Any:
+    """:func:`socdata.did.event_study` with ``covariates=`` on a table source (see module
+    docstring): the event-time indicators of the cohort-statistics path
+    (:mod:`socdata.scale.event_study`, endpoints binned) and the covariates, in the row
+    path's order (covariates first), and the same :class:`~socdata.did.EventStudyResult`."""
+    from socdata.did._event_design import _check_window
+    from socdata.did.event_study import _ordered_terms, _pretrend_test, _result
+    from socdata.scale.event_study import _design
+
+    fn = "socdata.did.event_study"
+    if not params["bin_endpoints"]:
+        raise EstimationError(
+            f"{fn} with covariates on a table source needs bin_endpoints=True (dropping the "
+            "event times outside the window unbalances the panel). Read the rows into a "
+            "pandas DataFrame for bin_endpoints=False."
+        )
+    reference = params["reference"]
+    window = _check_window(fn, params["window"], reference, True)
+    panel = streamed_panel(data, params, fn)
+    design, ev_names = _design(panel.moments, *window, reference)
+    covs = list(params["covariates"])
+    names = (*covs, *ev_names)
+    fit = fit_streamed(
+        panel, design, function=fn, drop_collinear=True, names=names, covariates_first=True
+    )
+    kept_names = [names[j] for j in fit.kept]
+    dropped_cov = [nm for j, nm in enumerate(names) if j not in fit.kept and nm in covs]
+    if dropped_cov:
+        raise EstimationError(
+            f"{fn}: covariate(s) {dropped_cov} are collinear with the fixed effects or the "
+            "event-time indicators; remove them."
+        )
+    dropped = tuple(
+        int(nm.split("::")[1]) for j, nm in enumerate(ev_names) if j + len(covs) not in fit.kept
+    )
+    ev_idx, pretrend = _pretrend_test(fit, kept_names, reference, fit.n_clusters)
+    terms, coef, vcov, evt = _ordered_terms(fit, kept_names, ev_idx)
+    params = dict(params, window=tuple(window))
+    return _result(
+        streamed_provenance(fn, panel, fit, params, notes=(str(pretrend),)),
+        fit,
+        (fit.n_obs, fit.n_units, fit.n_times, fit.n_clusters),
+        params,
+        terms=terms,
+        coef=coef,
+        vcov=vcov,
+        event_times=evt,
+        pretrend=pretrend,
+        dropped=dropped,
     )
