@@ -224,3 +224,18 @@ def test_event_study_refusals(panel):
         did.event_study(df, **kw)
     with pytest.raises(EstimationError, match=r"\['const'\] are collinear"):
         did.event_study(duckdb.from_df(df), **kw)
+
+
+def test_large_levels_absorbed_by_the_fixed_effects(panel):
+    """Levels and period effects far larger than the within variation (absorbed exactly by
+    the fixed effects) leave the fit unchanged: the streamed sums are centred within unit
+    and period, so nothing of size 1e8 is differenced away."""
+    truth = did.twfe(panel, **KW)
+    big = panel.assign(
+        y=panel["y"] + 1e8 + 1e5 * panel["t"],
+        x1=panel["x1"] + 1e3,
+        x2=panel["x2"] + 3e3 * panel["t"],
+    )
+    got = did.twfe(duckdb.from_df(big), **KW)
+    np.testing.assert_allclose(got.coef, truth.coef, rtol=1e-8)
+    np.testing.assert_allclose(got.vcov, truth.vcov, rtol=1e-6)

@@ -159,7 +159,9 @@ def twfe(
         the treatment is then ``period >= cohort`` (term ``"treated"``).  Without
         covariates or weights the fit uses cohort statistics (:mod:`socdata.scale`), so
         ``data`` may be a table source (DuckDB, Parquet, Arrow, Spark or
-        :class:`socdata.scale.CohortMoments`) of a balanced panel.
+        :class:`socdata.scale.CohortMoments`) of a balanced panel; with covariates a
+        DuckDB, Parquet or Arrow source of a balanced panel is read in two passes of
+        whole units (:mod:`socdata.scale.fe_stream`).
 
     Returns
     -------

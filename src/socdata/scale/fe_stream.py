@@ -8,17 +8,17 @@ closed form, so the fit is computed from a :class:`~socdata.scale.units.UnitStre
 whole units (the reader of ``att_gt``'s covariate path), holding one chunk of units at a
 time:
 
-0. **cohort statistics** (:func:`socdata.scale.sources.cohort_moments`, a unit with a
-   missing or non-finite covariate counted as incomplete): the cohorts, periods,
-   clusters and the balance check;
-1. **cross products**: with ``v = (y, regressors)`` and ``v. = v - vbar_i`` (demeaned
-   within its unit, exactly, in its chunk), the two-way demeaned values are
-   ``v~_it = v._it - c_t`` where ``c_t`` is the mean of ``v._it`` over units, so
-   ``V~'V~`` is the within-period scatter of ``v.``: combined across chunks by the
-   pairwise update (no sum of raw squares is differenced), it gives ``X~'X~``, ``X~'y~``
-   and the slopes;
-2. **scores**: per unit ``s_i = sum_t x~_it e~_it`` (``e~ = y~ - x~ b``), summed to the
-   CRV1 meat by unit, or per cluster (clusters may span chunks).
+* **cohort statistics** (:func:`socdata.scale.sources.cohort_moments`, a unit with a
+  missing or non-finite covariate counted as incomplete): the cohorts, periods,
+  clusters and the balance check;
+* **pass 1, cross products**: with ``v = (y, regressors)`` and ``v. = v - vbar_i``
+  (demeaned within its unit, exactly, in its chunk), the two-way demeaned values are
+  ``v~_it = v._it - c_t`` where ``c_t`` is the mean of ``v._it`` over units, so
+  ``V~'V~`` is the within-period scatter of ``v.``: combined across chunks by the
+  pairwise update (no sum of raw squares is differenced), it gives ``X~'X~``, ``X~'y~``
+  and the slopes;
+* **pass 2, scores**: per unit ``s_i = sum_t x~_it e~_it`` (``e~ = y~ - x~ b``), summed
+  to the CRV1 meat by unit, or per cluster (clusters may span chunks).
 
 The covariance is :func:`socdata.did._inference.crv1` with the row path's small-sample
 conventions (``K`` counts the slopes and the period effects, the unit effects being nested
