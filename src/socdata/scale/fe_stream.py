@@ -364,36 +364,13 @@ def twfe_streamed(data: Any, params: dict[str, Any]) -> Any:
     """:func:`socdata.did.twfe` with ``cohort=`` and ``covariates=`` on a table source
     (see module docstring): the same :class:`~socdata.did.FixedEffectsResult` as the row
     path, with the treatment term ``"treated"``."""
-    from socdata.did._results import FixedEffectsResult
-    from socdata.did.twfe import _frozen
-    from socdata.scale.regression import cohort_periods
+    from socdata.scale.regression import staggered_design, twfe_result
 
     fn = "socdata.did.twfe"
     panel = streamed_panel(data, params, fn)
-    g, tnum = cohort_periods(panel.moments)
-    with np.errstate(invalid="ignore"):
-        design = (tnum[None, :] >= g[:, None]).astype(np.float64)[:, :, None]
     names = ("treated", *params["covariates"])
-    fit = fit_streamed(panel, design, function=fn, names=names)
-    return FixedEffectsResult(
-        provenance=streamed_provenance(fn, panel, fit, params),
-        method="twfe",
-        terms=names,
-        coef=_frozen(fit.coef),
-        vcov=_frozen(fit.vcov),
-        n_obs=fit.n_obs,
-        n_units=fit.n_units,
-        n_times=fit.n_times,
-        n_clusters=fit.n_clusters,
-        cluster=params["cluster"] or params["unit"],
-        df_t=fit.n_clusters - 1,
-        ssc=fit.ssc,
-        df_k=fit.df_k,
-        conf_level=params["conf_level"],
-        bootstrap=(),
-        few_clusters=fit.n_clusters < FEW_CLUSTERS,
-        weights=None,
-    )
+    fit = fit_streamed(panel, staggered_design(panel.moments), function=fn, names=names)
+    return twfe_result(fit, streamed_provenance(fn, panel, fit, params), params, names)
 
 
 def event_study_streamed(data: Any, params: dict[str, Any]) -> Any:
@@ -402,8 +379,7 @@ def event_study_streamed(data: Any, params: dict[str, Any]) -> Any:
     (:mod:`socdata.scale.event_study`, endpoints binned) and the covariates, in the row
     path's order (covariates first), and the same :class:`~socdata.did.EventStudyResult`."""
     from socdata.did._event_design import _check_window
-    from socdata.did.event_study import _ordered_terms, _pretrend_test, _result
-    from socdata.scale.event_study import _design
+    from socdata.scale.event_study import _design, finish_event_study
 
     fn = "socdata.did.event_study"
     if not params["bin_endpoints"]:
@@ -421,28 +397,16 @@ def event_study_streamed(data: Any, params: dict[str, Any]) -> Any:
     fit = fit_streamed(
         panel, design, function=fn, drop_collinear=True, names=names, covariates_first=True
     )
-    kept_names = [names[j] for j in fit.kept]
-    dropped_cov = [nm for j, nm in enumerate(names) if j not in fit.kept and nm in covs]
+    dropped_cov = [nm for j, nm in enumerate(covs) if j not in fit.kept]
     if dropped_cov:
         raise EstimationError(
             f"{fn}: covariate(s) {dropped_cov} are collinear with the fixed effects or the "
             "event-time indicators; remove them."
         )
-    dropped = tuple(
-        int(nm.split("::")[1]) for j, nm in enumerate(ev_names) if j + len(covs) not in fit.kept
-    )
-    ev_idx, pretrend = _pretrend_test(fit, kept_names, reference, fit.n_clusters)
-    terms, coef, vcov, evt = _ordered_terms(fit, kept_names, ev_idx)
-    params = dict(params, window=tuple(window))
-    return _result(
-        streamed_provenance(fn, panel, fit, params, notes=(str(pretrend),)),
+    return finish_event_study(
         fit,
-        (fit.n_obs, fit.n_units, fit.n_times, fit.n_clusters),
+        names,
         params,
-        terms=terms,
-        coef=coef,
-        vcov=vcov,
-        event_times=evt,
-        pretrend=pretrend,
-        dropped=dropped,
+        window,
+        lambda p, notes: streamed_provenance(fn, panel, fit, p, notes=tuple(notes)),
     )
