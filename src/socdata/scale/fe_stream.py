@@ -338,7 +338,8 @@ def _meat(
         if sums is None:
             meat += s.T @ s
         else:
-            np.add.at(sums, ch.cluster, s)
+            for j in range(k):
+                sums[:, j] += np.bincount(ch.cluster, weights=s[:, j], minlength=n_cl)
     if sums is not None:
         meat = sums.T @ sums
     return meat, int(n_cl)
