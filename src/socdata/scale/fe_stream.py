@@ -12,18 +12,22 @@ time:
   missing or non-finite covariate counted as incomplete): the cohorts, periods,
   clusters and the balance check;
 * **pass 1, cross products**: with ``v = (y, regressors)`` and ``v. = v - vbar_i``
-  (demeaned within its unit, exactly, in its chunk), the two-way demeaned values are
-  ``v~_it = v._it - c_t`` where ``c_t`` is the mean of ``v._it`` over units, so
-  ``V~'V~`` is the within-period scatter of ``v.``: combined across chunks by the
-  pairwise update (no sum of raw squares is differenced), it gives ``X~'X~``, ``X~'y~``
-  and the slopes;
+  (demeaned within its unit), the two-way demeaned values are ``v~_it = v._it - c_t``
+  where ``c_t`` is the mean of ``v._it`` over units, so ``V~'V~`` is the within-period
+  scatter of ``v.``.  The design regressors are functions of cohort and period, so only
+  ``u = (y, covariates)`` is read per unit: per cohort its count and period means, and its
+  scatter within cohort and period, combined across chunks by the pairwise update (no sum
+  of raw squares is differenced); the design and cross blocks follow from the cohort
+  counts and means (``sum_(i in h) (u._it - c_t) = n_h (mean_h[t] - c_t)``).  This gives
+  ``X~'X~``, ``X~'y~`` and the slopes;
 * **pass 2, scores**: per unit ``s_i = sum_t x~_it e~_it`` (``e~ = y~ - x~ b``), summed
   to the CRV1 meat by unit, or per cluster (clusters may span chunks).
 
 The covariance is :func:`socdata.did._inference.crv1` with the row path's small-sample
 conventions (``K`` counts the slopes and the period effects, the unit effects being nested
-in the clusters; ``G/(G-1)``).  Memory is one Arrow batch, one chunk of units and
-``O(T k + k^2)`` numbers (``O(G k)`` with ``G`` clusters), whatever the table's size; the
+in the clusters; ``G/(G-1)``).  Memory is one Arrow batch, one chunk of units
+``(units, T, 1 + p)`` and ``O(H T (1 + p) + H T K + k^2)`` numbers (plus ``G x k`` with
+``G`` clusters), whatever the table's size and however many event times; the
 table is scanned four times (the order check of the stream, the statistics, two passes).
 
 Limits: a balanced panel only (the row path drops a row with a missing covariate and
@@ -183,35 +187,82 @@ def _check_clusters(m: CohortMoments, params: dict[str, Any], function: str) -> 
     )
 
 
-class _WithinScatter:
-    """Running within-period scatter of unit-demeaned values ``v.`` ``(units, T, q)``:
-    count, period means ``c_t`` and ``sum (v. - c_t)(v. - c_t)'``, combined across chunks by
-    the pairwise update (Chan, Golub and LeVeque); and the uncentred sums of squares."""
+class _CohortScatter:
+    """Pass 1 sums of ``u = (y, covariates)`` demeaned within unit, ``(units, T, 1 + p)``:
+    per cohort the count and period means, and the scatter within cohort and period pooled
+    over cohorts, combined across chunks by the pairwise update (Chan, Golub and LeVeque);
+    and the uncentred sums of squares (the collinearity rule).  The design regressors are
+    functions of cohort and period, so they never need a unit-level array."""
 
-    def __init__(self, n_t: int, q: int):
-        self.n = 0
-        self.mean = np.zeros((n_t, q))
+    def __init__(self, n_h: int, n_t: int, q: int):
+        self.n = np.zeros(n_h)
+        self.mean = np.zeros((n_h, n_t, q))
         self.scatter = np.zeros((q, q))
         self.raw = np.zeros(q)
 
-    def add(self, v: np.ndarray) -> None:
-        self.raw += np.einsum("mtq,mtq->q", v, v)
-        dv = v - v.mean(axis=1, keepdims=True)
-        m = dv.shape[0]
-        mean_b = dv.mean(axis=0)
-        c = (dv - mean_b).reshape(-1, dv.shape[2])
-        delta = mean_b - self.mean
-        total = self.n + m
-        self.scatter += c.T @ c + (self.n * m / total) * (delta.T @ delta)
-        self.mean += delta * (m / total)
-        self.n = total
+    def add(self, ch: Any) -> None:
+        u = np.concatenate([ch.y[:, :, None], ch.x], axis=2)
+        self.raw += np.einsum("mtq,mtq->q", u, u)
+        u -= u.mean(axis=1, keepdims=True)
+        for h, rows in _by_cohort(ch.code):
+            uh = u[rows]
+            m = len(uh)
+            mean_b = uh.mean(axis=0)
+            c = (uh - mean_b).reshape(-1, u.shape[2])
+            delta = mean_b - self.mean[h]
+            total = self.n[h] + m
+            self.scatter += c.T @ c + (self.n[h] * m / total) * (delta.T @ delta)
+            self.mean[h] += delta * (m / total)
+            self.n[h] = total
 
 
-def _values(ch: Any, design: np.ndarray, covariates_first: bool) -> np.ndarray:
-    """``(y, design regressors, covariates)`` of a chunk's units, ``(m, T, 1 + K + p)``
-    (the covariates before the design regressors when ``covariates_first``)."""
-    regs = [ch.x, design[ch.code]] if covariates_first else [design[ch.code], ch.x]
-    return np.concatenate([ch.y[:, :, None], *regs], axis=2)
+def _by_cohort(code: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """The chunk's rows of each cohort present: ``(cohort code, row indices)``."""
+    order = np.argsort(code, kind="stable")
+    cuts = np.flatnonzero(np.diff(code[order])) + 1
+    return [(int(code[r[0]]), r) for r in np.split(order, cuts)]
+
+
+@dataclasses.dataclass(frozen=True)
+class _TwoWay:
+    """The two-way demeaned design ``(H, T, K)``, the period means ``(T, 1 + p)`` of the
+    unit-demeaned outcome and covariates, ``V~'V~`` of ``(y, regressors)`` and the
+    uncentred sums of squares of the regressors, in the regressors' order."""
+
+    design: np.ndarray
+    c_u: np.ndarray
+    scatter: np.ndarray
+    raw: np.ndarray
+    x_pos: np.ndarray
+    d_pos: np.ndarray
+
+
+def _two_way(acc: _CohortScatter, design: np.ndarray, covariates_first: bool) -> _TwoWay:
+    """``V~'V~`` from the pass-1 sums: the ``u`` block is the pooled scatter plus the
+    cohorts' deviations from the period means; the design block and the cross block need
+    only the cohort counts, since ``sum_(i in h) (u_it - c_t) = n_h (mean_h[t] - c_t)``."""
+    nh = acc.n
+    n = nh.sum()
+    c_u = np.einsum("h,htq->tq", nh, acc.mean) / n
+    dev = acc.mean - c_u
+    d_dot = design - design.mean(axis=1, keepdims=True)
+    d_t = d_dot - np.einsum("h,htk->tk", nh, d_dot) / n
+    s_uu = acc.scatter + np.einsum("h,htq,htr->qr", nh, dev, dev)
+    s_dd = np.einsum("h,htk,htl->kl", nh, d_t, d_t)
+    s_ud = np.einsum("h,htq,htk->qk", nh, dev, d_t)
+    p, k_d = acc.mean.shape[2] - 1, design.shape[2]
+    x_pos = np.arange(p) if covariates_first else k_d + np.arange(p)
+    d_pos = p + np.arange(k_d) if covariates_first else np.arange(k_d)
+    u_pos = np.concatenate([[0], 1 + x_pos])
+    full = np.empty((1 + k_d + p, 1 + k_d + p))
+    full[np.ix_(u_pos, u_pos)] = s_uu
+    full[np.ix_(1 + d_pos, 1 + d_pos)] = s_dd
+    full[np.ix_(u_pos, 1 + d_pos)] = s_ud
+    full[np.ix_(1 + d_pos, u_pos)] = s_ud.T
+    raw = np.empty(k_d + p)
+    raw[x_pos] = acc.raw[1:]
+    raw[d_pos] = np.einsum("h,htk->k", nh, design**2)
+    return _TwoWay(d_t, c_u, full, raw, x_pos, d_pos)
 
 
 def fit_streamed(
@@ -268,15 +319,15 @@ def _fit_streamed(
     m, stream = panel.moments, panel.stream
     n_t = len(m.time_labels)
     k = design.shape[2] + len(stream.covariates)
-    acc = _WithinScatter(n_t, 1 + k)
+    acc = _CohortScatter(len(m.cohorts), n_t, 1 + len(stream.covariates))
     for ch in stream.chunks():  # pass 1: cross products
-        acc.add(_values(ch, design, covariates_first))
-    if acc.n != m.n_units:  # pragma: no cover - the statistics pass saw every unit
-        raise AssertionError(f"streamed {acc.n} units, the statistics counted {m.n_units}")
-    gram_all = acc.scatter[1:, 1:]
-    raw = acc.raw[1:]
+        acc.add(ch)
+    if acc.n.sum() != m.n_units:  # pragma: no cover - the statistics pass saw every unit
+        raise AssertionError(f"streamed {acc.n.sum()} units, the statistics counted {m.n_units}")
+    tw = _two_way(acc, design, covariates_first)
+    gram_all = tw.scatter[1:, 1:]
     kept = [
-        j for j in independent_columns(gram_all) if gram_all[j, j] > 1e-10 * max(raw[j], 1e-300)
+        j for j in independent_columns(gram_all) if gram_all[j, j] > 1e-10 * max(tw.raw[j], 1e-300)
     ]
     if len(kept) < k and not drop_collinear:
         dropped = [names[j] if names else str(j) for j in range(k) if j not in kept]
@@ -289,9 +340,9 @@ def _fit_streamed(
     if not kept:
         raise EstimationError(f"{function}: no regressor is identified after the fixed effects.")
     bread = np.linalg.inv(gram_all[np.ix_(kept, kept)])
-    coef = bread @ acc.scatter[1:, 0][kept]
-    meat, n_clusters = _meat(panel, (design, covariates_first), acc.mean, kept, coef)
-    n_units = int(acc.n)
+    coef = bread @ tw.scatter[1:, 0][kept]
+    meat, n_clusters = _meat(panel, tw, kept, coef)
+    n_units = int(acc.n.sum())
     n_obs = n_units * n_t
     vcov, ssc, df_k = crv1(
         bread,
@@ -317,24 +368,27 @@ def _fit_streamed(
 
 
 def _meat(
-    panel: StreamedPanel,
-    design: tuple[np.ndarray, bool],
-    c_t: np.ndarray,
-    kept: list[int],
-    coef: np.ndarray,
+    panel: StreamedPanel, tw: _TwoWay, kept: list[int], coef: np.ndarray
 ) -> tuple[np.ndarray, int]:
-    """Pass 2: the CRV1 meat ``sum_g s_g s_g'`` from each unit's score and the clusters."""
+    """Pass 2: the CRV1 meat ``sum_g s_g s_g'`` from each unit's score
+    ``s_i = sum_t x~_it e~_it`` and the clusters (a dropped regressor has slope 0)."""
     m = panel.moments
-    cols = [0] + [1 + j for j in kept]
+    b = np.zeros(len(tw.raw))
+    b[kept] = coef
+    fitted_d = tw.design @ b[tw.d_pos]  # (H, T): the design's part of the fit
     n_cl = m.n_units if m.clusters is None else len(m.clusters)
     k = len(kept)
     meat = np.zeros((k, k))
     sums = None if m.clusters is None else np.zeros((n_cl, k))
     for ch in panel.stream.chunks():
-        v = _values(ch, *design)
-        vt = (v - v.mean(axis=1, keepdims=True) - c_t)[:, :, cols]
-        e = vt[:, :, 0] - vt[:, :, 1:] @ coef
-        s = np.einsum("mtk,mt->mk", vt[:, :, 1:], e)
+        u = np.concatenate([ch.y[:, :, None], ch.x], axis=2)
+        u -= u.mean(axis=1, keepdims=True) + tw.c_u
+        e = u[:, :, 0] - u[:, :, 1:] @ b[tw.x_pos] - fitted_d[ch.code]
+        s = np.empty((len(e), len(b)))
+        s[:, tw.x_pos] = np.einsum("mtp,mt->mp", u[:, :, 1:], e)
+        for h, rows in _by_cohort(ch.code):
+            s[np.ix_(rows, tw.d_pos)] = e[rows] @ tw.design[h]
+        s = s[:, kept]
         if sums is None:
             meat += s.T @ s
         else:
