@@ -239,3 +239,12 @@ def test_large_levels_absorbed_by_the_fixed_effects(panel):
     got = did.twfe(duckdb.from_df(big), **KW)
     np.testing.assert_allclose(got.coef, truth.coef, rtol=1e-8)
     np.testing.assert_allclose(got.vcov, truth.vcov, rtol=1e-6)
+
+
+def test_order_taken_as_stored_is_rechecked(panel, sources, monkeypatch):
+    """A shuffled table wrongly taken as stored unit by unit is caught in the first pass and
+    the fit restarts with ordered scans (same estimates)."""
+    monkeypatch.setattr(units.UnitStream, "_stored_in_order", lambda self, rel: True)
+    for fn, extra in ((did.twfe, {}), (did.event_study, dict(window=(-3, 3)))):
+        kw = dict(KW, cluster="area", **extra)
+        assert_same_fit(fn(panel, **kw), fn(sources["parquet shuffled"](), **kw))
