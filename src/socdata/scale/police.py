@@ -44,6 +44,7 @@ from socdata.describe.police import (
 from socdata.errors import SocdataError
 from socdata.options import check_conf_level
 from socdata.provenance import FlowLog, Provenance
+from socdata.scale._windows_rules import check_windows
 from socdata.scale.sources import _q, _refuse_spark, _relation
 
 stats = lazy_module("scipy.stats")
@@ -213,6 +214,7 @@ def before_after_windows(
         measures = list(_RATE_MEASURES) + sorted(
             c for c in rel.columns if c.startswith(("offences: ", "arrests: "))
         )
+        check_windows(lambda sql: rel.query("src", sql).fetchall()[0], measures, desc, _FN)
         person = _person_sql(measures, full_windows)
         reasons = rel.query(
             "src", f"SELECT area, reason, count(*) AS n FROM ({person}) GROUP BY area, reason"
