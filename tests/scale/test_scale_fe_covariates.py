@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import socdata.did as did
-from socdata.errors import EstimationError, SmallClusterWarning
+from socdata.errors import DiDInputError, EstimationError, SmallClusterWarning
 from socdata.scale import cohort_moments, units
 from tests.scale.panels import staggered_panel
 
@@ -99,6 +99,8 @@ def test_one_covariate_dates_and_cluster_equal_to_unit():
     df = _with_covariates(staggered_panel(n=120, n_t=6, cohorts=(0, 3, 4, 6), dates=True))
     kw = dict(KW, covariates=["x2"])
     assert_same_fit(did.twfe(df, **kw), did.twfe(pa.Table.from_pandas(df), **kw))
+    es = dict(kw, window=(-3, 2))  # event time in calendar months
+    assert_same_event_study(did.event_study(df, **es), did.event_study(duckdb.from_df(df), **es))
     kw = dict(KW, cluster="id")
     assert_same_fit(did.twfe(df, **kw), did.twfe(duckdb.from_df(df), **kw))
 
@@ -157,8 +159,10 @@ def test_refusals_and_few_clusters(panel):
     m = cohort_moments(panel, outcome="y", unit="id", time="t", cohort="g")
     with pytest.raises(EstimationError, match="needs the unit rows"):
         did.twfe(m, **KW)
-    with pytest.raises(EstimationError, match="covariate column 'name' must be numeric"):
+    with pytest.raises(DiDInputError, match="covariate column 'name' must be numeric"):
         did.twfe(duckdb.from_df(panel.assign(name="a")), **dict(KW, covariates=["name"]))
+    with pytest.raises(DiDInputError, match=r"twfe: covariates\[1\]='nope' is not a column"):
+        did.twfe(src, **dict(KW, covariates=["x1", "nope"]))
 
 
 def test_collinear_covariate_is_an_error(panel):

@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from socdata.did._inference import FEW_CLUSTERS, crv1, independent_columns
-from socdata.errors import EstimationError
+from socdata.errors import DiDInputError, EstimationError
 from socdata.provenance import FlowLog, Provenance
 from socdata.scale.moments import CohortMoments
 from socdata.scale.regression import MomentsFit
@@ -84,13 +84,7 @@ def streamed_panel(data: Any, params: dict[str, Any], function: str) -> Streamed
 
     from socdata.scale import units
     from socdata.scale.covariates import _masked_outcome
-    from socdata.scale.sources import (
-        _INTEGER_TYPES,
-        _check_columns,
-        _refuse_spark,
-        _relation,
-        cohort_moments,
-    )
+    from socdata.scale.sources import _refuse_spark, _relation, cohort_moments
 
     _refuse_spark(data)
     covariates = list(params["covariates"])
@@ -115,16 +109,7 @@ def streamed_panel(data: Any, params: dict[str, Any], function: str) -> Streamed
     con.execute("SET enable_progress_bar = false")
     try:
         rel, desc = _relation(data, con)
-        roles = {f"covariates[{i}]": c for i, c in enumerate(covariates)}
-        types_ = _check_columns(rel, {**roles, "outcome": params["outcome"]})
-        for c in covariates:
-            d = types_[c].upper()
-            if not (d in _INTEGER_TYPES or d in NUMERIC or d.startswith("DECIMAL")):
-                raise EstimationError(
-                    f"{function}: covariate column {c!r} must be numeric (type {types_[c]}). "
-                    "Rule: covariates are numbers (0/1 for indicators); recode or cast it in "
-                    "the query."
-                )
+        _check_table(rel, params, function)
         m = cohort_moments(
             _masked_outcome(rel, params["outcome"], covariates),
             outcome=params["outcome"],
@@ -151,6 +136,29 @@ def streamed_panel(data: Any, params: dict[str, Any], function: str) -> Streamed
         batch_rows=units.BATCH_ROWS,
     )
     return StreamedPanel(m, stream, f"{desc} (covariates streamed in chunks of units)")
+
+
+def _check_table(rel: Any, params: dict[str, Any], function: str) -> None:
+    """Every named column in the table (the row path's message), the covariates numeric."""
+    from socdata.scale.sources import _INTEGER_TYPES
+
+    types = dict(zip(rel.columns, (str(t).upper() for t in rel.types), strict=True))
+    roles = {r: params[r] for r in ("outcome", "unit", "time", "cohort", "cluster")}
+    roles.update({f"covariates[{i}]": c for i, c in enumerate(params["covariates"])})
+    for role, col in roles.items():
+        if col is not None and col not in types:
+            raise DiDInputError(
+                f"{function}: {role}={col!r} is not a column of the table. Columns in the "
+                f"table: [{', '.join(list(types)[:30])}]."
+            )
+    for c in params["covariates"]:
+        d = types[c]
+        if not (d in _INTEGER_TYPES or d in NUMERIC or d.startswith("DECIMAL")):
+            raise DiDInputError(
+                f"{function}: covariate column {c!r} must be numeric (type {d}). Rule: "
+                "outcomes, treatments and covariates are numbers (0/1 for indicators). "
+                "Recode labels to numbers first (or cast the column in the query)."
+            )
 
 
 def _check_balanced(m: CohortMoments, function: str) -> None:
