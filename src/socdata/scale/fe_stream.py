@@ -149,7 +149,7 @@ def _check_table(rel: Any, params: dict[str, Any], function: str) -> None:
         if col is not None and col not in types:
             raise DiDInputError(
                 f"{function}: {role}={col!r} is not a column of the table. Columns in the "
-                f"table: [{', '.join(list(types)[:30])}]."
+                f"table: [{', '.join(list(types)[:30])}{', ...' if len(types) > 30 else ''}]."
             )
     for c in params["covariates"]:
         d = types[c]
@@ -162,6 +162,7 @@ def _check_table(rel: Any, params: dict[str, Any], function: str) -> None:
 
 
 def _check_balanced(m: CohortMoments, function: str) -> None:
+    """Every unit complete (the statistics pass counted the incomplete ones)."""
     n_bad = int(m.n_incomplete.sum())
     if n_bad:
         raise EstimationError(
