@@ -160,7 +160,11 @@ def test_event_study_dates_and_unsupported():
     res = did.event_study(duckdb.from_df(df), **KW, window=(-3, 2))
     np.testing.assert_allclose(res.coef, ref.coef, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(res.vcov, ref.vcov, rtol=1e-10, atol=1e-14)
-    with pytest.raises(EstimationError, match="covariates"):
+    with pytest.raises(EstimationError, match="weights"):
+        did.event_study(duckdb.from_df(df), **KW, weights="y")
+    # covariates are streamed (tests/scale/test_scale_fe_covariates.py); one constant within
+    # units is collinear with the unit effects, as in memory
+    with pytest.raises(EstimationError, match=r"\['area'\] are collinear"):
         did.event_study(duckdb.from_df(df), **KW, covariates=["area"])
 
 

@@ -87,7 +87,9 @@ def event_study(
         frame without covariates or weights is fitted from cohort statistics (no dense
         event-time dummies: 1M people x 48 months in a few seconds and under 1 GB above
         the frame); a table source (DuckDB relation, Parquet path, Arrow, Spark
-        DataFrame, :class:`socdata.scale.CohortMoments`) always is.
+        DataFrame, :class:`socdata.scale.CohortMoments`) always is.  With covariates, a
+        DuckDB, Parquet or Arrow source of a balanced panel is read in two passes of
+        whole units (:mod:`socdata.scale.fe_stream`).
     outcome, unit, time
         Outcome, unit (person) and period (calendar month) columns.
     cohort
@@ -280,6 +282,10 @@ def _on_cohort_statistics(data: Any, params: dict[str, Any]) -> EventStudyResult
 
     fn = "socdata.did.event_study"
     table = is_table_source(data)
+    if table and params["covariates"]:  # two passes of whole units (balanced panel)
+        from socdata.scale.fe_stream import event_study_streamed
+
+        return event_study_streamed(data, params)
     why = [
         name
         for name, bad in (

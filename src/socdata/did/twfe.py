@@ -159,7 +159,9 @@ def twfe(
         the treatment is then ``period >= cohort`` (term ``"treated"``).  Without
         covariates or weights the fit uses cohort statistics (:mod:`socdata.scale`), so
         ``data`` may be a table source (DuckDB, Parquet, Arrow, Spark or
-        :class:`socdata.scale.CohortMoments`) of a balanced panel.
+        :class:`socdata.scale.CohortMoments`) of a balanced panel; with covariates a
+        DuckDB, Parquet or Arrow source of a balanced panel is read in two passes of
+        whole units (:mod:`socdata.scale.fe_stream`).
 
     Returns
     -------
@@ -321,11 +323,15 @@ def _cohort_treatment(data: Any, params: dict[str, Any]) -> tuple[Any, str]:
     simple = not params["covariates"] and params["weights"] is None
     simple = simple and params["inference"] != "bootstrap"
     if is_table_source(data):
+        if params["covariates"]:  # two passes of whole units (balanced panel)
+            from socdata.scale.fe_stream import twfe_streamed
+
+            return twfe_streamed(data, params), ""
         if not simple:
             raise EstimationError(
                 f"{fn} on a table source is computed from cohort statistics, which do not "
-                "support covariates, weights or the wild cluster bootstrap. Read the rows "
-                "into a pandas DataFrame for these."
+                "support weights or the wild cluster bootstrap. Read the rows into a pandas "
+                "DataFrame for these."
             )
         m = cohort_moments(data, **cols)
         return twfe_from_moments(m, params=params, inputs=m.source, term="treated"), ""

@@ -8,6 +8,7 @@ moments: memory ``O(H T^2)`` after the scan instead of ``O(n T K)``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ from socdata.errors import EstimationError
 from socdata.scale.moments import CohortMoments
 from socdata.scale.regression import cohort_periods, fit_from_moments, moments_provenance
 
-__all__ = ["event_study_from_moments"]
+__all__ = ["event_study_from_moments", "finish_event_study"]
 
 
 def _design(m: CohortMoments, lo: int, hi: int, reference: int) -> tuple[np.ndarray, list[str]]:
@@ -51,19 +52,44 @@ def event_study_from_moments(
     inputs: str,
 ) -> Any:
     """:func:`socdata.did.event_study` finished on cohort moments (see module docstring)."""
-    from socdata.did.event_study import _ordered_terms, _pretrend_test, _result
-
     fn = "socdata.did.event_study"
     reference = params["reference"]
     design, names = _design(m, *window, reference)
     fit = fit_from_moments(m, design, function=fn, drop_collinear=True, names=tuple(names))
+    return finish_event_study(
+        fit,
+        names,
+        params,
+        window,
+        lambda p, notes: moments_provenance(fn, m, fit, p, inputs, notes=notes),
+    )
+
+
+def finish_event_study(
+    fit: Any,
+    names: Sequence[str],
+    params: dict[str, Any],
+    window: tuple[int, int],
+    provenance: Callable[[dict[str, Any], list[str]], Any],
+) -> Any:
+    """The :class:`~socdata.did.EventStudyResult` of a fit without rows (cohort moments,
+    or the streamed covariate path of :mod:`socdata.scale.fe_stream`): the event times
+    dropped as collinear, the pre-trend test, the terms in order.  ``names`` are the
+    regressors' names (``fit.kept`` indexes them); ``provenance(params, notes)`` builds the
+    provenance from the final parameters and the pre-trend test's note."""
+    from socdata.did.event_study import _ordered_terms, _pretrend_test, _result
+
     kept_names = [names[j] for j in fit.kept]
-    dropped = tuple(int(nm.split("::")[1]) for j, nm in enumerate(names) if j not in fit.kept)
-    ev_idx, pretrend = _pretrend_test(fit, kept_names, reference, fit.n_clusters)
+    dropped = tuple(
+        int(nm.split("::")[1])
+        for j, nm in enumerate(names)
+        if j not in fit.kept and nm.startswith("event_time::")
+    )
+    ev_idx, pretrend = _pretrend_test(fit, kept_names, params["reference"], fit.n_clusters)
     terms, coef, vcov, evt = _ordered_terms(fit, kept_names, ev_idx)
     params = dict(params, window=tuple(window))
     return _result(
-        moments_provenance(fn, m, fit, params, inputs, notes=[str(pretrend)]),
+        provenance(params, [str(pretrend)]),
         fit,
         (fit.n_obs, fit.n_units, fit.n_times, fit.n_clusters),
         params,

@@ -185,21 +185,24 @@ def moments_provenance(
     return dataclasses.replace(prov, inputs={"data": inputs})
 
 
-def twfe_from_moments(m: CohortMoments, *, params: dict, inputs: str, term: str):
-    """:func:`socdata.did.twfe` with the staggered treatment ``1[period >= cohort]``,
-    finished on cohort moments (balanced panel, no covariates or weights)."""
+def staggered_design(m: CohortMoments) -> np.ndarray:
+    """The treatment ``1[period >= cohort]`` per cohort and period, ``(H, T, 1)`` (never
+    treated cohorts all zero)."""
+    g, tnum = cohort_periods(m)
+    with np.errstate(invalid="ignore"):
+        return (tnum[None, :] >= g[:, None]).astype(np.float64)[:, :, None]
+
+
+def twfe_result(fit: MomentsFit, provenance: Provenance, params: dict, terms: tuple):
+    """The :class:`~socdata.did.FixedEffectsResult` of a TWFE fit without rows (cohort
+    moments, or the streamed covariate path of :mod:`socdata.scale.fe_stream`)."""
     from socdata.did._results import FixedEffectsResult
     from socdata.did.twfe import _frozen
 
-    fn = "socdata.did.twfe"
-    g, tnum = cohort_periods(m)
-    with np.errstate(invalid="ignore"):
-        design = (tnum[None, :] >= g[:, None]).astype(np.float64)[:, :, None]
-    fit = fit_from_moments(m, design, function=fn, names=(term,))
     return FixedEffectsResult(
-        provenance=moments_provenance(fn, m, fit, params, inputs),
+        provenance=provenance,
         method="twfe",
-        terms=(term,),
+        terms=tuple(terms),
         coef=_frozen(fit.coef),
         vcov=_frozen(fit.vcov),
         n_obs=fit.n_obs,
@@ -215,3 +218,11 @@ def twfe_from_moments(m: CohortMoments, *, params: dict, inputs: str, term: str)
         few_clusters=fit.n_clusters < FEW_CLUSTERS,
         weights=None,
     )
+
+
+def twfe_from_moments(m: CohortMoments, *, params: dict, inputs: str, term: str):
+    """:func:`socdata.did.twfe` with the staggered treatment ``1[period >= cohort]``,
+    finished on cohort moments (balanced panel, no covariates or weights)."""
+    fn = "socdata.did.twfe"
+    fit = fit_from_moments(m, staggered_design(m), function=fn, names=(term,))
+    return twfe_result(fit, moments_provenance(fn, m, fit, params, inputs), params, (term,))
