@@ -8,6 +8,8 @@ error cases, the DuckDB path's message.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -143,3 +145,79 @@ def test_before_after_windows_on_spark_equals_extracts_and_duckdb(spark):
     assert (a.n_in, a.n_out, a.excluded) == (b.n_in, b.n_out, b.excluded)
     pd.testing.assert_frame_equal(duck.flow_by_area, got.flow_by_area)
     assert "Spark GROUP BY area" in got.provenance.notes[-1]
+
+
+def _same_error(spark, fn, frame, **kw):
+    """The error of ``fn`` on DuckDB and on Spark: same class, same message but for the
+    engine's name of the column type."""
+    from socdata.errors import SocdataError
+
+    msgs = []
+    for src in (duckdb.from_df(frame), spark.createDataFrame(frame)):
+        with pytest.raises(SocdataError) as err:
+            fn(src, **kw)
+        msgs.append(
+            (type(err.value), re.sub(r" \((DuckDB|Spark) type [^)]*\)", "", str(err.value)))
+        )
+    assert msgs[0] == msgs[1]
+    return msgs[0][1]
+
+
+# one case per query and per kind of check (the other checks are counts in the same
+# queries, tested on DuckDB in test_scale_stacked.py): Spark is slow to plan a query
+_STACKED_ERRORS = {
+    "an unbalanced set": (lambda df: df.drop(index=3), {}, "balanced sets only"),
+    "a cluster changing within a unit's set": (
+        lambda df: df.assign(area=np.where(df["month"] % 2 == 0, "a", df["area"])),
+        dict(cluster="area"),
+        "change their cluster",
+    ),
+    "a missing column": (lambda df: df, dict(outcome="nope"), r"no column\(s\) \['nope'\]"),
+    "an infinite outcome": (
+        lambda df: df.assign(y=df["y"].where(df.index != 5, np.inf)),
+        {},
+        "missing or not numeric in 1 rows",
+    ),
+    "treated not 0/1": (lambda df: df.assign(treated=df["treated"] * 2), {}, "must be 0/1"),
+    "a text outcome": (lambda df: df.assign(y=df["y"].astype(str)), {}, "must be numeric"),
+    "fractional periods": (lambda df: df.assign(month=df["month"] + 0.5), {}, "whole-number"),
+}
+
+
+@pytest.mark.parametrize("case", list(_STACKED_ERRORS))
+def test_stacked_did_errors_on_spark_are_duckdbs(spark, stacked, case):
+    change, options, match = _STACKED_ERRORS[case]
+    msg = _same_error(spark, did.stacked_did, change(stacked[0]), **{**STACKED, **options})
+    assert re.search(match, msg), msg
+
+
+_WINDOWS = pd.DataFrame(
+    {
+        "person_id": np.repeat(["A", "B", "C"], 2),
+        "area": np.repeat(["X", "X", "Y"], 2),
+        "window": ["before", "after"] * 3,
+        "full": [True] * 6,
+        "observed_days": [365, 300, 365, 365, 200, 365],
+        "arrests": [2, 1, 0, 3, 1, 1],
+        "offences": [0, 0, 0, 1, 0, 0],
+        "drug_arrests": [1, 0, 0, 0, 0, 0],
+        "missing_episodes": [0, 0, 0, 0, 0, 0],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (lambda w: w.drop(columns="observed_days"), r"no column\(s\) \['observed_days'\]"),
+        (lambda w: pd.concat([w, w.iloc[[0]]]), "'window' repeats for 1 engager"),
+        (lambda w: w.assign(window=w["window"].replace("after", "later")), "'before' or 'after'"),
+        (lambda w: w.assign(arrests=w["arrests"] - 2), "'arrests' is missing, negative"),
+        (lambda w: w.assign(full=w["full"].astype(str)), "'full' .*True/False"),
+    ],
+)
+def test_before_after_windows_errors_on_spark_are_duckdbs(spark, change, match):
+    from socdata.scale.police import before_after_windows
+
+    msg = _same_error(spark, before_after_windows, change(_WINDOWS))
+    assert re.search(match, msg), msg

@@ -37,8 +37,17 @@ from socdata.errors import SocdataError
 
 __all__ = ["Table", "is_spark", "open_table"]
 
-#: The types of the columns in one vocabulary (``kind`` of :class:`Table`).
-KINDS = ("integer", "float", "decimal", "bool", "date", "timestamp", "string", "other")
+#: The types of the columns in one vocabulary (:attr:`Table.kinds`), in words.
+_KIND_WORDS = {
+    "integer": "whole-number",
+    "float": "floating-point",
+    "decimal": "decimal",
+    "bool": "true/false",
+    "date": "date",
+    "timestamp": "timestamp",
+    "string": "text",
+    "other": "non-scalar or other",
+}
 
 
 def is_spark(data: object) -> bool:
@@ -111,10 +120,11 @@ class Table:
     def require(self, column: str, kinds: tuple[str, ...], rule: str, error: type) -> None:
         """Raise ``error`` unless ``column``'s type is one of ``kinds``; ``rule`` says what
         the column must hold."""
-        if self.kinds[column] not in kinds:
+        kind = self.kinds[column]
+        if kind not in kinds:
             raise error(
-                f"{self.fn}: column {column!r} has {self.engine} type {self.types[column]}; "
-                f"{rule}. Cast it before passing the table."
+                f"{self.fn}: column {column!r} holds {_KIND_WORDS[kind]} values ({self.engine} "
+                f"type {self.types[column]}); {rule}. Cast it before passing the table."
             )
 
     def one(self, sql: str) -> tuple:

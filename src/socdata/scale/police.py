@@ -186,15 +186,17 @@ def _check_windows(t: Table) -> list[str]:
     bad = [f"{t.q(c)} IS NULL OR NOT {t.finite(f'CAST({t.q(c)} AS DOUBLE)')} OR {t.q(c)} < 0"
            for c in ["observed_days", *measures]]  # fmt: skip
     w = t.q("window")
-    counts = t.one(
-        "SELECT count(*) FILTER (WHERE person_id IS NULL), "
-        f"count(*) FILTER (WHERE {w} IS NULL OR {w} NOT IN ('before', 'after')), "
-        + ", ".join(f"count(*) FILTER (WHERE {b})" for b in bad)
-        + " FROM src"
-    )
-    (n_dup,) = t.one(
-        f"SELECT count(*) FROM (SELECT person_id FROM src GROUP BY person_id, {w} "
-        "HAVING count(*) > 1)"
+    checks = [
+        "person_id IS NULL",
+        f"{w} IS NULL OR {w} NOT IN ('before', 'after')",
+        *bad,
+    ]
+    # per engager and window: the rows breaking each rule, and the repeated windows
+    *counts, n_dup = t.one(
+        f"SELECT {', '.join(f'sum(x{j})' for j in range(len(checks)))}, "
+        "count(*) FILTER (WHERE n > 1) FROM (SELECT count(*) AS n, "
+        + ", ".join(f"count(*) FILTER (WHERE {c}) AS x{j}" for j, c in enumerate(checks))
+        + f" FROM src GROUP BY person_id, {w})"
     )
     rules = [
         ("person_id", "is missing in {} rows", "every row names its engager"),

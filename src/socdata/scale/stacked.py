@@ -77,52 +77,69 @@ def _month(t: Table, col: str) -> str:
     return f"CAST({t.q(col)} AS BIGINT)"
 
 
-def _check_rows(t: Table, p: dict[str, Any]) -> tuple[int, int, int]:
-    """The row rules of the in-memory call, in its order, counted by the engine in three
-    queries (rows, sets, units in sets); the rows, sets and treated units."""
+def _check_rows(t: Table, p: dict[str, Any], inwin: str) -> tuple[int, int, int]:
+    """The row rules of the in-memory call, in its order, and the rules of the set sums
+    (constant arm, weight and cluster within a unit's set; balanced sets), counted by the
+    engine in two queries (rows; units and sets); the rows, sets and treated units."""
     n_key, n_bad_y, n_neg, n_bad_d, n_bad_w, *counts = t.one(
         "SELECT count(*) FILTER (WHERE s IS NULL OR u IS NULL OR e IS NULL), "
         f"count(*) FILTER (WHERE y IS NULL OR NOT {t.finite('y')}), count(*) FILTER (WHERE y < 0), "
         "count(*) FILTER (WHERE d IS NULL OR d NOT IN (0, 1)), "
         f"count(*) FILTER (WHERE w IS NULL OR NOT {t.finite('w')} OR w < 0), "
-        "count(*), count(DISTINCT s), count(DISTINCT u) FILTER (WHERE d = 1) FROM src"
-    )
-    n_none, n_empty = t.one(
-        "SELECT count(*) FILTER (WHERE n_t = 0), count(*) FILTER (WHERE k = 0) FROM (SELECT "
-        "count(*) FILTER (WHERE d = 1) AS n_t, count(DISTINCT u) FILTER (WHERE d = 0) AS k "
-        "FROM src GROUP BY s)"
+        "count(*), count(DISTINCT CASE WHEN d = 1 THEN u END) FROM src"
     )
     keys = ", ".join(repr(p[k]) for k in ("matched_set", "unit", "time", "index_time"))
-    for n_bad, msg in (
-        (n_key, f"{n_key} rows lack a value of {keys}; every row needs its set, unit, period "
+    _raise_first(
+        (n_key, f": {n_key} rows lack a value of {keys}; every row needs its set, unit, period "
                 "and index period: drop or fill them first"),
-        (n_bad_y, f"outcome {p['outcome']!r} is missing or not numeric in {n_bad_y} rows; "
+        (n_bad_y, f": outcome {p['outcome']!r} is missing or not numeric in {n_bad_y} rows; "
                   "drop or fill them first"),
         (n_neg * (p["family"] == "poisson"),
-         f"family='poisson' needs a non-negative outcome {p['outcome']!r}"),
-        (n_bad_d, f"column {p['treated']!r} must be 0/1"),
-        (n_none, f"{n_none} matched set(s) have no treated unit; each set needs its treated "
+         f": family='poisson' needs a non-negative outcome {p['outcome']!r}"),
+        (n_bad_d, f": column {p['treated']!r} must be 0/1"),
+    )  # fmt: skip
+    # per unit and set over all rows (and its rows in the window), per set; a unit without
+    # rows in the window is not in the fit, so it cannot unbalance its set (one DISTINCT
+    # per grouping: Spark runs several as one expanded aggregation, much slower)
+    ewin = f"CASE WHEN {inwin} THEN e END"
+    n_sets, n_none, n_empty, n_arm, n_w, n_c, n_dup, n_unbal = t.one(
+        "WITH per_unit AS (SELECT s, min(d) < max(d) AS dd, min(w) < max(w) AS ww, "
+        f"min(c) < max(c) AS cc, count({ewin}) AS n, count(DISTINCT {ewin}) AS ne FROM src "
+        "GROUP BY s, u), per_set AS (SELECT s, max(d) AS d1, min(d) AS d0, "
+        f"count(DISTINCT {ewin}) AS ne FROM src GROUP BY s) "
+        "SELECT count(*), count(*) FILTER (WHERE d1 = 0), count(*) FILTER (WHERE d0 = 1), "
+        "sum(dd), sum(ww), sum(cc), sum(dup), sum(unbal) FROM (SELECT s, max(d1) AS d1, "
+        "max(d0) AS d0, count(*) FILTER (WHERE dd) AS dd, count(*) FILTER (WHERE ww) AS ww, "
+        "count(*) FILTER (WHERE cc) AS cc, count(*) FILTER (WHERE per_unit.n > per_unit.ne) "
+        "AS dup, count(*) FILTER (WHERE per_unit.n > 0 AND per_unit.ne < per_set.ne) AS unbal "
+        "FROM per_unit JOIN per_set USING (s) GROUP BY s)"
+    )
+    _raise_first(
+        (n_none, f": {n_none} matched set(s) have no treated unit; each set needs its treated "
                  f"unit ({p['treated']} == 1)"),
-        (n_empty * (p["weights"] == "auto"), f"{n_empty} matched set(s) have no comparator "
+        (n_empty * (p["weights"] == "auto"), f": {n_empty} matched set(s) have no comparator "
                                              "rows; drop unmatched engagers before stacking"),
         (n_bad_w * (p["weights"] not in (None, "auto")),
-         f"weights {p['weights']!r} must be finite and non-negative"),
-    ):  # fmt: skip
+         f": weights {p['weights']!r} must be finite and non-negative"),
+        *((n_bad, f" on a table source: {n_bad} unit(s) change their {what} within a matched "
+                  "set; the set-sums path needs it constant within unit and set (pass the rows "
+                  "as a pandas DataFrame).")
+          for n_bad, what in ((n_arm, "treated value"), (n_w, "weight"), (n_c, "cluster"))),
+        (n_dup, f" on a table source: {n_dup} unit(s) have more than one row at an event time "
+                "of a matched set; rule: one row per unit, set and period."),
+        (n_unbal, f" on a table source: {n_unbal} unit(s) lack some event times their matched "
+                  "set has in the window; the set sums are exact for balanced sets only. "
+                  "Restrict the window to event times every unit is observed in, or pass the "
+                  "rows as a pandas DataFrame."),
+    )  # fmt: skip
+    return counts[0], n_sets, counts[1]
+
+
+def _raise_first(*checks: tuple[int, str]) -> None:
+    """Raise ``stacked_did`` + the message of the first check whose count is not zero."""
+    for n_bad, msg in checks:
         if n_bad:
-            raise EstimationError(f"{_FN}: {msg}")
-    n_arm, n_w, n_c = t.one(
-        "SELECT count(*) FILTER (WHERE dd > 1), count(*) FILTER (WHERE ww > 1), "
-        "count(*) FILTER (WHERE cc > 1) FROM (SELECT count(DISTINCT d) AS dd, "
-        "count(DISTINCT w) AS ww, count(DISTINCT c) AS cc FROM src GROUP BY s, u)",
-    )
-    for n_bad, what in ((n_arm, "treated value"), (n_w, "weight"), (n_c, "cluster")):
-        if n_bad:
-            raise EstimationError(
-                f"{_FN} on a table source: {n_bad} unit(s) change their {what} within a "
-                "matched set; the set-sums path needs it constant within unit and set (pass "
-                "the rows as a pandas DataFrame)."
-            )
-    return counts[0], counts[1], counts[2]
+            raise EstimationError(_FN + msg)
 
 
 _WEIGHTS = {
@@ -155,42 +172,18 @@ def set_sums(data: Any, p: dict[str, Any]) -> SetSums:
             f"CAST({q(p['treated'])} AS DOUBLE) AS d, CAST({q(p['outcome'])} AS DOUBLE) AS y, "
             f"{e} AS e, CAST({q(wcol) if wcol else 1} AS DOUBLE) AS w, {q(p['cluster'])} AS c"
         )
-        n_rows, n_sets, n_treated = _check_rows(t, p)
-        wexpr = _WEIGHTS.get(p["weights"], "w")  # "auto": treated 1, comparators 1 / k_s
         lo, hi = p["window"]
-        comparators = "SELECT s, count(DISTINCT u) FILTER (WHERE d = 0) AS k FROM src GROUP BY s"
-        win = (
-            f"SELECT s, u, d, e, y, c, ww FROM (SELECT *, {wexpr} AS ww FROM src "
-            f"JOIN ({comparators}) USING (s)) WHERE e BETWEEN {int(lo)} AND {int(hi)} AND ww > 0"
-        )
-        _check_balance(t, win)
+        inwin = f"e BETWEEN {int(lo)} AND {int(hi)}" + (" AND w > 0" if wcol else "")
+        n_rows, n_sets, n_treated = _check_rows(t, p, inwin)
+        wexpr = _WEIGHTS.get(p["weights"], "w")  # "auto": treated 1, comparators 1 / k_s
+        k = "SELECT s, count(DISTINCT CASE WHEN d = 0 THEN u END) AS k FROM src GROUP BY s"
+        join = f"JOIN ({k}) USING (s) " if p["weights"] == "auto" else ""
         agg = t.frame(
-            f"SELECT s, d, e, c, sum(ww * y) AS y, sum(ww) AS w, count(*) AS n "
-            f"FROM ({win}) GROUP BY s, d, e, c",
+            f"SELECT s, d, e, c, sum(ww * y) AS y, sum(ww) AS w, count(*) AS n FROM (SELECT *, "
+            f"{wexpr} AS ww FROM src {join}WHERE {inwin}) GROUP BY s, d, e, c",
         )
         source = f"{t.engine} GROUP BY matched set, arm, event time, cluster of {t.desc}"
     return _arrays(agg, p, n_rows, n_sets, n_treated, source)
-
-
-def _check_balance(t: Table, win: str) -> None:
-    n_dup, n_unbal = t.one(
-        f"WITH w AS ({win}), per_unit AS (SELECT s, u, count(*) AS n, count(DISTINCT e) AS ne "
-        "FROM w GROUP BY s, u), per_set AS (SELECT s, count(DISTINCT e) AS ne FROM w GROUP BY s) "
-        "SELECT count(*) FILTER (WHERE per_unit.n > per_unit.ne), "
-        "count(*) FILTER (WHERE per_unit.ne < per_set.ne) FROM per_unit JOIN per_set USING (s)",
-    )
-    if n_dup:
-        raise EstimationError(
-            f"{_FN} on a table source: {n_dup} unit(s) have more than one row at an event time "
-            "of a matched set; rule: one row per unit, set and period."
-        )
-    if n_unbal:
-        raise EstimationError(
-            f"{_FN} on a table source: {n_unbal} unit(s) lack some event times their matched "
-            "set has in the window; the set sums are exact for balanced sets only. Restrict "
-            "the window to event times every unit is observed in, or pass the rows as a pandas "
-            "DataFrame."
-        )
 
 
 def _arrays(
