@@ -75,6 +75,23 @@ def test_spark_paths_not_reduced_are_clear_errors(spark):
         did.stacked_did(sdf, **STACKED, family="poisson", method="pml")
 
 
+def test_engine_adapter_on_spark(spark):
+    # a query Spark cannot run is a one-line SocdataError; the temporary views are dropped
+    from socdata.errors import SocdataError
+    from socdata.scale.engine import open_table
+
+    frame = pd.DataFrame({"id": [1, 2], "x": [1.0, np.inf], "odd name: x": ["a", "b"]})
+    with open_table(spark.createDataFrame(frame), "f()") as t:
+        assert t.kinds == {"id": "integer", "x": "float", "odd name: x": "string"}
+        col = t.q("odd name: x")
+        sql = f"SELECT count(DISTINCT {col}), count(*) FILTER (WHERE {t.finite('x')}) FROM src"
+        assert t.one(sql) == (2, 1)
+        with pytest.raises(SocdataError, match=r"^f\(\): Spark could not compute") as err:
+            t.one("SELECT no_such_column FROM src")
+        assert "\n" not in str(err.value)
+    assert not [v for v in spark.catalog.listTables() if v.name.startswith("socdata_src_")]
+
+
 @pytest.mark.filterwarnings("ignore::socdata.errors.ExcludedRowsWarning")
 @pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
 def test_spark_drops_a_unit_with_an_unusable_outcome_as_pandas_does(spark, value):

@@ -11,9 +11,11 @@ before and after, and the sum of squared linearised contributions
 (``r = S / T``; the standard error of the log rate ratio is ``sqrt(n / (n - 1) Q)``).
 :func:`before_after_windows` takes the windows table (one row per engager and window, the
 layout of :func:`socdata.derive.police.referral_windows`) as a DuckDB relation, Parquet
-path, Arrow table or pandas frame, and computes these with ``GROUP BY`` area (and once
-over all areas): ``Q`` in a window aggregate over the area's ``S`` and ``T``, so it is
-summed centred, as in memory.  No person row reaches Python.
+path, Arrow table, pandas frame or Spark DataFrame, checks it (columns, types, values,
+one row per engager and window) and computes these with ``GROUP BY`` area (and once over
+all areas): ``Q`` in a window aggregate over the area's ``S`` and ``T``, so it is summed
+centred, as in memory.  The queries are written once and run by DuckDB or by Spark
+(:mod:`socdata.scale.engine`).  No person row reaches Python.
 
 Not from this path: the windows themselves (joining events to referral dates, custody
 days and coverage is :func:`socdata.derive.police.referral_windows` on the extracts), the
@@ -231,7 +233,7 @@ def before_after_windows(
         ``arrests``, ``offences``, ``drug_arrests``, ``missing_episodes`` (and any
         ``offences: <category>`` / ``arrests: <category>``): the output of
         :func:`socdata.derive.police.referral_windows`, as a DuckDB relation, Parquet
-        path, pyarrow Table/Dataset or pandas frame.
+        path, pyarrow Table/Dataset, pandas frame or Spark DataFrame (computed by Spark).
     window_months
         Length of the windows the table was made with (reported only).
     full_windows, conf_level
@@ -242,6 +244,13 @@ def before_after_windows(
     BeforeAfterResult
         The same ``table`` as ``before_after`` on the extracts (equal to 1e-10); the flow
         starts at the engagers with windows (see the module docstring).
+
+    Raises
+    ------
+    SocdataError
+        A missing column, a column of the wrong type, a missing engager, a window other
+        than ``"before"``/``"after"``, a missing, negative or infinite count, or an
+        engager's window given twice (the same message on every engine).
     """
     conf_level = check_conf_level(conf_level, function=_FN)
     z = float(stats.norm.ppf(0.5 + conf_level / 2))

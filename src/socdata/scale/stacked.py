@@ -22,13 +22,15 @@ unit weights of arm ``a``), so with ``Y_{s,a,e} = sum_i w_i y_{i,e}`` over the a
   collapsed to the two periods compared, and its set-clustered variance of the sets'
   contributions.
 
-The engine (DuckDB) computes ``Y``, ``W`` and the row counts with one ``GROUP BY`` (set,
-arm, event time, cluster) plus checks; no unit row reaches Python (with person clusters
-the groups are per person and event time).  Not reducible this way, and a clear error on
-a table source: unbalanced sets (a unit missing an event time the set has), a cluster,
-weight or arm that changes within a unit's set, the Mantel-Haenszel estimator with
-clusters that split sets (as in memory), and ``method="pml"`` (Poisson pseudo-maximum
-likelihood: not implemented here).
+The engine computes ``Y``, ``W`` and the row counts with one ``GROUP BY`` (set, arm, event
+time, cluster) after two checking queries (the row rules; per unit and set); no unit row
+reaches Python (with person clusters the groups are per person and event time).  The
+queries are written once and run by DuckDB (DuckDB relation, Parquet, Arrow, pandas) or
+by Spark (a Spark DataFrame) through :mod:`socdata.scale.engine`.  Not reducible this
+way, and a clear error on a table source: unbalanced sets (a unit missing an event time
+the set has), a cluster, weight or arm that changes within a unit's set, the
+Mantel-Haenszel estimator with clusters that split sets (as in memory), and
+``method="pml"`` (Poisson pseudo-maximum likelihood: not implemented here).
 """
 
 from __future__ import annotations
