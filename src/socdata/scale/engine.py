@@ -20,8 +20,9 @@ Rules the queries keep so that both engines compute the same numbers:
 * string values as integer codes where possible (string literal escapes differ).
 
 Only aggregates reach Python.  A query the engine cannot run (a check missed a type) is
-a :class:`~socdata.errors.SocdataError` naming the function, the engine and its first
-line of explanation, not the engine's stack trace.
+a :class:`~socdata.errors.SocdataError` naming the function, the engine, its error class
+and the column types, not the engine's stack trace nor its message (which may quote a
+value of the table).
 """
 
 from __future__ import annotations
@@ -117,7 +118,9 @@ class Table:
         """SQL that is true where the double ``x`` is finite (null where ``x`` is null)."""
         return f"isfinite({x})"
 
-    def require(self, column: str, kinds: tuple[str, ...], rule: str, error: type) -> None:
+    def require(
+        self, column: str, kinds: tuple[str, ...], rule: str, error: type[Exception]
+    ) -> None:
         """Raise ``error`` unless ``column``'s type is one of ``kinds``; ``rule`` says what
         the column must hold."""
         kind = self.kinds[column]
@@ -147,10 +150,12 @@ class Table:
         except Exception as exc:  # the engine's own error, shortened
             if not type(exc).__module__.startswith(("duckdb", "_duckdb", "pyspark", "py4j")):
                 raise
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            # the engine's message may quote a value of the table: only its error class
+            cond = getattr(exc, "getCondition", getattr(exc, "getErrorClass", lambda: None))()
             raise SocdataError(
-                f"{self.fn}: {self.engine} could not compute the statistics ({first[:300]}); "
-                f"the columns' types are {self.types}."
+                f"{self.fn}: {self.engine} could not compute the statistics "
+                f"({type(exc).__name__}{f' {cond}' if cond else ''}); check the columns' "
+                f"types ({self.types})."
             ) from None
 
     def _rows(self, sql: str) -> list:
