@@ -126,3 +126,22 @@ def test_an_encoded_and_a_raw_column_cannot_collide():
     fa = pd.DataFrame({"x": a})
     fb = pd.DataFrame({"x": raw})
     assert hash_frame(fa) != hash_frame(fb)
+
+
+@pytest.mark.parametrize("estimator", ["att_gt", "event_study", "twfe"])
+def test_the_frame_route_records_the_fingerprint_of_the_columns_it_read(estimator):
+    import socdata.did as did
+    from socdata.scale.sources import frame_moments
+    from tests.scale.panels import staggered_panel
+
+    data = staggered_panel(300, 8, seed=5)
+    kw = dict(outcome="y", unit="id", time="t", cohort="g")
+    started = []
+    assert frame_moments(data, **kw, on_layout=lambda: started.append(1)) is not None
+    assert started == [1]
+    shuffled = data.sample(frac=1.0, random_state=1)
+    assert frame_moments(shuffled, **kw, on_layout=lambda: started.append(2)) is None
+    assert started == [1]  # not started for a frame the route does not take
+    res = getattr(did, estimator)(data, **kw)
+    order = ["id", "t", "g", "y"] if estimator == "att_gt" else ["y", "id", "t", "g"]
+    assert res.provenance.inputs["data"] == hash_frame(data, columns=order)

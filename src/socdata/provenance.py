@@ -19,6 +19,7 @@ import dataclasses
 import datetime as _dt
 import hashlib
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,36 @@ def hash_frame(
             )
         )
     return f"{algorithm}:{h.hexdigest()}"
+
+
+class FrameFingerprint:
+    """:func:`hash_frame` of some columns, computed in a background thread once started.
+
+    hashlib and numpy release the GIL, so an estimator can fingerprint its input while it
+    computes: :meth:`start` when the route that needs the digest is known, :meth:`result`
+    (which starts it if needed) to wait for the digest.
+
+    >>> fp = FrameFingerprint(pd.DataFrame({"x": [1, 2]}), ["x"])
+    >>> fp.result() == hash_frame(pd.DataFrame({"x": [1, 2]}), columns=["x"])
+    True
+    """
+
+    def __init__(self, frame: pd.DataFrame, columns: Iterable[str | None]) -> None:
+        self._frame = frame
+        self._columns = list(columns)
+        self._future: Future | None = None
+
+    def start(self) -> FrameFingerprint:
+        """Start hashing in a background thread (once); returns ``self``."""
+        if self._future is None:
+            pool = ThreadPoolExecutor(max_workers=1)
+            self._future = pool.submit(hash_frame, self._frame, columns=self._columns)
+            pool.shutdown(wait=False)
+        return self
+
+    def result(self) -> str:
+        """The digest (starts hashing if it has not started, then waits)."""
+        return self.start()._future.result()  # type: ignore[union-attr]
 
 
 @dataclasses.dataclass(frozen=True)

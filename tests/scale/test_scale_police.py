@@ -99,3 +99,61 @@ def test_missing_columns_are_a_clear_error(extracts):
     win = referral_windows(*extracts).drop(columns=["observed_days"])
     with pytest.raises(SocdataError, match=r"no column\(s\) \['observed_days'\]"):
         before_after_windows(duckdb.from_df(win))
+
+
+def _damage(win: pd.DataFrame, how: str) -> pd.DataFrame:
+    w = win.copy()
+    if how == "missing count":
+        w["arrests"] = w["arrests"].astype(float)
+        w.loc[3, "arrests"] = np.nan
+    elif how == "negative count":
+        w.loc[3, "offences"] = -1
+    elif how == "fractional count":
+        w["arrests"] = w["arrests"].astype(float)
+        w.loc[3, "arrests"] = 0.5
+    elif how == "infinite days":
+        w["observed_days"] = w["observed_days"].astype(float)
+        w.loc[3, "observed_days"] = np.inf
+    elif how == "other window label":
+        w.loc[3, "window"] = "during"
+    elif how == "repeated window":
+        w = pd.concat([w, w.iloc[[3]]], ignore_index=True)
+    elif how == "after row missing":
+        w = w.drop(index=w.index[w["window"] == "after"][0])
+    elif how == "area changes":
+        w["area"] = w["area"].astype(str)
+        pid = w.loc[w["window"] == "after", "person_id"].iloc[0]
+        w.loc[(w["person_id"] == pid) & (w["window"] == "after"), "area"] = "elsewhere"
+    elif how == "missing person":
+        w["person_id"] = w["person_id"].astype(object)
+        w.loc[3, "person_id"] = None
+    return w
+
+
+_RULES = {
+    "missing count": ("column 'arrests' is a whole count >= 0", "1 row"),
+    "negative count": ("column 'offences' is a whole count >= 0", "1 row"),
+    "fractional count": ("column 'arrests' is a whole count >= 0", "1 row"),
+    "infinite days": ("column 'observed_days' is a number >= 0", "1 row"),
+    "other window label": ("column 'window' is 'before' or 'after'", "1 row"),
+    "repeated window": ("one row per person and window", "1 person"),
+    "after row missing": ("every person has a 'before' and an 'after' row", "1 person"),
+    "area changes": ("a person's area is the same in both windows", "1 person"),
+    "missing person": ("every row has a person_id", "1 row"),
+}
+
+
+@pytest.mark.parametrize("how", list(_RULES))
+def test_a_damaged_windows_table_is_refused_before_anything_is_summed(extracts, how, tmp_path):
+    # SQL sums skip NULLs and add repeated rows: each of these tables gave rates silently
+    win = _damage(referral_windows(*extracts), how)
+    rule, count = _RULES[how]
+    path = tmp_path / "w.parquet"
+    win.to_parquet(path)
+    for src in (duckdb.from_df(win), str(path)):
+        with pytest.raises(SocdataError, match=r"breaks (the rule|these rules)") as err:
+            before_after_windows(src)
+        msg = str(err.value)
+        assert f"'{rule} on every row': {count}" in msg or f"'{rule}': {count}" in msg
+        assert "Nothing was summed" in msg
+        assert "SYN-P-" not in msg  # person ids are masked

@@ -166,16 +166,16 @@ def test_before_after_windows_on_spark_equals_extracts_and_duckdb(spark):
 
 def _same_error(spark, fn, frame, **kw):
     """The error of ``fn`` on DuckDB and on Spark: same class, same message but for the
-    engine's name of the column type."""
+    engine's name of the column type and of the source."""
     from socdata.errors import SocdataError
 
     msgs = []
     for src in (duckdb.from_df(frame), spark.createDataFrame(frame)):
         with pytest.raises(SocdataError) as err:
             fn(src, **kw)
-        msgs.append(
-            (type(err.value), re.sub(r" \((DuckDB|Spark) type [^)]*\)", "", str(err.value)))
-        )
+        msg = re.sub(r" \((DuckDB|Spark) type [^)]*\)", "", str(err.value))
+        msg = re.sub(r"\((DuckDB relation|Spark DataFrame)\)", "(source)", msg)
+        msgs.append((type(err.value), msg))
     assert msgs[0] == msgs[1]
     return msgs[0][1]
 
@@ -227,9 +227,9 @@ _WINDOWS = pd.DataFrame(
     "change, match",
     [
         (lambda w: w.drop(columns="observed_days"), r"no column\(s\) \['observed_days'\]"),
-        (lambda w: pd.concat([w, w.iloc[[0]]]), "'window' repeats for 1 engager"),
+        (lambda w: pd.concat([w, w.iloc[[0]]]), "'one row per person and window': 1 person"),
         (lambda w: w.assign(window=w["window"].replace("after", "later")), "'before' or 'after'"),
-        (lambda w: w.assign(arrests=w["arrests"] - 2), "'arrests' is missing, negative"),
+        (lambda w: w.assign(arrests=w["arrests"] - 2), "'arrests' is a whole count >= 0"),
         (lambda w: w.assign(full=w["full"].astype(str)), "'full' .*True/False"),
     ],
 )

@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -35,7 +34,7 @@ from socdata.errors import (
     caller_stacklevel,
 )
 from socdata.options import check_choice as _check_choice
-from socdata.provenance import FlowLog, hash_frame
+from socdata.provenance import FlowLog, FrameFingerprint
 
 #: Allowed values of the string options, declared once (messages are generated from here).
 CONTROL_GROUPS = ("never_treated", "not_yet_treated")
@@ -56,14 +55,10 @@ def check_choice(name: str, value: object, allowed: Sequence[str]) -> str:
     return str(_check_choice(name, value, allowed, function="att_gt", error=AttGtInputError))
 
 
-def fingerprint_async(data: pd.DataFrame, columns: Sequence[str | None]) -> Future:
-    """Start :func:`socdata.provenance.hash_frame` of the columns the estimator reads in a
-    background thread (hashlib releases the GIL), so fingerprinting overlaps estimation;
-    ``.result()`` gives the digest."""
-    pool = ThreadPoolExecutor(max_workers=1)
-    fut = pool.submit(hash_frame, data, columns=columns)
-    pool.shutdown(wait=False)
-    return fut
+def fingerprint_async(data: pd.DataFrame, columns: Sequence[str | None]) -> FrameFingerprint:
+    """:func:`socdata.provenance.hash_frame` of the columns the estimator reads, started in
+    a background thread so fingerprinting overlaps estimation; ``.result()`` gives it."""
+    return FrameFingerprint(data, columns).start()
 
 
 def _time_kind(values: pd.Series, name: str) -> str:

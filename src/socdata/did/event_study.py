@@ -308,15 +308,16 @@ def _on_cohort_statistics(data: Any, params: dict[str, Any]) -> EventStudyResult
     else:
         if not isinstance(data, pd.DataFrame):
             return None
-        m = frame_moments(data, **cols)
+        from socdata.provenance import FrameFingerprint
+
+        digest = FrameFingerprint(data, cols.values())  # started once the layout is known
+        m = frame_moments(data, **cols, on_layout=digest.start)
         if m is None:
             return None
         n_cl = m.n_units if m.clusters is None else len(m.clusters)
         if n_cl < FEW_CLUSTERS and params["inference"] != "analytic":
             return None
-        from socdata.provenance import hash_frame
-
-        inputs = hash_frame(data, columns=[*cols.values()])
+        inputs = digest.result()
     return event_study_from_moments(m, params=params, window=window, inputs=inputs)
 
 

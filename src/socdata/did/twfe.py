@@ -39,7 +39,7 @@ from socdata.did._threads import single_threaded_blas
 from socdata.did.bootstrap import wcr_inference
 from socdata.errors import EstimationError, SmallClusterWarning, caller_stacklevel
 from socdata.options import DEFAULT_SEED, Choice, check_bootstrap_draws, check_conf_level
-from socdata.provenance import Provenance, hash_frame
+from socdata.provenance import FrameFingerprint, Provenance, hash_frame
 
 __all__ = ["FixedEffectsResult", "twfe"]
 
@@ -329,11 +329,12 @@ def _cohort_treatment(data: Any, params: dict[str, Any]) -> tuple[Any, str]:
             )
         m = cohort_moments(data, **cols)
         return twfe_from_moments(m, params=params, inputs=m.source, term="treated"), ""
-    m = frame_moments(data, **cols) if simple else None
+    digest = FrameFingerprint(data, cols.values())  # started once the layout is known
+    m = frame_moments(data, **cols, on_layout=digest.start) if simple else None
     if m is not None:
         n_cl = m.n_units if m.clusters is None else len(m.clusters)
         if n_cl >= FEW_CLUSTERS or params["inference"] == "analytic":
-            inputs = hash_frame(data, columns=[*cols.values()])
+            inputs = digest.result()
             return twfe_from_moments(m, params=params, inputs=inputs, term="treated"), ""
     if "treated" in data.columns:
         raise EstimationError(f"{fn}: data already has a column 'treated'; rename it.")

@@ -35,6 +35,7 @@ from typing import Any
 import pandas as pd
 
 from socdata.errors import SocdataError
+from socdata.scale._windows_rules import ansi_quote, backtick_quote
 
 __all__ = ["Table", "is_spark", "open_table"]
 
@@ -112,7 +113,7 @@ class Table:
 
     def q(self, name: str) -> str:
         """``name`` as a quoted identifier."""
-        return '"' + str(name).replace('"', '""') + '"'
+        return ansi_quote(name)
 
     def finite(self, x: str) -> str:
         """SQL that is true where the double ``x`` is finite (null where ``x`` is null)."""
@@ -196,7 +197,7 @@ class _SparkTable(Table):
         views.append(self.view)
 
     def q(self, name: str) -> str:
-        return "`" + str(name).replace("`", "``") + "`"
+        return backtick_quote(name)
 
     def finite(self, x: str) -> str:
         return f"(NOT isnan({x}) AND abs({x}) != CAST('Infinity' AS DOUBLE))"

@@ -46,6 +46,7 @@ from socdata.describe.police import (
 from socdata.errors import SocdataError
 from socdata.options import check_conf_level
 from socdata.provenance import FlowLog, Provenance
+from socdata.scale._windows_rules import check_windows
 from socdata.scale.engine import Table, open_table
 
 stats = lazy_module("scipy.stats")
@@ -169,7 +170,8 @@ def _flow(reasons: pd.DataFrame, areas: list[str]) -> tuple[FlowLog, list[dict]]
 
 
 def _check_windows(t: Table) -> list[str]:
-    """The windows table's columns, types and values (clear errors); its measures."""
+    """The windows table's columns and types (before any value is cast) and its values
+    (:func:`socdata.scale._windows_rules.check_windows`); its measures."""
     need = ["person_id", "area", "window", "full", "observed_days", *_RATE_MEASURES]
     lacking = [c for c in need if c not in t.kinds]
     if lacking:
@@ -185,34 +187,8 @@ def _check_windows(t: Table) -> list[str]:
     t.require("full", ("bool", "integer"), "it holds True/False", SocdataError)
     for c in ["observed_days", *measures]:
         t.require(c, num, "it holds counts (whole numbers of days or events)", SocdataError)
-    bad = [f"{t.q(c)} IS NULL OR NOT {t.finite(f'CAST({t.q(c)} AS DOUBLE)')} OR {t.q(c)} < 0"
-           for c in ["observed_days", *measures]]  # fmt: skip
-    w = t.q("window")
-    checks = [
-        "person_id IS NULL",
-        f"{w} IS NULL OR {w} NOT IN ('before', 'after')",
-        *bad,
-    ]
-    # per engager and window: the rows breaking each rule, and the repeated windows
-    *counts, n_dup = t.one(
-        f"SELECT {', '.join(f'sum(x{j})' for j in range(len(checks)))}, "
-        "count(*) FILTER (WHERE n > 1) FROM (SELECT count(*) AS n, "
-        + ", ".join(f"count(*) FILTER (WHERE {c}) AS x{j}" for j, c in enumerate(checks))
-        + f" FROM src GROUP BY person_id, {w})"
-    )
-    rules = [
-        ("person_id", "is missing in {} rows", "every row names its engager"),
-        ("window", "is not 'before' or 'after' in {} rows", "one row per engager and window"),
-        *((c, "is missing, negative or not finite in {} rows", "counts are non-negative")
-          for c in ["observed_days", *measures]),
-        ("window", "repeats for {} engager(s)", "one row per engager and window"),
-    ]  # fmt: skip
-    for n_bad, (col, what, rule) in zip([*counts, n_dup], rules, strict=True):
-        if n_bad:
-            raise SocdataError(
-                f"{_FN}: column {col!r} {what.format(n_bad)}; rule: {rule}. Make the table "
-                "with socdata.derive.police.referral_windows."
-            )
+    # values and layout (one query, every broken rule listed, a masked example person)
+    check_windows(t.one, measures, t.desc, _FN, quote=t.q)
     return measures
 
 

@@ -23,6 +23,7 @@ decides whether that is an error).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -258,6 +259,8 @@ def _scan(
             return scan.result(), scan.period_rows
         except Unsorted:
             continue
+        finally:
+            scan.close()
     raise AssertionError("unreachable: the sorted scan is in order")  # pragma: no cover
 
 
@@ -275,10 +278,15 @@ def frame_moments(
     time: str,
     cohort: str,
     cluster: str | None = None,
+    on_layout: Callable[[], object] | None = None,
 ) -> CohortMoments | None:
     """Cohort moments of a pandas frame in the common layout (sorted by unit and period,
     every unit in every period, no missing outcome), read as matrices without a copy of
-    the rows; ``None`` for any other frame (the caller takes the row-level path)."""
+    the rows; ``None`` for any other frame (the caller takes the row-level path).
+
+    ``on_layout`` is called once the frame is known to be in that layout, before the
+    moments are computed (e.g. ``FrameFingerprint.start``, so that fingerprinting the
+    input overlaps the computation only when this route is taken)."""
     from socdata.did._encode import per_unit_constant, sorted_balanced_shape
 
     cols = [outcome, unit, time, cohort] + ([cluster] if cluster else [])
@@ -319,6 +327,8 @@ def frame_moments(
         if pd.isna(cv).any() or not per_unit_constant(cv, n, n_t).all():
             return None
         cl = cv[::n_t]
+    if on_layout is not None:
+        on_layout()
     labels = tv[:n_t]
     if kind == "numeric":
         labels = labels.astype(np.float64)
