@@ -4,7 +4,7 @@ The table-source paths that are aggregations (the stacked matched-set sums of
 :mod:`socdata.scale.stacked`, the before/after rates of :mod:`socdata.scale.police`) write
 each query once, in the SQL both engines read: ``GROUP BY``, window functions, common
 table expressions, ``JOIN ... USING``, ``count(*) FILTER (WHERE ...)``, ``count(DISTINCT
-x) FILTER (...)``, ``bool_and``, ``first``, ``NULLIF``, ``CAST(x AS STRING)`` (DuckDB
+CASE WHEN ... END)``, ``bool_and``, ``first``, ``NULLIF``, ``CAST(x AS STRING)`` (DuckDB
 reads ``STRING`` as ``VARCHAR``).  :func:`open_table` gives a :class:`Table` that runs
 them where the data are (DuckDB: ``relation.query``; Spark: a temporary view and
 ``spark.sql``, the table named ``src`` in both) and supplies the few pieces the dialects
@@ -17,7 +17,9 @@ Rules the queries keep so that both engines compute the same numbers:
   its quotients to 6 places; write ``CAST(1 AS DOUBLE)``;
 * no division that can meet a zero: Spark 4 (ANSI mode, its default) raises where DuckDB
   returns infinity; write ``x / NULLIF(y, 0)``;
-* string values as integer codes where possible (string literal escapes differ).
+* string values as integer codes where possible (string literal escapes differ);
+* one ``DISTINCT`` aggregate per grouping (Spark plans several as an ``Expand`` that
+  copies every row once per distinct aggregate).
 
 Only aggregates reach Python.  A query the engine cannot run (a check missed a type) is
 a :class:`~socdata.errors.SocdataError` naming the function, the engine, its error class

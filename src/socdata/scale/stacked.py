@@ -102,7 +102,7 @@ def _check_rows(t: Table, p: dict[str, Any], inwin: str) -> tuple[int, int, int]
     )  # fmt: skip
     # per unit and set over all rows (and its rows in the window), per set; a unit without
     # rows in the window is not in the fit, so it cannot unbalance its set (one DISTINCT
-    # per grouping: Spark runs several as one expanded aggregation, much slower)
+    # per grouping: Spark runs several as an Expand copying every row once per DISTINCT)
     ewin = f"CASE WHEN {inwin} THEN e END"
     n_sets, n_none, n_empty, n_arm, n_w, n_c, n_dup, n_unbal = t.one(
         "WITH per_unit AS (SELECT s, min(d) < max(d) AS dd, min(w) < max(w) AS ww, "
