@@ -8,7 +8,7 @@ CASE WHEN ... END)``, ``bool_and``, ``first``, ``NULLIF``, ``CAST(x AS STRING)``
 reads ``STRING`` as ``VARCHAR``).  :func:`open_table` gives a :class:`Table` that runs
 them where the data are (DuckDB: ``relation.query``; Spark: a temporary view and
 ``spark.sql``, the table named ``src`` in both) and supplies the few pieces the dialects
-spell differently: identifier quoting (DuckDB ``"x"``, Spark ```x```), the finite test
+spell differently: identifier quoting (DuckDB double quotes, Spark backticks), the finite test
 (DuckDB ``isfinite``; Spark has none) and each column's type in one vocabulary.
 
 Rules the queries keep so that both engines compute the same numbers:
