@@ -24,9 +24,14 @@ site: units per cohort (exact: exact pooling needs them), cohort-period means an
 within-cohort scatter matrices (each cohort at least :func:`min_cohort_size` units,
 so that the statistics do not determine any unit's outcome path;
 :mod:`socdata.federated.checks`), and with clusters the units and summed outcomes per
-cluster and cohort.  Not checked (needs individual contributions, which the statistics do not
-hold): the dominance rules (``safe_nk``, ``safe_pratio``); the record says so for the
-checker.
+cluster and cohort.  For an outcome with few values the statistics are frequency tables
+(a 0/1 outcome's ``n * mean`` counts the ones of a period, ``scatter + n * mean mean'``
+the units with ones in two periods): their cells are checked against the threshold
+(:mod:`socdata.federated.few_values`; ``site_statistics(..., outcome_values="binary" |
+"counts" | "continuous")`` says what the outcome is, ``None`` detects 0/1 periods).  Not
+checked (needs individual contributions, which the statistics do not hold): the
+dominance rules (``safe_nk``, ``safe_pratio``); nor tables of four or more periods of a
+0/1 outcome; the record says so for the checker.
 """
 
 from __future__ import annotations
@@ -39,9 +44,11 @@ from socdata.federated.evidence import (
     read_site_statistics,
     site_statistics,
 )
+from socdata.federated.few_values import OUTCOME_VALUES
 
 __all__ = [
     "ACRO_FORMAT_VERSION",
+    "OUTCOME_VALUES",
     "SiteStatistics",
     "check_statistics",
     "min_cohort_size",

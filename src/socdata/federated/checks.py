@@ -2,7 +2,7 @@
 
 A site releases, per cohort ``h`` of ``n`` units observed in ``T`` periods, the count, the
 ``T`` period means and the ``T x T`` within-cohort scatter matrix (and per cluster the
-units and summed outcomes).  Three rules decide whether that may leave the site:
+units and summed outcomes).  Four rules decide whether that may leave the site:
 
 * **threshold** (ACRO ``safe_threshold``): every count of units behind a statistic at
   least the threshold and ``min_base``; each cluster-by-cohort cell at least the
@@ -20,22 +20,60 @@ units and summed outcomes).  Three rules decide whether that may leave the site:
 * **all values the same** (ACRO ``all-values-are-same``): a period in which every unit of
   a cohort has the same outcome (a zero on the scatter's diagonal) tells each of them
   their value; a failure when that value is not zero (zeros follow the rule set's
-  ``zeros_are_disclosive``).
+  ``zeros_are_disclosive``);
+* **few values** (:mod:`socdata.federated.few_values`; failures under ACRO's
+  ``threshold`` and ``zeros``): the rank argument above protects a continuous outcome,
+  not a 0/1 one.  For a 0/1 outcome ``S_t = n mean_t`` is the number of units with a one
+  in period ``t`` and ``P_st = scatter_st + n mean_s mean_t`` the number with ones in
+  both ``s`` and ``t``, so every pair of periods releases a 2 x 2 table (both ``P_st``,
+  only s ``S_s - P_st``, only t ``S_t - P_st``, neither ``n - S_s - S_t + P_st``).  A
+  period counts as 0/1 when ``S_t`` is a whole number in ``0 .. n`` and
+  ``scatter_tt + n mean_t^2 = n mean_t`` (``sum y^2 = sum y``), within a tolerance for
+  rounding (``1e-6`` plus ``2^14`` epsilons times the size of the terms; measured
+  rounding at a million units: ``9e-11``).  In every cohort, the counts ``S_t``,
+  ``n - S_t``, the four cells of every pair of 0/1 periods, and the cluster cells
+  (``cluster_sum`` and ``cluster_n - cluster_sum``) must be 0 or at least the threshold;
+  so must the cells of every 3-period table, which the pair tables bound (one free cell,
+  the units with ones in all three; non-negative cells bound it, and when the bounds meet
+  the table is pinned: a zero cell in a pair table, shown by default, is enough).  A
+  count known to be zero fails when ``zeros_are_disclosive``.  ``outcome_values=`` lets the
+  site say what the outcome is: ``"binary"`` is verified (every period 0/1);
+  ``"counts"`` (0, 1, 2, ...) is verified (whole sums and cross-products) and adds every
+  period, with the units behind an event total ``S_t`` bounded by
+  ``S_t^2 / Q_t <= k_t <= S_t - (sqrt(1 + 4 (Q_t - S_t)) - 1) / 2`` (``Q_t = P_tt``) and
+  the units with events in two periods by ``[1, min(P_st, k_s, k_t)]`` when
+  ``P_st > 0`` (the other pair cells and the cluster cells by interval arithmetic on
+  these bounds), failing a count certainly in ``1 .. threshold - 1``; ``"continuous"``
+  removes nothing: 0/1 periods are checked whatever is declared, because a reader of the
+  statistics sees them.
 
 Not checked: the dominance rules (nk, p-ratio; the statistics hold no individual
-contributions).  Outcomes taking few values (0/1, small counts) are a known limit: the
-means and scatter of a cohort give, for 0/1 outcomes, every period's count of ones and
-every pair of periods' count of units with ones in both, and integer constraints can pin
-the paths where a continuous outcome would only be known up to a rotation; the record says
-so (``docs/explanation/disclosure-control.md``).
+contributions).  For few-valued outcomes: tables of four or more periods (their cells
+are bounded by the pair tables only through a linear programme per quadruple, 194,580 per
+cohort at 48 periods; they can leak: one of 1,159 random four-period tables passing every
+lower-order check has a cell pinned to 1-9, ``tests/federated/four_period_search.py``;
+that table, like every pinned small 3-period cell found, has zero cells in its pair
+tables, which a rule set with ``zeros_are_disclosive=True`` refuses); an attacker who
+solves for whole paths with integer programming over all periods at once; for counts, the 3-period tables of periods that are not 0/1
+and any bound tighter than those above (the interval arithmetic is loose), units
+pinned by a large product from few people (``P_st >= threshold`` can come from one unit
+with 3 and 4 events), and undeclared counts (integer sums alone do not say the outcome
+is a count: a change score is integer too), so a site with a count outcome should
+declare it; for any outcome, differences between two releases of a site that differ by a
+few units (``docs/explanation/disclosure-control.md``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from socdata.federated.few_values import (
+    cohort_name,
+    few_value_cells,
+    verify_outcome_values,
+)
 from socdata.report.disclosure import RuleSet
-from socdata.scale.moments import NEVER, CohortMoments
+from socdata.scale.moments import CohortMoments
 
 __all__ = ["check_statistics", "min_cohort_size"]
 
@@ -60,14 +98,6 @@ def min_cohort_size(n_periods: int, rules: RuleSet) -> int:
     return max(rules.threshold, rules.min_base, t + 1, n_dof)
 
 
-def _cohort_name(c: object, kind: str) -> str:
-    if c is NEVER:
-        return "never treated"
-    if kind == "datetime":
-        return str(np.datetime64(int(c), "ns"))[:10]
-    return f"{float(c):g}"
-
-
 def _constant_periods(m: CohortMoments, rules: RuleSet) -> list[tuple[int, int]]:
     """(cohort, period) where every unit has the same outcome, disclosive by the rules."""
     out = []
@@ -82,8 +112,22 @@ def _constant_periods(m: CohortMoments, rules: RuleSet) -> list[tuple[int, int]]
     return out
 
 
-def check_statistics(m: CohortMoments, rules: RuleSet) -> tuple[str, dict, str, list[str]]:
+def check_statistics(
+    m: CohortMoments, rules: RuleSet, *, outcome_values: str | None = None
+) -> tuple[str, dict, str, list[str]]:
     """ACRO-style checks of a site's statistics.
+
+    Parameters
+    ----------
+    m
+        The site's statistics.
+    rules
+        Output-control rule set.
+    outcome_values
+        What the outcome is: ``"binary"`` (0/1), ``"counts"`` (0, 1, 2, ...),
+        ``"continuous"``, or ``None`` to detect from the statistics
+        (:func:`socdata.federated.few_values.few_value_cells`; a declaration adds checks,
+        never removes the ones the statistics call for).
 
     Returns
     -------
@@ -92,13 +136,14 @@ def check_statistics(m: CohortMoments, rules: RuleSet) -> tuple[str, dict, str, 
         check), the one-line summary and one comment per failure naming cohort and rule.
     """
     if not rules.enabled:
+        verify_outcome_values(m, outcome_values)  # a declaration is still verified
         return "pass", _sdc({}), "pass", []
     base = max(rules.threshold, rules.min_base)
     need = min_cohort_size(len(m.time_labels), rules)
     cells: dict[str, list] = {"threshold": [], "dof": [], "all-values-are-same": []}
     comments = []
     for i, v in enumerate(m.n.tolist()):
-        name = _cohort_name(m.cohorts[i], m.time_kind)
+        name = cohort_name(m.cohorts[i], m.time_kind)
         if 0 < v < base:
             cells["threshold"].append([i, "n"])
         if 0 < v < need:
@@ -111,7 +156,7 @@ def check_statistics(m: CohortMoments, rules: RuleSet) -> tuple[str, dict, str, 
                 "paths); merge it with a neighbouring cohort or shorten the window"
             )
     for h, t in _constant_periods(m, rules):
-        name = _cohort_name(m.cohorts[h], m.time_kind)
+        name = cohort_name(m.cohorts[h], m.time_kind)
         cells["all-values-are-same"].append([h, str(m.time_labels[t])])
         comments.append(
             f"cohort {name}, period {m.time_labels[t]}: every unit has the same outcome "
@@ -129,16 +174,24 @@ def check_statistics(m: CohortMoments, rules: RuleSet) -> tuple[str, dict, str, 
                 f"{len(small)} cluster-by-cohort cells have fewer than {rules.threshold} units "
                 "(rule: threshold); merge small clusters or compute without clusters"
             )
-    failed = {k: len(v) for k, v in cells.items() if v}
+    few, few_totals, few_comments = few_value_cells(m, rules, outcome_values)
+    totals = {k: len(v) for k, v in cells.items()}
+    for k, v in few.items():
+        cells[k] = cells.get(k, []) + v
+        totals[k] = totals.get(k, 0) + few_totals[k]
+    comments += few_comments
+    failed = {k: v for k, v in totals.items() if v}
     if not failed:
-        return "pass", _sdc(cells), "pass", comments
+        return "pass", _sdc(cells, totals), "pass", comments
     summary = "fail; " + "; ".join(f"{k}: {v} cells" for k, v in failed.items())
-    return "fail", _sdc(cells), summary, comments
+    return "fail", _sdc(cells, totals), summary, comments
 
 
-def _sdc(cells: dict[str, list]) -> dict:
+def _sdc(cells: dict[str, list], totals: dict[str, int] | None = None) -> dict:
+    """ACRO's ``sdc`` block; ``totals`` counts failing cells beyond those listed."""
     keys = ("negative", "missing", "threshold", "p-ratio", "nk-rule", "all-values-are-same")
     keys += ("rounding", "zeros", "dof")
     full = {k: list(cells.get(k, [])) for k in keys}
-    summary = {"suppressed": False, **{k: len(v) for k, v in full.items()}}
+    totals = totals or {}
+    summary = {"suppressed": False, **{k: totals.get(k, len(v)) for k, v in full.items()}}
     return {"summary": summary, "cells": full}

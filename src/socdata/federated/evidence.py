@@ -19,7 +19,8 @@ import pandas as pd
 
 from socdata.errors import DisclosureError, EstimationError
 from socdata.federated.checks import check_statistics
-from socdata.report.disclosure import RuleSet, get_rule_set, round_to_base
+from socdata.federated.few_values import coverage_note
+from socdata.report.disclosure import RULE_SETS, RuleSet, get_rule_set, round_to_base
 from socdata.scale.moments import NEVER, CohortMoments, combine
 from socdata.scale.sources import cohort_moments
 
@@ -70,6 +71,7 @@ def site_statistics(
     cluster: str | None = None,
     balance: str = "require",
     rules: str | RuleSet = "soceis-default-v1",
+    outcome_values: str | None = None,
 ) -> SiteStatistics:
     """Cohort statistics of one site's panel, checked for release.
 
@@ -86,10 +88,23 @@ def site_statistics(
         units are left out (their number, rounded, is in the record's comments).
     rules
         Output-control rule set (:data:`socdata.report.disclosure.RULE_SETS`).
+    outcome_values
+        What the outcome is, as the site knows it: ``"binary"`` (0/1), ``"counts"`` (0,
+        1, 2, ...), ``"continuous"``, or ``None`` to detect from the statistics.  The
+        periods whose statistics are those of a 0/1 outcome are checked as frequency
+        tables whatever is declared; ``"counts"`` also checks the numbers of units the
+        event totals pin (:mod:`socdata.federated.few_values`).  Written into the record,
+        and the hub checks again with it.
 
     Returns
     -------
     SiteStatistics
+
+    Raises
+    ------
+    socdata.errors.EstimationError
+        An incomplete unit with ``balance="require"``, or statistics that contradict
+        ``outcome_values`` (e.g. ``"binary"`` with a value of 2).
     """
     rules = get_rule_set(rules)
     m = cohort_moments(data, outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster)
@@ -107,12 +122,13 @@ def site_statistics(
         example_incomplete=None,
         source=f"site {site}",
     )
-    status, sdc, summary, failures = check_statistics(m, rules)
+    status, sdc, summary, failures = check_statistics(m, rules, outcome_values=outcome_values)
     comments = [
         f"cohort statistics of site {site!r} for pooled estimation (rule set "
         f"{rules.name}); counts are exact because exact pooling needs them",
         "dominance rules (nk, p-ratio) not checked: the statistics hold no "
         "individual contributions",
+        coverage_note(m, outcome_values),
         *failures,
     ]
     if n_inc:
@@ -129,12 +145,14 @@ def site_statistics(
             "method": "cohort_statistics",
             "site": site,
             "rule_set": rules.name,
+            "outcome_values": outcome_values,
             **rules.acro_parameters(),
         },
         "files": [],
         "outcome": {},
         "command": f"socdata.federated.site_statistics(site={site!r}, outcome={outcome!r}, "
-        f"unit={unit!r}, time={time!r}, cohort={cohort!r}, cluster={cluster!r})",
+        f"unit={unit!r}, time={time!r}, cohort={cohort!r}, cluster={cluster!r}, "
+        f"outcome_values={outcome_values!r})",
         "summary": summary,
         "timestamp": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "comments": comments,
@@ -255,11 +273,16 @@ def _parse(values: pd.Series, kind: str) -> list:
 def read_site_statistics(folder: str | Path) -> SiteStatistics:
     """Read a site's evidence folder, verifying checksums and the record's status.
 
+    The statistics are checked again under the rule parameters and ``outcome_values``
+    the record names (:func:`socdata.federated.check_statistics`), so evidence whose
+    record says ``pass`` but whose numbers fail (written by an older socdata, or edited
+    with its checksums) is refused too.
+
     Raises
     ------
     socdata.errors.DisclosureError
-        A file changed after it was written (checksum), or the record failed the output
-        check and carries no exception request.
+        A file changed after it was written (checksum), or the record (or the check made
+        again on the statistics) failed and the record carries no exception request.
     """
     folder = Path(folder)
     for f in sorted(folder.iterdir()):
@@ -314,12 +337,41 @@ def read_site_statistics(folder: str | Path) -> SiteStatistics:
         source=f"site {record['properties']['site']}",
         **cl,
     )
-    return SiteStatistics(
+    out = SiteStatistics(
         site=record["properties"]["site"],
         moments=m,
         status=record["status"],
         record=record,
         exception=record.get("exception", ""),
+    )
+    if not out.exception:
+        props = record["properties"]
+        status, _, summary, why = check_statistics(
+            m, _record_rules(props), outcome_values=props.get("outcome_values")
+        )
+        if status == "fail":
+            raise DisclosureError(
+                f"{folder}: the record says {record['status']!r}, but its statistics fail the "
+                f"output check made again under its own rules ({summary}): "
+                f"{'; '.join(why[:3])}. The site should check them with this version of "
+                "socdata and merge cohorts or coarsen periods."
+            )
+    return out
+
+
+def _record_rules(props: dict) -> RuleSet:
+    """The rule set a record says it was checked under, from its ACRO parameters."""
+    name = props.get("rule_set", "none")
+    if name == "none":
+        return get_rule_set("none")
+    base = get_rule_set(name) if name in RULE_SETS else get_rule_set("soceis-default-v1")
+    return dataclasses.replace(
+        base,
+        name=name,
+        threshold=int(props.get("safe_threshold", base.threshold)),
+        min_base=int(props.get("min_base_for_statistics", base.min_base)),
+        safe_dof_threshold=int(props.get("safe_dof_threshold", base.safe_dof_threshold)),
+        zeros_are_disclosive=bool(props.get("zeros_are_disclosive", base.zeros_are_disclosive)),
     )
 
 
@@ -333,9 +385,9 @@ def pool_sites(
     sites
         The sites' checked statistics.
     rules
-        The hub's own rule set: every site's statistics are checked again under it (a
-        site that checked under a laxer set, or none, is refused).  ``None``: the sites'
-        records are trusted.
+        The hub's own rule set: every site's statistics are checked again under it, with
+        the ``outcome_values`` the site declared (a site that checked under a laxer set,
+        or none, is refused).  ``None``: the sites' records are trusted.
 
     Raises
     ------
@@ -349,7 +401,10 @@ def pool_sites(
                 " they cannot be pooled without an exception request."
             )
         if rules is not None and not s.exception:
-            status, _, summary, why = check_statistics(s.moments, get_rule_set(rules))
+            declared = s.record.get("properties", {}).get("outcome_values")
+            status, _, summary, why = check_statistics(
+                s.moments, get_rule_set(rules), outcome_values=declared
+            )
             if status == "fail":
                 raise DisclosureError(
                     f"site {s.site!r}: statistics fail the hub's rule set "
