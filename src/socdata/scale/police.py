@@ -11,9 +11,11 @@ before and after, and the sum of squared linearised contributions
 (``r = S / T``; the standard error of the log rate ratio is ``sqrt(n / (n - 1) Q)``).
 :func:`before_after_windows` takes the windows table (one row per engager and window, the
 layout of :func:`socdata.derive.police.referral_windows`) as a DuckDB relation, Parquet
-path, Arrow table or pandas frame, and computes these with ``GROUP BY`` area (and once
-over all areas): ``Q`` in a window aggregate over the area's ``S`` and ``T``, so it is
-summed centred, as in memory.  No person row reaches Python.
+path, Arrow table, pandas frame or Spark DataFrame, checks it (columns, types, values,
+one row per engager and window) and computes these with ``GROUP BY`` area (and once over
+all areas): ``Q`` in a window aggregate over the area's ``S`` and ``T``, so it is summed
+centred, as in memory.  The queries are written once and run by DuckDB or by Spark
+(:mod:`socdata.scale.engine`).  No person row reaches Python.
 
 Not from this path: the windows themselves (joining events to referral dates, custody
 days and coverage is :func:`socdata.derive.police.referral_windows` on the extracts), the
@@ -45,7 +47,7 @@ from socdata.errors import SocdataError
 from socdata.options import check_conf_level
 from socdata.provenance import FlowLog, Provenance
 from socdata.scale._windows_rules import check_windows
-from socdata.scale.sources import _q, _refuse_spark, _relation
+from socdata.scale.engine import Table, open_table
 
 stats = lazy_module("scipy.stats")
 
@@ -60,58 +62,58 @@ _REASONS = (
 )
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _person_sql(measures: list[str], full_windows: bool) -> str:
+def _person_sql(t: Table, measures: list[str], full_windows: bool) -> str:
     """One row per engager: area, person-months and counts before and after, and the
-    reason it is not analysed (``''``: analysed), the rules of ``before_after``."""
-    bef, aft = "FILTER (WHERE \"window\" = 'before')", "FILTER (WHERE \"window\" = 'after')"
+    reason it is not analysed (``0``: analysed, else ``1 + `` its place in ``_REASONS``),
+    the rules of ``before_after``."""
+    w = t.q("window")
+    bef, aft = f"FILTER (WHERE {w} = 'before')", f"FILTER (WHERE {w} = 'after')"
+    full = f"CAST({t.q('full')} AS BOOLEAN)"
     cols = [
-        f"first(CAST(area AS VARCHAR)) {bef} AS area",
-        f'bool_and("full") {bef} AS bf',
-        f'bool_and("full") {aft} AS af',
-        f"sum(observed_days) {bef} AS bd",
-        f"sum(observed_days) {aft} AS ad",
+        f"first(CAST(area AS STRING)) {bef} AS area",
+        f"bool_and({full}) {bef} AS bf",
+        f"bool_and({full}) {aft} AS af",
+        f"CAST(sum(observed_days) {bef} AS DOUBLE) AS bd",
+        f"CAST(sum(observed_days) {aft} AS DOUBLE) AS ad",
     ]
     for j, m in enumerate(measures):
         cols += [
-            f"sum(CAST({_q(m)} AS DOUBLE)) {bef} AS b{j}",
-            f"sum(CAST({_q(m)} AS DOUBLE)) {aft} AS a{j}",
+            f"sum(CAST({t.q(m)} AS DOUBLE)) {bef} AS b{j}",
+            f"sum(CAST({t.q(m)} AS DOUBLE)) {aft} AS a{j}",
         ]
     full = "TRUE" if full_windows else "FALSE"
-    r = [_literal(x) for x in _REASONS]
     reason = (
-        f"CASE WHEN {full} AND NOT bf THEN {r[0]} WHEN {full} AND NOT af THEN {r[1]} "
-        f"WHEN bd <= 0 THEN {r[2]} WHEN ad <= 0 THEN {r[3]} ELSE '' END"
+        f"CASE WHEN {full} AND NOT bf THEN 1 WHEN {full} AND NOT af THEN 2 "
+        "WHEN bd <= 0 THEN 3 WHEN ad <= 0 THEN 4 ELSE 0 END"
     )
+    month = f"CAST({DAYS_PER_MONTH!r} AS DOUBLE)"  # a double: Spark reads 30.4375 as DECIMAL
     return (
-        f"SELECT *, bd / {DAYS_PER_MONTH!r} AS eb, ad / {DAYS_PER_MONTH!r} AS ea, "
-        f"{reason} AS reason FROM (SELECT person_id, {', '.join(cols)} FROM src "
-        "GROUP BY person_id)"
+        f"SELECT *, bd / {month} AS eb, ad / {month} AS ea, {reason} AS reason FROM "
+        f"(SELECT person_id, {', '.join(cols)} FROM src GROUP BY person_id)"
     )
 
 
 def _group_sql(person: str, measures: list[str], key: str) -> str:
     """Per group (``key``: the area, or one constant for all areas) the sums of the
-    analysed people and the centred sums of squares ``Q`` of every measure."""
+    analysed people and the centred sums of squares ``Q`` of every measure (``NULLIF``: a
+    measure without events has no ``Q``, and Spark raises on a division by zero)."""
     over = f"OVER (PARTITION BY {key})"
     sums = ["sum(eb) AS teb", "sum(ea) AS tea", "count(*) AS n"]
     inner = [f"sum(eb) {over} AS teb_", f"sum(ea) {over} AS tea_"]
     for j, _ in enumerate(measures):
+        sa, sb = f"NULLIF(sa{j}_, 0)", f"NULLIF(sb{j}_, 0)"
         sums += [
             f"sum(b{j}) AS sb{j}",
             f"sum(a{j}) AS sa{j}",
             f"count(*) FILTER (WHERE b{j} > 0) AS pb{j}",
             f"count(*) FILTER (WHERE a{j} > 0) AS pa{j}",
-            f"sum(power((a{j} - sa{j}_ / tea_ * ea) / sa{j}_ - (b{j} - sb{j}_ / teb_ * eb) "
-            f"/ sb{j}_, 2)) AS q{j}",
+            f"sum(power((a{j} - {sa} / tea_ * ea) / {sa} - (b{j} - {sb} / teb_ * eb) / {sb}, 2))"
+            f" AS q{j}",
         ]
         inner += [f"sum(b{j}) {over} AS sb{j}_", f"sum(a{j}) {over} AS sa{j}_"]
     return (
         f"SELECT {key} AS grp, {', '.join(sums)} FROM (SELECT *, {', '.join(inner)} FROM "
-        f"({person}) WHERE reason = '') GROUP BY {key}"
+        f"({person}) WHERE reason = 0) GROUP BY {key}"
     )
 
 
@@ -144,6 +146,7 @@ def _flow(reasons: pd.DataFrame, areas: list[str]) -> tuple[FlowLog, list[dict]]
     total = int(reasons["n"].sum())
     kept = int(reasons.loc[reasons["reason"] == "", "n"].sum())
     excl = reasons[reasons["reason"] != ""].groupby("reason", sort=False)["n"].sum()
+    excl = excl.sort_values(ascending=False, kind="stable")  # as value_counts in memory
     flow = FlowLog().add(
         "engagers with referral windows -> analysed",
         total,
@@ -156,7 +159,7 @@ def _flow(reasons: pd.DataFrame, areas: list[str]) -> tuple[FlowLog, list[dict]]
         r = reasons[reasons["area"] == a]
         n = int(r.loc[r["reason"] == "", "n"].sum())
         rows.append({"area": a, "step": "with referral windows", "n": int(r["n"].sum())})
-        ex = r[r["reason"] != ""]
+        ex = r[r["reason"] != ""].sort_values("n", ascending=False, kind="stable")
         if ex.empty:
             rows.append({"area": a, "step": "analysed", "n": n})
         for k, v in zip(ex["reason"], ex["n"], strict=True):
@@ -164,6 +167,29 @@ def _flow(reasons: pd.DataFrame, areas: list[str]) -> tuple[FlowLog, list[dict]]
                 {"area": a, "step": "analysed", "n": n, "excluded_reason": k, "n_excluded": int(v)}
             )
     return flow, rows
+
+
+def _check_windows(t: Table) -> list[str]:
+    """The windows table's columns and types (before any value is cast) and its values
+    (:func:`socdata.scale._windows_rules.check_windows`); its measures."""
+    need = ["person_id", "area", "window", "full", "observed_days", *_RATE_MEASURES]
+    lacking = [c for c in need if c not in t.kinds]
+    if lacking:
+        raise SocdataError(
+            f"{_FN}: the windows table has no column(s) {lacking}; make it with "
+            "socdata.derive.police.referral_windows."
+        )
+    measures = list(_RATE_MEASURES) + sorted(
+        c for c in t.columns if c.startswith(("offences: ", "arrests: "))
+    )
+    num = ("integer", "float", "decimal")
+    t.require("window", ("string",), "it holds 'before' or 'after'", SocdataError)
+    t.require("full", ("bool", "integer"), "it holds True/False", SocdataError)
+    for c in ["observed_days", *measures]:
+        t.require(c, num, "it holds counts (whole numbers of days or events)", SocdataError)
+    # values and layout (one query, every broken rule listed, a masked example person)
+    check_windows(t.one, measures, t.desc, _FN, quote=t.q)
+    return measures
 
 
 def before_after_windows(
@@ -183,7 +209,7 @@ def before_after_windows(
         ``arrests``, ``offences``, ``drug_arrests``, ``missing_episodes`` (and any
         ``offences: <category>`` / ``arrests: <category>``): the output of
         :func:`socdata.derive.police.referral_windows`, as a DuckDB relation, Parquet
-        path, pyarrow Table/Dataset or pandas frame.
+        path, pyarrow Table/Dataset, pandas frame or Spark DataFrame (computed by Spark).
     window_months
         Length of the windows the table was made with (reported only).
     full_windows, conf_level
@@ -194,35 +220,28 @@ def before_after_windows(
     BeforeAfterResult
         The same ``table`` as ``before_after`` on the extracts (equal to 1e-10); the flow
         starts at the engagers with windows (see the module docstring).
-    """
-    import duckdb
 
+    Raises
+    ------
+    SocdataError
+        A missing column, a column of the wrong type, a missing engager, a window other
+        than ``"before"``/``"after"``, a missing, negative or infinite count, or an
+        engager's window given twice (the same message on every engine).
+    """
     conf_level = check_conf_level(conf_level, function=_FN)
     z = float(stats.norm.ppf(0.5 + conf_level / 2))
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
-    try:
-        _refuse_spark(windows)
-        rel, desc = _relation(windows, con)
-        need = ["person_id", "area", "window", "full", "observed_days", *_RATE_MEASURES]
-        lacking = [c for c in need if c not in rel.columns]
-        if lacking:
-            raise SocdataError(
-                f"{_FN}: the windows table has no column(s) {lacking}; make it with "
-                "socdata.derive.police.referral_windows."
-            )
-        measures = list(_RATE_MEASURES) + sorted(
-            c for c in rel.columns if c.startswith(("offences: ", "arrests: "))
+    with open_table(windows, _FN) as t:
+        measures = _check_windows(t)
+        person = _person_sql(t, measures, full_windows)
+        reasons = t.frame(
+            f"SELECT area, reason, count(*) AS n FROM ({person}) GROUP BY area, reason"
         )
-        check_windows(lambda sql: rel.query("src", sql).fetchall()[0], measures, desc, _FN)
-        person = _person_sql(measures, full_windows)
-        reasons = rel.query(
-            "src", f"SELECT area, reason, count(*) AS n FROM ({person}) GROUP BY area, reason"
-        ).fetchdf()
-        by_area = rel.query("src", _group_sql(person, measures, "area")).fetchdf()
-        overall = rel.query("src", _group_sql(person, measures, "CAST('all' AS VARCHAR)")).fetchdf()
-    finally:
-        con.close()
+        by_area = t.frame(_group_sql(person, measures, "area"))
+        overall = t.frame(_group_sql(person, measures, "CAST('all' AS STRING)"))
+        desc = t.desc
+        source = f"{t.engine} GROUP BY area of {desc}"
+    reasons = reasons.sort_values("reason", kind="stable")
+    reasons["reason"] = reasons["reason"].map(dict(enumerate(("", *_REASONS))))
     areas = sorted(str(a) for a in reasons["area"].dropna().unique())
     groups = {str(r["grp"]): r for r in by_area.to_dict("records")}
     rows: list[dict] = []
@@ -248,7 +267,7 @@ def before_after_windows(
             "coverage up to the extract date, custody days excluded",
             f"rate-ratio intervals: {_CI_TYPE} (linearised ratio estimators, factor n/(n-1))",
             "before/after changes include regression to the mean; they are not effects",
-            f"computed from per-area sums (DuckDB GROUP BY area of {desc})",
+            f"computed from per-area sums ({source})",
         ),
     )
     prov = dataclasses.replace(prov, inputs={"windows": desc})

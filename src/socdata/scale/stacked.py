@@ -22,13 +22,15 @@ unit weights of arm ``a``), so with ``Y_{s,a,e} = sum_i w_i y_{i,e}`` over the a
   collapsed to the two periods compared, and its set-clustered variance of the sets'
   contributions.
 
-The engine (DuckDB) computes ``Y``, ``W`` and the row counts with one ``GROUP BY`` (set,
-arm, event time, cluster) plus checks; no unit row reaches Python (with person clusters
-the groups are per person and event time).  Not reducible this way, and a clear error on
-a table source: unbalanced sets (a unit missing an event time the set has), a cluster,
-weight or arm that changes within a unit's set, the Mantel-Haenszel estimator with
-clusters that split sets (as in memory), and ``method="pml"`` (Poisson pseudo-maximum
-likelihood: not implemented here).
+The engine computes ``Y``, ``W`` and the row counts with one ``GROUP BY`` (set, arm, event
+time, cluster) after two checking queries (the row rules; per unit and set); no unit row
+reaches Python (with person clusters the groups are per person and event time).  The
+queries are written once and run by DuckDB (DuckDB relation, Parquet, Arrow, pandas) or
+by Spark (a Spark DataFrame) through :mod:`socdata.scale.engine`.  Not reducible this
+way, and a clear error on a table source: unbalanced sets (a unit missing an event time
+the set has), a cluster, weight or arm that changes within a unit's set, the
+Mantel-Haenszel estimator with clusters that split sets (as in memory), and
+``method="pml"`` (Poisson pseudo-maximum likelihood: not implemented here).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from socdata.did._stacked_fit import Fit, _check_rank
 from socdata.did._stacked_mh import log_ratio
 from socdata.errors import EstimationError
 from socdata.provenance import FlowLog, Provenance
-from socdata.scale.sources import _q, _refuse_spark, _relation
+from socdata.scale.engine import Table, open_table
 
 __all__ = ["stacked_did_table"]
 
@@ -70,161 +72,124 @@ class SetSums:
     groups: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
 
-def _month(col: str, dtype: str) -> str:
-    d = dtype.upper()
-    if d.startswith(("TIMESTAMP", "DATE")):
-        return f"(year({_q(col)}) * 12 + month({_q(col)}) - 1)"
-    if d in {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}:
-        return f"CAST({_q(col)} AS BIGINT)"
-    raise EstimationError(
-        f"{_FN}: column {col!r} has type {dtype}; give dates or whole-number periods."
+def _month(t: Table, col: str) -> str:
+    if t.kinds[col] in ("date", "timestamp"):
+        return f"(year({t.q(col)}) * 12 + month({t.q(col)}) - 1)"
+    t.require(col, ("integer",), "give dates or whole-number periods", EstimationError)
+    return f"CAST({t.q(col)} AS BIGINT)"
+
+
+def _check_rows(t: Table, p: dict[str, Any], inwin: str) -> tuple[int, int, int]:
+    """The row rules of the in-memory call, in its order, and the rules of the set sums
+    (constant arm, weight and cluster within a unit's set; balanced sets), counted by the
+    engine in two queries (rows; units and sets); the rows, sets and treated units."""
+    n_key, n_bad_y, n_neg, n_bad_d, n_bad_w, *counts = t.one(
+        "SELECT count(*) FILTER (WHERE s IS NULL OR u IS NULL OR e IS NULL), "
+        f"count(*) FILTER (WHERE y IS NULL OR NOT {t.finite('y')}), count(*) FILTER (WHERE y < 0), "
+        "count(*) FILTER (WHERE d IS NULL OR d NOT IN (0, 1)), "
+        f"count(*) FILTER (WHERE w IS NULL OR NOT {t.finite('w')} OR w < 0), "
+        "count(*), count(DISTINCT CASE WHEN d = 1 THEN u END) FROM src"
     )
-
-
-def _one(rel: Any, sql: str) -> tuple:
-    return rel.query("src", sql).fetchall()[0]
-
-
-def _check_rows(rel: Any, p: dict[str, Any]) -> None:
-    """The row rules of the in-memory call, counted by the engine."""
-    n_bad_y, n_bad_d, n_neg = _one(
-        rel,
-        "SELECT count(*) FILTER (WHERE y IS NULL OR NOT isfinite(y)), "
-        "count(*) FILTER (WHERE d IS NULL OR d NOT IN (0, 1)), count(*) FILTER (WHERE y < 0) "
-        "FROM src",
+    keys = ", ".join(repr(p[k]) for k in ("matched_set", "unit", "time", "index_time"))
+    _raise_first(
+        (n_key, f": {n_key} rows lack a value of {keys}; every row needs its set, unit, period "
+                "and index period: drop or fill them first"),
+        (n_bad_y, f": outcome {p['outcome']!r} is missing or not numeric in {n_bad_y} rows; "
+                  "drop or fill them first"),
+        (n_neg * (p["family"] == "poisson"),
+         f": family='poisson' needs a non-negative outcome {p['outcome']!r}"),
+        (n_bad_d, f": column {p['treated']!r} must be 0/1"),
+    )  # fmt: skip
+    # per unit and set over all rows (and its rows in the window), per set; a unit without
+    # rows in the window is not in the fit, so it cannot unbalance its set (one DISTINCT
+    # per grouping: Spark runs several as an Expand copying every row once per DISTINCT)
+    ewin = f"CASE WHEN {inwin} THEN e END"
+    n_sets, n_none, n_empty, n_arm, n_w, n_c, n_dup, n_unbal = t.one(
+        "WITH per_unit AS (SELECT s, min(d) < max(d) AS dd, min(w) < max(w) AS ww, "
+        f"min(c) < max(c) AS cc, count({ewin}) AS n, count(DISTINCT {ewin}) AS ne FROM src "
+        "GROUP BY s, u), per_set AS (SELECT s, max(d) AS d1, min(d) AS d0, "
+        f"count(DISTINCT {ewin}) AS ne FROM src GROUP BY s) "
+        "SELECT count(*), count(*) FILTER (WHERE d1 = 0), count(*) FILTER (WHERE d0 = 1), "
+        "sum(dd), sum(ww), sum(cc), sum(dup), sum(unbal) FROM (SELECT s, max(d1) AS d1, "
+        "max(d0) AS d0, count(*) FILTER (WHERE dd) AS dd, count(*) FILTER (WHERE ww) AS ww, "
+        "count(*) FILTER (WHERE cc) AS cc, count(*) FILTER (WHERE per_unit.n > per_unit.ne) "
+        "AS dup, count(*) FILTER (WHERE per_unit.n > 0 AND per_unit.ne < per_set.ne) AS unbal "
+        "FROM per_unit JOIN per_set USING (s) GROUP BY s)"
     )
-    if n_bad_y:
-        raise EstimationError(
-            f"{_FN}: outcome {p['outcome']!r} is missing or not numeric in {n_bad_y} rows; "
-            "drop or fill them first"
-        )
-    if n_bad_d:
-        raise EstimationError(f"{_FN}: column {p['treated']!r} must be 0/1")
-    if p["family"] == "poisson" and n_neg:
-        raise EstimationError(
-            f"{_FN}: family='poisson' needs a non-negative outcome {p['outcome']!r}"
-        )
-    (n_none,) = _one(rel, "SELECT count(*) FROM (SELECT s FROM src GROUP BY s HAVING max(d) = 0)")
-    if n_none:
-        raise EstimationError(
-            f"{_FN}: {n_none} matched set(s) have no treated unit; each set needs its treated "
-            f"unit ({p['treated']} == 1)"
-        )
-    n_arm, n_w, n_c = _one(
-        rel,
-        "SELECT count(*) FILTER (WHERE dd > 1), count(*) FILTER (WHERE ww > 1), "
-        "count(*) FILTER (WHERE cc > 1) FROM (SELECT count(DISTINCT d) AS dd, "
-        "count(DISTINCT w) AS ww, count(DISTINCT c) AS cc FROM src GROUP BY s, u)",
-    )
-    for n_bad, what in ((n_arm, "treated value"), (n_w, "weight"), (n_c, "cluster")):
+    _raise_first(
+        (n_none, f": {n_none} matched set(s) have no treated unit; each set needs its treated "
+                 f"unit ({p['treated']} == 1)"),
+        (n_empty * (p["weights"] == "auto"), f": {n_empty} matched set(s) have no comparator "
+                                             "rows; drop unmatched engagers before stacking"),
+        (n_bad_w * (p["weights"] not in (None, "auto")),
+         f": weights {p['weights']!r} must be finite and non-negative"),
+        *((n_bad, f" on a table source: {n_bad} unit(s) change their {what} within a matched "
+                  "set; the set-sums path needs it constant within unit and set (pass the rows "
+                  "as a pandas DataFrame).")
+          for n_bad, what in ((n_arm, "treated value"), (n_w, "weight"), (n_c, "cluster"))),
+        (n_dup, f" on a table source: {n_dup} unit(s) have more than one row at an event time "
+                "of a matched set; rule: one row per unit, set and period."),
+        (n_unbal, f" on a table source: {n_unbal} unit(s) lack some event times their matched "
+                  "set has in the window; the set sums are exact for balanced sets only. "
+                  "Restrict the window to event times every unit is observed in, or pass the "
+                  "rows as a pandas DataFrame."),
+    )  # fmt: skip
+    return counts[0], n_sets, counts[1]
+
+
+def _raise_first(*checks: tuple[int, str]) -> None:
+    """Raise ``stacked_did`` + the message of the first check whose count is not zero."""
+    for n_bad, msg in checks:
         if n_bad:
-            raise EstimationError(
-                f"{_FN} on a table source: {n_bad} unit(s) change their {what} within a "
-                "matched set; the set-sums path needs it constant within unit and set (pass "
-                "the rows as a pandas DataFrame)."
-            )
+            raise EstimationError(_FN + msg)
 
 
-def _weights_expr(rel: Any, p: dict[str, Any]) -> str:
-    """SQL of the row weight (``"auto"``: treated 1, comparators ``1/k_s``)."""
-    if p["weights"] == "auto":
-        (n_empty,) = _one(
-            rel,
-            "SELECT count(*) FROM (SELECT s FROM src GROUP BY s "
-            "HAVING count(DISTINCT u) FILTER (WHERE d = 0) = 0)",
-        )
-        if n_empty:
-            raise EstimationError(
-                f"{_FN}: {n_empty} matched set(s) have no comparator rows; drop unmatched "
-                "engagers before stacking"
-            )
-        return "CASE WHEN d = 1 THEN 1.0 ELSE 1.0 / k END"
-    if p["weights"] is None:
-        return "1.0"
-    (n_bad,) = _one(
-        rel, "SELECT count(*) FILTER (WHERE w IS NULL OR NOT isfinite(w) OR w < 0) FROM src"
-    )
-    if n_bad:
-        raise EstimationError(f"{_FN}: weights {p['weights']!r} must be finite and non-negative")
-    return "w"
+_WEIGHTS = {
+    "auto": "CASE WHEN d = 1 THEN CAST(1 AS DOUBLE) ELSE CAST(1 AS DOUBLE) / k END",
+    None: "CAST(1 AS DOUBLE)",
+}
 
 
 def set_sums(data: Any, p: dict[str, Any]) -> SetSums:
     """The engine's sums per set, arm and event time (see module docstring)."""
-    import duckdb
-
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
-    try:
-        _refuse_spark(data)
-        rel0, desc = _relation(data, con)
-        types = dict(zip(rel0.columns, (str(t) for t in rel0.types), strict=True))
+    with open_table(data, _FN) as t0:
         cols = [p[k] for k in ("outcome", "unit", "time", "index_time", "matched_set", "treated")]
-        need = [
-            *cols,
-            p["cluster"],
-            *([p["weights"]] if p["weights"] not in (None, "auto") else []),
-        ]
-        missing = sorted({c for c in need if c not in types})
+        wcol = p["weights"] if p["weights"] not in (None, "auto") else None
+        missing = sorted({c for c in [*cols, p["cluster"], wcol] if c and c not in t0.kinds})
         if missing:
             raise EstimationError(
                 f"{_FN}: data has no column(s) {missing}; stack the matched sets first "
                 "(socdata.did.stack_matched_sets)"
             )
-        e = f"{_month(p['time'], types[p['time']])} - {_month(p['index_time'], types[p['index_time']])}"
-        w = _q(p["weights"]) if p["weights"] not in (None, "auto") else "1.0"
-        rel = rel0.project(
-            f"{_q(p['matched_set'])} AS s, {_q(p['unit'])} AS u, {_q(p['treated'])} AS d, "
-            f"CAST({_q(p['outcome'])} AS DOUBLE) AS y, {e} AS e, CAST({w} AS DOUBLE) AS w, "
-            f"{_q(p['cluster'])} AS c"
+        num = ("integer", "float", "decimal")
+        for col, kinds, rule in ((p["outcome"], num, "the outcome must be numeric"),
+                                 (p["treated"], (*num, "bool"), "it must be 0/1"),
+                                 (wcol, num, "weights must be numeric")):  # fmt: skip
+            if col is not None:
+                t0.require(col, kinds, rule, EstimationError)
+        q = t0.q
+        e = f"{_month(t0, p['time'])} - {_month(t0, p['index_time'])}"
+        t = t0.project(
+            f"{q(p['matched_set'])} AS s, {q(p['unit'])} AS u, "
+            f"CAST({q(p['treated'])} AS DOUBLE) AS d, CAST({q(p['outcome'])} AS DOUBLE) AS y, "
+            f"{e} AS e, CAST({q(wcol) if wcol else 1} AS DOUBLE) AS w, {q(p['cluster'])} AS c"
         )
-        _check_rows(rel, p)
-        wexpr = _weights_expr(rel, p)
         lo, hi = p["window"]
-        n_rows, n_sets, n_treated = _one(
-            rel,
-            "SELECT count(*), count(DISTINCT s), count(DISTINCT u) FILTER (WHERE d = 1) FROM src",
+        inwin = f"e BETWEEN {int(lo)} AND {int(hi)}" + (" AND w > 0" if wcol else "")
+        n_rows, n_sets, n_treated = _check_rows(t, p, inwin)
+        wexpr = _WEIGHTS.get(p["weights"], "w")  # "auto": treated 1, comparators 1 / k_s
+        k = "SELECT s, count(DISTINCT CASE WHEN d = 0 THEN u END) AS k FROM src GROUP BY s"
+        join = f"JOIN ({k}) USING (s) " if p["weights"] == "auto" else ""
+        agg = t.frame(
+            f"SELECT s, d, e, c, sum(ww * y) AS y, sum(ww) AS w, count(*) AS n FROM (SELECT *, "
+            f"{wexpr} AS ww FROM src {join}WHERE {inwin}) GROUP BY s, d, e, c",
         )
-        comparators = "SELECT s, count(DISTINCT u) FILTER (WHERE d = 0) AS k FROM src GROUP BY s"
-        win = (
-            f"SELECT s, u, d, e, y, c, ww FROM (SELECT *, {wexpr} AS ww FROM src "
-            f"JOIN ({comparators}) USING (s)) WHERE e BETWEEN {int(lo)} AND {int(hi)} AND ww > 0"
-        )
-        _check_balance(rel, win)
-        agg = rel.query(
-            "src",
-            f"SELECT s, d, e, c, sum(ww * y) AS y, sum(ww) AS w, count(*) AS n "
-            f"FROM ({win}) GROUP BY s, d, e, c",
-        ).fetchdf()
-    finally:
-        con.close()
-    return _arrays(agg, p, n_rows, n_sets, n_treated, desc)
-
-
-def _check_balance(rel: Any, win: str) -> None:
-    n_dup, n_unbal = _one(
-        rel,
-        f"WITH w AS ({win}), per_unit AS (SELECT s, u, count(*) AS n, count(DISTINCT e) AS ne "
-        "FROM w GROUP BY s, u), per_set AS (SELECT s, count(DISTINCT e) AS ne FROM w GROUP BY s) "
-        "SELECT count(*) FILTER (WHERE per_unit.n > per_unit.ne), "
-        "count(*) FILTER (WHERE per_unit.ne < per_set.ne) FROM per_unit JOIN per_set USING (s)",
-    )
-    if n_dup:
-        raise EstimationError(
-            f"{_FN} on a table source: {n_dup} unit(s) have more than one row at an event time "
-            "of a matched set; rule: one row per unit, set and period."
-        )
-    if n_unbal:
-        raise EstimationError(
-            f"{_FN} on a table source: {n_unbal} unit(s) lack some event times their matched "
-            "set has in the window; the set sums are exact for balanced sets only. Restrict "
-            "the window to event times every unit is observed in, or pass the rows as a pandas "
-            "DataFrame."
-        )
+        source = f"{t.engine} GROUP BY matched set, arm, event time, cluster of {t.desc}"
+    return _arrays(agg, p, n_rows, n_sets, n_treated, source)
 
 
 def _arrays(
-    agg: pd.DataFrame, p: dict[str, Any], n_rows: int, n_sets: int, n_treated: int, desc: str
+    agg: pd.DataFrame, p: dict[str, Any], n_rows: int, n_sets: int, n_treated: int, source: str
 ) -> SetSums:
     if len(agg) == 0:
         raise EstimationError(f"{_FN}: no row in the event-time window {p['window']}.")
@@ -254,7 +219,7 @@ def _arrays(
         n_rows=int(n_rows),
         n_sets=int(n_sets),
         n_treated=int(n_treated),
-        source=f"DuckDB GROUP BY matched set, arm, event time, cluster of {desc}",
+        source=source,
         groups=groups,
     )
 
