@@ -79,39 +79,3 @@ def test_cohort_column_types_give_the_same_moments(cohort_type):
     bad = con.from_df(data.assign(g=np.where(data.index == 13, 5, data["g"])))
     with pytest.raises(AttGtInputError, match="changes within unit"):
         cohort_moments(bad.project("id, t, y, CAST(g AS BIGINT) AS g"), **KW)
-
-
-def _scan_outcome(source, batch_rows):
-    try:
-        m = cohort_moments(source, **KW, batch_rows=batch_rows)
-        return ("ok", m.n.tolist(), m.mean.tobytes(), m.scatter.tobytes(), m.n_incomplete.tolist())
-    except AttGtInputError as exc:
-        return ("error", str(exc))
-
-
-@pytest.mark.parametrize(
-    "damage", ["none", "incomplete", "duplicate late", "unsorted", "cohort changes late"]
-)
-def test_parallel_reducers_give_the_one_thread_result_bit_for_bit(monkeypatch, damage):
-    # batches are reduced in two threads and collected in batch order: the same moments to
-    # the last bit and the same first error as one thread, whatever the threads' timing
-    import socdata.scale._scanner as scanner
-
-    data = staggered_panel(300, 6, cohorts=(0, 3, 4, 6), seed=4)
-    if damage == "incomplete":
-        data.loc[[5, 700, 1500], "y"] = np.nan
-    elif damage == "duplicate late":
-        data = data.sort_values(["id", "t"]).reset_index(drop=True)
-        data.loc[1500, "t"] = data.loc[1499, "t"]
-    elif damage == "unsorted":
-        data = data.iloc[np.r_[900:1800, 0:900]].reset_index(drop=True)
-    elif damage == "cohort changes late":
-        data.loc[1601, "g"] = 5
-    rel = duckdb.from_df(data)
-    outcomes = []
-    for workers in (1, 2, 4):
-        monkeypatch.setattr(scanner, "REDUCERS", workers)
-        outcomes.append(_scan_outcome(rel, 97))
-    assert outcomes[0] == outcomes[1] == outcomes[2]
-    if damage in ("duplicate late", "cohort changes late"):
-        assert outcomes[0][0] == "error"

@@ -8,8 +8,6 @@ the running totals; a unit cut by a batch boundary is carried to the next batch.
 
 from __future__ import annotations
 
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -21,11 +19,7 @@ from socdata.scale.moments import CohortMoments, combine, moments_from_wide
 
 pd = lazy_module("pandas")
 
-__all__ = ["REDUCERS", "Scanner", "Unsorted", "with_example"]
-
-#: Threads reducing batches at once (numpy's comparisons, gathers and matrix products
-#: release the GIL, so on two cores a second reducer works while the first waits).
-REDUCERS = 2
+__all__ = ["Scanner", "Unsorted", "with_example"]
 
 
 class Unsorted(Exception):
@@ -35,14 +29,7 @@ class Unsorted(Exception):
 class Scanner:
     """Reduce a stream of Arrow batches (rows unit by unit) to cohort moments."""
 
-    def __init__(
-        self,
-        time_labels: np.ndarray,
-        kind: str,
-        with_cluster: bool,
-        source: str,
-        workers: int | None = None,
-    ):
+    def __init__(self, time_labels: np.ndarray, kind: str, with_cluster: bool, source: str):
         self.labels = time_labels
         self.kind = kind
         self.n_t = len(time_labels)
@@ -54,11 +41,6 @@ class Scanner:
         self.example: str | None = None
         self.n_rows = 0
         self.period_rows = np.zeros(self.n_t, dtype=np.int64)
-        # batches are reduced in worker threads (numpy and BLAS release the GIL) and their
-        # parts collected in batch order, so results and errors are those of one thread
-        self.workers = max(1, int(REDUCERS if workers is None else workers))
-        self._pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
-        self._pending: deque[tuple[Any, Any, Future]] = deque()
         lab = np.asarray(time_labels)
         consecutive = kind == "numeric" and np.array_equal(lab, lab[0] + np.arange(len(lab)))
         self.step = int(lab[0]) if consecutive else None
@@ -100,7 +82,7 @@ class Scanner:
                         return
                     cols = joined
                 else:
-                    self._submit(joined, np.zeros(1, dtype=np.int64))
+                    self._reduce(joined, np.zeros(1, dtype=np.int64))
                     cols = {k: v[head:] for k, v in cols.items()}
         if cols is None or len(cols["u"]) == 0:
             return
@@ -114,46 +96,7 @@ class Scanner:
                 return
             cols = {k: v[:tail] for k, v in cols.items()}
             starts = starts[:-1]
-        self._submit(cols, starts)
-
-    def _submit(self, cols: dict[str, np.ndarray], starts: np.ndarray) -> None:
-        """Reduce whole units (in a worker); at most ``workers`` batches wait."""
-        u = cols["u"]
-        bounds = (u[starts[0]], u[starts[-1]])
-        if self._pool is None:
-            done: Future = Future()
-            try:
-                done.set_result(self._reduce(cols, starts))
-            except BaseException as exc:  # raised in order by _collect_one
-                done.set_exception(exc)
-            self._pending.append((*bounds, done))
-        else:
-            self._pending.append((*bounds, self._pool.submit(self._reduce, cols, starts)))
-        while len(self._pending) > self.workers:
-            self._collect_one()
-
-    def _collect_one(self) -> None:
-        """The oldest batch's part: its order against the previous batch, then its checks."""
-        first, last, fut = self._pending.popleft()
-        if self.last_unit is not None and not first > self.last_unit:
-            raise Unsorted
-        self.last_unit = last
-        part, example, per_period = fut.result()
-        self.n_rows += part.n_rows
-        self.period_rows += per_period
-        if self.example is None:
-            self.example = example
-        self.parts.append(part)
-        if len(self.parts) > 8:
-            self.parts = [combine(self.parts)]
-
-    def close(self) -> None:
-        """Stop the workers (batches not yet reduced are dropped)."""
-        for *_, fut in self._pending:
-            fut.cancel()
-        self._pending.clear()
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
+        self._reduce(cols, starts)
 
     def _check_constant_regular(self, cols: dict[str, np.ndarray], n_t: int) -> None:
         for col in ("g", "c"):
@@ -197,18 +140,17 @@ class Scanner:
                     f"rule: {rule}. Use the unit's first value on every row."
                 )
 
-    def _reduce(
-        self, cols: dict[str, np.ndarray], starts: np.ndarray
-    ) -> tuple[CohortMoments, str | None, Any]:
-        """One batch's moments, masked example of an incomplete unit and rows per period
-        (no shared state is changed: batches are reduced in parallel)."""
+    def _reduce(self, cols: dict[str, np.ndarray], starts: np.ndarray) -> None:
         u, k = cols["u"], cols["k"]
         m = len(u)
+        self.n_rows += m
         firsts = u[starts]
         if len(firsts) > 1 and not np.all(firsts[1:] > firsts[:-1]):
             raise Unsorted
+        if self.last_unit is not None and not firsts[0] > self.last_unit:
+            raise Unsorted
+        self.last_unit = firsts[-1]
         n_t = self.n_t
-        example = None
         regular = (
             m == len(starts) * n_t
             and np.array_equal(starts, np.arange(0, m, n_t))
@@ -216,10 +158,10 @@ class Scanner:
         )
         if regular:  # every unit has every period, in order: checks on (units, T) views
             self._check_constant_regular(cols, n_t)
-            per_period: Any = len(starts)
+            self.period_rows += len(starts)
         else:
             self._check_general(cols, starts, m)
-            per_period = np.bincount(k, minlength=n_t)
+            self.period_rows += np.bincount(k, minlength=n_t)
         lengths = np.diff(np.append(starts, m))
         # a missing or infinite outcome makes the unit incomplete (as in memory)
         if regular:  # (units, T) view: no per-row work
@@ -236,28 +178,30 @@ class Scanner:
         else:
             rows = np.flatnonzero(np.repeat(complete, lengths))
             y = cols["y"][rows].reshape(-1, self.n_t)
-            example = mask_id(firsts[np.flatnonzero(~complete)[0]])
+            if self.example is None:
+                self.example = mask_id(firsts[np.flatnonzero(~complete)[0]])
         cl = cols["c"][starts][complete] if "c" in cols else None
         if cl is not None and pd.isna(cl).any():
             raise AttGtInputError(
                 "the cluster column is missing for some units; every unit needs a cluster."
             )
-        part = moments_from_wide(
-            y,
-            gkeys[complete],
-            time_labels=self.labels,
-            time_kind=self.kind,
-            cluster=cl,
-            incomplete=gkeys[~complete],
-            n_rows=m,
-            source=self.source,
+        self.parts.append(
+            moments_from_wide(
+                y,
+                gkeys[complete],
+                time_labels=self.labels,
+                time_kind=self.kind,
+                cluster=cl,
+                incomplete=gkeys[~complete],
+                n_rows=m,
+                source=self.source,
+            )
         )
-        return part, example, per_period
+        if len(self.parts) > 8:
+            self.parts = [combine(self.parts)]
 
     def result(self) -> CohortMoments:
         self.add(None, final=True)
-        while self._pending:
-            self._collect_one()
         if not self.parts:
             raise AttGtInputError("the table has no rows.")
         out = combine(self.parts)

@@ -259,8 +259,6 @@ def _scan(
             return scan.result(), scan.period_rows
         except Unsorted:
             continue
-        finally:
-            scan.close()
     raise AssertionError("unreachable: the sorted scan is in order")  # pragma: no cover
 
 
