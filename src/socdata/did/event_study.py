@@ -51,7 +51,7 @@ from socdata.did.twfe import (
 )
 from socdata.errors import EstimationError
 from socdata.options import DEFAULT_SEED
-from socdata.provenance import FlowLog, Provenance
+from socdata.provenance import FlowLog, FrameFingerprint, Provenance
 
 __all__ = ["EventStudyResult", "event_study", "event_times"]
 
@@ -147,8 +147,10 @@ def event_study(
     fast = _on_cohort_statistics(data, params)
     if fast is not None:
         return fast
-    panel, (lo, hi) = _row_panel(data, fn, params)
     regs = params["covariates"]
+    cols = [*(params[k] for k in ("outcome", "unit", "time", "cohort")), *regs, cluster, weights]
+    digest = FrameFingerprint(data, cols).start()  # hashing overlaps the fit
+    panel, (lo, hi) = _row_panel(data, fn, params)
     use_boot = few_cluster_policy(fn, panel, cluster or unit, inference)
     if use_boot and weights is not None:
         raise_weighted_bootstrap(fn, panel.n_clusters, cluster or unit, inference)
@@ -158,8 +160,7 @@ def event_study(
     boot = _wild_bootstrap(panel, fit, names, params) if use_boot else ()
     terms, coef, vcov, evt = _ordered_terms(fit, names, ev_idx)
     params = dict(params, window=(lo, hi))
-    cols = [*(params[k] for k in ("outcome", "unit", "time", "cohort")), *regs, cluster, weights]
-    prov = _provenance(fn, data, panel, params, cols, notes=[str(pretrend)])
+    prov = _provenance(fn, panel, params, digest, notes=[str(pretrend)])
     return _result(
         prov,
         fit,
@@ -314,8 +315,6 @@ def _on_cohort_statistics(data: Any, params: dict[str, Any]) -> EventStudyResult
     else:
         if not isinstance(data, pd.DataFrame):
             return None
-        from socdata.provenance import FrameFingerprint
-
         digest = FrameFingerprint(data, cols.values())  # started once the layout is known
         m = frame_moments(data, **cols, on_layout=digest.start)
         if m is None:

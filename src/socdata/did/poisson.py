@@ -46,6 +46,7 @@ from socdata.did._results import FixedEffectsResult
 from socdata.did._threads import single_threaded_blas
 from socdata.did.twfe import check_options, few_cluster_policy, fixed_effects_result
 from socdata.errors import EstimationError, SocdataWarning, caller_stacklevel
+from socdata.provenance import FrameFingerprint
 
 __all__ = ["poisson_twfe"]
 
@@ -123,6 +124,8 @@ def poisson_twfe(
             "bootstrap of the linear model."
         )
     regs = [treatment, *(covariates or [])]
+    columns = [outcome, unit, time, *regs, cluster, exposure, weights]
+    digest = FrameFingerprint(data, columns).start()  # hashing overlaps the fit
     panel = build_panel(
         data,
         function=fn,
@@ -158,7 +161,7 @@ def poisson_twfe(
         df_k=df_k,
         cluster_name=cluster_name,
         parameters=parameters,
-        columns=[outcome, unit, time, *regs, cluster, exposure, weights],
+        fingerprint=digest,
         notes=[f"IRLS converged in {iterations} iterations (deviance {last:.6g})."],
         scale="log",
         iterations=iterations,

@@ -39,7 +39,7 @@ from socdata.did._threads import single_threaded_blas
 from socdata.did.bootstrap import wcr_inference
 from socdata.errors import EstimationError, SmallClusterWarning, caller_stacklevel
 from socdata.options import DEFAULT_SEED, Choice, check_bootstrap_draws, check_conf_level
-from socdata.provenance import FrameFingerprint, Provenance, hash_frame
+from socdata.provenance import FrameFingerprint, Provenance
 
 __all__ = ["FixedEffectsResult", "twfe"]
 
@@ -224,6 +224,8 @@ def _fit_rows(
     outcome, unit, time = cols["outcome"], cols["unit"], cols["time"]
     cluster, weights = options["cluster"], options["weights"]
     covariates = options["covariates"]
+    columns = [outcome, unit, time, treatment, *covariates, cluster, weights]
+    digest = FrameFingerprint(data, columns).start()  # hashing overlaps the fit
     panel = build_panel(
         data,
         function=fn,
@@ -266,7 +268,7 @@ def _fit_rows(
         df_k=fit.df_k,
         cluster_name=cluster_name,
         parameters=dict(**cols, treatment=treatment, **options),
-        columns=[outcome, unit, time, treatment, *covariates, cluster, weights],
+        fingerprint=digest,
         bootstrap=boot,
     )
 
@@ -283,15 +285,16 @@ def fixed_effects_result(
     df_k: int,
     cluster_name: str,
     parameters: dict[str, Any],
-    columns: Sequence[str | None],
+    fingerprint: FrameFingerprint,
     notes: Sequence[str] = (),
     **extra: Any,
 ) -> FixedEffectsResult:
     """The frozen :class:`FixedEffectsResult` of a fit on ``panel`` (shared by
-    :func:`twfe` and :func:`socdata.did.poisson_twfe`); ``extra`` holds the
-    method-specific fields (``bootstrap``, ``scale``, ``iterations``)."""
+    :func:`twfe` and :func:`socdata.did.poisson_twfe`); ``fingerprint`` is that of
+    the columns read, started before the fit so that hashing overlaps it; ``extra`` holds
+    the method-specific fields (``bootstrap``, ``scale``, ``iterations``)."""
     return FixedEffectsResult(
-        provenance=_provenance(function, data, panel, parameters, columns, notes=notes),
+        provenance=_provenance(function, panel, parameters, fingerprint, notes=notes),
         method=method,
         terms=tuple(panel.names),
         coef=_frozen(coef),
@@ -361,10 +364,9 @@ def _frozen(a: np.ndarray) -> np.ndarray:
 
 def _provenance(
     function: str,
-    data: pd.DataFrame,
     panel: Panel,
     parameters: dict,
-    columns: Sequence[str | None],
+    digest: FrameFingerprint,
     notes: Sequence[str] = (),
 ) -> Provenance:
     prov = Provenance.build(
@@ -375,4 +377,4 @@ def _provenance(
         flow=panel.flow,
         notes=notes,
     )
-    return dataclasses.replace(prov, inputs={"data": hash_frame(data, columns=columns)})
+    return dataclasses.replace(prov, inputs={"data": digest.result()})
