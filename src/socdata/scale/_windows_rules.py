@@ -15,20 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from socdata.errors import SocdataError
+from socdata.scale._sql import ansi_quote
 
-__all__ = ["ansi_quote", "backtick_quote", "check_windows", "windows_rules_sql"]
+__all__ = ["check_windows", "windows_rules_sql"]
 
 _INF = "CAST('Infinity' AS DOUBLE)"
-
-
-def ansi_quote(name: str) -> str:
-    """An identifier quoted for DuckDB (and ANSI SQL): ``"name"``."""
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def backtick_quote(name: str) -> str:
-    """An identifier quoted for Spark SQL: a name between backticks."""
-    return "`" + str(name).replace("`", "``") + "`"
 
 
 def _bad_number(q: Callable[[str], str], col: str, whole: bool) -> str:
@@ -129,8 +120,8 @@ def check_windows(
     source, function
         The table's description and the calling function, for the message.
     quote
-        How the engine quotes identifiers (:func:`ansi_quote` for DuckDB,
-        :func:`backtick_quote` for Spark).
+        How the engine quotes identifiers (``socdata.scale._sql.ansi_quote`` for DuckDB,
+        ``backtick_quote`` for Spark).
     """
     from socdata.did._encode import mask_id
 

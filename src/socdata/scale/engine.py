@@ -37,7 +37,7 @@ from typing import Any
 import pandas as pd
 
 from socdata.errors import SocdataError
-from socdata.scale._windows_rules import ansi_quote, backtick_quote
+from socdata.scale._sql import ansi_quote, backtick_quote
 
 __all__ = ["Table", "is_spark", "open_table"]
 

@@ -34,6 +34,7 @@ from socdata.did._threads import single_threaded_blas
 from socdata.errors import AttGtInputError, EstimationError
 from socdata.scale._prefetch import prefetched
 from socdata.scale._scanner import Scanner, Unsorted
+from socdata.scale._sql import ansi_quote as _q
 from socdata.scale.moments import CohortMoments, moments_from_wide
 
 pd = lazy_module("pandas")
@@ -111,16 +112,12 @@ def _time_kind(dtype: str, name: str) -> str:
     )
 
 
-def _q(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
-
-
 def _check_columns(rel: Any, roles: dict[str, str | None]) -> dict[str, str]:
     types = dict(zip(rel.columns, (str(t) for t in rel.types), strict=True))
     for role, col in roles.items():
         if col is not None and col not in types:
             raise AttGtInputError(
-                f"att_gt: column {col!r} ({role}) is not in the table; it has "
+                f"column {col!r} ({role}) is not in the table; it has "
                 f"{', '.join(map(repr, list(types)[:20]))}."
             )
     return types
