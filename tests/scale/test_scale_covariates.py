@@ -177,3 +177,13 @@ def test_cells_that_cannot_be_fitted_are_left_missing_as_in_memory(est_method):
     np.testing.assert_array_equal(ta["estimate"].isna(), missing)
     np.testing.assert_allclose(tb["estimate"], ta["estimate"], **TOL)
     np.testing.assert_allclose(tb["std_error"], ta["std_error"], **TOL)
+
+
+def test_a_text_covariate_gets_the_covariate_rule_not_the_period_rule():
+    data = staggered_panel(120, 5, seed=3).assign(label="a")
+    with pytest.raises(
+        AttGtInputError, match="covariate 'label' has type VARCHAR; covariates must be numeric"
+    ):
+        did.att_gt(
+            duckdb.from_df(data), outcome="y", unit="id", time="t", cohort="g", covariates=["label"]
+        )

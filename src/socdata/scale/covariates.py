@@ -99,7 +99,7 @@ def covariate_panel(data: Any, params: dict[str, Any]) -> tuple[Any, Any]:
 
     from socdata.scale.finish import _cohort_numbers, panel_from_moments
     from socdata.scale.moments import CohortMoments
-    from socdata.scale.sources import _check_columns, _relation, _time_kind, cohort_moments
+    from socdata.scale.sources import _check_columns, _relation, cohort_moments, is_numeric_type
 
     covariates = list(params["covariates"])
     if isinstance(data, CohortMoments) or type(data).__module__.startswith("pyspark"):
@@ -115,8 +115,11 @@ def covariate_panel(data: Any, params: dict[str, Any]) -> tuple[Any, Any]:
         roles = {f"covariates[{i}]": c for i, c in enumerate(covariates)}
         types = _check_columns(rel, {**roles, "outcome": params["outcome"]})
         for c in covariates:
-            if _time_kind(types[c], c) != "numeric":
-                raise AttGtInputError(f"covariate {c!r} ({types[c]}) must be numeric.")
+            if not is_numeric_type(types[c]):
+                raise AttGtInputError(
+                    f"covariate {c!r} has type {types[c]}; covariates must be numeric. Cast "
+                    "it in the query, or encode a category as 0/1 columns."
+                )
         m0 = cohort_moments(
             _masked_outcome(rel, params["outcome"], covariates),
             outcome=params["outcome"],

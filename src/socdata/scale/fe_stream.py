@@ -51,9 +51,6 @@ from socdata.scale.moments import CohortMoments
 from socdata.scale.regression import MomentsFit
 from socdata.scale.units import OrderChanged, UnitStream
 
-#: DuckDB column types read as numbers besides the integers and decimals.
-NUMERIC = frozenset({"FLOAT", "DOUBLE", "BOOLEAN"})
-
 __all__ = [
     "StreamedPanel",
     "event_study_streamed",
@@ -140,7 +137,7 @@ def streamed_panel(data: Any, params: dict[str, Any], function: str) -> Streamed
 
 def _check_table(rel: Any, params: dict[str, Any], function: str) -> None:
     """Every named column in the table (the row path's message), the covariates numeric."""
-    from socdata.scale.sources import _INTEGER_TYPES
+    from socdata.scale.sources import is_numeric_type
 
     types = dict(zip(rel.columns, (str(t).upper() for t in rel.types), strict=True))
     roles = {r: params[r] for r in ("outcome", "unit", "time", "cohort", "cluster")}
@@ -153,7 +150,7 @@ def _check_table(rel: Any, params: dict[str, Any], function: str) -> None:
             )
     for c in params["covariates"]:
         d = types[c]
-        if not (d in _INTEGER_TYPES or d in NUMERIC or d.startswith("DECIMAL")):
+        if not (is_numeric_type(d) or d == "BOOLEAN"):  # 0/1 indicators, as in memory
             raise DiDInputError(
                 f"{function}: covariate column {c!r} must be numeric (type {d}). Rule: "
                 "outcomes, treatments and covariates are numbers (0/1 for indicators). "

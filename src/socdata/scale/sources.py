@@ -100,11 +100,17 @@ _INTEGER_TYPES = {
 }
 
 
+def is_numeric_type(dtype: str) -> bool:
+    """Whether a DuckDB column type is a number (integer, float or decimal)."""
+    d = dtype.upper()
+    return d in _INTEGER_TYPES or d in {"FLOAT", "DOUBLE"} or d.startswith("DECIMAL")
+
+
 def _time_kind(dtype: str, name: str) -> str:
     d = dtype.upper()
     if d.startswith(("TIMESTAMP", "DATE")):
         return "datetime"
-    if d in _INTEGER_TYPES or d in {"FLOAT", "DOUBLE"} or d.startswith("DECIMAL"):
+    if is_numeric_type(d):
         return "numeric"
     raise AttGtInputError(
         f"column {name!r} has type {dtype}; the period and the cohort must be numeric (e.g. a "
