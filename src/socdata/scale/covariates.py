@@ -97,9 +97,10 @@ def covariate_panel(data: Any, params: dict[str, Any]) -> tuple[Any, Any]:
 
     import duckdb
 
+    from socdata.scale._sql import is_numeric_type
     from socdata.scale.finish import _cohort_numbers, panel_from_moments
     from socdata.scale.moments import CohortMoments
-    from socdata.scale.sources import _check_columns, _relation, cohort_moments, is_numeric_type
+    from socdata.scale.sources import _check_columns, _relation, cohort_moments
 
     covariates = list(params["covariates"])
     if isinstance(data, CohortMoments) or type(data).__module__.startswith("pyspark"):

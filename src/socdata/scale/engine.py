@@ -37,7 +37,7 @@ from typing import Any
 import pandas as pd
 
 from socdata.errors import SocdataError
-from socdata.scale._sql import ansi_quote, backtick_quote
+from socdata.scale._sql import ansi_quote, backtick_quote, duckdb_kind
 
 __all__ = ["Table", "is_spark", "open_table"]
 
@@ -57,30 +57,6 @@ _KIND_WORDS = {
 def is_spark(data: object) -> bool:
     """Whether ``data`` is a Spark DataFrame (classic or Spark Connect)."""
     return type(data).__module__.startswith("pyspark")
-
-
-_DUCKDB_INTEGERS = {
-    f"{u}{size}INT" for u in ("", "U") for size in ("TINY", "SMALL", "", "BIG", "HUGE")
-} | {"INTEGER", "UINTEGER"}
-
-
-def _duckdb_kind(dtype: str) -> str:
-    d = dtype.upper()
-    if d.startswith("TIMESTAMP"):
-        return "timestamp"
-    if d == "DATE":
-        return "date"
-    if d.startswith("DECIMAL"):
-        return "decimal"
-    if d in {"FLOAT", "DOUBLE", "REAL"}:
-        return "float"
-    if d in _DUCKDB_INTEGERS:
-        return "integer"
-    if d == "BOOLEAN":
-        return "bool"
-    if d == "VARCHAR" or d.startswith("ENUM"):
-        return "string"
-    return "other"
 
 
 def _spark_kind(dtype: Any) -> str:
@@ -173,7 +149,7 @@ class _DuckTable(Table):
 
     def __init__(self, rel: Any, desc: str, fn: str):
         types = dict(zip(rel.columns, (str(t) for t in rel.types), strict=True))
-        super().__init__(types, {c: _duckdb_kind(t) for c, t in types.items()}, desc, fn)
+        super().__init__(types, {c: duckdb_kind(t) for c, t in types.items()}, desc, fn)
         self.rel = rel
 
     def project(self, select: str) -> Table:

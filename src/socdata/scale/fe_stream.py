@@ -137,7 +137,7 @@ def streamed_panel(data: Any, params: dict[str, Any], function: str) -> Streamed
 
 def _check_table(rel: Any, params: dict[str, Any], function: str) -> None:
     """Every named column in the table (the row path's message), the covariates numeric."""
-    from socdata.scale.sources import is_numeric_type
+    from socdata.scale._sql import is_numeric_type
 
     types = dict(zip(rel.columns, (str(t).upper() for t in rel.types), strict=True))
     roles = {r: params[r] for r in ("outcome", "unit", "time", "cohort", "cluster")}

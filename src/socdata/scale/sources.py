@@ -35,6 +35,7 @@ from socdata.errors import AttGtInputError, EstimationError
 from socdata.scale._prefetch import prefetched
 from socdata.scale._scanner import Scanner, Unsorted
 from socdata.scale._sql import ansi_quote as _q
+from socdata.scale._sql import duckdb_kind, is_numeric_type
 from socdata.scale.moments import CohortMoments, moments_from_wide
 
 pd = lazy_module("pandas")
@@ -85,25 +86,6 @@ def _relation(data: Any, con: Any) -> tuple[Any, str]:
         f"data of type {type(data).__name__} is not supported; pass a pandas DataFrame, a "
         "DuckDB relation, a Parquet path, a pyarrow Table/Dataset or a Spark DataFrame."
     )
-
-
-_INTEGER_TYPES = {
-    "TINYINT",
-    "SMALLINT",
-    "INTEGER",
-    "BIGINT",
-    "HUGEINT",
-    "UTINYINT",
-    "USMALLINT",
-    "UINTEGER",
-    "UBIGINT",
-}
-
-
-def is_numeric_type(dtype: str) -> bool:
-    """Whether a DuckDB column type is a number (integer, float or decimal)."""
-    d = dtype.upper()
-    return d in _INTEGER_TYPES or d in {"FLOAT", "DOUBLE"} or d.startswith("DECIMAL")
 
 
 def _time_kind(dtype: str, name: str) -> str:
@@ -229,7 +211,7 @@ def cohort_moments(
 def _range_labels(rel: Any, time: str, dtype: str) -> np.ndarray | None:
     """``min..max`` of an integer period column (from the file's statistics where it has
     them), or ``None`` for other types or a range over 10,000 periods."""
-    if dtype.upper() not in _INTEGER_TYPES:
+    if duckdb_kind(dtype) != "integer":
         return None
     lo, hi = rel.aggregate(f"min({_q(time)}), max({_q(time)})").fetchall()[0]
     if lo is None or hi - lo >= 10_000:
