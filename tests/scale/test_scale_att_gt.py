@@ -131,7 +131,7 @@ def _row_event_study(data, **kw):
     """The row-level event study (cohort-statistics path switched off)."""
     mod = sys.modules["socdata.did.event_study"]
     orig = mod._on_cohort_statistics
-    mod._on_cohort_statistics = lambda d, p: None
+    mod._on_cohort_statistics = lambda d, p, digest: None
     try:
         return did.event_study(data, **kw)
     finally:

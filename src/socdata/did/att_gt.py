@@ -333,16 +333,9 @@ def _frame_moments(data: pd.DataFrame, params: dict[str, Any]) -> Any:
     with weights or the bootstrap, which need unit rows."""
     if params["weights"] or params["inference"] == "bootstrap":
         return None
-    from socdata.scale.sources import frame_moments
+    from socdata.scale.sources import frame_moments, moment_columns
 
-    return frame_moments(
-        data,
-        outcome=params["outcome"],
-        unit=params["unit"],
-        time=params["time"],
-        cohort=params["cohort"],
-        cluster=params["cluster"],
-    )
+    return frame_moments(data, **moment_columns(params))
 
 
 def _cells_frame(

@@ -144,12 +144,15 @@ def event_study(
         seed=seed,
         weights=weights,
     )
-    fast = _on_cohort_statistics(data, params)
-    if fast is not None:
-        return fast
     regs = params["covariates"]
     cols = [*(params[k] for k in ("outcome", "unit", "time", "cohort")), *regs, cluster, weights]
-    digest = FrameFingerprint(data, cols).start()  # hashing overlaps the fit
+    # one fingerprint for either route (the frame route reads these columns too: it takes
+    # no covariates or weights); started by whichever route runs
+    digest = FrameFingerprint(data, cols)
+    fast = _on_cohort_statistics(data, params, digest)
+    if fast is not None:
+        return fast
+    digest.start()  # hashing overlaps the fit
     panel, (lo, hi) = _row_panel(data, fn, params)
     use_boot = few_cluster_policy(fn, panel, cluster or unit, inference)
     if use_boot and weights is not None:
@@ -274,12 +277,20 @@ def _result(
     )
 
 
-def _on_cohort_statistics(data: Any, params: dict[str, Any]) -> EventStudyResult | None:
+def _on_cohort_statistics(
+    data: Any, params: dict[str, Any], digest: FrameFingerprint
+) -> EventStudyResult | None:
     """The event study from cohort statistics (:mod:`socdata.scale`) when that is exact:
     a table source always (else a clear error), a pandas frame when it is a sorted
-    balanced panel without covariates, weights or a wild bootstrap; ``None`` otherwise."""
+    balanced panel without covariates, weights or a wild bootstrap; ``None`` otherwise.
+    ``digest`` fingerprints a frame's columns (started once its layout is known)."""
     from socdata.scale.event_study import event_study_from_moments
-    from socdata.scale.sources import cohort_moments, frame_moments, is_table_source
+    from socdata.scale.sources import (
+        cohort_moments,
+        frame_moments,
+        is_table_source,
+        moment_columns,
+    )
 
     fn = "socdata.did.event_study"
     table = is_table_source(data)
@@ -308,14 +319,13 @@ def _on_cohort_statistics(data: Any, params: dict[str, Any]) -> EventStudyResult
             )
         return None
     window = _check_window(fn, params["window"], params["reference"], True)
-    cols = {k: params[k] for k in ("outcome", "unit", "time", "cohort", "cluster")}
+    cols = moment_columns(params)
     if table:
         m = cohort_moments(data, **cols)
         inputs = m.source
     else:
         if not isinstance(data, pd.DataFrame):
             return None
-        digest = FrameFingerprint(data, cols.values())  # started once the layout is known
         m = frame_moments(data, **cols, on_layout=digest.start)
         if m is None:
             return None

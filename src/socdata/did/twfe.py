@@ -319,10 +319,15 @@ def _cohort_treatment(data: Any, params: dict[str, Any]) -> tuple[Any, str]:
     a sorted balanced frame without covariates or weights), else the frame with the
     indicator column ``treated`` for the row-level path."""
     from socdata.scale.regression import twfe_from_moments
-    from socdata.scale.sources import cohort_moments, frame_moments, is_table_source
+    from socdata.scale.sources import (
+        cohort_moments,
+        frame_moments,
+        is_table_source,
+        moment_columns,
+    )
 
     fn = "socdata.did.twfe"
-    cols = {k: params[k] for k in ("outcome", "unit", "time", "cohort", "cluster")}
+    cols = moment_columns(params)
     simple = not params["covariates"] and params["weights"] is None
     simple = simple and params["inference"] != "bootstrap"
     if is_table_source(data):

@@ -100,7 +100,7 @@ def covariate_panel(data: Any, params: dict[str, Any]) -> tuple[Any, Any]:
     from socdata.scale._sql import is_numeric_type
     from socdata.scale.finish import _cohort_numbers, panel_from_moments
     from socdata.scale.moments import CohortMoments
-    from socdata.scale.sources import _check_columns, _relation, cohort_moments
+    from socdata.scale.sources import _check_columns, _relation, cohort_moments, moment_columns
 
     covariates = list(params["covariates"])
     if isinstance(data, CohortMoments) or type(data).__module__.startswith("pyspark"):
@@ -122,12 +122,7 @@ def covariate_panel(data: Any, params: dict[str, Any]) -> tuple[Any, Any]:
                     "it in the query, or encode a category as 0/1 columns."
                 )
         m0 = cohort_moments(
-            _masked_outcome(rel, params["outcome"], covariates),
-            outcome=params["outcome"],
-            unit=params["unit"],
-            time=params["time"],
-            cohort=params["cohort"],
-            cluster=params["cluster"],
+            _masked_outcome(rel, params["outcome"], covariates), **moment_columns(params)
         )
     finally:
         con.close()

@@ -214,16 +214,9 @@ def table_panel(data: Any, params: dict[str, Any]) -> tuple[Future, PanelArrays]
         from socdata.scale.covariates import covariate_panel
 
         return covariate_panel(data, params)
-    from socdata.scale.sources import cohort_moments
+    from socdata.scale.sources import cohort_moments, moment_columns
 
-    m = cohort_moments(
-        data,
-        outcome=params["outcome"],
-        unit=params["unit"],
-        time=params["time"],
-        cohort=params["cohort"],
-        cluster=params["cluster"],
-    )
+    m = cohort_moments(data, **moment_columns(params))
     p = panel_from_moments(
         m,
         outcome=params["outcome"],

@@ -40,10 +40,19 @@ from socdata.scale.moments import CohortMoments, moments_from_wide
 
 pd = lazy_module("pandas")
 
-__all__ = ["cohort_moments", "is_table_source"]
+__all__ = ["MOMENT_ROLES", "cohort_moments", "is_table_source", "moment_columns"]
 
 #: Rows per Arrow batch of the DuckDB scan (whole units are carried to the next batch).
 BATCH_ROWS = 1 << 21
+
+
+#: The columns the cohort statistics read, by keyword (the estimators' vocabulary).
+MOMENT_ROLES = ("outcome", "unit", "time", "cohort", "cluster")
+
+
+def moment_columns(params: dict[str, Any]) -> dict[str, Any]:
+    """The ``cohort_moments`` / ``frame_moments`` keywords from an estimator's parameters."""
+    return {k: params[k] for k in MOMENT_ROLES}
 
 
 def is_table_source(data: object) -> bool:
