@@ -92,14 +92,15 @@ def write_panel(path: str, n_people: int, chunk: int = 500_000, seed: int = 0) -
     writer.close()
 
 
-def case_floor(path: str) -> dict:
-    """One DuckDB GROUP BY over the file (the memory-bandwidth floor)."""
+def case_floor(path: str, columns: tuple[str, ...] = ("y",)) -> dict:
+    """One DuckDB GROUP BY over the file, summing ``columns`` (the memory-bandwidth floor)."""
     import duckdb
 
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
+    sums = ", ".join(f"sum({c})" for c in columns)
     q = (
-        f"SELECT cohort, period, count(*), sum(y) FROM read_parquet('{path}') "
+        f"SELECT cohort, period, count(*), {sums} FROM read_parquet('{path}') "
         "GROUP BY cohort, period"
     )
     rows, seconds = timed(lambda: con.execute(q).fetchall())

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import bench_scale
 from benchmarks._common import format_table, machine_description, run_case, timed
 from benchmarks.bench_scale import KW, N_MONTHS, write_panel
 
@@ -67,16 +68,8 @@ def _coef(res, term: str = "treated") -> dict:
 
 
 def case_floor(path: str) -> dict:
-    import duckdb
-
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
-    q = (
-        f"SELECT cohort, period, count(*), sum(y), sum(x1), sum(x2) FROM read_parquet('{path}') "
-        "GROUP BY cohort, period"
-    )
-    _, seconds = timed(lambda: con.execute(q).fetchall())
-    return {"seconds": seconds}
+    """``bench_scale``'s floor, summing the outcome and both covariates."""
+    return bench_scale.case_floor(path, columns=("y", *COVARIATES))
 
 
 def case_twfe_streamed(path: str) -> dict:
@@ -100,11 +93,12 @@ def case_event_study_streamed(path: str) -> dict:
     }
 
 
-def case_att_gt_streamed(path: str) -> dict:
+def _att_gt_simple(data) -> dict:
+    """``att_gt`` (doubly robust, covariates) and its simple aggregation on ``data``."""
     import socdata.did as did
 
     def run():
-        return _quiet(lambda: did.att_gt(path, **KW, covariates=COVARIATES).aggregate("simple"))
+        return _quiet(lambda: did.att_gt(data, **KW, covariates=COVARIATES).aggregate("simple"))
 
     agg, seconds = timed(run)
     row = agg.tidy().iloc[0]
@@ -113,25 +107,16 @@ def case_att_gt_streamed(path: str) -> dict:
         "estimate": float(row["estimate"]),
         "std_error": float(row["std_error"]),
     }
+
+
+def case_att_gt_streamed(path: str) -> dict:
+    return _att_gt_simple(path)
 
 
 def case_att_gt_frame(path: str) -> dict:
     import pandas as pd
 
-    import socdata.did as did
-
-    frame = pd.read_parquet(path)
-
-    def run():
-        return _quiet(lambda: did.att_gt(frame, **KW, covariates=COVARIATES).aggregate("simple"))
-
-    agg, seconds = timed(run)
-    row = agg.tidy().iloc[0]
-    return {
-        "seconds": seconds,
-        "estimate": float(row["estimate"]),
-        "std_error": float(row["std_error"]),
-    }
+    return _att_gt_simple(pd.read_parquet(path))
 
 
 def case_twfe_frame(path: str) -> dict:

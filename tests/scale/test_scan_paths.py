@@ -66,6 +66,14 @@ def test_cohort_column_types_give_the_same_moments(cohort_type):
     # the scan compares the cohort within unit in its own type and casts one value per unit
     data = staggered_panel(200, 6, cohorts=(0, 3, 4, 6), seed=2)
     ref = cohort_moments(data, **KW)
+    # the reference itself, by brute force: each cohort's counts, means and scatter
+    wide = data.pivot(index="id", columns="t", values="y")
+    g = data.groupby("id")["g"].first()
+    for j, c in enumerate(sorted(g.unique())):
+        rows = wide[g == c].to_numpy()
+        dev = rows - rows.mean(axis=0)
+        assert ref.n[j] == len(rows)
+        np.testing.assert_allclose(ref.scatter[j], dev.T @ dev, rtol=1e-12, atol=1e-12)
     con = duckdb.connect()
     rel = con.from_df(data)
     if cohort_type == "nullable":  # never treated as NULL, not 0
